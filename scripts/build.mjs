@@ -1,0 +1,31 @@
+// One build for every bundle: the extension host (node, `vscode` external), the CLI (node) and the
+// webview (browser). `--watch` rebuilds on change; `--production` minifies.
+import * as esbuild from 'esbuild';
+import { chmodSync, mkdirSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  // WebAssembly kernels are embedded as bytes so each bundle is self-contained.
+  loader: { '.wasm': 'binary' },
+};
+
+const bundles = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120' },
+];
+
+mkdirSync('dist', { recursive: true });
+if (watch) {
+  for (const options of bundles) await (await esbuild.context(options)).watch();
+  console.log('watching…');
+} else {
+  await Promise.all(bundles.map((options) => esbuild.build(options)));
+  chmodSync('dist/cli.js', 0o755);
+}

@@ -1,0 +1,153 @@
+// attention-inspector: the attention core on the command line. A contract others script against:
+// one JSON object on stdout; errors as one `error:` line on stderr with exit code 2; warnings on
+// stderr without changing the exit code.
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import {
+  type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
+  InputError, inspect, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
+} from '../core';
+import { integerSeed, parseCommandLine, positiveInteger } from './args';
+import { inspectionJson } from './serialize';
+
+const VERSION = '0.1.0';
+/** JSON inputs are parsed whole; larger tensors belong in .npy/.safetensors files. */
+const MAX_JSON_BYTES = 512 * 1024 * 1024;
+
+const USAGE = `attention-inspector ${VERSION}: scaled dot-product attention, its scores, weights and sharpness.
+
+Usage:
+  attention-inspector compute FILE.json [--scale sqrt|none|NUMBER] [--mask none|causal|anticausal] [--summary]
+  attention-inspector compute --text "I go home" [--seed N] [--d-model N] [--d-k N] [--d-v N] [--heads N]
+                              [--raw] [--no-positional] [--tokenizer words|whitespace|characters] [--summary]
+  attention-inspector --help | --version
+
+Output: one JSON object on stdout {"tokens", "heads": [{"scores", "weights", "output", "entropy", "sharpness"}]}.
+Errors: one line on stderr starting "error:", exit code 2.`;
+
+const COMPUTE_OPTIONS = {
+  text: { type: 'string' },
+  scale: { type: 'string' },
+  mask: { type: 'string' },
+  summary: { type: 'boolean' },
+  seed: { type: 'string' },
+  'd-model': { type: 'string' },
+  'd-k': { type: 'string' },
+  'd-v': { type: 'string' },
+  heads: { type: 'string' },
+  raw: { type: 'boolean' },
+  'no-positional': { type: 'boolean' },
+  tokenizer: { type: 'string' },
+  'max-tokens': { type: 'string' },
+} as const;
+
+function readMaskFlag(value: string | boolean | undefined): MaskSpec | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && isMaskWord(value)) return value;
+  throw new InputError('--mask', `expected ${MASK_WORDS.join(', ')}, found ${JSON.stringify(value)}`);
+}
+
+function readJsonFile(path: string): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? oneLineMessage(e)})`);
+  }
+  if (size > MAX_JSON_BYTES) throw new InputError(path, `${size} bytes exceed the ${MAX_JSON_BYTES}-byte limit for JSON input (save large tensors as .npy or .safetensors)`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? oneLineMessage(e)})`);
+  }
+}
+
+function textSettings(values: Record<string, string | boolean | undefined>): Partial<TextModelSettings> {
+  const settings: { -readonly [K in keyof TextModelSettings]?: TextModelSettings[K] } = {};
+  const dModel = positiveInteger(values['d-model'], '--d-model');
+  const dK = positiveInteger(values['d-k'], '--d-k');
+  const dV = positiveInteger(values['d-v'], '--d-v');
+  const heads = positiveInteger(values.heads, '--heads');
+  const seed = integerSeed(values.seed, '--seed');
+  if (dModel !== undefined) settings.dModel = dModel;
+  if (dK !== undefined) settings.dK = dK;
+  if (dV !== undefined) settings.dV = dV;
+  if (heads !== undefined) settings.heads = heads;
+  if (seed !== undefined) settings.seed = seed;
+  if (values.raw) settings.raw = true;
+  if (values['no-positional']) settings.positional = false;
+  if (values.tokenizer !== undefined) {
+    const t = values.tokenizer;
+    if (typeof t !== 'string' || !(TOKENIZERS as readonly string[]).includes(t)) throw new InputError('--tokenizer', `expected ${TOKENIZERS.join(', ')}, found ${JSON.stringify(t)}`);
+    settings.tokenizer = t as TextModelSettings['tokenizer'];
+  }
+  return settings;
+}
+
+function compute(argv: string[]): Inspection {
+  const { values, positionals } = parseCommandLine(argv, COMPUTE_OPTIONS);
+  const options: InspectOptions = {
+    scale: typeof values.scale === 'string' ? parseScaleText(values.scale, '--scale') : undefined,
+    mask: readMaskFlag(values.mask),
+    scaleSource: '--scale',
+    maskSource: '--mask',
+  };
+  if (values.scale === true) throw new InputError('--scale', 'needs a value');
+  if (typeof values.text === 'string') {
+    if (positionals.length) throw new InputError(positionals[0], 'give either FILE or --text, not both');
+    const maxTokens = positiveInteger(values['max-tokens'], '--max-tokens');
+    return inspectText(values.text, textSettings(values), options, maxTokens);
+  }
+  const textOnly = Object.keys(values).filter((k) => ['seed', 'd-model', 'd-k', 'd-v', 'heads', 'raw', 'no-positional', 'tokenizer', 'max-tokens'].includes(k));
+  if (textOnly.length) throw new InputError(`--${textOnly[0]}`, 'applies to --text input only');
+  if (positionals.length === 0) throw new InputError('compute', 'needs a FILE or --text "…"');
+  if (positionals.length > 1) throw new InputError(positionals[1], 'unexpected extra argument (compute takes one FILE)');
+  const file = positionals[0];
+  const ext = extname(file).toLowerCase();
+  if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" (expected .json)`);
+  let input;
+  try {
+    input = parseAttentionJson(readJsonFile(file));
+  } catch (e) {
+    if (e instanceof InputError && e.where.startsWith('$')) throw new InputError(`${file}: ${e.where}`, e.rule);
+    throw e;
+  }
+  return inspect(input, options);
+}
+
+function writeJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-v') {
+      process.stdout.write(VERSION + '\n');
+      return 0;
+    }
+    if (command === 'compute') {
+      const summary = rest.includes('--summary');
+      const inspection = compute(rest);
+      for (const w of inspection.warnings) process.stderr.write(`warning: ${w}\n`);
+      writeJson(inspectionJson(inspection, summary));
+      return 0;
+    }
+    throw new InputError(command, 'unknown command (expected compute; see --help)');
+  } catch (e) {
+    process.stderr.write(`error: ${e instanceof InputError ? e.message : `internal error: ${oneLineMessage(e)} (please report this)`}\n`);
+    return 2;
+  }
+}
+
+// A reader closing the pipe early (`| head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

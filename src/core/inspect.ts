@@ -1,0 +1,170 @@
+// From a validated input to everything the views show: per head the unscaled and scaled scores, the
+// mask, the weights, the output, per-row sharpness, the scale sweep and the diagonal dominance.
+// The CLI prints this, the extension sends it to the panel, the tests compare it with numpy.
+import { type Matrix, scaleMatrix } from './matrix';
+import { type AttentionResult, type ScaleSpec, attention, multiHeadAttention, scaleFactor, softmaxRows } from './attention';
+import { type MaskSpec, allowedCells, emptyRows } from './mask';
+import { type RowSharpness, type SweepPoint, logGrid, rowSharpness, scaleSweep, summarizeSharpness, zeroRows } from './sharpness';
+import { type DiagonalDominance, diagonalDominance } from './selfSimilarity';
+import { type AttentionInput, type InputForm, inputShape } from './schema';
+import { type TextModelSettings, DEFAULT_TEXT_SETTINGS, embedTokens, seededProjections, tokenize } from './text';
+import { InputError } from './errors';
+
+export interface HeadInspection {
+  readonly layer: number;
+  readonly head: number;
+  /** Key dimension when known (it defines the 1/√d_k scale). */
+  readonly dK: number | null;
+  /** Factor applied to the logits; null for exported weights, which cannot be re-scaled. */
+  readonly factor: number | null;
+  /** Unscaled logits (Q·Kᵀ, or the given scores); null for weights. */
+  readonly dots: Matrix | null;
+  /** dots·factor; null for weights. */
+  readonly scores: Matrix | null;
+  /** 1 where a query may attend to a key; null when all may. */
+  readonly allowed: Uint8Array | null;
+  readonly weights: Matrix;
+  readonly output: Matrix | null;
+  readonly q: Matrix | null;
+  readonly k: Matrix | null;
+  readonly v: Matrix | null;
+  readonly rows: RowSharpness;
+  /** Canonical factors first (1, 1/√d_k, 1/d_k), then the log grid; just "as is" for weights. */
+  readonly sweep: SweepPoint[];
+  /** For square (self-attention) matrices. */
+  readonly diagonal: DiagonalDominance | null;
+}
+
+export type MaskName = 'none' | 'causal' | 'anticausal' | 'custom';
+
+export interface Inspection {
+  readonly form: InputForm | 'text';
+  readonly tokens: string[];
+  readonly keyTokens: string[];
+  /** For text: each token's [start, end) UTF-16 offsets in the source text. */
+  readonly offsets: [number, number][] | null;
+  readonly heads: HeadInspection[];
+  /** Multi-head output (heads concatenated, ·W_O when given); null for a single head or weights. */
+  readonly output: Matrix | null;
+  readonly mask: MaskName;
+  readonly scale: ScaleSpec | null;
+  readonly warnings: string[];
+}
+
+export interface InspectOptions {
+  /** Overrides the input's own scale. */
+  readonly scale?: ScaleSpec;
+  /** Overrides the input's own mask. */
+  readonly mask?: MaskSpec;
+  /** Where an override came from, for error messages (a flag or a setting). */
+  readonly scaleSource?: string;
+  readonly maskSource?: string;
+  readonly grid?: readonly number[];
+}
+
+function positionLabels(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => String(i));
+}
+
+function maskName(mask: MaskSpec): MaskName {
+  return typeof mask === 'string' ? mask : 'custom';
+}
+
+type HeadComputation = Omit<AttentionResult, 'output' | 'emptyRows'> & { readonly output: Matrix | null };
+const NO_QKV = { q: null, k: null, v: null };
+
+function fromAttention(r: HeadComputation, layer: number, head: number, dK: number | null, qkv: { q: Matrix | null; k: Matrix | null; v: Matrix | null }, grid: readonly number[]): HeadInspection {
+  const rows = rowSharpness(r.weights, r.allowed);
+  return {
+    layer, head, dK, factor: r.factor, dots: r.dots, scores: r.scores, allowed: r.allowed, weights: r.weights, output: r.output, ...qkv,
+    rows,
+    sweep: scaleSweep(r.dots, r.allowed, dK ?? undefined, grid),
+    diagonal: r.weights.rows === r.weights.cols ? diagonalDominance(r.weights) : null,
+  };
+}
+
+/** A head whose weights came from a model as they are: sharpness is measured, not re-scaled. */
+export function inspectWeights(weights: Matrix, layer: number, head: number): HeadInspection {
+  const rows = rowSharpness(weights);
+  return {
+    layer, head, dK: null, factor: null, dots: null, scores: null, allowed: null, weights, output: null, q: null, k: null, v: null,
+    rows,
+    sweep: [{ factor: 1, label: 'unscaled', ...summarizeSharpness(rows) }],
+    diagonal: weights.rows === weights.cols ? diagonalDominance(weights) : null,
+  };
+}
+
+/** Rows of exported weights that do not sum to 1 (masked rows summing to 0 are fine). */
+function weightRowWarnings(w: Matrix, layer: number, head: number): string[] {
+  for (let i = 0; i < w.rows; i++) {
+    let s = 0;
+    for (let j = 0; j < w.cols; j++) s += w.data[i * w.cols + j];
+    if (s !== 0 && Math.abs(s - 1) > 1e-3) return [`attentions layer ${layer} head ${head} row ${i} sums to ${s.toPrecision(4)}, not 1: are these scores rather than post-softmax weights?`];
+  }
+  return [];
+}
+
+export function inspect(input: AttentionInput, options: InspectOptions = {}): Inspection {
+  const { n, m } = inputShape(input);
+  const grid = options.grid ?? logGrid();
+  const tokens = input.tokens ?? positionLabels(n);
+  const keyTokens = input.keyTokens ?? (n === m && input.tokens ? input.tokens : positionLabels(m));
+  const warnings: string[] = [];
+
+  if (input.form === 'weights') {
+    if (options.scale !== undefined) throw new InputError(options.scaleSource ?? 'scale', 'the input is post-softmax attentions, which cannot be re-scaled (give scores or Q/K/V)');
+    if (options.mask !== undefined) throw new InputError(options.maskSource ?? 'mask', 'the input is post-softmax attentions; a mask can no longer apply (give scores or Q/K/V)');
+    const heads = input.layers.flatMap((layer, l) => layer.map((w, h) => inspectWeights(w, l, h)));
+    input.layers.forEach((layer, l) => layer.forEach((w, h) => warnings.push(...weightRowWarnings(w, l, h))));
+    const empty = zeroRows(heads[0].weights);
+    if (empty.length) warnings.push(`${empty.length} query row(s) have all-zero weights (masked out): ${empty.slice(0, 8).join(', ')}`);
+    return { form: input.form, tokens, keyTokens, offsets: null, heads, output: null, mask: 'none', scale: null, warnings };
+  }
+
+  const mask = options.mask ?? input.mask ?? 'none';
+  const dK = input.form === 'qkv' ? input.Q.cols : input.form === 'scores' ? input.dK : undefined;
+  let scale = options.scale ?? input.scale ?? (input.form === 'scores' && input.dK === undefined ? 'none' : 'sqrt');
+  if (scale === 'sqrt' && input.form === 'scores' && input.dK === undefined) {
+    throw new InputError(options.scale !== undefined ? options.scaleSource ?? 'scale' : '$.scale', 'scale sqrt needs the key dimension, and these scores have no $.d_k');
+  }
+  let heads: HeadInspection[];
+  let output: Matrix | null = null;
+  if (input.form === 'qkv') {
+    heads = [fromAttention(attention(input.Q, input.K, input.V, { scale, mask }), 0, 0, input.Q.cols, { q: input.Q, k: input.K, v: input.V }, grid)];
+  } else if (input.form === 'projected') {
+    const result = multiHeadAttention(input.X, input.heads, input.W_O, { scale, mask });
+    heads = result.heads.map((r, h) => fromAttention(r, 0, h, r.q.cols, { q: r.q, k: r.k, v: r.v }, grid));
+    if (input.multiHead) output = result.output;
+  } else {
+    const allowed = allowedCells(mask, n, m);
+    const factor = scaleFactor(scale, dK);
+    // Given scores have no values to average, so their output is absent.
+    heads = input.scores.map((dots, h) =>
+      fromAttention({ dots, factor, scores: scaleMatrix(dots, factor), allowed, weights: softmaxRows(dots, allowed, factor), output: null }, 0, h, dK ?? null, NO_QKV, grid),
+    );
+  }
+  for (const i of emptyRows(allowedCells(mask, n, m), n, m)) {
+    warnings.push(`query ${i} (${JSON.stringify(tokens[i])}) may attend to no key under the mask: its weights and output are all zero`);
+  }
+  if (typeof scale === 'number' && dK !== undefined && Math.abs(scale - 1 / Math.sqrt(dK)) < 1e-12) scale = 'sqrt';
+  return { form: input.form, tokens, keyTokens, offsets: null, heads, output, mask: maskName(mask), scale, warnings };
+}
+
+/** Builds the attention input for a piece of text: tokens with offsets, embeddings (+ positions), seeded projections. */
+export function textInput(text: string, settings: Partial<TextModelSettings> = {}, maxTokens = 4096): { input: AttentionInput; offsets: [number, number][] } {
+  const s = { ...DEFAULT_TEXT_SETTINGS, ...settings };
+  const tokens = tokenize(text, s.tokenizer);
+  if (tokens.length === 0) throw new InputError('text', 'no tokens found (the text is empty or only white space)');
+  if (tokens.length > maxTokens) throw new InputError('text', `${tokens.length} tokens exceed the limit of ${maxTokens} (raise maxTokens)`);
+  const x = embedTokens(tokens, s);
+  const labels = tokens.map((t) => t.text);
+  const offsets = tokens.map((t) => [t.start, t.end] as [number, number]);
+  if (s.raw) return { input: { form: 'qkv', Q: x, K: x, V: x, tokens: labels }, offsets };
+  const { heads, W_O } = seededProjections(s);
+  return { input: { form: 'projected', X: x, heads, W_O, multiHead: true, tokens: labels }, offsets };
+}
+
+export function inspectText(text: string, settings: Partial<TextModelSettings> = {}, options: InspectOptions = {}, maxTokens?: number): Inspection {
+  const { input, offsets } = textInput(text, settings, maxTokens);
+  return { ...inspect(input, options), form: 'text', offsets };
+}

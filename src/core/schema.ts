@@ -1,0 +1,270 @@
+// The JSON tensor schema: matrices are arrays of rows (row-vector convention). A document gives
+// exactly one of: Q/K/V; X with W_Q/W_K/W_V or heads[]; scores; attentions. Validation is strict and
+// every error names the JSON path and the rule, e.g. `$.heads[1].W_K: expected 12 rows (d_model of X), found 11`.
+import { type Matrix, fromRows } from './matrix';
+import { type MaskSpec, isMaskWord, MASK_WORDS } from './mask';
+import type { HeadProjection, ScaleSpec } from './attention';
+import { InputError } from './errors';
+import { findJsonSyntaxError } from './jsonSyntax';
+
+export interface CommonFields {
+  /** Query labels (length n). */
+  readonly tokens?: string[];
+  /** Key labels (length m) for cross attention. */
+  readonly keyTokens?: string[];
+  readonly mask?: MaskSpec;
+  readonly scale?: ScaleSpec;
+}
+
+export type AttentionInput = CommonFields &
+  (
+    | { readonly form: 'qkv'; readonly Q: Matrix; readonly K: Matrix; readonly V: Matrix }
+    | { readonly form: 'projected'; readonly X: Matrix; readonly heads: HeadProjection[]; readonly W_O: Matrix | null; readonly multiHead: boolean }
+    | { readonly form: 'scores'; readonly scores: Matrix[]; readonly dK?: number }
+    | { readonly form: 'weights'; readonly layers: Matrix[][] }
+  );
+
+export type InputForm = AttentionInput['form'];
+
+const FORM_KEYS = {
+  qkv: ['Q', 'K', 'V'],
+  projected: ['X', 'W_Q', 'W_K', 'W_V', 'heads', 'W_O'],
+  scores: ['scores', 'd_k'],
+  weights: ['attentions'],
+} as const;
+const COMMON_KEYS = ['tokens', 'key_tokens', 'mask', 'scale'];
+const ALLOWED_KEYS = new Set<string>([...Object.values(FORM_KEYS).flat(), ...COMMON_KEYS]);
+
+/** float32 overflows to Infinity beyond this; such values are rejected like Infinity itself. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 20 ? value.slice(0, 20) + '…' : value);
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+function finiteNumber(value: unknown, path: string): number {
+  if (typeof value !== 'number') throw new InputError(path, `expected a number, found ${describe(value)}`);
+  if (!Number.isFinite(value) || Math.abs(value) > FLOAT32_MAX) {
+    throw new InputError(path, `expected a finite number, found ${Number.isFinite(value) ? value : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN'} (out of float32 range)`);
+  }
+  return value;
+}
+
+/** A non-empty, rectangular array of rows of finite numbers. */
+export function readMatrix(value: unknown, path: string): Matrix {
+  if (!Array.isArray(value)) throw new InputError(path, `expected a matrix (an array of rows), found ${describe(value)}`);
+  if (value.length === 0) throw new InputError(path, 'empty matrix (expected at least one row)');
+  let width = -1;
+  value.forEach((r: unknown, i) => {
+    if (!Array.isArray(r)) throw new InputError(`${path}[${i}]`, `expected a row (an array of numbers), found ${describe(r)}`);
+    if (r.length === 0) throw new InputError(`${path}[${i}]`, 'empty row (expected at least one number)');
+    if (width === -1) width = r.length;
+    else if (r.length !== width) throw new InputError(`${path}[${i}]`, `ragged rows: expected ${width} numbers like row 0, found ${r.length}`);
+    r.forEach((x: unknown, j) => finiteNumber(x, `${path}[${i}][${j}]`));
+  });
+  return fromRows(value as number[][]);
+}
+
+function depthOf(value: unknown): number {
+  let d = 0;
+  let v = value;
+  while (Array.isArray(v)) {
+    d++;
+    v = v[0];
+  }
+  return d;
+}
+
+/** A stack of equal-shaped matrices: depth 2 gives one, depth 3 gives value.length. */
+function readMatrixStack(value: unknown, path: string, allowedDepths: readonly number[], what: string): { matrices: Matrix[][]; depth: number } {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InputError(path, Array.isArray(value) ? `empty ${what}` : `expected ${what} as nested arrays, found ${describe(value)}`);
+  }
+  const depth = depthOf(value);
+  if (!allowedDepths.includes(depth)) {
+    throw new InputError(path, `expected ${allowedDepths.map((d) => `${d}-D`).join(', ')} ${what}, found ${depth}-D`);
+  }
+  const layers: Matrix[][] = [];
+  const asLayers = depth === 4 ? (value as unknown[]) : [value];
+  asLayers.forEach((layer, l) => {
+    const layerPath = depth === 4 ? `${path}[${l}]` : path;
+    if (depth === 4 && (!Array.isArray(layer) || layer.length === 0)) throw new InputError(layerPath, `expected a non-empty array of heads, found ${describe(layer)}`);
+    const heads = depth === 2 ? [layer] : (layer as unknown[]);
+    layers.push(heads.map((h, i) => readMatrix(h, depth === 2 ? layerPath : `${layerPath}[${i}]`)));
+  });
+  const first = layers[0][0];
+  layers.forEach((heads, l) =>
+    heads.forEach((m, h) => {
+      if (m.rows !== first.rows || m.cols !== first.cols) {
+        const at = depth === 4 ? `${path}[${l}][${h}]` : `${path}[${h}]`;
+        throw new InputError(at, `expected ${first.rows}×${first.cols} like the first matrix, found ${m.rows}×${m.cols}`);
+      }
+    }),
+  );
+  return { matrices: layers, depth };
+}
+
+function expectRows(m: Matrix, rows: number, path: string, why: string): void {
+  if (m.rows !== rows) throw new InputError(path, `expected ${rows} rows (${why}), found ${m.rows}`);
+}
+function expectCols(m: Matrix, cols: number, path: string, why: string): void {
+  if (m.cols !== cols) throw new InputError(path, `expected ${cols} columns (${why}), found ${m.cols}`);
+}
+
+export function readScale(value: unknown, path: string): ScaleSpec {
+  if (value === 'sqrt' || value === 'none') return value;
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= FLOAT32_MAX) return value;
+  throw new InputError(path, `expected "sqrt", "none" or a positive finite number, found ${describe(value)}`);
+}
+
+/** Parses a scale given as text (a CLI flag or a setting): sqrt, none, or a positive number. */
+export function parseScaleText(text: string, where: string): ScaleSpec {
+  if (text === 'sqrt' || text === 'none') return text;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InputError(where, `expected sqrt, none or a positive number, found ${JSON.stringify(text)}`);
+  return n;
+}
+
+export function readMask(value: unknown, path: string, n: number, m: number): MaskSpec {
+  if (typeof value === 'string') {
+    if (isMaskWord(value)) return value;
+    throw new InputError(path, `unknown mask ${describe(value)} (expected ${MASK_WORDS.join(', ')} or an ${n}×${m} matrix of 0/1)`);
+  }
+  const mask = readMatrix(value, path);
+  if (mask.rows !== n || mask.cols !== m) throw new InputError(path, `expected a ${n}×${m} mask (queries × keys), found ${mask.rows}×${mask.cols}`);
+  for (let k = 0; k < mask.data.length; k++) {
+    const x = mask.data[k];
+    if (x !== 0 && x !== 1) throw new InputError(`${path}[${Math.floor(k / m)}][${k % m}]`, `expected 0 or 1 (1 = may attend), found ${x}`);
+  }
+  return mask;
+}
+
+function readTokens(value: unknown, path: string, count: number, what: string): string[] {
+  if (!Array.isArray(value)) throw new InputError(path, `expected an array of strings, found ${describe(value)}`);
+  value.forEach((t, i) => {
+    if (typeof t !== 'string') throw new InputError(`${path}[${i}]`, `expected a string, found ${describe(t)}`);
+  });
+  if (value.length !== count) throw new InputError(path, `expected ${count} tokens (${what}), found ${value.length}`);
+  return value as string[];
+}
+
+function readHead(value: unknown, path: string, dModel: number): HeadProjection {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(path, `expected an object with W_Q, W_K, W_V, found ${describe(value)}`);
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!['W_Q', 'W_K', 'W_V'].includes(key)) throw new InputError(`${path}.${key}`, 'unknown field (a head has W_Q, W_K, W_V)');
+  }
+  for (const key of ['W_Q', 'W_K', 'W_V']) if (!(key in o)) throw new InputError(`${path}.${key}`, 'missing (a head needs W_Q, W_K and W_V)');
+  const W_Q = readMatrix(o.W_Q, `${path}.W_Q`);
+  const W_K = readMatrix(o.W_K, `${path}.W_K`);
+  const W_V = readMatrix(o.W_V, `${path}.W_V`);
+  expectRows(W_Q, dModel, `${path}.W_Q`, 'd_model of X');
+  expectRows(W_K, dModel, `${path}.W_K`, 'd_model of X');
+  expectRows(W_V, dModel, `${path}.W_V`, 'd_model of X');
+  expectCols(W_K, W_Q.cols, `${path}.W_K`, 'd_k of W_Q');
+  return { W_Q, W_K, W_V };
+}
+
+/** The query/key counts of a parsed input, for validating tokens and masks. */
+export function inputShape(input: AttentionInput): { n: number; m: number } {
+  switch (input.form) {
+    case 'qkv': return { n: input.Q.rows, m: input.K.rows };
+    case 'projected': return { n: input.X.rows, m: input.X.rows };
+    case 'scores': return { n: input.scores[0].rows, m: input.scores[0].cols };
+    case 'weights': return { n: input.layers[0][0].rows, m: input.layers[0][0].cols };
+  }
+}
+
+/** Validates a parsed JSON value against the schema. */
+export function readAttentionInput(doc: unknown): AttentionInput {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InputError('$', `expected a JSON object, found ${describe(doc)}`);
+  const o = doc as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!ALLOWED_KEYS.has(key)) throw new InputError(`$.${key}`, `unknown field (expected Q/K/V, X with W_Q/W_K/W_V or heads, scores, attentions, and optionally ${COMMON_KEYS.join(', ')})`);
+  }
+  const present = (Object.keys(FORM_KEYS) as InputForm[]).filter((f) => (f === 'projected' ? 'X' in o : f === 'scores' ? 'scores' in o : FORM_KEYS[f].some((k) => k in o)));
+  if (present.length === 0) throw new InputError('$', 'no tensors: give Q, K and V; or X with W_Q, W_K, W_V (or heads); or scores; or attentions');
+  if (present.length > 1) throw new InputError('$', `give exactly one input form, found ${present.map((f) => FORM_KEYS[f][0]).join(' and ')}`);
+  const form = present[0];
+  for (const [f, keys] of Object.entries(FORM_KEYS)) {
+    if (f === form) continue;
+    for (const key of keys) if (key in o) throw new InputError(`$.${key}`, `does not belong with ${FORM_KEYS[form][0]} (a ${form} input)`);
+  }
+
+  let body: AttentionInput;
+  if (form === 'qkv') {
+    for (const key of ['Q', 'K', 'V']) if (!(key in o)) throw new InputError(`$.${key}`, 'missing (Q, K and V go together)');
+    const Q = readMatrix(o.Q, '$.Q');
+    const K = readMatrix(o.K, '$.K');
+    const V = readMatrix(o.V, '$.V');
+    expectCols(K, Q.cols, '$.K', 'd_k of Q');
+    expectRows(V, K.rows, '$.V', 'one per key in K');
+    body = { form, Q, K, V };
+  } else if (form === 'projected') {
+    const X = readMatrix(o.X, '$.X');
+    const single = ['W_Q', 'W_K', 'W_V'].some((k) => k in o);
+    if (single && 'heads' in o) throw new InputError('$.heads', 'give either W_Q/W_K/W_V (one head) or heads (multi-head), not both');
+    if (!single && !('heads' in o)) throw new InputError('$', 'X needs W_Q, W_K and W_V, or heads');
+    let heads: HeadProjection[];
+    if (single) {
+      heads = [readHead({ W_Q: o.W_Q, W_K: o.W_K, W_V: o.W_V }, '$', X.cols)];
+    } else {
+      if (!Array.isArray(o.heads) || o.heads.length === 0) throw new InputError('$.heads', `expected a non-empty array of heads, found ${describe(o.heads)}`);
+      heads = o.heads.map((h, i) => readHead(h, `$.heads[${i}]`, X.cols));
+    }
+    let W_O: Matrix | null = null;
+    if ('W_O' in o) {
+      if (single) throw new InputError('$.W_O', 'W_O goes with heads (multi-head)');
+      W_O = readMatrix(o.W_O, '$.W_O');
+      expectRows(W_O, heads.reduce((s, h) => s + h.W_V.cols, 0), '$.W_O', 'the sum of the heads\' d_v');
+    }
+    body = { form, X, heads, W_O, multiHead: !single };
+  } else if (form === 'scores') {
+    const { matrices } = readMatrixStack(o.scores, '$.scores', [2, 3], 'scores (n×m or heads×n×m)');
+    let dK: number | undefined;
+    if ('d_k' in o) {
+      if (typeof o.d_k !== 'number' || !Number.isInteger(o.d_k) || o.d_k < 1) throw new InputError('$.d_k', `expected a positive integer (the key dimension), found ${describe(o.d_k)}`);
+      dK = o.d_k;
+    }
+    body = { form, scores: matrices[0], dK };
+  } else {
+    const { matrices } = readMatrixStack(o.attentions, '$.attentions', [2, 3, 4], 'attentions (n×m, heads×n×m or layers×heads×n×m)');
+    matrices.forEach((heads, l) =>
+      heads.forEach((w, h) => {
+        const k = w.data.findIndex((x) => x < 0);
+        if (k >= 0) throw new InputError(`$.attentions…[layer ${l}][head ${h}][${Math.floor(k / w.cols)}][${k % w.cols}]`, `expected a weight ≥ 0 (attentions are post-softmax), found ${w.data[k]}`);
+      }),
+    );
+    if ('scale' in o) throw new InputError('$.scale', 'attentions are post-softmax weights and cannot be re-scaled (give scores or Q/K/V to scale)');
+    if ('mask' in o) throw new InputError('$.mask', 'attentions are post-softmax weights; a mask can no longer apply (give scores or Q/K/V)');
+    body = { form, layers: matrices };
+  }
+
+  const { n, m } = inputShape(body);
+  const extra: { -readonly [K in keyof CommonFields]: CommonFields[K] } = {};
+  if ('tokens' in o) extra.tokens = readTokens(o.tokens, '$.tokens', n, 'one per query row');
+  if ('key_tokens' in o) extra.keyTokens = readTokens(o.key_tokens, '$.key_tokens', m, 'one per key column');
+  if ('mask' in o) extra.mask = readMask(o.mask, '$.mask', n, m);
+  if ('scale' in o) {
+    extra.scale = readScale(o.scale, '$.scale');
+    if (extra.scale === 'sqrt' && body.form === 'scores' && body.dK === undefined) throw new InputError('$.scale', '"sqrt" needs the key dimension: add $.d_k');
+  }
+  return { ...body, ...extra };
+}
+
+/** Parses JSON text; syntax errors name the byte offset and what was expected there. */
+export function parseAttentionJson(text: string): AttentionInput {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    const problem = findJsonSyntaxError(text) ?? { index: 0, reason: 'not valid JSON' };
+    const byte = new TextEncoder().encode(text.slice(0, problem.index)).length;
+    throw new InputError(`$ (byte ${byte})`, `invalid JSON: ${problem.reason}`);
+  }
+  return readAttentionInput(doc);
+}
