@@ -9,10 +9,13 @@ import {
 } from '../core';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
 import { inspectionJson } from './serialize';
+import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
 
 const VERSION = '0.1.0';
 /** JSON inputs are parsed whole; larger tensors belong in .npy/.safetensors files. */
 const MAX_JSON_BYTES = 512 * 1024 * 1024;
+/** Tensor-file output is buffered up to this many characters, then streamed. */
+const STREAM_AFTER_BYTES = 64 * 1024 * 1024;
 
 const USAGE = `attention-inspector ${VERSION}: scaled dot-product attention, its scores, weights and sharpness.
 
@@ -20,19 +23,23 @@ Usage:
   attention-inspector compute FILE.json [--scale sqrt|none|NUMBER] [--mask none|causal|anticausal] [--summary]
   attention-inspector compute --text "I go home" [--seed N] [--d-model N] [--d-k N] [--d-v N] [--heads N]
                               [--raw] [--no-positional] [--tokenizer words|whitespace|characters] [--summary]
+  attention-inspector compute FILE.npy|.npz|.safetensors [--tensor NAME] [--layer L] [--head H] [--batch B]
+                              [--layout AXES] [--tokens FILE] [--meaning weights|scores] [--d-k N]
+                              [--scale …] [--mask …] [--summary]
+  attention-inspector info FILE.npy|.npz|.safetensors [--tensor NAME] [--layout AXES]
   attention-inspector --help | --version
 
 Output: one JSON object on stdout {"tokens", "heads": [{"scores", "weights", "output", "entropy", "sharpness"}]}.
 Errors: one line on stderr starting "error:", exit code 2.`;
 
 const COMPUTE_OPTIONS = {
+  ...TENSOR_OPTIONS,
   text: { type: 'string' },
   scale: { type: 'string' },
   mask: { type: 'string' },
   summary: { type: 'boolean' },
   seed: { type: 'string' },
   'd-model': { type: 'string' },
-  'd-k': { type: 'string' },
   'd-v': { type: 'string' },
   heads: { type: 'string' },
   raw: { type: 'boolean' },
@@ -85,7 +92,12 @@ function textSettings(values: Record<string, string | boolean | undefined>): Par
   return settings;
 }
 
-function compute(argv: string[]): Inspection {
+type Output = { inspection: Inspection } | { streamed: true };
+
+const TEXT_ONLY = ['seed', 'd-model', 'd-v', 'heads', 'raw', 'no-positional', 'tokenizer', 'max-tokens'];
+const FILE_ONLY = Object.keys(TENSOR_OPTIONS).filter((k) => k !== 'd-k');
+
+async function compute(argv: string[], summary: boolean): Promise<Output> {
   const { values, positionals } = parseCommandLine(argv, COMPUTE_OPTIONS);
   const options: InspectOptions = {
     scale: typeof values.scale === 'string' ? parseScaleText(values.scale, '--scale') : undefined,
@@ -96,16 +108,40 @@ function compute(argv: string[]): Inspection {
   if (values.scale === true) throw new InputError('--scale', 'needs a value');
   if (typeof values.text === 'string') {
     if (positionals.length) throw new InputError(positionals[0], 'give either FILE or --text, not both');
+    const fileOnly = Object.keys(values).find((k) => FILE_ONLY.includes(k));
+    if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) only');
     const maxTokens = positiveInteger(values['max-tokens'], '--max-tokens');
-    return inspectText(values.text, textSettings(values), options, maxTokens);
+    return { inspection: inspectText(values.text, textSettings(values), options, maxTokens) };
   }
-  const textOnly = Object.keys(values).filter((k) => ['seed', 'd-model', 'd-k', 'd-v', 'heads', 'raw', 'no-positional', 'tokenizer', 'max-tokens'].includes(k));
-  if (textOnly.length) throw new InputError(`--${textOnly[0]}`, 'applies to --text input only');
+  const textOnly = Object.keys(values).find((k) => TEXT_ONLY.includes(k));
+  if (textOnly) throw new InputError(`--${textOnly}`, 'applies to --text input only');
   if (positionals.length === 0) throw new InputError('compute', 'needs a FILE or --text "…"');
   if (positionals.length > 1) throw new InputError(positionals[1], 'unexpected extra argument (compute takes one FILE)');
   const file = positionals[0];
   const ext = extname(file).toLowerCase();
-  if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" (expected .json)`);
+  if (TENSOR_EXTENSIONS.includes(ext)) {
+    // Output is held back until it is large, so an error part-way leaves stdout empty in all
+    // ordinary cases; a many-GB model's full matrices stream instead of piling up in memory.
+    const held: string[] = [];
+    let heldBytes = 0;
+    const write = (chunk: string) => {
+      if (heldBytes < STREAM_AFTER_BYTES) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+        if (heldBytes < STREAM_AFTER_BYTES) return;
+        process.stdout.write(held.join(''));
+        held.length = 0;
+        return;
+      }
+      process.stdout.write(chunk);
+    };
+    await computeTensorFile(file, values, options, summary, write, (line) => process.stderr.write(`${line}\n`));
+    if (held.length) process.stdout.write(held.join(''));
+    return { streamed: true };
+  }
+  if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" (expected .json, .npy, .npz or .safetensors)`);
+  const fileOnly = Object.keys(values).find((k) => k !== 'd-k' && FILE_ONLY.includes(k)) ?? (values['d-k'] !== undefined ? 'd-k' : undefined);
+  if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) or --text only');
   let input;
   try {
     input = parseAttentionJson(readJsonFile(file));
@@ -113,14 +149,14 @@ function compute(argv: string[]): Inspection {
     if (e instanceof InputError && e.where.startsWith('$')) throw new InputError(`${file}: ${e.where}`, e.rule);
     throw e;
   }
-  return inspect(input, options);
+  return { inspection: inspect(input, options) };
 }
 
 function writeJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -132,13 +168,22 @@ export function main(argv: string[]): number {
       return 0;
     }
     if (command === 'compute') {
-      const summary = rest.includes('--summary');
-      const inspection = compute(rest);
-      for (const w of inspection.warnings) process.stderr.write(`warning: ${w}\n`);
-      writeJson(inspectionJson(inspection, summary));
+      const output = await compute(rest, rest.includes('--summary'));
+      if ('inspection' in output) {
+        for (const w of output.inspection.warnings) process.stderr.write(`warning: ${w}\n`);
+        writeJson(inspectionJson(output.inspection, rest.includes('--summary')));
+      }
       return 0;
     }
-    throw new InputError(command, 'unknown command (expected compute; see --help)');
+    if (command === 'info') {
+      const { values, positionals } = parseCommandLine(rest, { tensor: { type: 'string' }, layout: { type: 'string' }, meaning: { type: 'string' } });
+      if (positionals.length !== 1) throw new InputError('info', 'takes one FILE (.npy, .npz or .safetensors)');
+      const ext = extname(positionals[0]).toLowerCase();
+      if (!TENSOR_EXTENSIONS.includes(ext)) throw new InputError(positionals[0], `unsupported file type "${ext || '(none)'}" for info (expected .npy, .npz or .safetensors)`);
+      process.stdout.write(JSON.stringify(await tensorInfo(positionals[0], values), null, 2) + '\n');
+      return 0;
+    }
+    throw new InputError(command, 'unknown command (expected compute or info; see --help)');
   } catch (e) {
     process.stderr.write(`error: ${e instanceof InputError ? e.message : `internal error: ${oneLineMessage(e)} (please report this)`}\n`);
     return 2;
@@ -150,4 +195,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
 });
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -27,7 +27,7 @@ function rowsOf(m: Matrix, allowed: Uint8Array | null = null): (number | null)[]
 const vector = (v: Float32Array) => Array.from(v, shortFloat32);
 const round = (x: number) => Number(x.toPrecision(8));
 
-function headJson(h: HeadInspection, summary: boolean) {
+export function headJson(h: HeadInspection, summary: boolean) {
   return {
     layer: h.layer,
     head: h.head,

@@ -1,0 +1,59 @@
+// .npz archives: a zip whose members are .npy files (np.savez stores them, np.savez_compressed
+// deflates them). Each member becomes a ByteSource of its own uncompressed bytes: a window onto
+// the archive when stored, a streaming inflater when deflated, so only the members (and ranges)
+// actually used are ever decompressed.
+import { type ByteSource, SliceByteSource } from './byteSource';
+import { TensorFileError, quote } from './errors';
+import { InflatingByteSource } from './inflatingSource';
+import { type NpyHeader, readNpyHeader } from './npy';
+import { memberDataOffset, readZipDirectory } from './zip';
+
+export interface NpzMember {
+  /** Tensor name: the member name without its '.npy' suffix (as numpy's NpzFile presents it). */
+  readonly name: string;
+  readonly memberName: string;
+  readonly compressed: boolean;
+  /** The member's uncompressed bytes. */
+  readonly source: ByteSource;
+  readonly header: NpyHeader;
+}
+
+export interface NpzContents {
+  readonly members: NpzMember[];
+  /** Members that are not .npy arrays (listed so a request for them gets a precise error). */
+  readonly otherMembers: string[];
+}
+
+export async function readNpz(archive: ByteSource): Promise<NpzContents> {
+  const entries = await readZipDirectory(archive);
+  const members: NpzMember[] = [];
+  const otherMembers: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (entry.name.endsWith('/')) continue; // a directory record
+    if (seen.has(entry.name)) throw new TensorFileError(archive.name, { offset: entry.directoryOffset }, `member ${quote(entry.name)} appears twice`);
+    seen.add(entry.name);
+    if (!entry.name.endsWith('.npy')) {
+      otherMembers.push(entry.name);
+      continue;
+    }
+    const where = { offset: entry.directoryOffset };
+    if (entry.flags & 1) throw new TensorFileError(archive.name, where, `member ${quote(entry.name)} is encrypted`);
+    const memberLabel = `${archive.name}[${entry.name}]`;
+    const start = await memberDataOffset(archive, entry);
+    let source: ByteSource;
+    if (entry.method === 0) {
+      if (entry.compressedSize !== entry.uncompressedSize) {
+        throw new TensorFileError(archive.name, where, `stored member ${quote(entry.name)} declares ${entry.compressedSize} bytes stored but ${entry.uncompressedSize} uncompressed`);
+      }
+      source = new SliceByteSource(memberLabel, archive, start, entry.uncompressedSize);
+    } else if (entry.method === 8) {
+      source = new InflatingByteSource(memberLabel, archive, start, entry.compressedSize, entry.uncompressedSize);
+    } else {
+      throw new TensorFileError(archive.name, where, `member ${quote(entry.name)} uses compression method ${entry.method} (only stored and deflated are read)`);
+    }
+    const header = await readNpyHeader(source);
+    members.push({ name: entry.name.slice(0, -4), memberName: entry.name, compressed: entry.method === 8, source, header });
+  }
+  return { members, otherMembers };
+}

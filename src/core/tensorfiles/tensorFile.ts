@@ -1,0 +1,283 @@
+// One view over the three container formats: open a file (reading only its headers), list its
+// tensors, and convert any leading-index slice of a tensor to float32. A slice of a C-ordered
+// tensor is one contiguous byte range, so it costs exactly one positional read of its own bytes.
+import { type ByteSource, readRange } from './byteSource';
+import { type DType, type ElementType, type NumericDType, isNumeric } from './dtype';
+import { decodeToFloat32, decodeUnicode, elementReader } from './decode';
+import { TensorFileError, quote } from './errors';
+import { type Matrix } from '../matrix';
+import { hasNpyMagic, readNpyHeader } from './npy';
+import { readNpz } from './npz';
+import { readSafetensorsHeader } from './safetensors';
+import { MAX_SLICE_ELEMENTS, MAX_STRING_BYTES, cStrides, fStrides, formatShape, product } from './shape';
+import { ZIP_EMPTY_MAGIC, ZIP_LOCAL_MAGIC } from './zip';
+
+export type TensorFormat = 'npy' | 'npz' | 'safetensors';
+
+export interface TensorInfo {
+  readonly name: string;
+  /** Canonical element type: f16 bf16 f32 f64 bool i8 u8 i16 u16 i32 u32 i64 u64, or unicode (token lists). */
+  readonly dtype: DType;
+  /** The dtype as the file spells it ('<f4', '>f2', '|b1', 'BF16'). */
+  readonly dtypeLabel: string;
+  readonly itemsize: number;
+  readonly littleEndian: boolean;
+  readonly shape: readonly number[];
+  readonly fortranOrder: boolean;
+  /** Start of the data: a byte offset in the file, or in the inflated member when `compressed`. */
+  readonly byteOffset: number;
+  readonly byteLength: number;
+  /** The zip member holding the tensor (.npz only). */
+  readonly member?: string;
+  /** True for a deflated .npz member (slices then cost inflating the member up to them). */
+  readonly compressed: boolean;
+}
+
+interface Stored {
+  readonly info: TensorInfo;
+  readonly type: ElementType;
+  /** The bytes `info.byteOffset` refers to. */
+  readonly source: ByteSource;
+}
+
+/** Fortran-ordered tensors up to this size are read whole once and kept, so each head is not a full scan. */
+const FORTRAN_CACHE_BYTES = 64 * 1024 * 1024;
+/** Window for scanning a larger Fortran-ordered tensor. */
+const FORTRAN_WINDOW_BYTES = 4 * 1024 * 1024;
+
+export class TensorFile {
+  private readonly byName = new Map<string, Stored>();
+  private fortranCache: { name: string; bytes: Uint8Array } | undefined;
+
+  /** @internal Use openTensorFile. */
+  constructor(
+    readonly source: ByteSource,
+    readonly format: TensorFormat,
+    stored: Stored[],
+    /** safetensors `__metadata__` (string → string), else null. */
+    readonly metadata: Record<string, string> | null,
+    /** .npz members that are not .npy arrays. */
+    readonly otherMembers: readonly string[] = [],
+  ) {
+    for (const s of stored) this.byName.set(s.info.name, s);
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  /** Tensors in file order. */
+  get tensors(): TensorInfo[] {
+    return [...this.byName.values()].map((s) => s.info);
+  }
+
+  /** The named tensor, or an error that lists what the file does hold. */
+  tensor(name: string): TensorInfo {
+    return this.stored(name).info;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** @internal */
+  stored(name: string): Stored {
+    const s = this.byName.get(name);
+    if (s) return s;
+    const other = this.otherMembers.find((m) => m === name || m.replace(/\.[^./]*$/, '') === name);
+    if (other !== undefined) throw new TensorFileError(this.name, { tensor: name }, `member ${quote(other)} is not a .npy array`);
+    const names = [...this.byName.keys()];
+    const listed = names.slice(0, 20).map((n) => quote(n, 60)).join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '');
+    throw new TensorFileError(this.name, { tensor: name }, names.length === 0 ? 'not found: the file holds no tensors' : `not found; the file holds ${listed}`);
+  }
+
+  /** @internal Whole raw bytes of a small Fortran-ordered tensor, kept for the next slice. */
+  async fortranBytes(s: Stored): Promise<Uint8Array> {
+    if (this.fortranCache?.name !== s.info.name) {
+      this.fortranCache = undefined; // drop the old one before reading the new one
+      this.fortranCache = { name: s.info.name, bytes: await readRange(s.source, s.info.byteOffset, s.info.byteLength, `tensor ${quote(s.info.name)}`) };
+    }
+    return this.fortranCache.bytes;
+  }
+}
+
+/** Strips the directory and extension: the name a lone .npy array is listed under. */
+function stem(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? fileName;
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
+  return magic.every((b, i) => bytes[i] === b);
+}
+
+/**
+ * Opens a .npy, .npz or .safetensors file: recognises it by its first bytes (then by its name),
+ * reads and validates the headers, and reads no tensor data.
+ */
+export async function openTensorFile(source: ByteSource): Promise<TensorFile> {
+  const head = await readRange(source, 0, Math.min(source.size, 9), 'the file signature');
+  const ext = /\.([a-z]+)$/i.exec(source.name)?.[1]?.toLowerCase();
+  if (hasNpyMagic(head) || (ext === 'npy' && !startsWith(head, ZIP_LOCAL_MAGIC))) return openNpy(source);
+  if (startsWith(head, ZIP_LOCAL_MAGIC) || startsWith(head, ZIP_EMPTY_MAGIC) || ext === 'npz') return openNpz(source);
+  if (ext === 'safetensors' || head[8] === 0x7b /* '{' */) return openSafetensors(source);
+  throw new TensorFileError(source.name, { offset: 0 }, 'unrecognised format: not .npy (\\x93NUMPY), .npz (a zip) or .safetensors (8-byte length then a JSON header)');
+}
+
+async function openNpy(source: ByteSource): Promise<TensorFile> {
+  const h = await readNpyHeader(source);
+  const info: TensorInfo = {
+    name: stem(source.name), dtype: h.type.dtype, dtypeLabel: h.type.label, itemsize: h.type.itemsize, littleEndian: h.type.littleEndian,
+    shape: h.shape, fortranOrder: h.fortranOrder, byteOffset: h.dataOffset, byteLength: h.dataLength, compressed: false,
+  };
+  return new TensorFile(source, 'npy', [{ info, type: h.type, source }], null);
+}
+
+async function openNpz(source: ByteSource): Promise<TensorFile> {
+  const contents = await readNpz(source);
+  const stored = contents.members.map((m): Stored => ({
+    info: {
+      name: m.name, dtype: m.header.type.dtype, dtypeLabel: m.header.type.label, itemsize: m.header.type.itemsize, littleEndian: m.header.type.littleEndian,
+      shape: m.header.shape, fortranOrder: m.header.fortranOrder, byteOffset: m.header.dataOffset, byteLength: m.header.dataLength,
+      member: m.memberName, compressed: m.compressed,
+    },
+    type: m.header.type,
+    source: m.source,
+  }));
+  return new TensorFile(source, 'npz', stored, null, contents.otherMembers);
+}
+
+async function openSafetensors(source: ByteSource): Promise<TensorFile> {
+  const h = await readSafetensorsHeader(source);
+  const stored = h.entries.map((e): Stored => ({
+    info: {
+      name: e.name, dtype: e.type.dtype, dtypeLabel: e.type.label, itemsize: e.type.itemsize, littleEndian: true,
+      shape: e.shape, fortranOrder: false, byteOffset: e.byteOffset, byteLength: e.byteLength, compressed: false,
+    },
+    type: e.type,
+    source,
+  }));
+  return new TensorFile(source, 'safetensors', stored, h.metadata);
+}
+
+/** Names, dtypes, shapes and byte ranges of every tensor, in file order. */
+export function listTensors(file: TensorFile): TensorInfo[] {
+  return file.tensors;
+}
+
+export interface Slice {
+  /** The trailing dimensions left after fixing the leading indices. */
+  readonly shape: number[];
+  /** Values in C (row-major) order, whatever the file's order. */
+  readonly data: Float32Array;
+}
+
+/**
+ * Converts tensor[index[0], index[1], …, :, :] to float32. For a C-ordered tensor the slice is one
+ * contiguous range and is read with one positional read. A Fortran-ordered tensor scatters the
+ * slice across the whole tensor: small ones (≤ 64 MiB) are read once and kept for later slices,
+ * larger ones are scanned in 4 MiB windows on every call (re-save with np.ascontiguousarray to
+ * avoid that).
+ */
+export async function readSlice(file: TensorFile, tensor: string | TensorInfo, index: readonly number[] = []): Promise<Slice> {
+  const s = file.stored(typeof tensor === 'string' ? tensor : tensor.name);
+  const { info } = s;
+  const type = numericType(file, s);
+  if (index.length > info.shape.length) {
+    throw new TensorFileError(file.name, { tensor: info.name }, `${index.length} indices for a ${info.shape.length}-D tensor of shape ${formatShape(info.shape)}`);
+  }
+  index.forEach((x, axis) => {
+    if (!Number.isInteger(x) || x < 0 || x >= info.shape[axis]) {
+      throw new TensorFileError(file.name, { tensor: info.name }, `index ${x} is out of range for axis ${axis} of size ${info.shape[axis]}`);
+    }
+  });
+  const shape = info.shape.slice(index.length);
+  const count = product(shape);
+  if (count > MAX_SLICE_ELEMENTS) {
+    throw new TensorFileError(file.name, { tensor: info.name }, `a slice of shape ${formatShape(shape)} has ${count} values, over the ${MAX_SLICE_ELEMENTS} read at once`);
+  }
+  if (count === 0) return { shape, data: new Float32Array(0) };
+  if (!info.fortranOrder || shape.length === 0) {
+    const strides = info.fortranOrder ? fStrides(info.shape) : cStrides(info.shape);
+    const first = index.reduce((acc, x, axis) => acc + x * strides[axis], 0);
+    const bytes = await readRange(s.source, info.byteOffset + first * info.itemsize, count * info.itemsize, `tensor ${quote(info.name)}`);
+    return { shape, data: decodeToFloat32(bytes, type) };
+  }
+  return { shape, data: await gatherFortran(file, s, type, index, shape) };
+}
+
+/** A 2-D slice as a Matrix: the (q × k) map of one head, or one head's (n × d) queries/keys/values. */
+export async function readMatrix(file: TensorFile, tensor: string | TensorInfo, index: readonly number[]): Promise<Matrix> {
+  const slice = await readSlice(file, tensor, index);
+  if (slice.shape.length !== 2) {
+    const name = typeof tensor === 'string' ? tensor : tensor.name;
+    throw new TensorFileError(file.name, { tensor: name }, `slice at [${index.join(', ')}] has shape ${formatShape(slice.shape)}, not a matrix`);
+  }
+  return { rows: slice.shape[0], cols: slice.shape[1], data: slice.data };
+}
+
+/** A 1-D unicode array (token lists saved with numpy) as strings. */
+export async function readStrings(file: TensorFile, tensor: string): Promise<string[]> {
+  const s = file.stored(tensor);
+  if (s.info.dtype !== 'unicode' || s.info.shape.length !== 1) {
+    throw new TensorFileError(file.name, { tensor }, `is ${s.info.dtypeLabel} of shape ${formatShape(s.info.shape)}, not a 1-D string array`);
+  }
+  if (s.info.byteLength > MAX_STRING_BYTES) {
+    throw new TensorFileError(file.name, { tensor }, `string array of ${s.info.byteLength} bytes exceeds the ${MAX_STRING_BYTES}-byte cap for token lists`);
+  }
+  const bytes = await readRange(s.source, s.info.byteOffset, s.info.byteLength, `tensor ${quote(tensor)}`);
+  return decodeUnicode(bytes, s.info.itemsize, s.info.littleEndian);
+}
+
+function numericType(file: TensorFile, s: Stored): ElementType & { dtype: NumericDType } {
+  const t = s.type;
+  if (!isNumeric(t.dtype)) throw new TensorFileError(file.name, { tensor: s.info.name }, `is a string array (${t.label}), not numbers`);
+  return t as ElementType & { dtype: NumericDType };
+}
+
+/**
+ * Gathers a Fortran-ordered slice into C order. With the leading indices fixed, walking the
+ * trailing indices first-fastest visits strictly increasing byte offsets, so one forward pass over
+ * the tensor (cached whole, or in windows) picks every element.
+ */
+async function gatherFortran(file: TensorFile, s: Stored, type: ElementType & { dtype: NumericDType }, index: readonly number[], shape: number[]): Promise<Float32Array> {
+  const { info } = s;
+  const size = info.itemsize;
+  const f = fStrides(info.shape);
+  const k = index.length;
+  const base = index.reduce((acc, x, axis) => acc + x * f[axis], 0);
+  const ft = f.slice(k);
+  const ct = cStrides(shape);
+  const count = product(shape);
+  const out = new Float32Array(count);
+  const read = elementReader(type);
+  const cached = info.byteLength <= FORTRAN_CACHE_BYTES ? await file.fortranBytes(s) : undefined;
+  let window = cached ?? new Uint8Array(0);
+  let windowStart = 0; // element offset of window[0]
+  let dv = new DataView(window.buffer, window.byteOffset, window.byteLength);
+  const lastElement = base + shape.reduce((acc, d, i) => acc + (d - 1) * ft[i], 0);
+  const idx = new Array<number>(shape.length).fill(0);
+  let element = base;
+  let outPos = 0;
+  for (let n = 0; n < count; n++) {
+    if ((element - windowStart + 1) * size > window.length) {
+      const elements = Math.min(Math.max(1, Math.floor(FORTRAN_WINDOW_BYTES / size)), lastElement - element + 1);
+      window = await readRange(s.source, info.byteOffset + element * size, elements * size, `tensor ${quote(info.name)}`);
+      windowStart = element;
+      dv = new DataView(window.buffer, window.byteOffset, window.byteLength);
+    }
+    out[outPos] = read(dv, (element - windowStart) * size);
+    // Advance the trailing multi-index, first axis fastest (Fortran order).
+    for (let a = 0; a < idx.length; a++) {
+      idx[a]++;
+      element += ft[a];
+      outPos += ct[a];
+      if (idx[a] < shape[a]) break;
+      element -= shape[a] * ft[a];
+      outPos -= shape[a] * ct[a];
+      idx[a] = 0;
+    }
+  }
+  return out;
+}

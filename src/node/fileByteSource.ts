@@ -1,0 +1,58 @@
+// A ByteSource over a file handle: positional reads of exactly the requested ranges, so opening a
+// multi-gigabyte tensor file reads its header and nothing else until a head is asked for.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { type ByteSource, checkRange } from '../core/tensorfiles/byteSource';
+import { TensorFileError } from '../core/tensorfiles/errors';
+
+export class FileByteSource implements ByteSource {
+  /** Bytes handed out so far (lets tests and `info` show how little of a big file was read). */
+  bytesRead = 0;
+  reads = 0;
+
+  private constructor(
+    readonly name: string,
+    readonly size: number,
+    private readonly handle: fs.FileHandle,
+  ) {}
+
+  /** Opens `filePath` for reading; `name` (default: the base name) is used in error messages. */
+  static async open(filePath: string, name = path.basename(filePath)): Promise<FileByteSource> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(filePath, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new TensorFileError(name, {}, `cannot open (${code})`);
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw new TensorFileError(name, {}, 'is not a regular file');
+      return new FileByteSource(name, stat.size, handle);
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this.name, this.size, offset, length);
+    const out = new Uint8Array(length);
+    let filled = 0;
+    // A positional read may return fewer bytes than asked (pipes, network file systems): continue.
+    while (filled < length) {
+      const { bytesRead } = await this.handle.read(out, filled, length - filled, offset + filled);
+      if (bytesRead === 0) {
+        throw new TensorFileError(this.name, { offset: offset + filled }, `file ended early: needs ${length - filled} more bytes (changed while reading?)`);
+      }
+      filled += bytesRead;
+    }
+    this.bytesRead += length;
+    this.reads++;
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}

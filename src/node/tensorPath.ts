@@ -1,0 +1,62 @@
+// Node-side conveniences for tensor files on disk: open a path, and find token labels in a sidecar
+// file next to it (attn.npz → attn.npz.tokens.json or attn.tokens.json).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { type Tokens, parseTokenList } from '../core/tensorfiles/tokens';
+import { type TensorFile, openTensorFile } from '../core/tensorfiles/tensorFile';
+import { TensorFileError } from '../core/tensorfiles/errors';
+import { FileByteSource } from './fileByteSource';
+
+/** A token list is a few KB even for long contexts; refuse anything absurd before reading it. */
+const MAX_SIDECAR_BYTES = 64 * 1024 * 1024;
+
+/** Opens a tensor file by path; call close() when done (the file handle stays open for slice reads). */
+export async function openTensorPath(filePath: string): Promise<{ file: TensorFile; source: FileByteSource; close: () => Promise<void> }> {
+  const source = await FileByteSource.open(filePath);
+  try {
+    const file = await openTensorFile(source);
+    return { file, source, close: () => source.close() };
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+}
+
+/** Sidecar paths tried, in order. */
+export function sidecarPaths(filePath: string): string[] {
+  const ext = path.extname(filePath);
+  const withoutExt = ext ? filePath.slice(0, -ext.length) : filePath;
+  return [`${filePath}.tokens.json`, `${withoutExt}.tokens.json`].filter((p, i, all) => all.indexOf(p) === i);
+}
+
+/** Tokens from an explicit file (--tokens PATH): a JSON list of strings, or {"tokens": [...]}. */
+export async function readTokensFile(filePath: string): Promise<Tokens> {
+  const tokens = await readTokenList(filePath);
+  if (tokens === null) throw new TensorFileError(path.basename(filePath), {}, 'cannot read token list (ENOENT)');
+  return tokens;
+}
+
+/** Tokens from the first sidecar that exists (a JSON list of strings, or {"tokens": [...]}), else null. */
+export async function readSidecarTokens(filePath: string): Promise<Tokens | null> {
+  for (const candidate of sidecarPaths(filePath)) {
+    const tokens = await readTokenList(candidate);
+    if (tokens !== null) return tokens;
+  }
+  return null;
+}
+
+/** A token list file, or null when it does not exist. */
+async function readTokenList(candidate: string): Promise<Tokens | null> {
+  let text: string;
+  try {
+    const stat = await fs.stat(candidate);
+    if (stat.size > MAX_SIDECAR_BYTES) throw new TensorFileError(path.basename(candidate), {}, `token list of ${stat.size} bytes exceeds the ${MAX_SIDECAR_BYTES}-byte cap`);
+    text = await fs.readFile(candidate, 'utf8');
+  } catch (e) {
+    if (e instanceof TensorFileError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new TensorFileError(path.basename(candidate), {}, `cannot read token list (${code ?? 'error'})`);
+  }
+  return { tokens: parseTokenList(path.basename(candidate), 'token list', text), source: candidate };
+}
