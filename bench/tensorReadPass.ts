@@ -1,0 +1,20 @@
+// One streaming pass over every head of a tensor file, reading and converting to float32 only (no
+// statistics): the reader's own throughput, for bench/tensorfiles.mjs.
+import { openTensorPath } from '../src/node/tensorPath';
+import { detectAttention, streamHeads } from '../src/core/tensorfiles';
+
+async function main(): Promise<void> {
+  const { file, close } = await openTensorPath(process.argv[2]);
+  try {
+    const view = detectAttention(file, {});
+    let heads = 0, checksum = 0;
+    for await (const slice of streamHeads(file, view)) {
+      heads++;
+      if (slice.data.kind === 'map') checksum += slice.data.matrix.data[0];
+    }
+    process.stdout.write(JSON.stringify({ heads, checksum }) + '\n');
+  } finally {
+    await close();
+  }
+}
+void main();
