@@ -1,0 +1,70 @@
+// Where the offline VS Code toolchain lives, and making sure it (and the extension bundle) exist
+// before a run: a fresh machine gets everything from `npm test` alone.
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const OFFLINE = path.resolve(process.env.VSCODE_OFFLINE || path.join(ROOT, '.vscode-test', 'offline'));
+const SETUP_SCRIPT = path.join(ROOT, 'scripts', 'setup-vscode-offline.sh');
+// code-server runs on its own Node 24; the project and these runners stay on the machine's Node.
+const NODE = path.join(OFFLINE, 'node24', 'package', 'bin', 'node');
+const CS_ENTRY = path.join(OFFLINE, 'cs', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const WORKSPACE = path.join(ROOT, 'test', 'vscode', 'workspace');
+const RESULTS_DIR = path.join(ROOT, 'test-results');
+
+/** The versions the setup script pins, read from the script so a version bump triggers a reinstall. */
+function pinnedVersions() {
+  const text = fs.readFileSync(SETUP_SCRIPT, 'utf8');
+  const pick = (name) => (text.match(new RegExp(`^${name}=(\\S+)$`, 'm')) || [])[1];
+  return { node: pick('NODE_VER'), codeServer: pick('CS_VER') };
+}
+
+function toolchainReady() {
+  const stamp = path.join(OFFLINE, 'ready');
+  if (!fs.existsSync(stamp) || !fs.existsSync(NODE) || !fs.existsSync(CS_ENTRY) || !fs.existsSync(CHROMIUM)) return false;
+  const { node, codeServer } = pinnedVersions();
+  const ready = fs.readFileSync(stamp, 'utf8');
+  return ready.includes(`node=${node}\n`) && ready.includes(`code-server=${codeServer}\n`);
+}
+
+/** Runs scripts/setup-vscode-offline.sh when the toolchain is missing or pinned to other versions. */
+function ensureToolchain() {
+  if (toolchainReady()) return { installed: false, ms: 0 };
+  console.log(`[vscode] toolchain missing in ${path.relative(ROOT, OFFLINE) || OFFLINE}: running ${path.relative(ROOT, SETUP_SCRIPT)}`);
+  const t0 = Date.now();
+  const r = spawnSync('bash', [SETUP_SCRIPT], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, VSCODE_OFFLINE: OFFLINE } });
+  if (r.status !== 0 || !toolchainReady()) throw new Error(`${path.relative(ROOT, SETUP_SCRIPT)} failed (exit ${r.status})`);
+  return { installed: true, ms: Date.now() - t0 };
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!fs.existsSync(dir)) return newest;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ when it is missing or older than the sources, so the tests never run a stale bundle. */
+function ensureBuilt() {
+  const bundle = path.join(ROOT, 'dist', 'extension.js');
+  const sources = Math.max(newestMtime(path.join(ROOT, 'src')), newestMtime(path.join(ROOT, 'webview')));
+  if (fs.existsSync(bundle) && fs.statSync(bundle).mtimeMs >= sources) return false;
+  console.log('[vscode] dist/ missing or stale: npm run build');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status})`);
+  return true;
+}
+
+function manifest() {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+}
+
+module.exports = {
+  ROOT, OFFLINE, SETUP_SCRIPT, NODE, CS_ENTRY, CHROMIUM, WORKSPACE, RESULTS_DIR,
+  pinnedVersions, toolchainReady, ensureToolchain, ensureBuilt, manifest,
+};

@@ -1,0 +1,158 @@
+// Driving the VS Code workbench in headless Debian chromium through playwright-core (which never
+// downloads a browser). Selectors are the workbench's own DOM classes, checked against VS Code 1.139.
+const fs = require('fs');
+const { CHROMIUM } = require('./toolchain');
+
+const QUICK_INPUT = '.quick-input-widget .quick-input-box input';
+const QUICK_ROW = '.quick-input-widget .quick-input-list .monaco-list-row';
+const EDITOR_LINES = '.editor-instance .monaco-editor .view-lines';
+const NOTIFICATION = '.notifications-toasts .notification-toast .notification-list-item-message';
+
+/** Headless chromium; `xdgDir` (a run's temp folder) takes the crash-report and dconf files it would put in $HOME. */
+async function launchBrowser(xdgDir) {
+  const { chromium } = require('playwright-core');
+  const env = { ...process.env };
+  if (xdgDir) {
+    fs.mkdirSync(xdgDir, { recursive: true });
+    Object.assign(env, { XDG_CONFIG_HOME: xdgDir, XDG_CACHE_HOME: xdgDir });
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    env,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** The workbench URL for a folder; `payload` is the smoke-test driver's [name, value] list. */
+function workbenchUrl(server, folder, payload) {
+  let url = `${server.base}/?folder=${encodeURIComponent(folder)}`;
+  if (payload) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return url;
+}
+
+/** A path on the server as the web workbench addresses it. */
+function remoteUri(server, absPath) {
+  return `vscode-remote://${server.authority}${absPath}`;
+}
+
+/** Waits for the workbench, and for the explorer to list `fileName` when given. */
+async function waitWorkbench(page, fileName, timeout = 60000) {
+  await page.waitForSelector('.monaco-workbench', { timeout });
+  if (fileName) {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout });
+  }
+}
+
+/** Opens a workspace file through Quick Open (Ctrl+P), as a person would. */
+async function openFile(page, fileName) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator(QUICK_INPUT);
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(fileName);
+  await page.locator(QUICK_ROW, { hasText: fileName }).first().waitFor({ timeout: 10000 });
+  await input.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ timeout: 10000 });
+  await page.locator(EDITOR_LINES).first().waitFor({ timeout: 10000 });
+}
+
+/** Selects whole lines [first, last] (0-based) of the active editor with the keyboard. */
+async function selectLines(page, first, last = first) {
+  await page.locator(EDITOR_LINES).first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < first; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Home');
+  for (let i = first; i < last; i++) await page.keyboard.press('Shift+ArrowDown');
+  await page.keyboard.press('Shift+End');
+}
+
+/**
+ * Waits until the status bar's cursor item, e.g. "Ln 1, Col 23 (22 selected)" (what the user sees of
+ * the selection), matches `pattern`; returns its text. It updates asynchronously after key presses.
+ */
+async function waitSelectionStatus(page, pattern, timeout = 10000) {
+  const item = page.locator('#status\\.editor\\.selection', { hasText: pattern });
+  try {
+    await item.waitFor({ timeout });
+  } catch {
+    const now = await page.locator('#status\\.editor\\.selection').innerText().catch(() => '(no status item)');
+    throw new Error(`status bar selection is "${now.trim()}", expected ${pattern}`);
+  }
+  return (await item.innerText()).trim();
+}
+
+/** F1, type the command title, check it is listed, run it. Titles include the category. */
+async function runPaletteCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator(QUICK_INPUT);
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(`>${title}`);
+  await page.locator(QUICK_ROW, { hasText: title }).first().waitFor({ timeout: 10000 });
+  await input.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: 10000 });
+}
+
+/**
+ * Right-clicks in the active editor, inside the selection (default) or on the first line's text, and
+ * returns the labels of the context menu that opens.
+ */
+async function openEditorContextMenu(page, { atSelection = true } = {}) {
+  const target = atSelection
+    ? page.locator('.editor-instance .monaco-editor .selected-text').first()
+    : page.locator('.editor-instance .monaco-editor .view-line').first();
+  await target.waitFor({ timeout: 10000 });
+  const box = await target.boundingBox();
+  await page.mouse.click(box.x + Math.min(20, box.width / 2), box.y + box.height / 2, { button: 'right' });
+  const labels = page.locator('.context-view .monaco-menu .action-item .action-label');
+  await labels.first().waitFor({ timeout: 10000 });
+  return (await labels.allTextContents()).map((s) => s.trim()).filter(Boolean);
+}
+
+/** Clicks a context-menu item; menus show the title WITHOUT the command's category. */
+async function clickContextMenuItem(page, title) {
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const item = page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: new RegExp(`^${escaped}$`) }).first();
+  await item.waitFor({ timeout: 10000 });
+  await item.click();
+  await page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 10000 });
+}
+
+/** Texts of the notification toasts currently shown. */
+async function notifications(page) {
+  return (await page.locator(NOTIFICATION).allTextContents()).map((s) => s.trim());
+}
+
+/** Waits for a notification toast whose text matches `pattern`; returns its text. */
+async function waitNotification(page, pattern, timeout = 15000) {
+  const toast = page.locator(NOTIFICATION, { hasText: pattern }).first();
+  await toast.waitFor({ timeout });
+  return (await toast.textContent()).trim();
+}
+
+/** Dismisses every notification toast (so the next check starts clean). */
+async function clearNotifications(page) {
+  await page.keyboard.press('Escape');
+  const close = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear');
+  for (const button of await close.all()) await button.click().catch(() => {});
+}
+
+/**
+ * The DOM of the active webview panel: the workbench wraps our HTML in <iframe class="webview ready">
+ * (its pre/index.html), which holds <iframe id="active-frame"> with the panel's document.
+ * Example: `await webviewFrame(page).locator('#tokens').innerText()`.
+ */
+function webviewFrame(page) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** Names of the editor tabs, in order. */
+async function editorTabs(page) {
+  return (await page.locator('.tabs-container .tab .label-name').allTextContents()).map((s) => s.trim());
+}
+
+module.exports = {
+  launchBrowser, workbenchUrl, remoteUri, waitWorkbench, openFile, selectLines, waitSelectionStatus,
+  runPaletteCommand, openEditorContextMenu, clickContextMenuItem, notifications, waitNotification,
+  clearNotifications, webviewFrame, editorTabs,
+};
