@@ -19,6 +19,8 @@ const bundles = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120' },
+  // The panel's stylesheet (also inlined into standalone reports).
+  { ...common, entryPoints: ['media/panel.css'], outfile: 'dist/webview.css', sourcemap: false },
 ];
 
 mkdirSync('dist', { recursive: true });

@@ -1,2 +1,40 @@
-// Webview entry (browser bundle). The panel is built on top of this in its own issue.
-document.body.dataset.ready = '1';
+// Webview entry (dist/webview.js): the same bundle runs in the VS Code panel and in the standalone
+// report. Only the web components the panel uses are imported, to keep the bundle small.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
+import '@vscode-elements/elements/dist/vscode-radio/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import { App } from './app';
+import { HostClient, type Transport } from './client';
+import { el } from './dom';
+import { applyDefaultTheme, hasReportData, startReportHost } from './report';
+import { type StateStore, inVsCode, vsCodeTransport } from './transport';
+
+function boot(): void {
+  const root = document.getElementById('app') ?? document.body.appendChild(el('main', { attrs: { id: 'app' } }));
+  let connection: { transport: Transport; state: StateStore };
+  let report = false;
+  try {
+    if (inVsCode()) connection = vsCodeTransport();
+    else if (hasReportData()) {
+      report = true;
+      applyDefaultTheme();
+      connection = startReportHost();
+    } else throw new Error('this page needs VS Code or an embedded report input');
+  } catch (e) {
+    root.replaceChildren(el('div', { cls: 'error-box' }, el('h2', { text: 'The inspector could not start' }), el('p', { text: e instanceof Error ? e.message : String(e) })));
+    root.setAttribute('aria-busy', 'false');
+    document.body.dataset.ready = 'error';
+    return;
+  }
+  let app: App | null = null;
+  const client = new HostClient(connection.transport, (push) => app?.onPush(push));
+  app = new App(root, client, connection.state, report);
+  void app.start();
+}
+
+boot();

@@ -2,7 +2,7 @@
 // one JSON object on stdout; errors as one `error:` line on stderr with exit code 2; warnings on
 // stderr without changing the exit code.
 import { readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import {
   type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
   InputError, inspect, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
@@ -10,6 +10,8 @@ import {
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
 import { inspectionJson } from './serialize';
 import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
+import { writeReport } from '../host/reportFile';
+import type { SourceSpec } from '../host/source';
 
 const VERSION = '0.1.0';
 /** JSON inputs are parsed whole; larger tensors belong in .npy/.safetensors files. */
@@ -27,6 +29,7 @@ Usage:
                               [--layout AXES] [--tokens FILE] [--meaning weights|scores] [--d-k N]
                               [--scale …] [--mask …] [--summary]
   attention-inspector info FILE.npy|.npz|.safetensors [--tensor NAME] [--layout AXES]
+  attention-inspector report FILE.json|--text "…" -o REPORT.html [--title T] [--scale …] [--mask …] [text flags]
   attention-inspector --help | --version
 
 Output: one JSON object on stdout {"tokens", "heads": [{"scores", "weights", "output", "entropy", "sharpness"}]}.
@@ -152,6 +155,53 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
   return { inspection: inspect(input, options) };
 }
 
+const REPORT_OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  title: { type: 'string' },
+  text: { type: 'string' },
+  scale: { type: 'string' },
+  mask: { type: 'string' },
+  seed: { type: 'string' },
+  'd-model': { type: 'string' },
+  'd-k': { type: 'string' },
+  'd-v': { type: 'string' },
+  heads: { type: 'string' },
+  raw: { type: 'boolean' },
+  'no-positional': { type: 'boolean' },
+  tokenizer: { type: 'string' },
+  'max-tokens': { type: 'string' },
+} as const;
+
+/** `report`: a standalone offline HTML page with the panel and the input embedded. */
+async function report(argv: string[]): Promise<{ output: string; bytes: number; warnings: string[] }> {
+  const { values, positionals } = parseCommandLine(argv, REPORT_OPTIONS);
+  const output = values.output;
+  if (typeof output !== 'string' || output === '') throw new InputError('-o', 'needs the output file, e.g. -o report.html');
+  const scale = typeof values.scale === 'string' ? parseScaleText(values.scale, '--scale') : undefined;
+  const mask = readMaskFlag(values.mask) as Exclude<MaskSpec, object> | undefined;
+  const title = typeof values.title === 'string' ? values.title : undefined;
+  let spec: SourceSpec;
+  let file: string | null = null;
+  if (typeof values.text === 'string') {
+    if (positionals.length) throw new InputError(positionals[0], 'give either FILE or --text, not both');
+    spec = { kind: 'text', text: values.text, settings: textSettings(values), scale, mask, title, maxTokens: positiveInteger(values['max-tokens'], '--max-tokens') };
+  } else {
+    const textOnly = Object.keys(values).find((k) => [...TEXT_ONLY, 'd-k'].includes(k));
+    if (textOnly) throw new InputError(`--${textOnly}`, 'applies to --text input only');
+    if (positionals.length !== 1) throw new InputError('report', positionals.length ? `unexpected extra argument ${positionals[1]} (report takes one FILE)` : 'needs a FILE.json or --text "…"');
+    file = positionals[0];
+    const ext = extname(file).toLowerCase();
+    if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" for report (expected .json, or --text)`);
+    spec = { kind: 'json', json: readJsonFile(file), scale, mask, title: title ?? basename(file) };
+  }
+  try {
+    return { output, ...(await writeReport(spec, output)) };
+  } catch (e) {
+    if (file && e instanceof InputError && e.where.startsWith('$')) throw new InputError(`${file}: ${e.where}`, e.rule);
+    throw e;
+  }
+}
+
 function writeJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
 }
@@ -175,6 +225,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    if (command === 'report') {
+      const written = await report(rest);
+      for (const w of written.warnings) process.stderr.write(`warning: ${w}\n`);
+      writeJson({ report: written.output, bytes: written.bytes });
+      return 0;
+    }
     if (command === 'info') {
       const { values, positionals } = parseCommandLine(rest, { tensor: { type: 'string' }, layout: { type: 'string' }, meaning: { type: 'string' } });
       if (positionals.length !== 1) throw new InputError('info', 'takes one FILE (.npy, .npz or .safetensors)');
@@ -183,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(JSON.stringify(await tensorInfo(positionals[0], values), null, 2) + '\n');
       return 0;
     }
-    throw new InputError(command, 'unknown command (expected compute or info; see --help)');
+    throw new InputError(command, 'unknown command (expected compute, info or report; see --help)');
   } catch (e) {
     process.stderr.write(`error: ${e instanceof InputError ? e.message : `internal error: ${oneLineMessage(e)} (please report this)`}\n`);
     return 2;

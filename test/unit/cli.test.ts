@@ -119,7 +119,7 @@ describe('CLI: attention-inspector compute', () => {
     fails(['compute', bad, '--text', 'x'], `${bad}: give either FILE or --text, not both`);
     fails(['compute', bad, '--seed', '3'], '--seed: applies to --text input only');
     fails(['compute'], 'compute: needs a FILE or --text "…"');
-    fails(['frobnicate'], 'frobnicate: unknown command (expected compute or info; see --help)');
+    fails(['frobnicate'], 'frobnicate: unknown command (expected compute, info or report; see --help)');
     fails(['compute', inputFile('attentions-4d'), '--scale', '2'], '--scale: the input is post-softmax attentions, which cannot be re-scaled (give scores or Q/K/V)');
   });
 

@@ -1,0 +1,11 @@
+// The vscode-free host side of the panel. The VS Code wiring needs only:
+//   webview.html = buildPanelHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri, styleUri });
+//   const session = new PanelSession(source, (m) => webview.postMessage(m), { save, reportAssets, log, onFocusToken });
+//   webview.onDidReceiveMessage((m) => session.handle(m));
+// and `session.setSource(MemorySource.fromSpec({ kind: 'text', text }))` when the input changes.
+// (reportFile.ts uses node's fs and is imported separately.)
+export * from './source';
+export * from './payload';
+export * from './memorySource';
+export * from './session';
+export * from './html';

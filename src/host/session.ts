@@ -1,0 +1,153 @@
+// The host end of the panel: validates what the webview sends, answers requests from an
+// InspectionSource, and posts the answers back. No vscode here: the extension bridges
+// `webview.onDidReceiveMessage` → `session.handle` and `session`'s post → `webview.postMessage`;
+// the standalone report runs the same class inside the page.
+import { InputError, oneLineMessage, varianceExperiment } from '../core';
+import type { ExportFormat, ExportResult, HostMessage, HeadIndex, Methods, Method, RequestMessage, Thumbnails, VarianceSample, MaskName } from '../protocol/messages';
+import { PROTOCOL_VERSION } from '../protocol/messages';
+import { parseWebviewMessage } from '../protocol/validate';
+import type { InspectionSource } from './source';
+import { packThumbnails } from './payload';
+import { buildReportHtml } from './html';
+
+export interface ExportFile {
+  readonly format: ExportFormat;
+  /** A plain file name suggested by the panel (no folders). */
+  readonly name: string;
+  /** PNG bytes, or the text of an SVG, CSV, JSON or HTML file. */
+  readonly data: Uint8Array | string;
+}
+
+export interface SessionOptions {
+  /** Saves an exported file (VS Code: a save dialog and a write; the report: a blob download). */
+  save?(file: ExportFile): Promise<ExportResult>;
+  /** The webview bundle and stylesheet as text, for the standalone report (format 'html'). */
+  reportAssets?(): Promise<{ script: string; style: string }>;
+  /** Where dropped messages and failures are logged (an output channel, the console). */
+  log?(line: string): void;
+  /** The user moved to query token `index` (null: none); the editor may highlight its text. */
+  onFocusToken?(index: number | null): void;
+}
+
+/** Posts one message to the webview (VS Code: `webview.postMessage`). */
+export type Post = (message: HostMessage) => unknown;
+
+/** Thumbnails for sources that do not pool their own: every head read once, one at a time. */
+export async function thumbnailsFromHeads(source: InspectionSource, size: number, mask?: MaskName): Promise<Thumbnails> {
+  const overview = await source.overview(mask);
+  const items: { layer: number; head: HeadIndex; weights: Float32Array }[] = [];
+  let allowed: Uint8Array | null = null;
+  for (let layer = 0; layer < overview.layers; layer++) {
+    for (let head = 0; head < overview.heads; head++) {
+      const p = await source.head(layer, head, { mask });
+      allowed = p.allowed;
+      items.push({ layer, head, weights: p.weights });
+    }
+  }
+  return packThumbnails(items, overview.n, overview.m, allowed, size);
+}
+
+let varianceCache: VarianceSample[] | null = null;
+function defaultVariance(): VarianceSample[] {
+  varianceCache ??= varianceExperiment().map(({ dK, samples, varDot, varScaled }) => ({ dK, samples, varDot, varScaled }));
+  return varianceCache;
+}
+
+/** Answers one validated request from the source. Throws InputError (or anything) on failure. */
+export async function answerRequest<M extends Method>(source: InspectionSource, method: M, params: Methods[M]['params'], options: SessionOptions = {}): Promise<Methods[M]['result']> {
+  type R = Methods[M]['result'];
+  switch (method) {
+    case 'overview':
+      return (await source.overview((params as Methods['overview']['params']).mask)) as R;
+    case 'head': {
+      const p = params as Methods['head']['params'];
+      return (await source.head(p.layer, p.head, { mask: p.mask, scale: p.scale, variant: p.variant })) as R;
+    }
+    case 'thumbnails': {
+      const p = params as Methods['thumbnails']['params'];
+      return (await (source.thumbnails ? source.thumbnails(p.size, p.mask) : thumbnailsFromHeads(source, p.size, p.mask))) as R;
+    }
+    case 'variance':
+      return (await (source.variance ? source.variance() : defaultVariance())) as R;
+    case 'export': {
+      const p = params as Methods['export']['params'];
+      if (!options.save) throw new InputError('export', 'saving files is not available here');
+      let data: Uint8Array | string;
+      if (p.format === 'html') {
+        if (!source.spec) throw new InputError('export', 'this input cannot be written as a standalone report (it is not text or JSON)');
+        if (!options.reportAssets) throw new InputError('export', 'the report assets are not available here');
+        const assets = await options.reportAssets();
+        data = buildReportHtml({ ...assets, spec: source.spec });
+      } else {
+        if (p.data === undefined) throw new InputError('export', `a ${p.format} export needs its data`);
+        data = typeof p.data === 'string' ? p.data : new Uint8Array(p.data);
+      }
+      return (await options.save({ format: p.format, name: p.name, data })) as R;
+    }
+  }
+  throw new InputError('method', `unknown method ${String(method)}`);
+}
+
+export class PanelSession {
+  private disposed = false;
+
+  constructor(
+    private source: InspectionSource,
+    private readonly post: Post,
+    private readonly options: SessionOptions = {},
+  ) {}
+
+  /** Feeds one raw message from the webview (anything: it is validated here). */
+  async handle(raw: unknown): Promise<void> {
+    if (this.disposed) return;
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      this.log(`ignored a malformed message from the panel (${parsed.error})`);
+      return;
+    }
+    const message = parsed.value;
+    switch (message.kind) {
+      case 'hello':
+        if (message.protocol !== PROTOCOL_VERSION) this.log(`the panel speaks protocol ${message.protocol}, the host ${PROTOCOL_VERSION}`);
+        return;
+      case 'notify':
+        if (message.event === 'focusToken') this.options.onFocusToken?.(message.index);
+        else this.log(`panel ${message.level}: ${message.text}`);
+        return;
+      case 'request':
+        return this.answer(message);
+    }
+  }
+
+  private async answer(request: RequestMessage): Promise<void> {
+    const source = this.source;
+    try {
+      const result = await answerRequest(source, request.method, request.params, this.options);
+      // A reset while this was computing makes the answer stale; the panel asks again anyway.
+      if (!this.disposed && source === this.source) this.post({ kind: 'response', id: request.id, ok: true, result });
+    } catch (e) {
+      if (!(e instanceof InputError)) this.log(`internal error answering ${request.method}: ${oneLineMessage(e)}`);
+      const error = e instanceof InputError ? e.message : `internal error: ${oneLineMessage(e)}`;
+      if (!this.disposed && source === this.source) this.post({ kind: 'response', id: request.id, ok: false, error });
+    }
+  }
+
+  /** Shows another input: the panel drops what it has and asks again. */
+  setSource(source: InspectionSource): void {
+    this.source = source;
+    if (!this.disposed) this.post({ kind: 'push', event: 'reset' });
+  }
+
+  /** Opens a head in the panel (e.g. picked in the sidebar). */
+  select(layer: number, head: HeadIndex): void {
+    if (!this.disposed) this.post({ kind: 'push', event: 'select', layer, head });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? ((l: string) => console.warn(`[attention-inspector] ${l}`)))(line);
+  }
+}

@@ -1,0 +1,163 @@
+// The panel's data from a model tensor file (.npy, .npz, .safetensors), read lazily: the overview
+// (every head's sharpness, for the heads grid) and the thumbnails come from one streaming pass that
+// holds one head at a time; a head the user opens is one positional read. A multi-GB file therefore
+// costs the memory of a head or two, never of the file. Browser-safe: the ByteSource is passed in.
+import { type MaskSpec, type ScaleSpec, type HeadInspection, InputError } from '../core';
+import {
+  type AttentionFile, type AxisLabels, type HeadData, inspectFileHead, readHead, streamHeads,
+} from '../core/tensorfiles';
+import { poolToFit, type Grid } from '../protocol/downsample';
+import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, Thumbnails } from '../protocol/messages';
+import { type HeadOptions, type InspectionSource, exact } from './source';
+import { meanPayload, payloadOf, summaryOf } from './payload';
+
+export interface TensorFileSourceOptions {
+  readonly title: string;
+  /** The scale to apply to scores and Q/K/V (default: 1/√d_k when d_k is known, else none). */
+  readonly scale?: ScaleSpec;
+  readonly mask?: 'none' | 'causal' | 'anticausal';
+  /** Key dimension for exported scores. */
+  readonly dK?: number;
+  readonly batch?: number;
+}
+
+interface Scan {
+  readonly summaries: HeadSummary[];
+  /** Max-pooled weights per head (layer-major), at `size`. */
+  readonly size: number;
+  readonly pooled: { layer: number; head: HeadIndex; data: Float32Array }[];
+  readonly rows: number;
+  readonly cols: number;
+  readonly allowed: Uint8Array | null;
+}
+
+const NO_SWEEP: readonly number[] = [];
+
+export class TensorFileSource implements InspectionSource {
+  private readonly scans = new Map<string, Promise<Scan>>();
+  private readonly baseMask: MaskName;
+
+  constructor(
+    private readonly opened: AttentionFile,
+    private readonly labels: AxisLabels,
+    private readonly options: TensorFileSourceOptions,
+  ) {
+    this.baseMask = options.mask ?? 'none';
+    if (opened.meaning.meaning === 'weights' && (options.scale !== undefined || (options.mask ?? 'none') !== 'none')) {
+      throw new InputError('scale', 'exported attention weights cannot be re-scaled or re-masked');
+    }
+  }
+
+  private get rescalable(): boolean {
+    return this.opened.meaning.meaning !== 'weights';
+  }
+
+  private maskSpec(mask: MaskName): MaskSpec | undefined {
+    if (!this.rescalable) {
+      if (mask !== 'none') throw new InputError('mask', 'exported attention weights cannot be re-masked');
+      return undefined;
+    }
+    if (mask === 'custom') throw new InputError('mask', 'tensor files carry no explicit mask matrix');
+    return mask;
+  }
+
+  private inspectHead(data: HeadData, layer: number, head: number, mask: MaskName, scale: number | undefined, grid?: readonly number[]): HeadInspection {
+    return inspectFileHead(data, this.opened.meaning.meaning, layer, head, {
+      scale: scale ?? this.options.scale,
+      mask: this.maskSpec(mask),
+      dK: this.options.dK ?? this.opened.view.dK,
+      grid,
+    });
+  }
+
+  /** One pass over every head in file order: summaries and pooled thumbnails together. */
+  private scan(mask: MaskName, size: number): Promise<Scan> {
+    const key = `${mask}:${size}`;
+    let found = this.scans.get(key);
+    if (!found) {
+      found = this.runScan(mask, size);
+      found.catch(() => this.scans.delete(key));
+      this.scans.set(key, found);
+    }
+    return found;
+  }
+
+  private async runScan(mask: MaskName, size: number): Promise<Scan> {
+    const { file, view } = this.opened;
+    const byHead = new Map<string, { summary: HeadSummary; pooled: Grid }>();
+    // Per-layer running sums for the layer's mean head (one n×m accumulator at a time per layer).
+    const sums = new Map<number, { acc: Float64Array; count: number }>();
+    let allowed: Uint8Array | null = null;
+    let rows = 0, cols = 0;
+    for await (const slice of streamHeads(file, view, { batch: this.options.batch ?? 0 })) {
+      const h = this.inspectHead(slice.data, slice.layer, slice.head, mask, undefined, NO_SWEEP);
+      const grid = poolToFit({ rows: h.weights.rows, cols: h.weights.cols, data: h.weights.data, allowed: h.allowed } as Grid, size, size, 'max').grid;
+      byHead.set(`${slice.layer}:${slice.head}`, { summary: summaryOf(h), pooled: grid });
+      rows = grid.rows;
+      cols = grid.cols;
+      allowed = grid.allowed;
+      let s = sums.get(slice.layer);
+      if (!s) sums.set(slice.layer, (s = { acc: new Float64Array(grid.data.length), count: 0 }));
+      for (let k = 0; k < grid.data.length; k++) s.acc[k] += grid.data[k];
+      s.count++;
+    }
+    const summaries: HeadSummary[] = [];
+    const pooled: Scan['pooled'] = [];
+    for (let layer = 0; layer < view.layers; layer++) {
+      for (let head = 0; head < view.heads; head++) {
+        const entry = byHead.get(`${layer}:${head}`)!;
+        summaries.push(entry.summary);
+        pooled.push({ layer, head, data: entry.pooled.data });
+      }
+      // The mean thumbnail is the mean of pooled maps: a preview; the opened mean head is exact.
+      const s = sums.get(layer);
+      if (s && view.heads > 1) pooled.push({ layer, head: 'mean', data: Float32Array.from(s.acc, (x) => x / s.count) });
+    }
+    return { summaries, size, pooled, rows, cols, allowed };
+  }
+
+  async overview(mask: MaskName = this.baseMask): Promise<Overview> {
+    const { view, meaning } = this.opened;
+    const scan = await this.scan(mask, 64);
+    return {
+      title: this.options.title,
+      form: meaning.meaning === 'weights' ? 'weights' : meaning.meaning === 'scores' ? 'scores' : 'qkv',
+      n: view.queries,
+      m: view.keys,
+      tokens: this.labels.queries.slice(),
+      keyTokens: this.labels.keys.slice(),
+      layers: view.layers,
+      heads: view.heads,
+      mask,
+      masks: this.rescalable ? ['none', 'causal', 'anticausal'] : [],
+      rescalable: this.rescalable,
+      hasVectors: view.kind === 'qkv',
+      hasRaw: false,
+      summaries: scan.summaries,
+      warnings: [`${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`],
+    };
+  }
+
+  async head(layer: number, head: HeadIndex, options: HeadOptions = {}): Promise<HeadPayload> {
+    const mask = options.mask ?? this.baseMask;
+    if ((options.variant ?? 'projected') === 'raw') throw new InputError('variant', 'tensor files have no token vectors X, so there is no raw (Q = K = V = X) variant');
+    const { file, view } = this.opened;
+    const batch = this.options.batch ?? 0;
+    if (head === 'mean') {
+      if (options.scale !== undefined) throw new InputError('scale', 'the mean of heads is a mean of softmaxes: it cannot be re-scaled');
+      const heads: HeadInspection[] = [];
+      for (let h = 0; h < view.heads; h++) heads.push(this.inspectHead(await readHead(file, view, { layer, head: h, batch }), layer, h, mask, undefined, NO_SWEEP));
+      return meanPayload(heads, layer, mask);
+    }
+    if (options.scale !== undefined && !this.rescalable) throw new InputError('scale', 'exported attention weights cannot be re-scaled (there are no logits)');
+    const data = await readHead(file, view, { layer, head, batch });
+    return payloadOf(this.inspectHead(data, layer, head, mask, options.scale), 'projected', mask);
+  }
+
+  async thumbnails(size: number, mask: MaskName = this.baseMask): Promise<Thumbnails> {
+    const scan = await this.scan(mask, size);
+    const data = new Float32Array(scan.pooled.length * scan.rows * scan.cols);
+    scan.pooled.forEach((p, i) => data.set(p.data, i * scan.rows * scan.cols));
+    return { rows: scan.rows, cols: scan.cols, items: scan.pooled.map(({ layer, head }) => ({ layer, head })), data, allowed: scan.allowed ? exact(scan.allowed) : null };
+  }
+}

@@ -1,0 +1,190 @@
+// The typed message protocol between the extension host (or the report page's in-page host) and the
+// inspector webview. Both sides import these types; both validate what they receive (validate.ts).
+//
+// Shape: the webview sends `request`s with a numeric id and gets exactly one `response` with the same
+// id; `notify` and `push` are one-way. Big matrices travel as Float32Array/Uint8Array that own their
+// whole buffer (VS Code's postMessage ships a typed array's entire backing buffer), never as JSON.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Which keys each query may see; 'custom' is an explicit 0/1 matrix from the input. */
+export type MaskName = 'none' | 'causal' | 'anticausal' | 'custom';
+export const MASK_NAMES: readonly MaskName[] = ['none', 'causal', 'anticausal', 'custom'];
+
+/** 'projected' is the input's own attention; 'raw' is Q = K = V = X (no projections), for the projections view. */
+export type Variant = 'projected' | 'raw';
+export const VARIANTS: readonly Variant[] = ['projected', 'raw'];
+
+/** A head in a layer, or the average of the layer's heads. */
+export type HeadIndex = number | 'mean';
+
+export type InputFormName = 'qkv' | 'projected' | 'scores' | 'weights' | 'text';
+
+/** Small per-head figures for the heads grid (sorting) and the head picker. */
+export interface HeadSummary {
+  readonly layer: number;
+  readonly head: number;
+  readonly dK: number | null;
+  /** Factor the input applies (null for exported weights). */
+  readonly factor: number | null;
+  readonly meanEntropy: number;
+  readonly meanMaxWeight: number;
+  readonly meanEffectiveTokens: number;
+  /** Mean weight a query puts on its own position (square matrices only). */
+  readonly diagonalShare: number | null;
+}
+
+/** Everything the panel needs before it asks for a head: labels, shapes and what can be switched. */
+export interface Overview {
+  readonly title: string;
+  readonly form: InputFormName;
+  /** Queries (rows) and keys (columns). */
+  readonly n: number;
+  readonly m: number;
+  readonly tokens: string[];
+  readonly keyTokens: string[];
+  readonly layers: number;
+  /** Heads per layer. */
+  readonly heads: number;
+  /** The mask these summaries were computed under. */
+  readonly mask: MaskName;
+  /** Masks the user may switch between (empty when the input cannot be re-masked, e.g. exported weights). */
+  readonly masks: MaskName[];
+  /** False for exported weights: there are no logits to re-scale. */
+  readonly rescalable: boolean;
+  /** Q, K, V known: the step-by-step view can show q·k and the weighted sum of values. */
+  readonly hasVectors: boolean;
+  /** The raw (Q = K = V = X) variant exists, for the projections view. */
+  readonly hasRaw: boolean;
+  readonly summaries: HeadSummary[];
+  readonly warnings: string[];
+}
+
+export interface SweepSample {
+  readonly factor: number;
+  readonly label: 'unscaled' | 'sqrt' | 'linear' | 'grid';
+  readonly meanEntropy: number;
+  readonly meanMaxWeight: number;
+  readonly meanEffectiveTokens: number;
+}
+
+export interface DiagonalFigures {
+  readonly meanDiagonalWeight: number;
+  readonly argmaxOnDiagonal: number;
+}
+
+/** One head's matrices, row-major. Arrays own their buffers exactly. */
+export interface HeadPayload {
+  readonly layer: number;
+  readonly head: HeadIndex;
+  readonly variant: Variant;
+  readonly mask: MaskName;
+  readonly n: number;
+  readonly m: number;
+  readonly dK: number | null;
+  readonly dV: number | null;
+  /** The factor `weights` were computed with (scores = dots·factor); null for exported weights. */
+  readonly factor: number | null;
+  /** Unscaled logits q·k (n·m); null for exported weights and for the mean of heads. */
+  readonly dots: Float32Array | null;
+  /** 1 where query i may attend to key j (n·m); null when every cell may. */
+  readonly allowed: Uint8Array | null;
+  /** Softmax weights (n·m). */
+  readonly weights: Float32Array;
+  /** Per query row (n each). */
+  readonly entropy: Float32Array;
+  readonly maxWeight: Float32Array;
+  readonly effectiveTokens: Float32Array;
+  readonly emptyRows: number[];
+  /** Canonical factors first (1, 1/√d_k, 1/d_k), then a log grid. */
+  readonly sweep: SweepSample[];
+  readonly diagonal: DiagonalFigures | null;
+  /** Vectors for the step-by-step view (n·d_k, m·d_k, m·d_v, n·d_v), when known. */
+  readonly q: Float32Array | null;
+  readonly k: Float32Array | null;
+  readonly v: Float32Array | null;
+  readonly output: Float32Array | null;
+}
+
+/** Max-pooled weights of every head, for the heads grid: `count` matrices of rows×cols in one buffer. */
+export interface Thumbnails {
+  readonly rows: number;
+  readonly cols: number;
+  /** (layer, head) of each matrix in order; head 'mean' is the layer's average. */
+  readonly items: { readonly layer: number; readonly head: HeadIndex }[];
+  readonly data: Float32Array;
+  /** Pooled mask (rows·cols, 1 = some key in the block may be attended), shared by every head; null when all may. */
+  readonly allowed: Uint8Array | null;
+}
+
+export interface VarianceSample {
+  readonly dK: number;
+  readonly samples: number;
+  readonly varDot: number;
+  readonly varScaled: number;
+}
+
+export type ExportFormat = 'png' | 'svg' | 'csv' | 'json' | 'html';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['png', 'svg', 'csv', 'json', 'html'];
+
+export interface HeadParams {
+  readonly layer: number;
+  readonly head: HeadIndex;
+  readonly mask?: MaskName;
+  /** Re-scale the logits by this factor instead of the input's own. */
+  readonly scale?: number;
+  readonly variant?: Variant;
+}
+
+export interface ExportParams {
+  readonly format: ExportFormat;
+  /** Suggested file name, e.g. "attention-L0-H1.png". */
+  readonly name: string;
+  /** The file's bytes (png) or text (svg, csv, json); absent for 'html', which the host builds itself. */
+  readonly data?: ArrayBuffer | string;
+}
+
+export interface ExportResult {
+  readonly saved: boolean;
+  /** Where it went (a path or "download"), for the status line. */
+  readonly location?: string;
+}
+
+/** Request methods: their parameters and results. */
+export interface Methods {
+  overview: { params: { readonly mask?: MaskName }; result: Overview };
+  head: { params: HeadParams; result: HeadPayload };
+  thumbnails: { params: { readonly size: number; readonly mask?: MaskName }; result: Thumbnails };
+  variance: { params: Record<string, never>; result: VarianceSample[] };
+  export: { params: ExportParams; result: ExportResult };
+}
+export type Method = keyof Methods;
+export const METHODS: readonly Method[] = ['overview', 'head', 'thumbnails', 'variance', 'export'];
+
+export type RequestMessage = { [M in Method]: { readonly kind: 'request'; readonly id: number; readonly method: M; readonly params: Methods[M]['params'] } }[Method];
+
+export type WebviewMessage =
+  | { readonly kind: 'hello'; readonly protocol: number }
+  | RequestMessage
+  /** The user moved to a query token (the host may highlight its text); null clears. */
+  | { readonly kind: 'notify'; readonly event: 'focusToken'; readonly index: number | null }
+  | { readonly kind: 'notify'; readonly event: 'log'; readonly level: 'warn' | 'error'; readonly text: string };
+
+export type ResponseMessage =
+  | { readonly kind: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly kind: 'response'; readonly id: number; readonly ok: false; readonly error: string };
+
+export type HostMessage =
+  | ResponseMessage
+  /** The data changed (a new selection or file): drop everything and ask again. */
+  | { readonly kind: 'push'; readonly event: 'reset' }
+  /** Open a head (e.g. chosen in the sidebar). */
+  | { readonly kind: 'push'; readonly event: 'select'; readonly layer: number; readonly head: HeadIndex };
+
+/** The human labels the panel shows for masks (the core's MASK_LABELS plus the explicit matrix). */
+export const MASK_TITLES: Record<MaskName, string> = {
+  none: 'bidirectional',
+  causal: 'forward only',
+  anticausal: 'backward only',
+  custom: 'custom mask',
+};

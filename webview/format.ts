@@ -1,0 +1,36 @@
+// Numbers as the panel shows them: three significant digits, exponents only for the very large or
+// small, a real minus sign. (Exports write plain ASCII numbers; see exportData.ts.)
+
+export function formatNumber(x: number, significant = 3): string {
+  if (Number.isNaN(x)) return '—';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  let s: string;
+  if (a >= 1e5 || a < 1e-3) s = x.toExponential(Math.max(0, significant - 1)).replace('e+', 'e');
+  else if (a >= 10 ** significant) s = x.toFixed(0);
+  else s = String(Number(x.toPrecision(significant)));
+  return s.replace(/-/g, '−');
+}
+
+/** A factor with its meaning when it is one of the paper's: "0.25 = 1/√d_k". */
+export function describeFactor(factor: number, dK: number | null): string {
+  const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+  const value = formatNumber(factor);
+  if (near(factor, 1)) return `${value} (unscaled)`;
+  if (dK !== null && near(factor, 1 / Math.sqrt(dK))) return `${value} = 1/√d_k`;
+  if (dK !== null && near(factor, 1 / dK)) return `${value} = 1/d_k`;
+  return value;
+}
+
+/** A percentage for shares in [0, 1]. */
+export function formatShare(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+/** Shortens a label to `max` characters with an ellipsis, and makes invisible tokens visible. */
+export function displayToken(token: string, max = 24): string {
+  const visible = token === '' ? '∅' : token.replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/^ +| +$/g, (s) => '·'.repeat(s.length));
+  const chars = Array.from(visible);
+  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : visible;
+}

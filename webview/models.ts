@@ -1,0 +1,70 @@
+// Heatmap models for the two matrices every view shows: scaled scores (diverging, centred on 0) and
+// softmax weights (sequential, with each row's entropy as a bar).
+import type { HeadPayload, Overview } from '../src/protocol/messages';
+import type { ColorScale } from './colormap';
+import type { PanelContext } from './context';
+import { formatNumber } from './format';
+import type { HeatmapModel } from './heatmap';
+import { absMax, maxValue, upperQuantile } from './raster';
+import { defaultRange } from './state';
+
+/** The colour range for weights: 0–1, or 0 to the largest weight when stretched. */
+export function weightScale(ctx: PanelContext, weights: Float32Array, allowed: Uint8Array | null): ColorScale {
+  const range = ctx.state.range ?? defaultRange(ctx.overview.m);
+  if (range === 'unit') return { kind: 'sequential', lo: 0, hi: 1 };
+  // Stretched: to the 99.5th percentile when the largest weight is an outlier (a query with one
+  // allowed key always has weight 1), else to the largest weight.
+  const top = maxValue(weights, allowed);
+  const q = upperQuantile(weights, allowed);
+  return { kind: 'sequential', lo: 0, hi: Math.max(q < top / 2 ? q : top, 1e-12) };
+}
+
+export function weightsModel(
+  ctx: PanelContext,
+  weights: Float32Array,
+  allowed: Uint8Array | null,
+  entropy: Float32Array | null,
+  overview: Overview = ctx.overview,
+  n = overview.n,
+  m = overview.m,
+): HeatmapModel {
+  const scale = weightScale(ctx, weights, allowed);
+  const hi = scale.kind === 'sequential' ? scale.hi : 1;
+  return {
+    n, m,
+    values: weights,
+    allowed,
+    scale,
+    colormap: ctx.sequential,
+    pool: 'max',
+    rowLabels: overview.tokens,
+    colLabels: overview.keyTokens,
+    bar: entropy ? { values: entropy, max: Math.log(m), title: 'entropy', unit: 'nats' } : null,
+    legendTitle: hi === 1 ? 'weight (0 – 1)' : 'weight (stretched; brighter cells clipped to the top colour)',
+    legendTicks: [0, hi / 2, hi],
+    scaleLabel: (v) => formatNumber(v, 2),
+  };
+}
+
+/**
+ * Scores are coloured from the unscaled logits with a symmetric range, so the colours do not move
+ * with the factor (scaling does not change which scores are larger); the labels show dots·factor.
+ */
+export function scoresModel(ctx: PanelContext, payload: HeadPayload, factor: number): HeatmapModel | null {
+  if (!payload.dots) return null;
+  const a = Math.max(absMax(payload.dots, payload.allowed), 1e-12);
+  return {
+    n: payload.n, m: payload.m,
+    values: payload.dots,
+    allowed: payload.allowed,
+    scale: { kind: 'diverging', absMax: a },
+    colormap: ctx.diverging,
+    pool: 'maxabs',
+    rowLabels: ctx.overview.tokens,
+    colLabels: ctx.overview.keyTokens,
+    bar: null,
+    legendTitle: `scaled score q·k × ${formatNumber(factor)}`,
+    legendTicks: [-a, -a / 2, 0, a / 2, a],
+    scaleLabel: (v) => formatNumber(v * factor, 2),
+  };
+}

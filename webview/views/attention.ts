@@ -1,0 +1,119 @@
+// The main view: scaled scores and softmax weights side by side, sharing hover, the locked row, the
+// keyboard cursor and zoom; below them, the locked query step by step.
+import type { Figure, PanelContext, View } from '../context';
+import { el } from '../dom';
+import { describeFactor, formatNumber } from '../format';
+import { Heatmap } from '../heatmap';
+import { heatmapSvg } from '../heatmapSvg';
+import { scoresModel, weightsModel } from '../models';
+import { StepView } from './step';
+
+export class AttentionView implements View {
+  readonly element: HTMLElement;
+  private readonly scores: Heatmap;
+  private readonly weights: Heatmap;
+  private readonly scoresBox: HTMLElement;
+  private readonly scoresTitle: HTMLElement;
+  private readonly weightsTitle: HTMLElement;
+  private readonly noScores: HTMLElement;
+  private readonly zoomLabel: HTMLElement;
+  private readonly summary: HTMLElement;
+  private readonly step = new StepView();
+
+  constructor(ctx: PanelContext) {
+    const callbacks = {
+      hover: (c: Parameters<PanelContext['hover']>[0]) => ctx.hover(c),
+      click: (c: Parameters<PanelContext['click']>[0]) => ctx.click(c),
+      cursor: (c: Parameters<PanelContext['cursor']>[0]) => ctx.cursor(c),
+      lock: (r: number | null) => ctx.lock(r),
+      view: (z: number, c: Parameters<PanelContext['setView']>[1]) => ctx.setView(z, c),
+      describe: (c: Parameters<PanelContext['describeCell']>[0]) => ctx.describeCell(c),
+    };
+    const options = { maxPlot: 460, interactive: true, showValues: true, labels: true, legend: true, widthShare: 0.5 };
+    this.scores = new Heatmap(ctx.theme, { ...options, name: 'Scaled scores before softmax' }, callbacks);
+    this.weights = new Heatmap(ctx.theme, { ...options, name: 'Attention weights after softmax' }, callbacks);
+    this.scores.element.dataset.matrix = 'scores';
+    this.weights.element.dataset.matrix = 'weights';
+    this.scoresTitle = el('h3');
+    this.weightsTitle = el('h3');
+    this.noScores = el('p', { cls: 'note', text: 'These are exported attention weights: the scores before softmax are not in the file, so there is nothing to show or re-scale here.' });
+    this.scoresBox = el('div', { cls: 'figure-box' }, this.scoresTitle, this.scores.element, this.noScores);
+    const weightsBox = el('div', { cls: 'figure-box' }, this.weightsTitle, this.weights.element);
+    const zoomOut = el('vscode-button', { text: '−', attrs: { secondary: '', title: 'Zoom out (−)', 'aria-label': 'Zoom out' } });
+    const zoomIn = el('vscode-button', { text: '+', attrs: { secondary: '', title: 'Zoom in (+ or Ctrl+wheel)', 'aria-label': 'Zoom in' } });
+    const fit = el('vscode-button', { text: 'Fit', attrs: { secondary: '', title: 'Show the whole matrix (0)' } });
+    zoomOut.addEventListener('click', () => this.weights.zoomBy(1 / 1.5));
+    zoomIn.addEventListener('click', () => this.weights.zoomBy(1.5));
+    fit.addEventListener('click', () => ctx.setView(1, { row: ctx.overview.n / 2, col: ctx.overview.m / 2 }));
+    this.zoomLabel = el('span', { cls: 'muted' });
+    this.summary = el('p', { cls: 'sr-only' });
+    this.element = el('div', { cls: 'view view-attention' },
+      el('p', { cls: 'caption', text: 'Left, the scores q·k scaled by the factor, before softmax (cool colours below 0, warm above, neutral at 0). Right, the softmax weights: each row is one query’s attention over the keys and sums to 1; the bar beside each row is its entropy (long bar: attention spread out; short: focused). Hover a cell for its numbers; click a row or press Enter to follow that query step by step below. Arrow keys move the cursor; + and − zoom.' }),
+      el('div', { cls: 'zoom-bar' }, zoomOut, zoomIn, fit, this.zoomLabel),
+      el('div', { cls: 'figure-row' }, this.scoresBox, weightsBox),
+      this.summary,
+      this.step.element,
+    );
+  }
+
+  /** The two heatmaps (the app forwards theme, view and highlight changes). */
+  heatmaps(): Heatmap[] {
+    return [this.scores, this.weights];
+  }
+
+  update(ctx: PanelContext): void {
+    for (const h of this.heatmaps()) h.setTheme(ctx.theme);
+    this.updateFactor(ctx);
+    this.updateHighlight(ctx);
+  }
+
+  updateFactor(ctx: PanelContext): void {
+    const p = ctx.payload;
+    const factor = ctx.factor;
+    const headName = p.head === 'mean' ? `mean of ${ctx.overview.heads} heads` : `head ${p.head}`;
+    const scores = factor !== null ? scoresModel(ctx, p, factor) : null;
+    this.scores.element.hidden = scores === null;
+    this.noScores.hidden = scores !== null || p.head === 'mean';
+    this.scoresBox.hidden = scores === null && p.head === 'mean';
+    if (scores) this.scores.setModel(scores);
+    this.scoresTitle.textContent = factor !== null ? `Scores  q·k × ${describeFactor(factor, p.dK)}` : 'Scores';
+    this.weights.setModel(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy));
+    this.weightsTitle.textContent = `Weights  softmax, ${headName}${ctx.overview.layers > 1 ? `, layer ${p.layer}` : ''}`;
+    const s = ctx.live.summary;
+    this.summary.textContent = `${headName}: ${ctx.overview.n} queries by ${ctx.overview.m} keys. Mean entropy ${formatNumber(s.meanEntropy)} nats, mean largest weight ${formatNumber(s.meanMaxWeight)}, about ${formatNumber(s.meanEffectiveTokens)} keys attended per query. ${strongestText(ctx)}`;
+    this.step.update(ctx);
+    for (const h of this.heatmaps()) h.refreshTooltip();
+  }
+
+  updateHighlight(ctx: PanelContext): void {
+    for (const h of this.heatmaps()) {
+      h.setHighlight(ctx.highlight);
+      h.setView(ctx.state.zoom, ctx.state.center);
+    }
+    this.zoomLabel.textContent = ctx.state.zoom > 1.001 ? `zoom ×${formatNumber(ctx.state.zoom, 2)}` : '';
+    this.step.update(ctx);
+  }
+
+  async figure(ctx: PanelContext): Promise<Figure> {
+    const p = ctx.payload;
+    const items = [];
+    const scores = ctx.factor !== null ? scoresModel(ctx, p, ctx.factor) : null;
+    if (scores && !this.scores.element.hidden) items.push({ caption: this.scoresTitle.textContent ?? '', canvas: this.scores.canvas, vector: heatmapSvg(scores, ctx.theme) });
+    items.push({ caption: this.weightsTitle.textContent ?? '', canvas: this.weights.canvas, vector: heatmapSvg(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy), ctx.theme) });
+    return { title: `${ctx.overview.title} — ${p.head === 'mean' ? 'mean of heads' : `head ${p.head}`}, layer ${p.layer}`, rows: [items] };
+  }
+}
+
+/** For small inputs, each query's strongest key in words (the heatmap's text alternative). */
+function strongestText(ctx: PanelContext): string {
+  const { n, m, tokens, keyTokens } = ctx.overview;
+  if (n > 32) return 'Use the arrow keys to read individual cells.';
+  const w = ctx.live.weights;
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < m; j++) if (w[i * m + j] > w[i * m + best]) best = j;
+    parts.push(`“${tokens[i]}” attends most to “${keyTokens[best]}” (${formatNumber(w[i * m + best], 2)})`);
+  }
+  return parts.join('; ') + '.';
+}
