@@ -17,6 +17,8 @@ const common = {
 
 const bundles = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  // The inspection worker: the extension host runs every computation in it (src/node/workerSource.ts).
+  { ...common, entryPoints: ['src/node/inspectionWorker.ts'], outfile: 'dist/inspectionWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120' },
   // The panel's stylesheet (also inlined into standalone reports).

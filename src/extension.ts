@@ -1,23 +1,53 @@
-// Extension entry point. Activation is lazy: VS Code loads this when a contributed command runs.
+// Extension entry point. Activation is lazy: VS Code loads this when a contributed command or view
+// is first used, when a custom editor opens, or when a panel is restored after a reload
+// (onWebviewPanel:attentionInspector.panel).
 import * as vscode from 'vscode';
-import { inspectText, oneLineMessage } from './core';
+import { registerCommands } from './vscode/commands';
+import { EditorLink } from './vscode/editorLink';
+import { PANEL_VIEW_TYPE } from './vscode/inspectorPanel';
+import { PanelManager } from './vscode/panels';
+import { PanelRecords, RecentInspections } from './vscode/recent';
+import { readSettings } from './vscode/settings';
+import { ExamplesTree, HeadsTree, RecentTree, WorkspaceFilesTree } from './vscode/trees';
+
+export const CUSTOM_EDITOR_VIEW_TYPE = 'attentionInspector.tensorFile';
 
 export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Attention Inspector', { log: true });
+  const recent = new RecentInspections(context.globalState);
+  const records = new PanelRecords(context.workspaceState);
+  const panels = new PanelManager(context.extensionUri, log, recent, records);
+  const editorLink = new EditorLink(panels);
+  const workspaceFiles = new WorkspaceFilesTree();
+  const recentTree = new RecentTree(recent);
+  const headsTree = new HeadsTree(panels);
+  const headsView = vscode.window.createTreeView('attentionInspector.heads', { treeDataProvider: headsTree });
+  const noPanel = vscode.l10n.t('Open an inspection to see its layers and heads here.');
+  headsView.message = noPanel;
+
   context.subscriptions.push(
-    vscode.commands.registerCommand('attentionInspector.inspectSelection', () => {
-      const editor = vscode.window.activeTextEditor;
-      if (!editor || editor.selection.isEmpty) {
-        void vscode.window.showInformationMessage('Attention Inspector: select some text first.');
-        return undefined;
-      }
-      try {
-        const inspection = inspectText(editor.document.getText(editor.selection));
-        return inspection.tokens;
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Attention Inspector: ${oneLineMessage(e)}`);
-        return undefined;
+    log, recent, panels, editorLink, workspaceFiles, recentTree, headsTree, headsView,
+    vscode.window.registerTreeDataProvider('attentionInspector.examples', new ExamplesTree(context.extensionUri)),
+    vscode.window.registerTreeDataProvider('attentionInspector.recent', recentTree),
+    vscode.window.registerTreeDataProvider('attentionInspector.workspaceFiles', workspaceFiles),
+    panels.onDidChangeActive((panel) => {
+      headsView.message = panel ? (panel.overview ? undefined : vscode.l10n.t('Loading…')) : noPanel;
+      headsView.description = panel?.record.title;
+    }),
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state) => panels.restore(panel, state),
+    }),
+    vscode.window.registerCustomEditorProvider(CUSTOM_EDITOR_VIEW_TYPE, {
+      openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
+      resolveCustomEditor: (document, panel) => panels.resolveCustomEditor(document.uri, panel),
+    } satisfies vscode.CustomReadonlyEditorProvider, { supportsMultipleEditorsPerDocument: true }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('attentionInspector.colorMap')) {
+        const colorMap = readSettings().colorMap;
+        for (const p of panels.all()) p.setColorMap(colorMap);
       }
     }),
+    ...registerCommands({ extensionUri: context.extensionUri, panels, recent, workspaceFiles, editorLink, headsTree, log }),
   );
 }
 

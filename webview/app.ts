@@ -54,6 +54,7 @@ export class App implements PanelContext {
   private thumbCache = new Map<string, Promise<Thumbnails>>();
   private varianceCache: Promise<VarianceSample[]> | null = null;
   private loadSeq = 0;
+  private pendingTab: TabId | null = null;
   private factorFrame = 0;
   private pendingFactor: number | null = null;
   private readonly status: HTMLElement;
@@ -105,6 +106,8 @@ export class App implements PanelContext {
       const own = await this.client.request('overview', {});
       if (seq !== this.loadSeq) return;
       this.state = sanitizeState(this.store.get(), own);
+      if (this.pendingTab) this.state = { ...this.state, tab: this.pendingTab };
+      this.pendingTab = null;
       this.overview = this.state.mask && this.state.mask !== own.mask ? await this.client.request('overview', { mask: this.state.mask }) : own;
       const payload = await this.fetchHead();
       if (seq !== this.loadSeq) return;
@@ -126,10 +129,31 @@ export class App implements PanelContext {
       this.views = null;
       this.tabs = null;
       void this.start();
-    } else if (this.overview) {
+    } else if (push.event === 'configure') {
+      if (push.colorMap) this.setState({ sequential: push.colorMap });
+    } else if (push.event === 'show') {
+      // Before the first overview arrives, remember the tab so start() opens on it.
+      this.pendingTab = push.tab;
+      if (this.views) this.setState({ tab: push.tab });
+    } else if (push.event === 'export') {
+      void this.exportFormat(push.format).catch((e: unknown) => this.setStatus(`export failed: ${e instanceof Error ? e.message : String(e)}`));
+    } else if (!this.overview || !this.views) {
+      return;
+    } else if (push.event === 'focusRow') {
+      if (push.index === null || push.index >= this.overview.n) this.setState({ lockedRow: null });
+      else this.setState({ lockedRow: push.index, cursor: { row: push.index, col: this.state.cursor.col } });
+    } else {
       const head = push.head === 'mean' || push.head < this.overview.heads ? push.head : 0;
       this.setState({ layer: Math.min(push.layer, this.overview.layers - 1), head, tab: 'attention' });
     }
+  }
+
+  /** One of the toolbar's exports, asked for by the host (the Export Current View… command). */
+  private async exportFormat(format: 'png' | 'svg' | 'csv' | 'json' | 'html'): Promise<void> {
+    if (!this.views) throw new Error('the panel has not loaded yet');
+    if (format === 'png' || format === 'svg') return this.exportFigure(format);
+    if (format === 'csv' || format === 'json') return this.exportMatrix(format);
+    return this.exportReport();
   }
 
   private maskParam(): MaskName | undefined {

@@ -32,8 +32,23 @@ function boot(): void {
     return;
   }
   let app: App | null = null;
-  const client = new HostClient(connection.transport, (push) => app?.onPush(push));
-  app = new App(root, client, connection.state, report);
+  // The host's restore key rides along with the view state, so that after a window reload the
+  // panel serializer can tell the host which input this panel showed.
+  const inner = connection.state;
+  const saved = inner.get() as { restoreKey?: unknown } | undefined;
+  let restoreKey = typeof saved?.restoreKey === 'string' ? saved.restoreKey : undefined;
+  const store: StateStore = {
+    get: () => inner.get(),
+    set: (s) => inner.set(restoreKey === undefined ? s : { ...(s as object), restoreKey }),
+  };
+  const client = new HostClient(connection.transport, (push) => {
+    if (push.event === 'configure' && push.restoreKey !== undefined && push.restoreKey !== restoreKey) {
+      restoreKey = push.restoreKey;
+      store.set(inner.get() ?? {});
+    }
+    app?.onPush(push);
+  });
+  app = new App(root, client, store, report);
   void app.start();
 }
 

@@ -43,9 +43,21 @@ function assertToken(value: string, what: string): void {
   if (/[;,\s'"]/.test(value)) throw new RangeError(`${what} contains characters not allowed in a Content-Security-Policy source`);
 }
 
+/**
+ * `webview.cspSource` may be a space-separated list of sources (code-server gives `'self'` plus a CDN
+ * origin): each must be a plain source or a quoted keyword, and none may end the directive.
+ */
+function assertSourceList(value: string, what: string): void {
+  const sources = value.trim().split(/\s+/);
+  if (value.trim() === '' || sources.some((s) => !/^('[a-z-]+'|[^;,'"\s]+)$/.test(s))) {
+    throw new RangeError(`${what} contains characters not allowed in a Content-Security-Policy source`);
+  }
+}
+
 /** The Content-Security-Policy for the VS Code panel. */
 export function panelCsp(cspSource: string, nonce: string): string {
-  assertToken(cspSource, 'cspSource');
+  assertSourceList(cspSource, 'cspSource');
+  cspSource = cspSource.trim().split(/\s+/).join(' ');
   assertToken(nonce, 'nonce');
   return [
     "default-src 'none'",

@@ -179,7 +179,23 @@ export type HostMessage =
   /** The data changed (a new selection or file): drop everything and ask again. */
   | { readonly kind: 'push'; readonly event: 'reset' }
   /** Open a head (e.g. chosen in the sidebar). */
-  | { readonly kind: 'push'; readonly event: 'select'; readonly layer: number; readonly head: HeadIndex };
+  | { readonly kind: 'push'; readonly event: 'select'; readonly layer: number; readonly head: HeadIndex }
+  /** Switch to a tab (e.g. the Compare Scalings command opens the scaling view). */
+  | { readonly kind: 'push'; readonly event: 'show'; readonly tab: PanelTab }
+  /** Highlight a query row (the editor cursor moved onto its token); null clears. */
+  | { readonly kind: 'push'; readonly event: 'focusRow'; readonly index: number | null }
+  /** Settings from the host: the sequential colour map, and the key the host restores this panel by after a reload. */
+  | { readonly kind: 'push'; readonly event: 'configure'; readonly colorMap?: ColorMapName; readonly restoreKey?: string }
+  /** Run one of the panel's exports (the Export Current View… command). */
+  | { readonly kind: 'push'; readonly event: 'export'; readonly format: ExportFormat };
+
+/** The panel's tabs. */
+export type PanelTab = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads';
+export const PANEL_TABS: readonly PanelTab[] = ['attention', 'scaling', 'variance', 'projections', 'heads'];
+
+/** Sequential colour maps for weights (colour-blind safe, plus gray). */
+export type ColorMapName = 'viridis' | 'cividis' | 'gray';
+export const COLOR_MAP_NAMES: readonly ColorMapName[] = ['viridis', 'cividis', 'gray'];
 
 /** The human labels the panel shows for masks (the core's MASK_LABELS plus the explicit matrix). */
 export const MASK_TITLES: Record<MaskName, string> = {

@@ -5,7 +5,7 @@
 import {
   type ExportResult, type HeadIndex, type HeadPayload, type HeadSummary, type HostMessage, type MaskName, type Method,
   type Methods, type Overview, type SweepSample, type Thumbnails, type VarianceSample, type WebviewMessage,
-  EXPORT_FORMATS, MASK_NAMES, METHODS, VARIANTS,
+  COLOR_MAP_NAMES, EXPORT_FORMATS, MASK_NAMES, METHODS, PANEL_TABS, VARIANTS,
 } from './messages';
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -171,6 +171,16 @@ export function parseHostMessage(value: unknown): Checked<HostMessage> {
     if (o.kind === 'push') {
       if (o.event === 'reset') return { kind: 'push', event: 'reset' };
       if (o.event === 'select') return { kind: 'push', event: 'select', layer: integer(o.layer, 'layer', 0, MAX_DIM), head: headIndex(o.head, 'head') };
+      if (o.event === 'show') return { kind: 'push', event: 'show', tab: oneOf(o.tab, PANEL_TABS, 'tab') };
+      if (o.event === 'focusRow') return { kind: 'push', event: 'focusRow', index: nullable(o.index, (v) => integer(v, 'index', 0, MAX_DIM)) };
+      if (o.event === 'export') return { kind: 'push', event: 'export', format: oneOf(o.format, EXPORT_FORMATS, 'format') };
+      if (o.event === 'configure') {
+        return {
+          kind: 'push', event: 'configure',
+          colorMap: o.colorMap === undefined ? undefined : oneOf(o.colorMap, COLOR_MAP_NAMES, 'colorMap'),
+          restoreKey: o.restoreKey === undefined ? undefined : string(o.restoreKey, 'restoreKey', MAX_NAME),
+        };
+      }
       return fail('event', 'unknown push');
     }
     return fail('kind', 'expected response or push');

@@ -1,5 +1,5 @@
 // Runs inside a real extension host (code-server or desktop VS Code) against the built dist/extension.js.
-/* global suite, test, suiteSetup */
+/* global suite, test, suiteSetup, teardown */
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
@@ -12,9 +12,44 @@ const INSPECT = 'attentionInspector.inspectSelection';
 
 /** Opens a file of the test workspace in an editor. */
 async function openWorkspaceFile(name) {
-  const folder = vscode.workspace.workspaceFolders[0].uri;
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, name));
-  return vscode.window.showTextDocument(doc);
+  const doc = await vscode.workspace.openTextDocument(workspaceUri(name));
+  return vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+}
+
+function workspaceUri(name) {
+  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, ...name.split('/'));
+}
+
+const state = () => vscode.commands.executeCommand('attentionInspector.debug.state');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, check, timeoutMs = 10000) {
+  const t0 = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function closeAll() {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await waitFor('every panel closed', async () => (await state()).livePanels === 0);
+}
+
+async function withSettings(values, run) {
+  const config = vscode.workspace.getConfiguration('attentionInspector');
+  const before = {};
+  for (const [k, v] of Object.entries(values)) {
+    before[k] = config.inspect(k).globalValue;
+    await config.update(k, v, vscode.ConfigurationTarget.Global);
+  }
+  try {
+    return await run();
+  } finally {
+    for (const k of Object.keys(values)) await config.update(k, before[k], vscode.ConfigurationTarget.Global);
+  }
 }
 
 suite('extension host', () => {
@@ -39,27 +74,176 @@ suite('extension host', () => {
     await vscode.extensions.getExtension(EXTENSION_ID).activate();
     const registered = new Set(await vscode.commands.getCommands(true));
     const contributed = (manifest.contributes.commands || []).map((c) => c.command);
-    assert.ok(contributed.includes(INSPECT), `package.json contributes ${INSPECT}`);
+    for (const id of ['inspectSelection', 'inspectFile', 'openExample', 'compareScalings', 'showVarianceExperiment', 'exportView', 'revealInSidebar']) {
+      assert.ok(contributed.includes(`attentionInspector.${id}`), `package.json contributes attentionInspector.${id}`);
+    }
     assert.deepStrictEqual(contributed.filter((c) => !registered.has(c)), []);
   });
 });
 
-suite('inspect selection command', () => {
-  test('returns the tokens of a one-line selection', async () => {
+suite('inspect selection', () => {
+  teardown(closeAll);
+
+  test('opens a panel with the tokens of a one-line selection', async () => {
     const editor = await openWorkspaceFile('sample.txt');
     // Line 0 is "the cat sat on the mat": plain words, so any word tokenizer agrees with this.
     editor.selection = new vscode.Selection(0, 0, 0, 22);
-    assert.strictEqual(editor.document.getText(editor.selection), 'the cat sat on the mat');
-    const tokens = await vscode.commands.executeCommand(INSPECT);
-    assert.deepStrictEqual(tokens, ['the', 'cat', 'sat', 'on', 'the', 'mat']);
+    const result = await vscode.commands.executeCommand(INSPECT);
+    assert.deepStrictEqual(result.tokens, ['the', 'cat', 'sat', 'on', 'the', 'mat']);
+    assert.strictEqual(result.heads, 4, 'default attentionInspector.model.heads');
+    const s = await state();
+    assert.strictEqual(s.livePanels, 1);
+    assert.ok(s.liveWorkers >= 1, 'the computation runs on a worker thread');
+    const panel = await waitFor('the panel overview', async () => (await state()).panels.find((p) => p.tokens));
+    assert.deepStrictEqual(panel.tokens, result.tokens);
+    assert.ok(s.recent.includes(result.title), 'the inspection is listed under Recent');
   });
 
-  test('returns the tokens of a selection spanning lines, from the middle of a line', async () => {
+  test('keeps character offsets: a selection spanning lines, from the middle of a line', async () => {
     const editor = await openWorkspaceFile('sample.txt');
     // From "every other token" (line 1, col 35) to "softmax turns" (line 2, col 13).
     editor.selection = new vscode.Selection(1, 35, 2, 13);
     assert.strictEqual(editor.document.getText(editor.selection), 'every other token\nsoftmax turns');
-    const tokens = await vscode.commands.executeCommand(INSPECT);
-    assert.deepStrictEqual(tokens, ['every', 'other', 'token', 'softmax', 'turns']);
+    const result = await vscode.commands.executeCommand(INSPECT);
+    assert.deepStrictEqual(result.tokens, ['every', 'other', 'token', 'softmax', 'turns']);
+    // The editor cursor on "softmax" (line 2, col 3) points the panel at query row 3.
+    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+    const again = vscode.window.activeTextEditor;
+    again.selection = new vscode.Selection(2, 3, 2, 3);
+    // (The selection's own end, on "turns", may point it at row 4 first.)
+    await waitFor('the cursor link to point at row 3', async () => {
+      const s = await state();
+      const d = s.panelsDetail.find((p) => p.id === result.id);
+      return d && d.lastFocusRow === 3;
+    });
+  });
+
+  test('without a selection it says what it needs and opens nothing', async () => {
+    const editor = await openWorkspaceFile('sample.txt');
+    editor.selection = new vscode.Selection(0, 3, 0, 3);
+    const result = await vscode.commands.executeCommand(INSPECT);
+    assert.strictEqual(result, undefined);
+    assert.strictEqual((await state()).livePanels, 0);
+  });
+
+  test('honours the settings: heads and tokenizer', async () => {
+    await withSettings({ 'model.heads': 2, tokenizer: 'characters' }, async () => {
+      const editor = await openWorkspaceFile('sample.txt');
+      editor.selection = new vscode.Selection(0, 0, 0, 7);
+      const result = await vscode.commands.executeCommand(INSPECT);
+      assert.strictEqual(result.heads, 2);
+      assert.deepStrictEqual(result.tokens, ['t', 'h', 'e', 'c', 'a', 't']);
+    });
+  });
+
+  test('a selection over the token limit gives the limit and the setting to raise it', async () => {
+    await withSettings({ 'limits.maxTokens': 3 }, async () => {
+      const editor = await openWorkspaceFile('sample.txt');
+      editor.selection = new vscode.Selection(0, 0, 0, 22);
+      const result = await vscode.commands.executeCommand(INSPECT);
+      assert.strictEqual(result, undefined, 'refused with a message, not an exception');
+      assert.strictEqual((await state()).livePanels, 0);
+    });
+  });
+
+  test('cancel stops a long computation and frees its worker', async () => {
+    const words = Array.from({ length: 3500 }, (_, i) => `w${i % 113}`).join(' ');
+    const doc = await vscode.workspace.openTextDocument({ content: words, language: 'plaintext' });
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(words.length));
+    const before = (await state()).liveWorkers;
+    await withSettings({ 'model.heads': 12, 'model.dK': 64, 'model.dV': 64, 'model.dModel': 256 }, async () => {
+      const running = vscode.commands.executeCommand(INSPECT);
+      await sleep(400);
+      const cancelled = await vscode.commands.executeCommand('attentionInspector.cancel');
+      assert.ok(cancelled >= 1, 'something was running');
+      assert.strictEqual(await running, undefined);
+    });
+    assert.strictEqual((await state()).liveWorkers, before);
+    assert.strictEqual((await state()).livePanels, 0);
+  });
+});
+
+suite('files, examples and the sidebar', () => {
+  teardown(closeAll);
+
+  test('Inspect File opens a .safetensors export with its layers, heads and stored tokens', async () => {
+    const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('tensors/model.safetensors'));
+    assert.deepStrictEqual(result.tokens, ['The', 'cat', 'sat', '.']);
+    assert.strictEqual(result.layers, 2);
+    assert.strictEqual(result.heads, 3);
+    const heads = await waitFor('the Layers & Heads view', async () => ((await state()).heads.length ? (await state()).heads : null));
+    assert.deepStrictEqual(heads, ['L0', 'L1']);
+  });
+
+  test('Inspect File opens a JSON input', async () => {
+    const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('attention.json'));
+    assert.deepStrictEqual(result.tokens, ['I', 'go', 'home']);
+  });
+
+  test('a broken file gives an error message, not an exception, and no panel', async () => {
+    const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('tensors/broken.npy'));
+    assert.strictEqual(result, undefined);
+    assert.strictEqual((await state()).livePanels, 0);
+    const other = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('sample.txt'));
+    assert.strictEqual(other, undefined);
+  });
+
+  test('every example opens', async () => {
+    const { examples } = await state();
+    assert.ok(examples.includes('i-go-home') && examples.includes('raw-vs-projected') && examples.includes('long-sequence') && examples.includes('causal'));
+    for (const id of examples) {
+      const result = await vscode.commands.executeCommand('attentionInspector.openExample', id);
+      assert.ok(result && result.tokens.length > 0, `example ${id} opens`);
+    }
+    assert.strictEqual((await state()).livePanels, examples.length);
+  });
+
+  test('the workspace tensor files view lists files by the glob setting', async () => {
+    const files = (await state()).workspaceFiles;
+    assert.deepStrictEqual(files, ['tensors/broken.npy', 'tensors/model.safetensors']);
+    await withSettings({ workspaceGlob: '**/*.safetensors' }, async () => {
+      assert.deepStrictEqual((await state()).workspaceFiles, ['tensors/model.safetensors']);
+    });
+  });
+
+  test('Compare Scalings and the Variance Experiment open on an example when nothing is open', async () => {
+    const scaling = await vscode.commands.executeCommand('attentionInspector.compareScalings');
+    assert.ok(scaling.tokens.length > 0);
+    const variance = await vscode.commands.executeCommand('attentionInspector.showVarianceExperiment');
+    assert.strictEqual(variance.id, scaling.id, 'with a panel open, it switches that panel');
+  });
+
+  test('Export Current View says what it needs without a panel', async () => {
+    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.exportView', 'csv'), false);
+  });
+});
+
+suite('load: no leaks', () => {
+  test('20 inspections opened and closed leave no panel, worker or listener behind', async function () {
+    this.timeout(120000);
+    const editor = await openWorkspaceFile('sample.txt');
+    editor.selection = new vscode.Selection(0, 0, 2, 10);
+    const before = await state();
+    for (let i = 0; i < 20; i++) {
+      const r = await vscode.commands.executeCommand(INSPECT);
+      assert.ok(r && r.tokens.length > 0);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
+    await closeAll();
+    // Five at once, then all closed.
+    for (let i = 0; i < 5; i++) {
+      await openWorkspaceFile('sample.txt');
+      vscode.window.activeTextEditor.selection = new vscode.Selection(0, 0, 1, 10);
+      await vscode.commands.executeCommand(INSPECT);
+    }
+    assert.strictEqual((await state()).livePanels, 5);
+    await closeAll();
+    const after = await waitFor('workers to stop', async () => { const s = await state(); return s.liveWorkers === 0 ? s : null; });
+    assert.strictEqual(after.livePanels, 0);
+    if (globalThis.gc) globalThis.gc();
+    const grownMb = (after.memory.heapUsed - before.memory.heapUsed) / 1e6;
+    console.log(`      heap before ${(before.memory.heapUsed / 1e6).toFixed(1)} MB, after ${(after.memory.heapUsed / 1e6).toFixed(1)} MB (${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB)`);
+    assert.ok(grownMb < 50, `heap grew ${grownMb.toFixed(1)} MB`);
   });
 });

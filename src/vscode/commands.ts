@@ -1,0 +1,207 @@
+// The contributed commands. Each says what it needs when it is missing (no selection, no panel)
+// instead of failing silently, and returns a small summary so tests can check what happened.
+import * as vscode from 'vscode';
+import { oneLineMessage } from '../core';
+import { WorkerSource } from '../node/workerSource';
+import { EXPORT_FORMATS, type ExportFormat, type PanelTab } from '../protocol/messages';
+import type { EditorLink } from './editorLink';
+import { InspectorPanel } from './inspectorPanel';
+import { INPUT_EXTENSIONS, isInputFile } from './inputs';
+import type { OpenResult, PanelManager } from './panels';
+import { type InspectionRecord, type RecentInspections, newId } from './recent';
+import { readSettings } from './settings';
+import { EXAMPLES, type HeadsTree, type WorkspaceFilesTree, availableExamples, exampleRecord } from './trees';
+
+export interface CommandDeps {
+  readonly extensionUri: vscode.Uri;
+  readonly panels: PanelManager;
+  readonly recent: RecentInspections;
+  readonly workspaceFiles: WorkspaceFilesTree;
+  readonly editorLink: EditorLink;
+  readonly headsTree: HeadsTree;
+  readonly log: vscode.LogOutputChannel;
+}
+
+const TITLE_CHARS = 40;
+
+function selectionTitle(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > TITLE_CHARS ? `“${flat.slice(0, TITLE_CHARS)}…”` : `“${flat}”`;
+}
+
+/** A record for the active editor's selection, or undefined (after telling the user) when there is none. */
+function selectionRecord(tab?: PanelTab): InspectionRecord | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.selection.isEmpty) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: select some text in an editor first, then run Inspect Selection (or right-click the selection).'));
+    return undefined;
+  }
+  const doc = editor.document;
+  const text = doc.getText(editor.selection);
+  if (text.trim() === '') {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: the selection is only white space; select some words.'));
+    return undefined;
+  }
+  return {
+    id: newId(),
+    title: selectionTitle(text),
+    input: { kind: 'text', text, document: { uri: doc.uri.toString(), offset: doc.offsetAt(editor.selection.start), version: doc.version } },
+    tab,
+    openedAt: Date.now(),
+  };
+}
+
+async function inspectSelection(deps: CommandDeps, tab?: PanelTab): Promise<OpenResult | undefined> {
+  const record = selectionRecord(tab);
+  return record ? deps.panels.open(record) : undefined;
+}
+
+async function inspectFile(deps: CommandDeps, uri?: vscode.Uri, tab?: PanelTab): Promise<OpenResult | undefined> {
+  let target = uri instanceof vscode.Uri ? uri : undefined;
+  if (!target) {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      defaultUri: active && isInputFile(active) ? active : vscode.workspace.workspaceFolders?.[0]?.uri,
+      filters: { [vscode.l10n.t('Attention inputs')]: INPUT_EXTENSIONS.map((e) => e.slice(1)) },
+      openLabel: vscode.l10n.t('Inspect Attention'),
+      title: vscode.l10n.t('Inspect File: JSON, .npy, .npz or .safetensors'),
+    });
+    target = picked?.[0];
+    if (!target) return undefined;
+  }
+  if (!isInputFile(target)) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0} is not an attention input (expected {1}).', target.path.split('/').pop() ?? '', INPUT_EXTENSIONS.join(', ')));
+    return undefined;
+  }
+  return deps.panels.openFile(target, tab);
+}
+
+async function openExample(deps: CommandDeps, id?: string, tab?: PanelTab): Promise<OpenResult | undefined> {
+  const examples = availableExamples(deps.extensionUri);
+  let example = typeof id === 'string' ? examples.find((e) => e.id === id) : undefined;
+  if (typeof id === 'string' && !example) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: no example "{0}" (there are: {1}).', id, EXAMPLES.map((e) => e.id).join(', ')));
+    return undefined;
+  }
+  if (!example) {
+    const pick = await vscode.window.showQuickPick(examples.map((e) => ({ label: e.label, description: e.description, example: e })), { title: vscode.l10n.t('Open Example'), placeHolder: vscode.l10n.t('Pick an example input') });
+    example = pick?.example;
+    if (!example) return undefined;
+  }
+  const record = exampleRecord(deps.extensionUri, example, newId());
+  return deps.panels.open(tab ? { ...record, tab } : record);
+}
+
+/** Shows a tab of the active panel, or opens the selection (else the paper's example) on that tab. */
+async function showTab(deps: CommandDeps, tab: PanelTab): Promise<OpenResult | { id: string; title: string } | undefined> {
+  const active = deps.panels.active;
+  if (active) {
+    active.show(tab);
+    active.panel.reveal(undefined, false);
+    return { id: active.id, title: active.record.title };
+  }
+  const editor = vscode.window.activeTextEditor;
+  if (editor && !editor.selection.isEmpty) return inspectSelection(deps, tab);
+  return openExample(deps, tab === 'variance' ? 'i-go-home' : 'scaling', tab);
+}
+
+async function exportView(deps: CommandDeps, format?: ExportFormat): Promise<boolean> {
+  const active = deps.panels.active;
+  if (!active) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: open an inspection first (Inspect Selection, Inspect File… or Open Example); Export saves what its panel shows.'));
+    return false;
+  }
+  let chosen = format && EXPORT_FORMATS.includes(format) ? format : undefined;
+  if (!chosen) {
+    const labels: Record<ExportFormat, string> = {
+      png: vscode.l10n.t('PNG image of the current view'),
+      svg: vscode.l10n.t('SVG image of the current view'),
+      csv: vscode.l10n.t('CSV of the shown weights'),
+      json: vscode.l10n.t('JSON of the shown matrices'),
+      html: vscode.l10n.t('Standalone offline HTML report'),
+    };
+    const pick = await vscode.window.showQuickPick(EXPORT_FORMATS.map((f) => ({ label: f.toUpperCase(), description: labels[f], format: f })), { title: vscode.l10n.t('Export Current View') });
+    chosen = pick?.format;
+    if (!chosen) return false;
+  }
+  active.panel.reveal(undefined, false);
+  active.exportView(chosen);
+  return true;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { panels, recent } = deps;
+  const guarded = <A extends unknown[], R>(run: (...args: A) => Promise<R> | R) => async (...args: A): Promise<R | undefined> => {
+    try {
+      return await run(...args);
+    } catch (e) {
+      deps.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}', oneLineMessage(e)));
+      return undefined;
+    }
+  };
+  const register = <A extends unknown[], R>(id: string, run: (...args: A) => Promise<R> | R) => vscode.commands.registerCommand(id, guarded(run));
+  return [
+    register('attentionInspector.inspectSelection', () => inspectSelection(deps)),
+    // The same commands under the titles their menus show ("Inspect Attention of Selection", "Inspect Attention").
+    register('attentionInspector.inspectSelectionFromMenu', () => inspectSelection(deps)),
+    register('attentionInspector.inspectFile', (uri?: vscode.Uri) => inspectFile(deps, uri)),
+    register('attentionInspector.inspectFileFromMenu', (uri?: vscode.Uri) => inspectFile(deps, uri)),
+    register('attentionInspector.openExample', (id?: string) => openExample(deps, id)),
+    register('attentionInspector.compareScalings', () => showTab(deps, 'scaling')),
+    register('attentionInspector.showVarianceExperiment', () => showTab(deps, 'variance')),
+    register('attentionInspector.exportView', (format?: ExportFormat) => exportView(deps, format)),
+    register('attentionInspector.revealInSidebar', async () => {
+      await vscode.commands.executeCommand('workbench.view.extension.attentionInspector');
+      if (panels.active) await vscode.commands.executeCommand('attentionInspector.heads.focus');
+      return true;
+    }),
+    register('attentionInspector.reopen', async (id: string | { record?: InspectionRecord }) => {
+      const record = typeof id === 'string' ? recent.get(id) : id?.record;
+      if (!record) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: that inspection is no longer in Recent.'));
+        return undefined;
+      }
+      return panels.open({ ...record, id: newId(), openedAt: Date.now() });
+    }),
+    register('attentionInspector.cancel', () => {
+      const n = panels.cancelAll();
+      if (n === 0) void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: nothing is running.'));
+      return n;
+    }),
+    register('attentionInspector.recent.remove', async (item?: { record?: InspectionRecord }) => {
+      if (item?.record) await recent.remove(item.record.id);
+      return true;
+    }),
+    register('attentionInspector.recent.clear', async () => {
+      await recent.clear();
+      return true;
+    }),
+    register('attentionInspector.workspaceFiles.refresh', () => {
+      deps.workspaceFiles.refresh();
+      return true;
+    }),
+    register('attentionInspector.openSettings', () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:attention-inspector.attention-inspector')),
+    register('attentionInspector.selectHead', (panelId: string, layer: number, head: number | 'mean') => {
+      const panel = panels.all().find((p) => p.id === panelId);
+      if (!panel) return false;
+      panel.select(layer, head);
+      return true;
+    }),
+    // For tests and bug reports: what is open, and what would leak if it grew.
+    register('attentionInspector.debug.state', async () => ({
+      panels: panels.all().map((p) => ({ id: p.id, title: p.record.title, tokens: p.overview?.tokens ?? null, layers: p.overview?.layers ?? null, heads: p.overview?.heads ?? null, active: p === panels.active, visible: p.panel.visible })),
+      livePanels: InspectorPanel.live,
+      liveWorkers: WorkerSource.liveWorkers,
+      panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
+      examples: availableExamples(deps.extensionUri).map((e) => e.id),
+      recent: recent.all().map((r) => r.title),
+      workspaceFiles: (await deps.workspaceFiles.getChildren()).map((item) => vscode.workspace.asRelativePath(item.uri, false)),
+      heads: deps.headsTree.getChildren().map((n) => n.kind === 'layer' ? `L${n.layer}` : n.kind === 'mean' ? `L${n.layer}:mean` : `L${n.summary.layer}H${n.summary.head}`),
+      highlighted: deps.editorLink.highlighted,
+      settings: readSettings(),
+      memory: process.memoryUsage(),
+    })),
+  ];
+}

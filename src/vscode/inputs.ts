@@ -1,0 +1,85 @@
+// From what the user picked (a selection, a file, an example) to the worker's OpenRequest. Local
+// tensor files are read by the worker from disk, a head at a time; files on other file systems
+// (remote, virtual) are read whole through vscode.workspace.fs, within the in-memory limit.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { InputError } from '../core';
+import type { OpenRequest } from '../node/openSource';
+import type { InspectionInput, InspectionRecord } from './recent';
+import type { Settings } from './settings';
+
+export const TENSOR_EXTENSIONS = ['.npy', '.npz', '.safetensors'] as const;
+export const INPUT_EXTENSIONS = ['.json', ...TENSOR_EXTENSIONS] as const;
+
+export function isTensorFile(uri: vscode.Uri): boolean {
+  return (TENSOR_EXTENSIONS as readonly string[]).includes(path.extname(uri.path).toLowerCase());
+}
+
+export function isInputFile(uri: vscode.Uri): boolean {
+  return (INPUT_EXTENSIONS as readonly string[]).includes(path.extname(uri.path).toLowerCase());
+}
+
+/** The input a file stands for, with the user's default scale and mask where they apply. */
+export function fileInput(uri: vscode.Uri, settings: Settings): InspectionInput {
+  const ext = path.extname(uri.path).toLowerCase();
+  if (ext === '.json') return { kind: 'json', uri: uri.toString() };
+  if ((TENSOR_EXTENSIONS as readonly string[]).includes(ext)) return { kind: 'tensor', uri: uri.toString(), options: { mask: settings.mask } };
+  throw new InputError(path.basename(uri.path), `not an attention input (expected ${INPUT_EXTENSIONS.join(', ')})`);
+}
+
+export function fileTitle(uri: vscode.Uri): string {
+  return path.basename(uri.path);
+}
+
+async function readLimited(uri: vscode.Uri, limit: number): Promise<Uint8Array> {
+  const name = path.basename(uri.path);
+  let size: number;
+  try {
+    size = (await vscode.workspace.fs.stat(uri)).size;
+  } catch (e) {
+    throw new InputError(name, `cannot read the file (${e instanceof vscode.FileSystemError ? e.code : 'not found'})`);
+  }
+  if (size > limit) {
+    throw new InputError(name, `${size} bytes exceed the limit of ${limit} bytes read into memory (setting attentionInspector.limits.maxFileBytesInMemory)`);
+  }
+  try {
+    return await vscode.workspace.fs.readFile(uri);
+  } catch (e) {
+    throw new InputError(name, `cannot read the file (${e instanceof vscode.FileSystemError ? e.code : 'read failed'})`);
+  }
+}
+
+/** The worker's request for a record, reading what must be read on the host side. */
+export async function openRequestFor(record: InspectionRecord, settings: Settings): Promise<OpenRequest> {
+  const input = record.input;
+  switch (input.kind) {
+    case 'text':
+      return {
+        kind: 'text',
+        text: input.text,
+        title: record.title,
+        settings: { ...settings.text, ...input.settings },
+        scale: input.scale ?? settings.scale,
+        mask: input.mask ?? settings.mask,
+        maxTokens: settings.maxTokens,
+      };
+    case 'json': {
+      const uri = vscode.Uri.parse(input.uri);
+      const bytes = await readLimited(uri, settings.maxFileBytesInMemory);
+      let json: string;
+      try {
+        json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        throw new InputError(path.basename(uri.path), 'not UTF-8 text');
+      }
+      return { kind: 'json', json, title: record.title, scale: input.scale, mask: input.mask };
+    }
+    case 'tensor': {
+      const uri = vscode.Uri.parse(input.uri);
+      const options = { ...input.options };
+      if (uri.scheme === 'file') return { kind: 'file', path: uri.fsPath, title: record.title, options };
+      const bytes = await readLimited(uri, settings.maxFileBytesInMemory);
+      return { kind: 'bytes', name: path.basename(uri.path), bytes, title: record.title, options };
+    }
+  }
+}

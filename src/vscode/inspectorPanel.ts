@@ -1,0 +1,201 @@
+// One inspector panel: a webview showing one input. The webview talks to a PanelSession (validated
+// requests in, answers out); the session reads from a WorkerSource, so all computing happens on a
+// worker thread. The panel never keeps its context when hidden: its view state lives in the webview's
+// getState/setState, and the serializer rebuilds it after a reload from the restore key.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { InputError, oneLineMessage } from '../core';
+import { PanelSession, type ExportFile } from '../host/session';
+import { buildPanelHtml, makeNonce } from '../host/html';
+import type { InspectionSource } from '../host/source';
+import { WorkerSource, type WorkerSourceOptions } from '../node/workerSource';
+import type { ExportResult, HostMessage, Overview, PanelTab } from '../protocol/messages';
+import type { InspectionRecord } from './recent';
+
+export const PANEL_VIEW_TYPE = 'attentionInspector.panel';
+
+export interface PanelHost {
+  readonly extensionUri: vscode.Uri;
+  readonly log: vscode.LogOutputChannel;
+  readonly colorMap: () => 'viridis' | 'cividis' | 'gray';
+  onFocusToken(panel: InspectorPanel, index: number | null): void;
+  onActive(panel: InspectorPanel): void;
+  onDisposed(panel: InspectorPanel): void;
+  onOverview(panel: InspectorPanel): void;
+}
+
+/** A source that cannot be opened any more (e.g. a restored panel whose input was not remembered). */
+export class UnavailableSource implements InspectionSource {
+  constructor(private readonly reason: string) {}
+  overview(): Promise<Overview> {
+    return Promise.reject(new InputError('restore', this.reason));
+  }
+  head(): never {
+    throw new InputError('restore', this.reason);
+  }
+}
+
+let panelCount = 0;
+
+export class InspectorPanel implements vscode.Disposable {
+  /** Panels alive in this extension host (the load tests count them). */
+  static get live(): number {
+    return panelCount;
+  }
+
+  private readonly session: PanelSession;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private disposed = false;
+  /** Filled once the panel has loaded its overview (for the Layers & Heads view). */
+  overview: Overview | null = null;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly record: InspectionRecord,
+    private source: WorkerSource | UnavailableSource,
+    private readonly host: PanelHost,
+  ) {
+    panelCount++;
+    const webview = panel.webview;
+    const dist = vscode.Uri.joinPath(host.extensionUri, 'dist');
+    webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist, vscode.Uri.joinPath(host.extensionUri, 'media')] };
+    panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'activitybar.svg');
+    // The session must exist before the HTML loads: the page's first request can come at once.
+    this.session = new PanelSession(source, (m) => this.post(m), {
+      save: (file) => this.save(file),
+      reportAssets: () => this.reportAssets(),
+      log: (line) => host.log.warn(`[${record.title}] ${line}`),
+      onFocusToken: (index) => host.onFocusToken(this, index),
+    });
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((m: unknown) => void this.session.handle(m)),
+      panel.onDidChangeViewState(() => {
+        if (panel.active) host.onActive(this);
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    webview.html = buildPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+      title: record.title,
+    });
+    this.post({ kind: 'push', event: 'configure', colorMap: host.colorMap(), restoreKey: record.id });
+    if (record.tab && record.tab !== 'attention') this.show(record.tab);
+    void this.loadOverview();
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Character offsets of each token (text inputs), for the editor link. */
+  get offsets(): [number, number][] | null {
+    return this.source instanceof WorkerSource ? this.source.info.offsets : null;
+  }
+
+  private async loadOverview(): Promise<void> {
+    try {
+      this.overview = await this.source.overview();
+      if (!this.disposed) this.host.onOverview(this);
+    } catch (e) {
+      // The webview shows the same error from its own request; here it is only logged.
+      this.host.log.info(`[${this.record.title}] ${oneLineMessage(e)}`);
+    }
+  }
+
+  show(tab: PanelTab): void {
+    this.post({ kind: 'push', event: 'show', tab });
+  }
+
+  select(layer: number, head: number | 'mean'): void {
+    this.session.select(layer, head);
+    this.panel.reveal(undefined, false);
+  }
+
+  /** The last row the editor cursor pointed the panel at (tests read it through the debug command). */
+  lastFocusRow: number | null = null;
+
+  focusRow(index: number | null): void {
+    if (index === this.lastFocusRow) return;
+    this.lastFocusRow = index;
+    this.post({ kind: 'push', event: 'focusRow', index });
+  }
+
+  exportView(format: 'png' | 'svg' | 'csv' | 'json' | 'html'): void {
+    this.post({ kind: 'push', event: 'export', format });
+  }
+
+  setColorMap(colorMap: 'viridis' | 'cividis' | 'gray'): void {
+    this.post({ kind: 'push', event: 'configure', colorMap });
+  }
+
+  /** Stops a running computation (the progress notification's cancel button). */
+  cancel(): boolean {
+    return this.source instanceof WorkerSource && this.source.cancel();
+  }
+
+  private post(message: HostMessage): void {
+    if (this.disposed) return;
+    try {
+      // A webview disposed mid-transfer rejects; the panel is going away, so that is not an error.
+      void this.panel.webview.postMessage(message).then(undefined, () => undefined);
+    } catch {
+      // Disposed between the check and the call.
+    }
+  }
+
+  private async save(file: ExportFile): Promise<ExportResult> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const defaultUri = folder ? vscode.Uri.joinPath(folder, file.name) : undefined;
+    const ext = path.extname(file.name).slice(1) || file.format;
+    const target = await vscode.window.showSaveDialog({ defaultUri, filters: { [file.format.toUpperCase()]: [ext] }, title: vscode.l10n.t('Export {0}', file.name) });
+    if (!target) return { saved: false };
+    const bytes = typeof file.data === 'string' ? new TextEncoder().encode(file.data) : file.data;
+    await vscode.workspace.fs.writeFile(target, bytes);
+    return { saved: true, location: target.scheme === 'file' ? target.fsPath : target.toString() };
+  }
+
+  private async reportAssets(): Promise<{ script: string; style: string }> {
+    const dist = vscode.Uri.joinPath(this.host.extensionUri, 'dist');
+    const [script, style] = await Promise.all(['webview.js', 'webview.css'].map(async (f) => new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dist, f)))));
+    return { script, style };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    panelCount--;
+    this.session.dispose();
+    if (this.source instanceof WorkerSource) this.source.dispose();
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.host.onDisposed(this);
+    this.panel.dispose();
+  }
+}
+
+/** Worker options for a panel: slow requests show progress with a cancel button; crashes are reported. */
+export function workerOptions(extensionUri: vscode.Uri, log: vscode.LogOutputChannel): WorkerSourceOptions {
+  return {
+    workerPath: vscode.Uri.joinPath(extensionUri, 'dist', 'inspectionWorker.js').fsPath,
+    slowAfterMs: 300,
+    onSlow: (label, cancel, done) => {
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Inspector: {0}…', label), cancellable: true },
+        async (_progress, token) => {
+          const sub = token.onCancellationRequested(() => cancel());
+          try {
+            await done.catch(() => undefined);
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+    },
+    onCrash: (message) => {
+      log.error(message);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}. The panel will start it again on the next request.', message));
+    },
+  };
+}

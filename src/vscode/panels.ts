@@ -1,0 +1,176 @@
+// Opens, tracks and restores inspector panels. Each inspection gets its own panel (several can be
+// compared side by side); the last one the user focused is "active" for commands such as Export
+// Current View and for the Layers & Heads view.
+import * as vscode from 'vscode';
+import { oneLineMessage } from '../core';
+import { CancelledError, WorkerSource } from '../node/workerSource';
+import type { PanelTab } from '../protocol/messages';
+import { fileInput, fileTitle, openRequestFor } from './inputs';
+import { InspectorPanel, PANEL_VIEW_TYPE, type PanelHost, UnavailableSource, workerOptions } from './inspectorPanel';
+import { type InspectionRecord, PanelRecords, RecentInspections, newId } from './recent';
+import { readSettings } from './settings';
+
+export interface OpenResult {
+  readonly id: string;
+  readonly title: string;
+  readonly tokens: string[];
+  readonly layers: number;
+  readonly heads: number;
+}
+
+export class PanelManager implements vscode.Disposable {
+  private readonly panels = new Set<InspectorPanel>();
+  private activePanel: InspectorPanel | undefined;
+  private readonly activeChanged = new vscode.EventEmitter<InspectorPanel | undefined>();
+  /** Fires when the active panel changes or loads its overview. */
+  readonly onDidChangeActive = this.activeChanged.event;
+  private readonly focusChanged = new vscode.EventEmitter<{ panel: InspectorPanel; index: number | null }>();
+  /** The user moved to a query row in a panel (the editor link highlights its token). */
+  readonly onDidFocusToken = this.focusChanged.event;
+  private readonly host: PanelHost;
+  /** Inputs being opened (before their panel exists), so Cancel can stop them too. */
+  private readonly opening = new Set<WorkerSource>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly recent: RecentInspections,
+    private readonly records: PanelRecords,
+  ) {
+    this.host = {
+      extensionUri,
+      log,
+      colorMap: () => readSettings().colorMap,
+      onFocusToken: (panel, index) => this.focusChanged.fire({ panel, index }),
+      onActive: (panel) => this.setActive(panel),
+      onDisposed: (panel) => {
+        this.panels.delete(panel);
+        if (this.activePanel === panel) this.setActive([...this.panels].pop());
+      },
+      onOverview: (panel) => {
+        if (panel === this.activePanel) this.activeChanged.fire(panel);
+      },
+    };
+  }
+
+  get active(): InspectorPanel | undefined {
+    return this.activePanel;
+  }
+
+  all(): InspectorPanel[] {
+    return [...this.panels];
+  }
+
+  private setActive(panel: InspectorPanel | undefined): void {
+    if (this.activePanel === panel) return;
+    this.activePanel = panel;
+    this.activeChanged.fire(panel);
+  }
+
+  /**
+   * Opens a record in a new panel. The input is opened first (on a worker, with progress and a cancel
+   * button when slow), so bad input gives an error message and no empty panel. Returns undefined when
+   * the user cancelled or the input was bad (the message has been shown).
+   */
+  async open(record: InspectionRecord, options: { remember?: boolean } = {}): Promise<OpenResult | undefined> {
+    const settings = readSettings();
+    let source: WorkerSource;
+    let created: WorkerSource | undefined;
+    try {
+      const request = await openRequestFor(record, settings);
+      source = await WorkerSource.open(request, {
+        ...workerOptions(this.extensionUri, this.log),
+        onCreated: (s) => this.opening.add((created = s)),
+      });
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: cancelled.'));
+        return undefined;
+      }
+      this.log.info(`[${record.title}] ${oneLineMessage(e)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}', oneLineMessage(e)));
+      return undefined;
+    } finally {
+      if (created) this.opening.delete(created);
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.panelTitle(record), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true });
+    const inspector = this.adopt(panel, record, source);
+    if (options.remember !== false) await this.recent.add(record);
+    await this.records.remember(record);
+    try {
+      const overview = await source.overview();
+      return { id: record.id, title: record.title, tokens: overview.tokens, layers: overview.layers, heads: overview.heads };
+    } catch (e) {
+      // Opened but failed later (e.g. a head the file cannot deliver): the panel shows the error.
+      this.log.info(`[${record.title}] ${oneLineMessage(e)}`);
+      return { id: inspector.id, title: record.title, tokens: [], layers: 0, heads: 0 };
+    }
+  }
+
+  /** Opens a file (JSON or tensor) by URI. */
+  async openFile(uri: vscode.Uri, tab?: PanelTab): Promise<OpenResult | undefined> {
+    const record: InspectionRecord = { id: newId(), title: fileTitle(uri), input: fileInput(uri, readSettings()), tab, openedAt: Date.now() };
+    return this.open(record);
+  }
+
+  /** Builds a panel around an existing webview panel (new, restored or a custom editor). */
+  adopt(panel: vscode.WebviewPanel, record: InspectionRecord, source: WorkerSource | UnavailableSource): InspectorPanel {
+    const inspector = new InspectorPanel(panel, record, source, this.host);
+    this.panels.add(inspector);
+    this.setActive(inspector);
+    return inspector;
+  }
+
+  /** A panel VS Code restores after a window reload: its record comes back by the restore key. */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const key = typeof state === 'object' && state !== null ? (state as { restoreKey?: unknown }).restoreKey : undefined;
+    const record = typeof key === 'string' ? (this.records.get(key) ?? this.recent.get(key)) : undefined;
+    if (!record) {
+      const reason = vscode.l10n.t('this inspection was not remembered across the reload (very long selections are not kept); inspect it again');
+      this.adopt(panel, { id: newId(), title: vscode.l10n.t('Attention Inspector'), input: { kind: 'text', text: '' }, openedAt: Date.now() }, new UnavailableSource(reason));
+      return;
+    }
+    panel.title = this.panelTitle(record);
+    try {
+      const request = await openRequestFor(record, readSettings());
+      this.adopt(panel, record, WorkerSource.lazy(request, workerOptions(this.extensionUri, this.log)));
+    } catch (e) {
+      this.adopt(panel, record, new UnavailableSource(oneLineMessage(e)));
+    }
+  }
+
+  /** The custom editor (Open With… → Attention Inspector) on a tensor file. */
+  async resolveCustomEditor(uri: vscode.Uri, panel: vscode.WebviewPanel): Promise<void> {
+    const record: InspectionRecord = { id: newId(), title: fileTitle(uri), input: fileInput(uri, readSettings()), openedAt: Date.now() };
+    await this.records.remember(record);
+    try {
+      const request = await openRequestFor(record, readSettings());
+      this.adopt(panel, record, WorkerSource.lazy(request, workerOptions(this.extensionUri, this.log)));
+    } catch (e) {
+      this.adopt(panel, record, new UnavailableSource(oneLineMessage(e)));
+    }
+  }
+
+  /** Stops every running computation: inputs being opened and panels' pending requests. */
+  cancelAll(): number {
+    let n = 0;
+    for (const s of this.opening) {
+      s.cancel();
+      n++;
+    }
+    for (const p of this.panels) {
+      if (p.cancel()) n++;
+    }
+    return n;
+  }
+
+  private panelTitle(record: InspectionRecord): string {
+    return vscode.l10n.t('Attention: {0}', record.title);
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels]) p.dispose();
+    this.activeChanged.dispose();
+    this.focusChanged.dispose();
+  }
+}
