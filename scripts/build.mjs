@@ -2,6 +2,7 @@
 // webview (browser). `--watch` rebuilds on change; `--production` minifies.
 import * as esbuild from 'esbuild';
 import { chmodSync, mkdirSync } from 'node:fs';
+import { compileKernels } from '../assembly/compile.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -19,6 +20,8 @@ const bundles = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   // The inspection worker: the extension host runs every computation in it (src/node/workerSource.ts).
   { ...common, entryPoints: ['src/node/inspectionWorker.ts'], outfile: 'dist/inspectionWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // The attention pool's worker (src/node/parallel): runs kernel tasks over a shared WebAssembly memory.
+  { ...common, entryPoints: ['src/node/parallel/attentionWorker.ts'], outfile: 'dist/attentionWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120' },
   // The panel's stylesheet (also inlined into standalone reports).
@@ -26,6 +29,8 @@ const bundles = [
 ];
 
 mkdirSync('dist', { recursive: true });
+// The AssemblyScript kernels first (build/*.wasm, skipped when up to date): the bundles embed them.
+await compileKernels();
 if (watch) {
   for (const options of bundles) await (await esbuild.context(options)).watch();
   console.log('watching…');

@@ -1,0 +1,202 @@
+// Dense float32 matrix products with 128-bit SIMD. B is first packed into "panels": column strips 8
+// wide, stored row after row (k rows × 8 floats, zero-padded past the last column), so the inner
+// loop reads B as two aligned vectors and A as one broadcast scalar per row. A 4×8 block of C lives
+// in 8 vector registers for the whole k loop; V8 keeps that (and its temporaries) within the 16 xmm
+// registers of x64 without spilling, which larger blocks did not (measured: 4×12 and 6×8 spill).
+// All pointers are byte offsets into linear memory; lengths and leading dimensions count floats.
+
+/** Columns per panel. */
+export const NR: i32 = 8;
+const PANEL_ROW_BYTES: usize = 32;
+
+/** Bytes needed to pack a k×m matrix into panels. */
+export function panelBytes(k: i32, m: i32): usize {
+  return <usize>k * PANEL_ROW_BYTES * <usize>((m + NR - 1) / NR);
+}
+
+/** Packs B (k×m, row stride ldb) into panels at dst. */
+export function packPanels(b: usize, ldb: i32, k: i32, m: i32, dst: usize): void {
+  const panels = (m + NR - 1) / NR;
+  const rowStride = <usize>ldb << 2;
+  for (let jp = 0; jp < panels; jp++) {
+    const col = jp * NR;
+    const width = min(NR, m - col);
+    let src = b + (<usize>col << 2);
+    let out = dst + <usize>jp * <usize>k * PANEL_ROW_BYTES;
+    if (width == NR) {
+      for (let p = 0; p < k; p++) {
+        v128.store(out, v128.load(src));
+        v128.store(out, v128.load(src, 16), 16);
+        src += rowStride;
+        out += PANEL_ROW_BYTES;
+      }
+    } else {
+      for (let p = 0; p < k; p++) {
+        v128.store(out, f32x4.splat(0));
+        v128.store(out, f32x4.splat(0), 16);
+        for (let c = 0; c < width; c++) store<f32>(out + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
+        src += rowStride;
+        out += PANEL_ROW_BYTES;
+      }
+    }
+  }
+}
+
+/**
+ * Packs B = Tᵀ into panels, given T (m×k, row stride ldt): the key matrix K for scores Q·Kᵀ, so the
+ * product never materialises Kᵀ.
+ */
+export function packTransposedPanels(t: usize, ldt: i32, m: i32, k: i32, dst: usize): void {
+  const panels = (m + NR - 1) / NR;
+  const rowStride = <usize>ldt << 2;
+  for (let jp = 0; jp < panels; jp++) {
+    const panel = dst + <usize>jp * <usize>k * PANEL_ROW_BYTES;
+    for (let c = 0; c < NR; c++) {
+      const col = jp * NR + c;
+      let out = panel + (<usize>c << 2);
+      if (col < m) {
+        let src = t + <usize>col * rowStride;
+        for (let p = 0; p < k; p++) {
+          store<f32>(out, load<f32>(src));
+          src += 4;
+          out += PANEL_ROW_BYTES;
+        }
+      } else {
+        for (let p = 0; p < k; p++) {
+          store<f32>(out, 0);
+          out += PANEL_ROW_BYTES;
+        }
+      }
+    }
+  }
+}
+
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** Stores the first `count` (0…4) lanes of v at p. */
+function storeLanes(p: usize, v: v128, count: i32): void {
+  if (count >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  if (count > 0) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (count > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+@inline function storeRow(p: usize, v0: v128, v1: v128, cols: i32): void {
+  if (cols == NR) {
+    v128.store(p, v0);
+    v128.store(p, v1, 16);
+  } else {
+    storeLanes(p, v0, cols);
+    if (cols > 4) storeLanes(p + 16, v1, cols - 4);
+  }
+}
+
+/** C[4×cols] = A[4×k] · panel (k×8); A rows are lda floats apart, C rows ldc floats apart. */
+function kernel4x8(a: usize, lda: i32, panel: usize, k: i32, c: usize, ldc: i32, cols: i32): void {
+  const aStride = <usize>lda << 2;
+  let a0 = a;
+  let a1 = a + aStride;
+  let a2 = a1 + aStride;
+  let a3 = a2 + aStride;
+  let b = panel;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  // One k step per iteration: unrolling made V8 hoist loads and spill accumulators (measured slower).
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a0);
+    c00 = madd(c00, x, b0);
+    c01 = madd(c01, x, b1);
+    x = v128.load32_splat(a1);
+    c10 = madd(c10, x, b0);
+    c11 = madd(c11, x, b1);
+    x = v128.load32_splat(a2);
+    c20 = madd(c20, x, b0);
+    c21 = madd(c21, x, b1);
+    x = v128.load32_splat(a3);
+    c30 = madd(c30, x, b0);
+    c31 = madd(c31, x, b1);
+    a0 += 4;
+    a1 += 4;
+    a2 += 4;
+    a3 += 4;
+    b += PANEL_ROW_BYTES;
+  }
+  const cStride = <usize>ldc << 2;
+  storeRow(c, c00, c01, cols);
+  storeRow(c + cStride, c10, c11, cols);
+  storeRow(c + 2 * cStride, c20, c21, cols);
+  storeRow(c + 3 * cStride, c30, c31, cols);
+}
+
+/** One row of C against a panel: the leftover rows when n is not a multiple of 4. */
+function kernel1x8(a: usize, panel: usize, k: i32, c: usize, cols: i32): void {
+  let b = panel;
+  let a0 = a;
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const x = v128.load32_splat(a0);
+    s0 = madd(s0, x, v128.load(b));
+    s1 = madd(s1, x, v128.load(b, 16));
+    a0 += 4;
+    b += PANEL_ROW_BYTES;
+  }
+  storeRow(c, s0, s1, cols);
+}
+
+/** Rows of A handled per sweep over the panels: its block (≤ 32 rows) stays in L1/L2 while panels stream. */
+const ROW_BLOCK: i32 = 32;
+
+/**
+ * C (n×m, row stride ldc) = A (n×k, row stride lda) · B, with B packed by packPanels/
+ * packTransposedPanels. Consecutive panels are panelStride bytes apart (panelBytes(k_total, 8) for a
+ * packed k_total×m matrix), which lets a caller multiply by a row range of B: pass the panel pointer
+ * advanced by firstRow·32 bytes, the shorter k and the original stride.
+ */
+export function gemmPanels(a: usize, lda: i32, n: i32, k: i32, bp: usize, panelStride: usize, m: i32, c: usize, ldc: i32): void {
+  const panels = (m + NR - 1) / NR;
+  const aStride = <usize>lda << 2;
+  const cStride = <usize>ldc << 2;
+  if (k == 0) {
+    for (let i = 0; i < n; i++) memory.fill(c + <usize>i * cStride, 0, <usize>m << 2);
+    return;
+  }
+  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
+    const iEnd = min(n, i0 + ROW_BLOCK);
+    for (let jp = 0; jp < panels; jp++) {
+      const col = jp * NR;
+      const cols = min(NR, m - col);
+      const panel = bp + <usize>jp * panelStride;
+      let i = i0;
+      for (; i + 4 <= iEnd; i += 4) {
+        kernel4x8(a + <usize>i * aStride, lda, panel, k, c + <usize>i * cStride + (<usize>col << 2), ldc, cols);
+      }
+      for (; i < iEnd; i++) {
+        kernel1x8(a + <usize>i * aStride, panel, k, c + <usize>i * cStride + (<usize>col << 2), cols);
+      }
+    }
+  }
+}
+
+/** Copies a rows×cols block between row strides (floats): heads' outputs into the concatenation. */
+export function copyBlock(src: usize, lds: i32, rows: i32, cols: i32, dst: usize, ldd: i32): void {
+  const bytes = <usize>cols << 2;
+  for (let i = 0; i < rows; i++) memory.copy(dst + ((<usize>i * <usize>ldd) << 2), src + ((<usize>i * <usize>lds) << 2), bytes);
+}
+
+/** dst[i] = src[i]·factor for count floats (the scaled scores). */
+export function scaleInto(src: usize, count: i32, factor: f32, dst: usize): void {
+  const f = f32x4.splat(factor);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dst + off, f32x4.mul(v128.load(src + off), f));
+  }
+  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)) * factor);
+}

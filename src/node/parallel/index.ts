@@ -1,0 +1,193 @@
+// Fast attention for the extension host and the CLI: the WebAssembly SIMD kernels, with the heads (or,
+// for few heads, row ranges) spread over worker threads that share one WebAssembly memory.
+//
+// API for callers (the extension host calls these; nothing here imports vscode):
+//
+//   computeMultiHeadFast(x, heads, { mask, scale, wO, keep, signal })
+//       → Promise<{ heads: FastHead[]; output: Matrix; engine }>
+//     Multi-head self-attention from X (n × d_model) and each head's W_Q, W_K, W_V: per head Q, K, V,
+//     weights, output and (when keep.dots / keep.scores, default true) the unscaled logits and the
+//     scaled scores; `output` is the heads' outputs side by side, ·W_O when given.
+//   computeHeadsFast([{ q, k, v }, …], { mask, scale, keep, signal }) → Promise<{ heads, engine }>
+//     Attention for heads whose Q, K, V are given (no projection, no concatenation).
+//   sweepStatisticsFast(dots, allowed, factors, { signal }) → Promise<SharpnessSummary[]>
+//   scaleSweepFast(dots, allowed, dK, grid?, { signal }) → Promise<SweepPoint[]> (as core scaleSweep)
+//     Softmax sharpness of dots·f for many factors without any n×m matrix per factor.
+//   shutdownFastAttention() → Promise<void>: terminates the shared pool's workers (call on deactivate).
+//
+// Results agree with the reference core (src/core/attention.ts) to float32 rounding (test/unit/
+// kernels*.test.ts). Matrices are views over the call's SharedArrayBuffer (no copy); each call gets
+// its own memory, so a later call never overwrites them. `signal` aborting rejects the promise with
+// CancelledError and terminates the workers (a kernel cannot be interrupted any other way); the next
+// call starts fresh ones. `engine` says which path ran: 'wasm-parallel', 'wasm' (one thread: no
+// worker script or no WebAssembly threads) or 'js' (no WebAssembly SIMD; the reference core).
+// Errors: shapes that do not chain throw the reference's RangeError; a call needing more than 4 GiB of
+// WebAssembly memory throws RangeError (use streamHeadOverviews in ../streaming for long sequences).
+import type { Matrix } from '../../core/matrix';
+import { type AttentionOptions, type HeadProjection, scaleFactor } from '../../core/attention';
+import { allowedCells } from '../../core/mask';
+import { type SharpnessSummary, type SweepPoint, canonicalFactors, logGrid } from '../../core/sharpness';
+import * as kernels from '../../core/kernels';
+import { type AttentionPlan, planAttention, planSweep, schedule, sweepAccLength } from '../../core/kernels/plan';
+import { type HeadParts, readHeadParts, readMatrix, sweepSummaries, writeAttentionInputs } from '../../core/kernels/io';
+import { Arena } from '../../core/kernels/arena';
+import { AttentionPool, CancelledError } from './pool';
+
+export { AttentionPool, CancelledError, liveAttentionWorkers } from './pool';
+export type { HeadParts as FastHead } from '../../core/kernels/io';
+
+export type Engine = 'wasm-parallel' | 'wasm' | 'js';
+
+export interface FastOptions extends AttentionOptions {
+  /** Keep each head's unscaled logits and scaled scores (n×m each; default true). Weights and outputs are always returned. */
+  readonly keep?: { readonly dots?: boolean; readonly scores?: boolean };
+  readonly signal?: AbortSignal;
+  /** The pool to run on (default: one shared pool of min(2, cores) workers). */
+  readonly pool?: AttentionPool;
+}
+
+export interface FastMultiHeadResult {
+  readonly heads: HeadParts[];
+  readonly output: Matrix;
+  readonly engine: Engine;
+}
+
+/** WebAssembly memories are at most 4 GiB (65536 pages of 64 KiB). */
+const MAX_PAGES = 65536;
+
+let sharedPool: AttentionPool | null = null;
+
+function poolFor(options: { pool?: AttentionPool }): AttentionPool {
+  if (options.pool) return options.pool;
+  sharedPool ??= new AttentionPool();
+  return sharedPool;
+}
+
+/** Terminates the shared pool's workers; a later call starts a new pool. */
+export async function shutdownFastAttention(): Promise<void> {
+  const pool = sharedPool;
+  sharedPool = null;
+  await pool?.close();
+}
+
+/** A shared memory large enough for an arena's layout, or a RangeError saying how much was needed. */
+function sharedMemory(arena: Arena): WebAssembly.Memory {
+  const pages = Math.max(arena.pages, 2);
+  if (pages > MAX_PAGES) {
+    throw new RangeError(`this computation needs ${(arena.bytes / 2 ** 30).toFixed(1)} GiB of WebAssembly memory, over the 4 GiB limit (fewer tokens, keep.dots/keep.scores false, or one head at a time with streamHeadOverviews)`);
+  }
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError(signal.reason);
+}
+
+/** Whether this call can use the worker pool. */
+function parallelReady(pool: AttentionPool): boolean {
+  return pool.available && kernels.initKernelsSync();
+}
+
+/** Drops what the caller did not ask to keep from a single-thread result. */
+function trimmed(head: HeadParts, keep: FastOptions['keep']): HeadParts {
+  return { ...head, dots: keep?.dots === false ? null : head.dots, scores: keep?.scores === false ? null : head.scores };
+}
+
+async function runPlanInPool(pool: AttentionPool, memory: WebAssembly.Memory, plan: AttentionPlan, signal: AbortSignal | undefined): Promise<void> {
+  await pool.run(memory, { kind: 'attention', plan }, schedule(plan, pool.size), signal);
+}
+
+/** Multi-head self-attention, heads in parallel. See the comment at the top of this file. */
+export async function computeMultiHeadFast(x: Matrix, heads: readonly HeadProjection[], options: FastOptions & { readonly wO?: Matrix | null } = {}): Promise<FastMultiHeadResult> {
+  const wO = options.wO ?? null;
+  const shapes = kernels.multiHeadShapes(x, heads, wO, options.scale);
+  throwIfAborted(options.signal);
+  const pool = poolFor(options);
+  const degenerate = heads.length === 0 || x.rows === 0 || x.cols === 0 || heads.some((h) => h.W_Q.cols === 0 || h.W_V.cols === 0);
+  if (degenerate || !parallelReady(pool)) {
+    const engine: Engine = kernels.kernelsReady() && !degenerate ? 'wasm' : 'js';
+    const result = kernels.multiHeadAttention(x, heads, wO, options);
+    return { heads: result.heads.map((h) => trimmed(h, options.keep)), output: result.output, engine };
+  }
+  const mask = options.mask ?? 'none';
+  const allowed = allowedCells(mask, x.rows, x.rows);
+  const arena = new Arena();
+  const plan = planAttention(arena, { x, heads: shapes, wO, concat: true, maskKind: kernels.maskKind(mask), executors: pool.size, keep: options.keep });
+  const memory = sharedMemory(arena);
+  writeAttentionInputs(memory.buffer, plan, { x, heads, wO, allowed });
+  await runPlanInPool(pool, memory, plan, options.signal);
+  const buffer = memory.buffer;
+  return {
+    heads: plan.heads.map((h) => readHeadParts(buffer, h, allowed, false)),
+    output: readMatrix(buffer, plan.output ?? plan.concat!, false),
+    engine: 'wasm-parallel',
+  };
+}
+
+export interface GivenHead {
+  readonly q: Matrix;
+  readonly k: Matrix;
+  readonly v: Matrix;
+}
+
+/** Attention for heads with given Q, K, V (all heads the same n and m), in parallel. */
+export async function computeHeadsFast(heads: readonly GivenHead[], options: FastOptions = {}): Promise<{ heads: HeadParts[]; engine: Engine }> {
+  for (const { q, k, v } of heads) {
+    if (q.cols !== k.cols) throw new RangeError(`Q has d_k ${q.cols} but K has ${k.cols}`);
+    if (k.rows !== v.rows) throw new RangeError(`K has ${k.rows} keys but V has ${v.rows} rows`);
+    if (q.rows !== heads[0].q.rows || k.rows !== heads[0].k.rows) throw new RangeError('all heads must have the same number of queries and keys');
+  }
+  throwIfAborted(options.signal);
+  const pool = poolFor(options);
+  const degenerate = heads.some(({ q, k, v }) => q.rows === 0 || k.rows === 0 || q.cols === 0 || v.cols === 0);
+  if (heads.length === 0 || degenerate || !parallelReady(pool)) {
+    const engine: Engine = kernels.kernelsReady() && !degenerate ? 'wasm' : 'js';
+    return {
+      heads: heads.map(({ q, k, v }) => trimmed({ q, k, v, ...kernels.attention(q, k, v, options) }, options.keep)),
+      engine,
+    };
+  }
+  const mask = options.mask ?? 'none';
+  const n = heads[0].q.rows, m = heads[0].k.rows;
+  const allowed = allowedCells(mask, n, m);
+  const arena = new Arena();
+  const plan = planAttention(arena, {
+    heads: heads.map(({ q, k, v }) => ({ factor: scaleFactor(options.scale ?? 'sqrt', q.cols), q, k, v })),
+    concat: false, maskKind: kernels.maskKind(mask), executors: pool.size, keep: options.keep,
+  });
+  const memory = sharedMemory(arena);
+  writeAttentionInputs(memory.buffer, plan, { heads, allowed });
+  await runPlanInPool(pool, memory, plan, options.signal);
+  const buffer = memory.buffer;
+  return { heads: plan.heads.map((h) => readHeadParts(buffer, h, allowed, false)), engine: 'wasm-parallel' };
+}
+
+/** Softmax sharpness of dots·f for each factor f, rows split over the workers (as kernels.sweepStatistics). */
+export async function sweepStatisticsFast(dots: Matrix, allowed: Uint8Array | null, factors: readonly number[], options: { signal?: AbortSignal; pool?: AttentionPool } = {}): Promise<SharpnessSummary[]> {
+  throwIfAborted(options.signal);
+  const pool = poolFor(options);
+  if (dots.rows === 0 || dots.cols === 0 || factors.length === 0 || !parallelReady(pool)) return kernels.sweepStatistics(dots, allowed, factors);
+  const arena = new Arena();
+  const plan = planSweep(arena, dots, allowed !== null, factors.length, 2 * pool.size);
+  const memory = sharedMemory(arena);
+  const buffer = memory.buffer;
+  new Float32Array(buffer, plan.dots.ptr, dots.data.length).set(dots.data);
+  if (allowed) new Uint8Array(buffer, plan.mask, dots.rows * dots.cols).set(allowed.subarray(0, dots.rows * dots.cols));
+  new Float32Array(buffer, plan.factors, factors.length).set(factors);
+  await pool.run(memory, { kind: 'sweep', plan }, [plan.tasks], options.signal);
+  const length = sweepAccLength(factors.length);
+  const acc = new Float64Array(length);
+  for (const task of plan.tasks) {
+    if (task.op !== 'sweep') continue;
+    const slots = new Float64Array(buffer, task.acc, length);
+    for (let i = 0; i < length; i++) acc[i] += slots[i];
+  }
+  return sweepSummaries(acc, factors.length);
+}
+
+/** The core scaleSweep's points (canonical factors, then the grid), computed by sweepStatisticsFast. */
+export async function scaleSweepFast(dots: Matrix, allowed: Uint8Array | null, dK: number | undefined, grid: readonly number[] = logGrid(), options: { signal?: AbortSignal; pool?: AttentionPool } = {}): Promise<SweepPoint[]> {
+  const points = [...canonicalFactors(dK), ...grid.map((factor) => ({ factor, label: 'grid' as const }))];
+  const stats = await sweepStatisticsFast(dots, allowed, points.map((p) => p.factor), options);
+  return points.map(({ factor, label }, i) => ({ factor, label, ...stats[i] }));
+}
