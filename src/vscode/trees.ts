@@ -22,23 +22,17 @@ export interface Example {
   readonly mask?: 'none' | 'causal' | 'anticausal';
 }
 
-/** A long input made of plain sentences: ~600 tokens, to see the heatmaps and the scaling at length. */
-const LONG_TEXT = Array.from({ length: 12 }, (_, i) => [
-  `Paragraph ${i + 1}.`,
-  'Attention lets every token look at every other token in one step, instead of passing a state along the sequence.',
-  'Each query is compared with every key, the scores are divided by the square root of the key width, and a softmax turns them into weights.',
-  'The output for a token is the weighted sum of the value vectors, so what it attends to decides what it carries forward.',
-].join(' ')).join('\n');
-
 export const EXAMPLES: readonly Example[] = [
   { id: 'i-go-home', label: '“I go home”', description: 'the paper’s walk-through', file: 'i-go-home.json' },
-  { id: 'thinking-machines', label: '“Thinking Machines”', description: 'two tokens, by hand', file: 'thinking-machines.json' },
-  { id: 'raw-vs-projected', label: 'Raw vs projected', description: 'why Q, K, V projections exist', text: 'the cat sat on the mat because the cat was tired', tab: 'projections' },
+  { id: 'thinking-machines', label: '“Thinking Machines”', description: 'X projected into Q, K, V', file: 'thinking-machines.json' },
+  { id: 'raw-vs-projected', label: 'Raw vs projected', description: 'why Q, K, V projections exist', file: 'why-projections.json', tab: 'projections' },
   { id: 'scaling', label: 'Scaling by 1/√d_k', description: 'softmax sharpness under scaling', text: 'the quick brown fox jumps over the lazy dog and runs home', tab: 'scaling' },
-  { id: 'long-sequence', label: 'Long sequence', description: '≈600 tokens', text: LONG_TEXT },
-  { id: 'causal', label: 'Causal mask', description: 'forward only, as a decoder reads', file: 'causal-mask.json', text: 'I go home and then I sleep', mask: 'causal' },
-  { id: 'model-safetensors', label: 'Model attention (.safetensors)', description: 'layers × heads, like output_attentions', file: 'model-attention.safetensors' },
-  { id: 'model-npy', label: 'Model attention (.npy)', description: '[layers, batch, heads, q, k]', file: 'model-attention.npy' },
+  { id: 'long-sequence', label: 'Long sequence', description: '256 tokens, causal, local band', file: 'long-sequence.json' },
+  { id: 'causal', label: 'Causal mask', description: 'forward only, as a decoder reads', file: 'causal-mask.json' },
+  { id: 'model-safetensors', label: 'GPT-style attention (.safetensors)', description: '4 layers × 4 heads, output_attentions', file: 'gpt-style-attention.safetensors' },
+  { id: 'model-npy', label: 'GPT-style attention (.npy)', description: '[layers, batch, heads, q, k]', file: 'gpt-style-attention.npy' },
+  { id: 'transformerlens', label: 'TransformerLens scores (.npz)', description: 'pre-softmax, re-scalable', file: 'transformerlens-scores.npz' },
+  { id: 'qkv', label: 'Q, K, V per head (.safetensors)', description: 'scores under any scaling', file: 'qkv-heads.safetensors' },
 ];
 
 /** The examples whose files are there (a file example may fall back to its inline text). */

@@ -81,6 +81,18 @@ suite('extension host', () => {
   });
 });
 
+suite('walkthrough', () => {
+  test('the Getting Started walkthrough is contributed and opens', async () => {
+    const walkthroughs = manifest.contributes.walkthroughs || [];
+    assert.strictEqual(walkthroughs.length, 1);
+    const steps = walkthroughs[0].steps.map((s) => s.id);
+    assert.deepStrictEqual(steps, ['inspectSelection', 'readScaling', 'openTensorFile']);
+    for (const step of walkthroughs[0].steps) assert.ok(fs.existsSync(path.join(ROOT, step.media.markdown)), `${step.media.markdown} exists`);
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#${walkthroughs[0].id}`, false);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});
+
 suite('inspect selection', () => {
   teardown(closeAll);
 
