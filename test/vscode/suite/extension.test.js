@@ -255,6 +255,9 @@ suite('load: no leaks', () => {
     assert.strictEqual(after.livePanels, 0);
     if (globalThis.gc) globalThis.gc();
     const grownMb = (after.memory.heapUsed - before.memory.heapUsed) / 1e6;
+    const figures = { heapBeforeMb: before.memory.heapUsed / 1e6, heapAfterMb: after.memory.heapUsed / 1e6, rssBeforeMb: before.memory.rss / 1e6, rssAfterMb: after.memory.rss / 1e6, panels: 25, workersAfter: after.liveWorkers };
+    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'test-results', 'vscode-load.json'), JSON.stringify(figures, null, 2));
     console.log(`      heap before ${(before.memory.heapUsed / 1e6).toFixed(1)} MB, after ${(after.memory.heapUsed / 1e6).toFixed(1)} MB (${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB)`);
     assert.ok(grownMb < 50, `heap grew ${grownMb.toFixed(1)} MB`);
   });
