@@ -15,6 +15,12 @@ export interface KernelExports {
     n: number, m: number, dk: number, dv: number, factor: number, rowStart: number, rowEnd: number,
     kind: number, mask: number, dots: number, scores: number, weights: number, out: number, scratch: number, rowBase: number,
   ): void;
+  attentionOverview(
+    q: number, ldq: number, k: number, ldk: number, v: number, ldv: number,
+    n: number, m: number, dk: number, dv: number, factor: number, rowStart: number, rowEnd: number,
+    kind: number, mask: number, chunk: number, out: number, scratch: number,
+    overview: number, rowsPerCell: number, colsPerCell: number, ovCols: number,
+  ): void;
   panelBytes(k: number, m: number): number;
   attentionScratchBytes(m: number, dk: number, dv: number): number;
   sweepRows(dots: number, ldd: number, n: number, m: number, rowOffset: number, kind: number, mask: number, factors: number, nf: number, acc: number): void;

@@ -2,7 +2,8 @@
 // tasks it is sent, one at a time. Bundled on its own as dist/attentionWorker.js.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KernelExports } from '../../core/kernels/abi';
-import { runSweepTask, runTask } from '../../core/kernels/plan';
+import { type Task, runSweepTask, runTask } from '../../core/kernels/plan';
+import { type StreamTask, runStreamTask } from '../../core/kernels/streamPlan';
 import type { FromWorker, Job, ToWorker, WorkerInit } from './protocol';
 
 const { module } = workerData as WorkerInit;
@@ -22,8 +23,10 @@ parentPort!.on('message', (message: ToWorker) => {
       }
       case 'task': {
         if (!bound) throw new Error('task before bind');
-        if (bound.job.kind === 'attention') runTask(bound.exports, bound.job.plan, message.task, bound.scratch);
-        else runSweepTask(bound.exports, bound.job.plan, message.task);
+        const { job } = bound;
+        if (job.kind === 'attention') runTask(bound.exports, job.plan, message.task as Task, bound.scratch);
+        else if (job.kind === 'sweep') runSweepTask(bound.exports, job.plan, message.task as Task);
+        else runStreamTask(bound.exports, job.plan, message.task as StreamTask, bound.scratch);
         reply({ type: 'done' });
         return;
       }

@@ -6,8 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Task } from '../../core/kernels/plan';
-import type { FromWorker, Job, ToWorker, WorkerInit } from './protocol';
+import type { FromWorker, Job, ToWorker, WorkerInit, WorkerTask } from './protocol';
 import { sharedKernelModule } from './sharedKernels';
 
 export interface WorkerScript {
@@ -64,7 +63,7 @@ export class AttentionPool {
   }
 
   /** Runs the phases of a job; calls are queued, one at a time. Rejects with CancelledError on abort. */
-  run(memory: WebAssembly.Memory, job: Job, phases: readonly (readonly Task[])[], signal?: AbortSignal): Promise<void> {
+  run(memory: WebAssembly.Memory, job: Job, phases: readonly (readonly WorkerTask[])[], signal?: AbortSignal): Promise<void> {
     const result = this.tail.then(() => this.runNow(memory, job, phases, signal));
     this.tail = result.catch(() => undefined);
     return result;
@@ -103,14 +102,14 @@ export class AttentionPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private runNow(memory: WebAssembly.Memory, job: Job, phases: readonly (readonly Task[])[], signal?: AbortSignal): Promise<void> {
+  private runNow(memory: WebAssembly.Memory, job: Job, phases: readonly (readonly WorkerTask[])[], signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the attention pool is closed'));
     if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason));
     const workers = this.start();
-    const scratch = job.kind === 'attention' ? job.plan.scratch : [];
+    const scratch = job.kind === 'sweep' ? [] : job.plan.scratch;
     return new Promise<void>((resolve, reject) => {
       let phase = -1;
-      let queue: Task[] = [];
+      let queue: WorkerTask[] = [];
       let running = 0;
       let settled = false;
       const listeners = workers.map((worker) => ({

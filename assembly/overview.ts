@@ -1,0 +1,47 @@
+// Long sequences: one head's weights computed a few query rows at a time into a small buffer, each
+// chunk max-pooled into a downsampled overview and then discarded, so memory stays O(n·d + overview)
+// instead of O(n²). Max (not mean) pooling keeps a single sharp weight visible at any zoom.
+import { attentionHead } from './attention';
+
+/** Query rows computed per chunk: with m keys the buffer is CHUNK_ROWS·m floats (4 MB at m = 16384). */
+export const CHUNK_ROWS: i32 = 64;
+
+/**
+ * overview[i / rowsPerCell][j / colsPerCell] = max(itself, w[i][j]) for the rows of a chunk: w holds
+ * rows [rowStart, rowStart + rows) of an n×m weight matrix (row stride m); overview rows are ovCols wide.
+ */
+export function maxPoolRows(w: usize, rows: i32, m: i32, rowStart: i32, rowsPerCell: i32, colsPerCell: i32, overview: usize, ovCols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const src = w + ((<usize>r * <usize>m) << 2);
+    const dst = overview + ((<usize>((rowStart + r) / rowsPerCell) * <usize>ovCols) << 2);
+    for (let c = 0; c < ovCols; c++) {
+      const from = c * colsPerCell;
+      const to = min(m, from + colsPerCell);
+      let j = from;
+      let vmax = f32x4.splat(0);
+      for (; j + 4 <= to; j += 4) vmax = f32x4.pmax(vmax, v128.load(src + (<usize>j << 2)));
+      let best = max(max(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)), max(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
+      for (; j < to; j++) best = max(best, load<f32>(src + (<usize>j << 2)));
+      const cell = dst + (<usize>c << 2);
+      store<f32>(cell, max(load<f32>(cell), best));
+    }
+  }
+}
+
+/**
+ * Rows [rowStart, rowEnd) of one head (arguments as attentionHead): outputs into out (addressed from
+ * row 0), weights only through the chunk buffer (CHUNK_ROWS·m floats) into the max-pooled overview.
+ */
+export function attentionOverview(
+  q: usize, ldq: i32, k: usize, ldk: i32, v: usize, ldv: i32,
+  n: i32, m: i32, dk: i32, dv: i32, factor: f32, rowStart: i32, rowEnd: i32,
+  kind: i32, mask: usize, chunk: usize, out: usize, scratch: usize,
+  overview: usize, rowsPerCell: i32, colsPerCell: i32, ovCols: i32,
+): void {
+  const end = min(rowEnd, n);
+  for (let i0 = rowStart; i0 < end; i0 += CHUNK_ROWS) {
+    const i1 = min(end, i0 + CHUNK_ROWS);
+    attentionHead(q, ldq, k, ldk, v, ldv, n, m, dk, dv, factor, i0, i1, kind, mask, 0, 0, chunk, out, scratch, i0);
+    maxPoolRows(chunk, i1 - i0, m, i0, rowsPerCell, colsPerCell, overview, ovCols);
+  }
+}

@@ -1,0 +1,199 @@
+// `npm run bench`: the project's attention against numpy on the same inputs, in one run.
+//   full-N    X (N×768), W_Q/W_K/W_V (768×768) → 12 heads (d_k 64): weights and outputs
+//   attn-N    Q, K, V given (12 heads × N × 64) → weights and outputs
+//   sweep-2048  softmax sharpness of one head's 2048×2048 logits for the 25 grid factors
+//   file-*    the tensor-file reader against `cat FILE > /dev/null` (bench/tensorfiles.mjs)
+//   render-*  the panel's heatmap frame and scale slider in Chromium (bench/render.mjs)
+// Ours runs the fast path the extension uses (src/node/parallel: WebAssembly SIMD kernels, heads on
+// worker threads); numpy runs in a child (bench/numpy_baseline.py) with OPENBLAS_CORETYPE and
+// OPENBLAS_L2_SIZE removed from its environment only. Each case: one warm-up, then reps runs, median.
+// Options: --json (one JSON object on stdout), --quick (3 reps, small tensor file, no Chromium run),
+// --reps N, --skip-files, --skip-render, --growth (the streaming path from 128 to 16384 tokens).
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const asJson = flag('--json');
+const quick = flag('--quick');
+const reps = Number(option('--reps', quick ? 3 : 7));
+const log = (line) => process.stderr.write(`${line}\n`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const WORKER = join(ROOT, 'dist', 'attentionWorker.js');
+if (!existsSync(WORKER)) throw new Error('dist/attentionWorker.js is missing: run `npm run build` first (npm run bench does)');
+
+const TMP = mkdtempSync(join(tmpdir(), 'attention-bench-'));
+await esbuild.build({
+  entryPoints: [join(ROOT, 'bench', 'engine.ts')], outfile: join(TMP, 'engine.cjs'), bundle: true, platform: 'node', format: 'cjs',
+  target: 'node20', loader: { '.wasm': 'binary' }, logLevel: 'warning',
+});
+const engine = createRequire(import.meta.url)(join(TMP, 'engine.cjs'));
+if (!engine.kernelsLoaded()) throw new Error('WebAssembly SIMD is not available in this Node.js');
+const pool = engine.makePool(WORKER);
+const gc = globalThis.gc ?? (() => {});
+
+/** Median wall time of fn over reps runs after one warm-up (garbage collected before each run, untimed). */
+async function timeOurs(fn) {
+  let last = await fn();
+  const times = [];
+  for (let i = 0; i < reps; i++) {
+    gc();
+    const t0 = performance.now();
+    last = await fn();
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), times, last };
+}
+
+function writeNpy(name, data, shape) {
+  writeFileSync(join(TMP, `${name}.npy`), engine.npyBytes(data, shape));
+}
+
+function readNpy(path) {
+  const bytes = readFileSync(path);
+  const headerLength = bytes.readUInt16LE(8);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.length));
+}
+
+function maxAbsDiff(a, b) {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+const cases = [];
+const checks = [];
+const ours = {};
+
+// ---- inputs, written for numpy, and our timings ----
+const SIZES = [128, 512, 2048];
+for (const n of SIZES) {
+  const name = `full-${n}`;
+  const inputs = engine.fullInputs(n, 1000 + n);
+  writeNpy(`${name}-x`, inputs.x.data, [n, 768]);
+  writeNpy(`${name}-wq`, inputs.wq.data, [768, 768]);
+  writeNpy(`${name}-wk`, inputs.wk.data, [768, 768]);
+  writeNpy(`${name}-wv`, inputs.wv.data, [768, 768]);
+  log(`ours ${name}…`);
+  ours[name] = await timeOurs(() => engine.runFull(inputs, pool));
+}
+for (const n of SIZES) {
+  const name = `attn-${n}`;
+  const inputs = engine.attnInputs(n, 2000 + n);
+  writeNpy(`${name}-q`, inputs.q, [12, n, 64]);
+  writeNpy(`${name}-k`, inputs.k, [12, n, 64]);
+  writeNpy(`${name}-v`, inputs.v, [12, n, 64]);
+  log(`ours ${name}…`);
+  ours[name] = await timeOurs(() => engine.runAttn(inputs, pool));
+}
+{
+  const name = 'sweep-2048';
+  const dots = engine.sweepInputs(2048, 3000);
+  writeNpy(`${name}-dots`, dots.data, [2048, 2048]);
+  writeNpy(`${name}-factors`, Float32Array.from(engine.SWEEP_FACTORS), [engine.SWEEP_FACTORS.length]);
+  log(`ours ${name}…`);
+  ours[name] = await timeOurs(() => engine.runSweep(dots, pool));
+}
+
+// ---- numpy on the same files ----
+const numpyEnv = { ...process.env };
+delete numpyEnv.OPENBLAS_CORETYPE;
+delete numpyEnv.OPENBLAS_L2_SIZE;
+log('numpy…');
+const py = spawnSync('python3', [join(ROOT, 'bench', 'numpy_baseline.py'), TMP, String(reps), ...Object.keys(ours)], { env: numpyEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
+if (py.status !== 0) throw new Error(`numpy baseline failed: ${py.stderr}`);
+const numpy = JSON.parse(py.stdout);
+
+for (const [name, r] of Object.entries(ours)) {
+  const n = Number(name.split('-')[1]);
+  const numpyMs = numpy.cases[name].ms;
+  cases.push({ name, n, oursMs: r.ms, numpyMs, ratio: r.ms / numpyMs, engine: r.last.engine ?? 'wasm-parallel', oursTimes: r.times, numpyTimes: numpy.cases[name].times });
+  const outFile = join(TMP, `${name}-out.npy`);
+  if (existsSync(outFile)) {
+    const theirs = readNpy(outFile);
+    const mine = r.last.output ? r.last.output.data : Float32Array.from(r.last.outputs.flatMap((m) => Array.from(m.data)));
+    checks.push({ name, maxAbsDiff: maxAbsDiff(mine, theirs) });
+  }
+}
+const full2048 = cases.find((c) => c.name === 'full-2048');
+const sweep = cases.find((c) => c.name === 'sweep-2048');
+sweep.vsOursFull2048 = sweep.oursMs / full2048.oursMs;
+
+// ---- streaming growth (optional) ----
+const growth = [];
+if (flag('--growth')) {
+  for (const n of quick ? [128, 512, 2048, 8192] : [128, 512, 2048, 4096, 8192, 16384]) {
+    log(`ours streaming n = ${n}…`);
+    const inputs = engine.fullInputs(n, 4000 + n);
+    gc();
+    const t0 = performance.now();
+    await engine.runStreaming(inputs, 512, pool);
+    const ms = performance.now() - t0;
+    growth.push({ n, ms, rssMB: process.memoryUsage().rss / 2 ** 20 });
+  }
+  const base = growth[0].ms;
+  for (const g of growth) {
+    g.vs128 = g.ms / base;
+    cases.push({ name: `stream-${g.n}`, n: g.n, oursMs: g.ms, numpyMs: null, ratio: null, baseline: 'none (growth from 128)', vs128: g.vs128, rssMB: g.rssMB });
+  }
+}
+await pool.close();
+
+// ---- tensor files and render, from their own benchmarks ----
+if (!flag('--skip-files')) {
+  log('tensor files…');
+  const gb = quick ? '0.25' : option('--gb', '1.1');
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'tensorfiles.mjs'), '--json', '--gb', gb], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) log(`tensor-file benchmark failed: ${r.stderr.trim().split('\n').pop()}`);
+  else {
+    for (const c of JSON.parse(r.stdout.trim().split('\n').pop()).cases) {
+      cases.push({ name: c.name, n: 1024, oursMs: c.oursMs, numpyMs: null, baseline: c.baseline, baselineMs: c.baselineMs, ratio: c.ratio, fileMB: c.fileMB, oursMBps: c.oursMBps, catMBps: c.catMBps, peakRssMB: c.peakRssMB });
+    }
+  }
+}
+const renderFile = join(ROOT, 'bench-results', 'render.json');
+let renderNote = null;
+if (!flag('--skip-render') && !quick) {
+  log('render (Chromium)…');
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'render.mjs')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) log(`render benchmark failed: ${r.stderr.trim().split('\n').pop()}`);
+} else if (existsSync(renderFile)) {
+  renderNote = `render figures from the last \`npm run bench:render\` (${JSON.parse(readFileSync(renderFile, 'utf8')).date})`;
+}
+if (existsSync(renderFile) && (renderNote !== null || !flag('--skip-render'))) {
+  const render = JSON.parse(readFileSync(renderFile, 'utf8'));
+  const row = render.rows.find((x) => x.n === 2048);
+  if (row) cases.push({ name: 'render-frame-2048', n: 2048, oursMs: row.newMatrix, numpyMs: null, baseline: 'fillRect per cell', baselineMs: row.perCellCanvas, ratio: row.newMatrix / row.perCellCanvas, target: '< 50 ms', source: renderNote ?? 'this run' });
+  cases.push({ name: 'render-slider-1024', n: 1024, oursMs: render.slider.msPerFrame, numpyMs: null, baseline: '30 fps frame budget', baselineMs: 1000 / 30, ratio: render.slider.msPerFrame / (1000 / 30), fps: render.slider.fps, source: renderNote ?? 'this run' });
+}
+rmSync(TMP, { recursive: true, force: true });
+
+// ---- report ----
+const numpyInfo = { version: numpy.numpy, blas: numpy.blas, threads: numpy.threads, env: 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset' };
+if (asJson) {
+  console.log(JSON.stringify({ cases: cases.map((c) => Object.fromEntries(Object.entries(c).filter(([key]) => !key.endsWith('Times')))), numpy: numpyInfo, checks }));
+} else {
+  const f = (x) => (x === null || x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  console.log(`Attention benchmark: median of ${reps} runs after a warm-up; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
+  console.log(`ours: WebAssembly SIMD kernels, ${pool.size} worker threads (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`);
+  console.log('');
+  console.log(`${'case'.padEnd(20)} ${'ours ms'.padStart(9)} ${'baseline ms'.padStart(12)}  ${'ours/baseline'.padStart(13)}  baseline`);
+  for (const c of cases) {
+    const base = c.numpyMs ?? c.baselineMs ?? null;
+    const extra = c.oursMBps ? `  (${f(c.oursMBps)} MB/s, cat ${f(c.catMBps)} MB/s, peak RSS ${f(c.peakRssMB)} MB)` : c.vs128 ? `  (×${f(c.vs128)} the time of n = 128, RSS ${f(c.rssMB)} MB)` : c.fps ? `  (${f(c.fps)} fps)` : '';
+    console.log(`${c.name.padEnd(20)} ${f(c.oursMs).padStart(9)} ${f(base).padStart(12)}  ${(c.ratio === null ? '—' : `${c.ratio.toFixed(2)}×`).padStart(13)}  ${c.numpyMs !== null ? 'numpy' : c.baseline}${extra}`);
+  }
+  console.log('');
+  console.log(`sweep-2048 takes ${sweep.vsOursFull2048.toFixed(2)}× our full-2048 forward pass (target: under 1×)`);
+  for (const c of checks) console.log(`agreement with numpy, ${c.name} outputs: max |Δ| = ${c.maxAbsDiff.toExponential(2)}`);
+  if (renderNote) console.log(renderNote);
+}
