@@ -4,9 +4,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
-  type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
-  InputError, inspect, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
+  type ComputeEngine, type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
+  InputError, REFERENCE_ENGINE, inspect, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
 } from '../core';
+import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
 import { inspectionJson } from './serialize';
 import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
@@ -23,6 +24,7 @@ const USAGE = `attention-inspector ${VERSION}: scaled dot-product attention, its
 
 Usage:
   attention-inspector compute FILE.json [--scale sqrt|none|NUMBER] [--mask none|causal|anticausal] [--summary]
+                              [--engine wasm|js]  (WebAssembly SIMD kernels, the default, or the plain TypeScript reference)
   attention-inspector compute --text "I go home" [--seed N] [--d-model N] [--d-k N] [--d-v N] [--heads N]
                               [--raw] [--no-positional] [--tokenizer words|whitespace|characters] [--summary]
   attention-inspector compute FILE.npy|.npz|.safetensors [--tensor NAME] [--layer L] [--head H] [--batch B]
@@ -49,7 +51,18 @@ const COMPUTE_OPTIONS = {
   'no-positional': { type: 'boolean' },
   tokenizer: { type: 'string' },
   'max-tokens': { type: 'string' },
+  engine: { type: 'string' },
 } as const;
+
+/**
+ * --engine: the WebAssembly SIMD kernels (default; the reference is used where WebAssembly SIMD is
+ * missing) or the plain TypeScript reference. Both give the same numbers to float32 rounding.
+ */
+function readEngineFlag(value: string | boolean | undefined): ComputeEngine {
+  if (value === undefined || value === 'wasm') return kernels.initKernelsSync() ? kernels : REFERENCE_ENGINE;
+  if (value === 'js') return REFERENCE_ENGINE;
+  throw new InputError('--engine', `expected wasm or js, found ${JSON.stringify(value)}`);
+}
 
 function readMaskFlag(value: string | boolean | undefined): MaskSpec | undefined {
   if (value === undefined) return undefined;
@@ -107,6 +120,7 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
     mask: readMaskFlag(values.mask),
     scaleSource: '--scale',
     maskSource: '--mask',
+    engine: readEngineFlag(values.engine),
   };
   if (values.scale === true) throw new InputError('--scale', 'needs a value');
   if (typeof values.text === 'string') {

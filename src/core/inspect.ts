@@ -60,7 +60,19 @@ export interface InspectOptions {
   readonly scaleSource?: string;
   readonly maskSource?: string;
   readonly grid?: readonly number[];
+  /** The numeric functions to use (default: the reference core); src/core/kernels provides a faster set. */
+  readonly engine?: ComputeEngine;
 }
+
+/** What inspect() computes with. The reference core and the WebAssembly kernels export these names. */
+export interface ComputeEngine {
+  readonly attention: typeof attention;
+  readonly multiHeadAttention: typeof multiHeadAttention;
+  readonly softmaxRows: typeof softmaxRows;
+  readonly scaleSweep: typeof scaleSweep;
+}
+
+export const REFERENCE_ENGINE: ComputeEngine = { attention, multiHeadAttention, softmaxRows, scaleSweep };
 
 function positionLabels(count: number): string[] {
   return Array.from({ length: count }, (_, i) => String(i));
@@ -73,12 +85,12 @@ function maskName(mask: MaskSpec): MaskName {
 type HeadComputation = Omit<AttentionResult, 'output' | 'emptyRows'> & { readonly output: Matrix | null };
 const NO_QKV = { q: null, k: null, v: null };
 
-function fromAttention(r: HeadComputation, layer: number, head: number, dK: number | null, qkv: { q: Matrix | null; k: Matrix | null; v: Matrix | null }, grid: readonly number[]): HeadInspection {
+function fromAttention(r: HeadComputation, layer: number, head: number, dK: number | null, qkv: { q: Matrix | null; k: Matrix | null; v: Matrix | null }, grid: readonly number[], engine: ComputeEngine = REFERENCE_ENGINE): HeadInspection {
   const rows = rowSharpness(r.weights, r.allowed);
   return {
     layer, head, dK, factor: r.factor, dots: r.dots, scores: r.scores, allowed: r.allowed, weights: r.weights, output: r.output, ...qkv,
     rows,
-    sweep: scaleSweep(r.dots, r.allowed, dK ?? undefined, grid),
+    sweep: engine.scaleSweep(r.dots, r.allowed, dK ?? undefined, grid),
     diagonal: r.weights.rows === r.weights.cols ? diagonalDominance(r.weights) : null,
   };
 }
@@ -107,6 +119,7 @@ function weightRowWarnings(w: Matrix, layer: number, head: number): string[] {
 export function inspect(input: AttentionInput, options: InspectOptions = {}): Inspection {
   const { n, m } = inputShape(input);
   const grid = options.grid ?? logGrid();
+  const engine = options.engine ?? REFERENCE_ENGINE;
   const tokens = input.tokens ?? positionLabels(n);
   const keyTokens = input.keyTokens ?? (n === m && input.tokens ? input.tokens : positionLabels(m));
   const warnings: string[] = [];
@@ -130,17 +143,17 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
   let heads: HeadInspection[];
   let output: Matrix | null = null;
   if (input.form === 'qkv') {
-    heads = [fromAttention(attention(input.Q, input.K, input.V, { scale, mask }), 0, 0, input.Q.cols, { q: input.Q, k: input.K, v: input.V }, grid)];
+    heads = [fromAttention(engine.attention(input.Q, input.K, input.V, { scale, mask }), 0, 0, input.Q.cols, { q: input.Q, k: input.K, v: input.V }, grid, engine)];
   } else if (input.form === 'projected') {
-    const result = multiHeadAttention(input.X, input.heads, input.W_O, { scale, mask });
-    heads = result.heads.map((r, h) => fromAttention(r, 0, h, r.q.cols, { q: r.q, k: r.k, v: r.v }, grid));
+    const result = engine.multiHeadAttention(input.X, input.heads, input.W_O, { scale, mask });
+    heads = result.heads.map((r, h) => fromAttention(r, 0, h, r.q.cols, { q: r.q, k: r.k, v: r.v }, grid, engine));
     if (input.multiHead) output = result.output;
   } else {
     const allowed = allowedCells(mask, n, m);
     const factor = scaleFactor(scale, dK);
     // Given scores have no values to average, so their output is absent.
     heads = input.scores.map((dots, h) =>
-      fromAttention({ dots, factor, scores: scaleMatrix(dots, factor), allowed, weights: softmaxRows(dots, allowed, factor), output: null }, 0, h, dK ?? null, NO_QKV, grid),
+      fromAttention({ dots, factor, scores: scaleMatrix(dots, factor), allowed, weights: engine.softmaxRows(dots, allowed, factor), output: null }, 0, h, dK ?? null, NO_QKV, grid, engine),
     );
   }
   for (const i of emptyRows(allowedCells(mask, n, m), n, m)) {
