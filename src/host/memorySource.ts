@@ -2,7 +2,7 @@
 // cached per mask. Browser-safe (no node, no vscode): the standalone report rebuilds it in the page
 // from the same SourceSpec.
 import {
-  type AttentionInput, type HeadInspection, type Inspection, type MaskSpec, type Matrix, type ScaleSpec,
+  type AttentionInput, type ComputeEngine, type HeadInspection, type Inspection, type MaskSpec, type Matrix, type ScaleSpec,
   InputError, diagonalDominance, inspect, isMaskWord, parseAttentionJson, rowSharpness, softmaxRows, matmul, textInput, varianceExperiment,
 } from '../core';
 import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample } from '../protocol/messages';
@@ -46,6 +46,7 @@ export class MemorySource implements InspectionSource {
     private readonly scale: ScaleSpec | undefined,
     private readonly maskOverride: MaskSpec | undefined,
     readonly spec: SourceSpec,
+    private readonly engine: ComputeEngine | undefined,
   ) {
     const mask = maskOverride;
     const own = mask ?? input.mask ?? 'none';
@@ -56,16 +57,20 @@ export class MemorySource implements InspectionSource {
     this.inspection(this.baseMask, 'projected');
   }
 
-  /** Builds the source a spec describes; bad input throws InputError naming the field and rule. */
-  static fromSpec(value: unknown): MemorySource {
+  /**
+   * Builds the source a spec describes; bad input throws InputError naming the field and rule.
+   * `engine` computes the heads (the WebAssembly kernels in the extension's worker; default: the
+   * TypeScript reference, which the standalone report uses).
+   */
+  static fromSpec(value: unknown, engine?: ComputeEngine): MemorySource {
     const spec = readSpec(value);
     if (spec.mask !== undefined && !isMaskWord(spec.mask)) throw new InputError('mask', `unknown mask ${JSON.stringify(spec.mask)}`);
     if (spec.kind === 'text') {
       const { input } = textInput(spec.text, spec.settings ?? {}, spec.maxTokens);
-      return new MemorySource(input, 'text', spec.scale, spec.mask, spec);
+      return new MemorySource(input, 'text', spec.scale, spec.mask, spec, engine);
     }
     const input = parseAttentionJson(spec.json);
-    return new MemorySource(input, input.form, spec.scale, spec.mask, spec);
+    return new MemorySource(input, input.form, spec.scale, spec.mask, spec, engine);
   }
 
   private maskSpec(mask: MaskName): MaskSpec {
@@ -80,13 +85,14 @@ export class MemorySource implements InspectionSource {
     if (!found) {
       if (variant === 'raw') {
         if (!this.rawInput) throw new InputError('variant', 'raw (Q = K = V = X) needs token vectors X: text or X with projections');
-        found = inspect(this.rawInput, { mask: this.maskSpec(mask), scale: 'sqrt' });
+        found = inspect(this.rawInput, { mask: this.maskSpec(mask), scale: 'sqrt', engine: this.engine });
       } else if (this.input.form === 'weights') {
         if (mask !== this.baseMask) throw new InputError('mask', 'exported attention weights cannot be re-masked');
         // Overrides are passed on so that the core refuses them with its own message.
-        found = inspect(this.input, { scale: this.scale, mask: this.maskOverride, scaleSource: '--scale', maskSource: '--mask' });
+        found = inspect(this.input, { scale: this.scale, mask: this.maskOverride, scaleSource: '--scale', maskSource: '--mask', engine: this.engine });
       } else {
         found = inspect(this.input, {
+          engine: this.engine,
           scale: this.scale,
           mask: this.maskSpec(mask),
           scaleSource: '--scale',

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { InputError, type ScaleSpec, type TextModelSettings } from '../core';
 import { tokenize } from '../core/text';
 import { type Meaning, MemoryByteSource, type ByteSource, axisLabels, openAttention, tokensFromFile } from '../core/tensorfiles';
+import { type ComputeEngine, REFERENCE_ENGINE } from '../core/inspect';
+import * as kernels from '../core/kernels';
 import { MemorySource } from '../host/memorySource';
 import type { InspectionSource, SourceSpec } from '../host/source';
 import { TensorFileSource } from '../host/tensorFileSource';
@@ -47,7 +49,7 @@ export async function openSource(request: OpenRequest): Promise<OpenedSource> {
   switch (request.kind) {
     case 'text':
     case 'json': {
-      const source = MemorySource.fromSpec(request);
+      const source = MemorySource.fromSpec(request, computeEngine());
       const offsets = request.kind === 'text' ? textOffsets(request.text, request.settings ?? {}) : null;
       return { source, info: { offsets, spec: request }, close: async () => undefined };
     }
@@ -67,6 +69,11 @@ export async function openSource(request: OpenRequest): Promise<OpenedSource> {
     }
   }
   throw new InputError('request.kind', `unknown input kind ${JSON.stringify((request as { kind: unknown }).kind)}`);
+}
+
+/** The WebAssembly SIMD kernels where the runtime has them, else the TypeScript reference. */
+function computeEngine(): ComputeEngine {
+  return kernels.initKernelsSync() ? kernels : REFERENCE_ENGINE;
 }
 
 async function tensorSource(bytes: ByteSource, title: string, options: TensorFileRequestOptions, sidecar: () => Promise<{ tokens: string[] } | null>): Promise<InspectionSource> {

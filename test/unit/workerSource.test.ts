@@ -18,23 +18,29 @@ describe('WorkerSource (inspection worker thread)', function () {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'ai-worker-'));
     workerPath = join(dir, 'inspectionWorker.js');
-    buildSync({ entryPoints: [join(__dirname, '..', '..', 'src', 'node', 'inspectionWorker.ts')], outfile: workerPath, bundle: true, platform: 'node', format: 'cjs', logLevel: 'silent' });
+    buildSync({ entryPoints: [join(__dirname, '..', '..', 'src', 'node', 'inspectionWorker.ts')], outfile: workerPath, bundle: true, platform: 'node', format: 'cjs', logLevel: 'silent', target: 'node20', loader: { '.wasm': 'binary' } });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(() => assert.equal(WorkerSource.liveWorkers, 0, 'every worker is terminated after its test'));
 
-  it('answers overview and head exactly as the in-memory source does, with token offsets', async () => {
+  it('answers overview and head as the in-memory source does (to float32 rounding), with token offsets', async () => {
     const spec = { kind: 'text' as const, text: 'I go  home', settings: { heads: 2 } };
     const remote = await WorkerSource.open(spec, { workerPath });
     try {
       const local = MemorySource.fromSpec(spec);
       const [a, b] = [await remote.overview(), await local.overview()];
       assert.deepEqual(a.tokens, ['I', 'go', 'home']);
-      assert.deepEqual(a.summaries, b.summaries);
+      // The worker computes with the WebAssembly kernels, the local source with the TypeScript
+      // reference: the same numbers to float32 rounding.
+      assert.equal(a.summaries.length, b.summaries.length);
+      a.summaries.forEach((s, i) => {
+        assert.ok(Math.abs(s.meanEntropy - b.summaries[i].meanEntropy) < 1e-5);
+        assert.ok(Math.abs(s.meanMaxWeight - b.summaries[i].meanMaxWeight) < 1e-5);
+      });
       assert.deepEqual(remote.info.offsets, [[0, 1], [2, 4], [6, 10]]);
       const [h1, h2] = [await remote.head(0, 1, { scale: 0.5 }), await local.head(0, 1, { scale: 0.5 })];
       assert.ok(h1.weights instanceof Float32Array);
-      assert.deepEqual(Array.from(h1.weights), Array.from(h2.weights));
+      h1.weights.forEach((w, i) => assert.ok(Math.abs(w - h2.weights[i]) < 1e-6, `weight ${i}`));
       assert.equal(remote.spec?.kind, 'text');
     } finally {
       remote.dispose();
