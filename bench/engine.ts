@@ -82,13 +82,14 @@ export function makePool(workerFile: string): AttentionPool {
   return new AttentionPool({ script: { file: workerFile } });
 }
 
-export async function runFull(inputs: FullInputs, pool: AttentionPool): Promise<{ output: Matrix; engine: string }> {
-  const r = await computeMultiHeadFast(inputs.x, inputs.heads, { pool, keep: { dots: false, scores: false } });
+/** reuseMemory false maps fresh memory every call (the first call's cost, page faults included). */
+export async function runFull(inputs: FullInputs, pool: AttentionPool, reuseMemory = true): Promise<{ output: Matrix; engine: string }> {
+  const r = await computeMultiHeadFast(inputs.x, inputs.heads, { pool, keep: { dots: false, scores: false }, reuseMemory });
   return { output: r.output, engine: r.engine };
 }
 
-export async function runAttn(inputs: AttnInputs, pool: AttentionPool): Promise<{ outputs: Matrix[]; engine: string }> {
-  const r = await computeHeadsFast(inputs.heads, { pool, keep: { dots: false, scores: false } });
+export async function runAttn(inputs: AttnInputs, pool: AttentionPool, reuseMemory = true): Promise<{ outputs: Matrix[]; engine: string }> {
+  const r = await computeHeadsFast(inputs.heads, { pool, keep: { dots: false, scores: false }, reuseMemory });
   return { outputs: r.heads.map((h) => h.output), engine: r.engine };
 }
 

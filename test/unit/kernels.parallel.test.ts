@@ -3,7 +3,11 @@
 import './kernels.setup';
 import * as assert from 'node:assert/strict';
 import { type Matrix, allowedCells, attention, matrixFrom, multiHeadAttention, normalGenerator, scaleSweep } from '../../src/core';
-import { AttentionPool, CancelledError, computeHeadsFast, computeMultiHeadFast, liveAttentionWorkers, scaleSweepFast } from '../../src/node/parallel';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import {
+  AttentionPool, CancelledError, cachedMemoryBytes, computeHeadsFast, computeMultiHeadFast, liveAttentionWorkers, releaseCachedMemory, scaleSweepFast,
+} from '../../src/node/parallel';
 import { assertClose } from '../helpers/close';
 
 function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
@@ -88,6 +92,34 @@ describe('parallel attention (worker threads, shared memory)', () => {
         assertClose(got[i][key], p[key], 1e-4, `factor ${p.factor.toPrecision(3)} ${key}`);
       }
     });
+  });
+
+  it('reuses a memory only after its results are garbage collected, never under live results', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collect = async (): Promise<void> => {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    };
+    // Earlier tests' results come back first; start from an empty cache.
+    await collect();
+    await collect();
+    releaseCachedMemory();
+    const inputs = (seed: number) => [0, 1, 2].map((h) => ({ q: randomMatrix(40, 8, seed + h), k: randomMatrix(40, 8, seed + 10 + h), v: randomMatrix(40, 8, seed + 20 + h) }));
+    const a = inputs(300), b = inputs(400);
+    let first: Awaited<ReturnType<typeof computeHeadsFast>> | null = await computeHeadsFast(a, { pool });
+    await collect();
+    assert.equal(cachedMemoryBytes(), 0, 'results still reachable: the memory is not back');
+    // Another call while the first results live must not write over them.
+    await computeHeadsFast(b, { pool });
+    a.forEach(({ q, k, v }, h) => assertSame(first!.heads[h].weights, attention(q, k, v).weights, 1e-5, `kept head ${h}`));
+    first = null;
+    await collect();
+    assert.ok(cachedMemoryBytes() > 0, 'the memory came back once its results were collected');
+    const again = await computeHeadsFast(b, { pool });
+    b.forEach(({ q, k, v }, h) => assertSame(again.heads[h].output, attention(q, k, v).output, 1e-5, `reused memory, head ${h}`));
+    releaseCachedMemory();
+    assert.equal(cachedMemoryBytes(), 0);
   });
 
   it('cancels: AbortSignal rejects with CancelledError and terminates the workers; the pool then works again', async () => {

@@ -16,8 +16,10 @@
 //   shutdownFastAttention() → Promise<void>: terminates the shared pool's workers (call on deactivate).
 //
 // Results agree with the reference core (src/core/attention.ts) to float32 rounding (test/unit/
-// kernels*.test.ts). Matrices are views over the call's SharedArrayBuffer (no copy); each call gets
-// its own memory, so a later call never overwrites them. `signal` aborting rejects the promise with
+// kernels*.test.ts). Matrices are views over the call's SharedArrayBuffer (no copy). A later call
+// never overwrites them: a memory is reused only after every returned array has been garbage
+// collected (keep a returned Float32Array, not just its .buffer; copy what you post elsewhere).
+// releaseCachedMemory() drops the idle memories at once (they also go after 30 s idle). `signal` aborting rejects the promise with
 // CancelledError and terminates the workers (a kernel cannot be interrupted any other way); the next
 // call starts fresh ones. `engine` says which path ran: 'wasm-parallel', 'wasm' (one thread: no
 // worker script or no WebAssembly threads) or 'js' (no WebAssembly SIMD; the reference core).
@@ -32,6 +34,7 @@ import { type AttentionPlan, planAttention, planSweep, schedule, sweepAccLength 
 import { type HeadParts, readHeadParts, readMatrix, sweepSummaries, writeAttentionInputs } from '../../core/kernels/io';
 import { Arena } from '../../core/kernels/arena';
 import { AttentionPool, CancelledError } from './pool';
+import { MAX_PAGES, SharedMemoryCache } from './memoryCache';
 
 export { AttentionPool, CancelledError, liveAttentionWorkers } from './pool';
 export type { HeadParts as FastHead } from '../../core/kernels/io';
@@ -44,6 +47,8 @@ export interface FastOptions extends AttentionOptions {
   readonly signal?: AbortSignal;
   /** The pool to run on (default: one shared pool of min(2, cores) workers). */
   readonly pool?: AttentionPool;
+  /** Reuse a memory whose earlier results have been garbage collected (default true; false always maps fresh memory). */
+  readonly reuseMemory?: boolean;
 }
 
 export interface FastMultiHeadResult {
@@ -51,9 +56,6 @@ export interface FastMultiHeadResult {
   readonly output: Matrix;
   readonly engine: Engine;
 }
-
-/** WebAssembly memories are at most 4 GiB (65536 pages of 64 KiB). */
-const MAX_PAGES = 65536;
 
 let sharedPool: AttentionPool | null = null;
 
@@ -70,13 +72,31 @@ export async function shutdownFastAttention(): Promise<void> {
   await pool?.close();
 }
 
+const memoryCache = new SharedMemoryCache();
+
 /** A shared memory large enough for an arena's layout, or a RangeError saying how much was needed. */
-function sharedMemory(arena: Arena): WebAssembly.Memory {
+function sharedMemory(arena: Arena, reuse: boolean | undefined): WebAssembly.Memory {
   const pages = Math.max(arena.pages, 2);
   if (pages > MAX_PAGES) {
     throw new RangeError(`this computation needs ${(arena.bytes / 2 ** 30).toFixed(1)} GiB of WebAssembly memory, over the 4 GiB limit (fewer tokens, keep.dots/keep.scores false, or one head at a time with streamHeadOverviews)`);
   }
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  return reuse === false ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : memoryCache.acquire(pages);
+}
+
+/** Every array a result exposes: the memory is reused only after all of them are collected. */
+function viewsOf(heads: readonly HeadParts[], extra: readonly (Matrix | null)[] = []): Float32Array[] {
+  const matrices = heads.flatMap((h) => [h.q, h.k, h.v, h.dots, h.scores, h.weights, h.output]).concat(extra);
+  return matrices.filter((m): m is Matrix => m !== null).map((m) => m.data);
+}
+
+/** Drops the idle memories kept for reuse (they are also dropped after 30 s idle). */
+export function releaseCachedMemory(): void {
+  memoryCache.clear();
+}
+
+/** Bytes of idle memory kept for reuse (for tests and diagnostics). */
+export function cachedMemoryBytes(): number {
+  return memoryCache.idleBytes;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -113,15 +133,18 @@ export async function computeMultiHeadFast(x: Matrix, heads: readonly HeadProjec
   const allowed = allowedCells(mask, x.rows, x.rows);
   const arena = new Arena();
   const plan = planAttention(arena, { x, heads: shapes, wO, concat: true, maskKind: kernels.maskKind(mask), executors: pool.size, keep: options.keep });
-  const memory = sharedMemory(arena);
+  const memory = sharedMemory(arena, options.reuseMemory);
   writeAttentionInputs(memory.buffer, plan, { x, heads, wO, allowed });
+  // A failed or cancelled call drops its memory: a terminated worker may still be writing to it.
   await runPlanInPool(pool, memory, plan, options.signal);
   const buffer = memory.buffer;
-  return {
+  const result: FastMultiHeadResult = {
     heads: plan.heads.map((h) => readHeadParts(buffer, h, allowed, false)),
     output: readMatrix(buffer, plan.output ?? plan.concat!, false),
     engine: 'wasm-parallel',
   };
+  if (options.reuseMemory !== false) memoryCache.lend(memory, viewsOf(result.heads, [result.output]));
+  return result;
 }
 
 export interface GivenHead {
@@ -155,11 +178,13 @@ export async function computeHeadsFast(heads: readonly GivenHead[], options: Fas
     heads: heads.map(({ q, k, v }) => ({ factor: scaleFactor(options.scale ?? 'sqrt', q.cols), q, k, v })),
     concat: false, maskKind: kernels.maskKind(mask), executors: pool.size, keep: options.keep,
   });
-  const memory = sharedMemory(arena);
+  const memory = sharedMemory(arena, options.reuseMemory);
   writeAttentionInputs(memory.buffer, plan, { heads, allowed });
   await runPlanInPool(pool, memory, plan, options.signal);
   const buffer = memory.buffer;
-  return { heads: plan.heads.map((h) => readHeadParts(buffer, h, allowed, false)), engine: 'wasm-parallel' };
+  const result = plan.heads.map((h) => readHeadParts(buffer, h, allowed, false));
+  if (options.reuseMemory !== false) memoryCache.lend(memory, viewsOf(result));
+  return { heads: result, engine: 'wasm-parallel' };
 }
 
 /** Softmax sharpness of dots·f for each factor f, rows split over the workers (as kernels.sweepStatistics). */
@@ -169,9 +194,10 @@ export async function sweepStatisticsFast(dots: Matrix, allowed: Uint8Array | nu
   if (dots.rows === 0 || dots.cols === 0 || factors.length === 0 || !parallelReady(pool)) return kernels.sweepStatistics(dots, allowed, factors);
   const arena = new Arena();
   const plan = planSweep(arena, dots, allowed !== null, factors.length, 2 * pool.size);
-  const memory = sharedMemory(arena);
+  const memory = sharedMemory(arena, true);
   const buffer = memory.buffer;
   new Float32Array(buffer, plan.dots.ptr, dots.data.length).set(dots.data);
+  for (const task of plan.tasks) if (task.op === 'sweep') new Float64Array(buffer, task.acc, sweepAccLength(factors.length)).fill(0);
   if (allowed) new Uint8Array(buffer, plan.mask, dots.rows * dots.cols).set(allowed.subarray(0, dots.rows * dots.cols));
   new Float32Array(buffer, plan.factors, factors.length).set(factors);
   await pool.run(memory, { kind: 'sweep', plan }, [plan.tasks], options.signal);
@@ -182,6 +208,7 @@ export async function sweepStatisticsFast(dots: Matrix, allowed: Uint8Array | nu
     const slots = new Float64Array(buffer, task.acc, length);
     for (let i = 0; i < length; i++) acc[i] += slots[i];
   }
+  memoryCache.lend(memory, []);
   return sweepSummaries(acc, factors.length);
 }
 

@@ -38,6 +38,9 @@ export function liveAttentionWorkers(): number {
   return liveWorkers;
 }
 
+/** Tasks sent ahead to each worker. */
+const TASKS_IN_FLIGHT = 2;
+
 export class CancelledError extends Error {
   constructor(reason?: unknown) {
     super(reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'attention computation cancelled');
@@ -152,7 +155,9 @@ export class AttentionPool {
         phase++;
         if (phase >= phases.length) return succeed();
         queue = [...phases[phase]];
-        for (const w of workers) dispatch(w);
+        // Two tasks in flight per worker: the next one is already queued when a task ends, which
+        // hides the message round trip (it dominates small calls).
+        for (let ahead = 0; ahead < TASKS_IN_FLIGHT; ahead++) for (const w of workers) dispatch(w);
       };
       function dispatch(worker: Worker): void {
         if (settled) return;
