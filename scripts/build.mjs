@@ -18,6 +18,8 @@ const common = {
 
 const bundles = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  // VS Code for the Web (package.json "browser"): the same extension, no node APIs.
+  { ...common, entryPoints: ['src/web/extension.ts'], outfile: 'dist/web/extension.js', platform: 'browser', format: 'cjs', target: 'es2022', external: ['vscode'] },
   // The inspection worker: the extension host runs every computation in it (src/node/workerSource.ts).
   { ...common, entryPoints: ['src/node/inspectionWorker.ts'], outfile: 'dist/inspectionWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The attention pool's worker (src/node/parallel): runs kernel tasks over a shared WebAssembly memory.

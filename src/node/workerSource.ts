@@ -3,6 +3,7 @@
 // worker; the next request starts a fresh one and re-opens the same input, so a panel survives both.
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../core';
+import { CancelledError } from '../host/cancelled';
 import type { InspectionSource, HeadOptions, SourceSpec } from '../host/source';
 import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample } from '../protocol/messages';
 import type { OpenRequest, OpenedInfo } from './openSource';
@@ -16,12 +17,7 @@ export class RemoteInputError extends InputError {
   }
 }
 
-/** Thrown into pending requests when the user cancels. */
-export class CancelledError extends InputError {
-  constructor() {
-    super('cancelled', 'the computation was cancelled');
-  }
-}
+export { CancelledError };
 
 export interface WorkerSourceOptions {
   /** Path of dist/inspectionWorker.js. */

@@ -1,22 +1,23 @@
-// Extension entry point. Activation is lazy: VS Code loads this when a contributed command or view
+// The extension, whatever its platform. Activation is lazy: VS Code loads this when a contributed command or view
 // is first used, when a custom editor opens, or when a panel is restored after a reload
 // (onWebviewPanel:attentionInspector.panel).
 import * as vscode from 'vscode';
-import { registerCommands } from './vscode/commands';
-import { EditorLink } from './vscode/editorLink';
-import { PANEL_VIEW_TYPE } from './vscode/inspectorPanel';
-import { PanelManager } from './vscode/panels';
-import { PanelRecords, RecentInspections } from './vscode/recent';
-import { readSettings } from './vscode/settings';
-import { ExamplesTree, HeadsTree, RecentTree, WorkspaceFilesTree } from './vscode/trees';
+import { registerCommands } from './commands';
+import { EditorLink } from './editorLink';
+import { PANEL_VIEW_TYPE } from './inspectorPanel';
+import { PanelManager } from './panels';
+import type { Platform } from './platform';
+import { PanelRecords, RecentInspections } from './recent';
+import { readSettings } from './settings';
+import { ExamplesTree, HeadsTree, RecentTree, WorkspaceFilesTree } from './trees';
 
 export const CUSTOM_EDITOR_VIEW_TYPE = 'attentionInspector.tensorFile';
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activateWith(context: vscode.ExtensionContext, platform: Platform): void {
   const log = vscode.window.createOutputChannel('Attention Inspector', { log: true });
   const recent = new RecentInspections(context.globalState);
   const records = new PanelRecords(context.workspaceState);
-  const panels = new PanelManager(context.extensionUri, log, recent, records);
+  const panels = new PanelManager(context.extensionUri, platform, log, recent, records);
   const editorLink = new EditorLink(panels);
   const workspaceFiles = new WorkspaceFilesTree();
   const recentTree = new RecentTree(recent);
@@ -47,8 +48,6 @@ export function activate(context: vscode.ExtensionContext): void {
         for (const p of panels.all()) p.setColorMap(colorMap);
       }
     }),
-    ...registerCommands({ extensionUri: context.extensionUri, panels, recent, workspaceFiles, editorLink, headsTree, log }),
+    ...registerCommands({ extensionUri: context.extensionUri, panels, recent, workspaceFiles, editorLink, headsTree, log, platform }),
   );
 }
-
-export function deactivate(): void {}

@@ -2,13 +2,13 @@
 // instead of failing silently, and returns a small summary so tests can check what happened.
 import * as vscode from 'vscode';
 import { oneLineMessage } from '../core';
-import { WorkerSource } from '../node/workerSource';
 import { EXPORT_FORMATS, type ExportFormat, type PanelTab } from '../protocol/messages';
 import type { EditorLink } from './editorLink';
 import { InspectorPanel } from './inspectorPanel';
 import { INPUT_EXTENSIONS, isInputFile } from './inputs';
 import type { OpenResult, PanelManager } from './panels';
 import { type InspectionRecord, type RecentInspections, newId } from './recent';
+import type { Platform } from './platform';
 import { readSettings } from './settings';
 import { EXAMPLES, type HeadsTree, type WorkspaceFilesTree, availableExamples, exampleRecord } from './trees';
 
@@ -20,6 +20,7 @@ export interface CommandDeps {
   readonly editorLink: EditorLink;
   readonly headsTree: HeadsTree;
   readonly log: vscode.LogOutputChannel;
+  readonly platform: Platform;
 }
 
 const TITLE_CHARS = 40;
@@ -193,7 +194,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('attentionInspector.debug.state', async () => ({
       panels: panels.all().map((p) => ({ id: p.id, title: p.record.title, tokens: p.overview?.tokens ?? null, layers: p.overview?.layers ?? null, heads: p.overview?.heads ?? null, active: p === panels.active, visible: p.panel.visible })),
       livePanels: InspectorPanel.live,
-      liveWorkers: WorkerSource.liveWorkers,
+      liveWorkers: deps.platform.liveWorkers(),
+      platform: deps.platform.name,
       panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
       examples: availableExamples(deps.extensionUri).map((e) => e.id),
       recent: recent.all().map((r) => r.title),
@@ -201,7 +203,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       heads: deps.headsTree.getChildren().map((n) => n.kind === 'layer' ? `L${n.layer}` : n.kind === 'mean' ? `L${n.layer}:mean` : `L${n.summary.layer}H${n.summary.head}`),
       highlighted: deps.editorLink.highlighted,
       settings: readSettings(),
-      memory: process.memoryUsage(),
+      memory: deps.platform.memory(),
     })),
   ];
 }

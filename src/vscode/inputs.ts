@@ -1,12 +1,19 @@
 // From what the user picked (a selection, a file, an example) to the worker's OpenRequest. Local
 // tensor files are read by the worker from disk, a head at a time; files on other file systems
 // (remote, virtual) are read whole through vscode.workspace.fs, within the in-memory limit.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { InputError } from '../core';
 import type { OpenRequest } from '../node/openSource';
 import type { InspectionInput, InspectionRecord } from './recent';
+import type { Platform } from './platform';
 import type { Settings } from './settings';
+
+const path = {
+  /** The last segment of a URI path. */
+  basename: (p: string): string => p.slice(p.lastIndexOf('/') + 1),
+  /** `.ext` of a URI path's last segment, or ''. */
+  extname: (p: string): string => /(\.[^./]*)$/.exec(p.slice(p.lastIndexOf('/') + 1))?.[1] ?? '',
+};
 
 export const TENSOR_EXTENSIONS = ['.npy', '.npz', '.safetensors'] as const;
 export const INPUT_EXTENSIONS = ['.json', ...TENSOR_EXTENSIONS] as const;
@@ -50,7 +57,7 @@ async function readLimited(uri: vscode.Uri, limit: number): Promise<Uint8Array> 
 }
 
 /** The worker's request for a record, reading what must be read on the host side. */
-export async function openRequestFor(record: InspectionRecord, settings: Settings): Promise<OpenRequest> {
+export async function openRequestFor(record: InspectionRecord, settings: Settings, platform: Platform): Promise<OpenRequest> {
   const input = record.input;
   switch (input.kind) {
     case 'text':
@@ -77,7 +84,7 @@ export async function openRequestFor(record: InspectionRecord, settings: Setting
     case 'tensor': {
       const uri = vscode.Uri.parse(input.uri);
       const options = { ...input.options };
-      if (uri.scheme === 'file') return { kind: 'file', path: uri.fsPath, title: record.title, options };
+      if (uri.scheme === 'file' && platform.readsLocalFiles) return { kind: 'file', path: uri.fsPath, title: record.title, options };
       const bytes = await readLimited(uri, settings.maxFileBytesInMemory);
       return { kind: 'bytes', name: path.basename(uri.path), bytes, title: record.title, options };
     }

@@ -2,13 +2,12 @@
 // requests in, answers out); the session reads from a WorkerSource, so all computing happens on a
 // worker thread. The panel never keeps its context when hidden: its view state lives in the webview's
 // getState/setState, and the serializer rebuilds it after a reload from the restore key.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { InputError, oneLineMessage } from '../core';
 import { PanelSession, type ExportFile } from '../host/session';
 import { buildPanelHtml, makeNonce } from '../host/html';
 import type { InspectionSource } from '../host/source';
-import { WorkerSource, type WorkerSourceOptions } from '../node/workerSource';
+import type { PanelSource } from './platform';
 import type { ExportResult, HostMessage, Overview, PanelTab } from '../protocol/messages';
 import type { InspectionRecord } from './recent';
 
@@ -52,7 +51,7 @@ export class InspectorPanel implements vscode.Disposable {
   constructor(
     readonly panel: vscode.WebviewPanel,
     readonly record: InspectionRecord,
-    private source: WorkerSource | UnavailableSource,
+    private source: PanelSource | UnavailableSource,
     private readonly host: PanelHost,
   ) {
     panelCount++;
@@ -92,7 +91,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   /** Character offsets of each token (text inputs), for the editor link. */
   get offsets(): [number, number][] | null {
-    return this.source instanceof WorkerSource ? this.source.info.offsets : null;
+    return this.source instanceof UnavailableSource ? null : this.source.info.offsets;
   }
 
   private async loadOverview(): Promise<void> {
@@ -133,7 +132,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   /** Stops a running computation (the progress notification's cancel button). */
   cancel(): boolean {
-    return this.source instanceof WorkerSource && this.source.cancel();
+    return !(this.source instanceof UnavailableSource) && this.source.cancel();
   }
 
   private post(message: HostMessage): void {
@@ -149,7 +148,7 @@ export class InspectorPanel implements vscode.Disposable {
   private async save(file: ExportFile): Promise<ExportResult> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const defaultUri = folder ? vscode.Uri.joinPath(folder, file.name) : undefined;
-    const ext = path.extname(file.name).slice(1) || file.format;
+    const ext = /\.([A-Za-z0-9]+)$/.exec(file.name)?.[1] ?? file.format;
     const target = await vscode.window.showSaveDialog({ defaultUri, filters: { [file.format.toUpperCase()]: [ext] }, title: vscode.l10n.t('Export {0}', file.name) });
     if (!target) return { saved: false };
     const bytes = typeof file.data === 'string' ? new TextEncoder().encode(file.data) : file.data;
@@ -168,34 +167,9 @@ export class InspectorPanel implements vscode.Disposable {
     this.disposed = true;
     panelCount--;
     this.session.dispose();
-    if (this.source instanceof WorkerSource) this.source.dispose();
+    if (!(this.source instanceof UnavailableSource)) this.source.dispose();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.host.onDisposed(this);
     this.panel.dispose();
   }
-}
-
-/** Worker options for a panel: slow requests show progress with a cancel button; crashes are reported. */
-export function workerOptions(extensionUri: vscode.Uri, log: vscode.LogOutputChannel): WorkerSourceOptions {
-  return {
-    workerPath: vscode.Uri.joinPath(extensionUri, 'dist', 'inspectionWorker.js').fsPath,
-    slowAfterMs: 300,
-    onSlow: (label, cancel, done) => {
-      void vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Inspector: {0}…', label), cancellable: true },
-        async (_progress, token) => {
-          const sub = token.onCancellationRequested(() => cancel());
-          try {
-            await done.catch(() => undefined);
-          } finally {
-            sub.dispose();
-          }
-        },
-      );
-    },
-    onCrash: (message) => {
-      log.error(message);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}. The panel will start it again on the next request.', message));
-    },
-  };
 }

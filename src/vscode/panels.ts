@@ -3,10 +3,11 @@
 // Current View and for the Layers & Heads view.
 import * as vscode from 'vscode';
 import { oneLineMessage } from '../core';
-import { CancelledError, WorkerSource } from '../node/workerSource';
+import { CancelledError } from '../host/cancelled';
 import type { PanelTab } from '../protocol/messages';
 import { fileInput, fileTitle, openRequestFor } from './inputs';
-import { InspectorPanel, PANEL_VIEW_TYPE, type PanelHost, UnavailableSource, workerOptions } from './inspectorPanel';
+import { InspectorPanel, PANEL_VIEW_TYPE, type PanelHost, UnavailableSource } from './inspectorPanel';
+import { type PanelSource, type Platform, panelHooks } from './platform';
 import { type InspectionRecord, PanelRecords, RecentInspections, newId } from './recent';
 import { readSettings } from './settings';
 
@@ -29,10 +30,11 @@ export class PanelManager implements vscode.Disposable {
   readonly onDidFocusToken = this.focusChanged.event;
   private readonly host: PanelHost;
   /** Inputs being opened (before their panel exists), so Cancel can stop them too. */
-  private readonly opening = new Set<WorkerSource>();
+  private readonly opening = new Set<PanelSource>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
+    private readonly platform: Platform,
     private readonly log: vscode.LogOutputChannel,
     private readonly recent: RecentInspections,
     private readonly records: PanelRecords,
@@ -74,12 +76,12 @@ export class PanelManager implements vscode.Disposable {
    */
   async open(record: InspectionRecord, options: { remember?: boolean } = {}): Promise<OpenResult | undefined> {
     const settings = readSettings();
-    let source: WorkerSource;
-    let created: WorkerSource | undefined;
+    let source: PanelSource;
+    let created: PanelSource | undefined;
     try {
-      const request = await openRequestFor(record, settings);
-      source = await WorkerSource.open(request, {
-        ...workerOptions(this.extensionUri, this.log),
+      const request = await openRequestFor(record, settings, this.platform);
+      source = await this.platform.open(request, {
+        ...panelHooks(this.platform, this.log),
         onCreated: (s) => this.opening.add((created = s)),
       });
     } catch (e) {
@@ -114,7 +116,7 @@ export class PanelManager implements vscode.Disposable {
   }
 
   /** Builds a panel around an existing webview panel (new, restored or a custom editor). */
-  adopt(panel: vscode.WebviewPanel, record: InspectionRecord, source: WorkerSource | UnavailableSource): InspectorPanel {
+  adopt(panel: vscode.WebviewPanel, record: InspectionRecord, source: PanelSource | UnavailableSource): InspectorPanel {
     const inspector = new InspectorPanel(panel, record, source, this.host);
     this.panels.add(inspector);
     this.setActive(inspector);
@@ -132,8 +134,8 @@ export class PanelManager implements vscode.Disposable {
     }
     panel.title = this.panelTitle(record);
     try {
-      const request = await openRequestFor(record, readSettings());
-      this.adopt(panel, record, WorkerSource.lazy(request, workerOptions(this.extensionUri, this.log)));
+      const request = await openRequestFor(record, readSettings(), this.platform);
+      this.adopt(panel, record, this.platform.lazy(request, panelHooks(this.platform, this.log)));
     } catch (e) {
       this.adopt(panel, record, new UnavailableSource(oneLineMessage(e)));
     }
@@ -144,8 +146,8 @@ export class PanelManager implements vscode.Disposable {
     const record: InspectionRecord = { id: newId(), title: fileTitle(uri), input: fileInput(uri, readSettings()), openedAt: Date.now() };
     await this.records.remember(record);
     try {
-      const request = await openRequestFor(record, readSettings());
-      this.adopt(panel, record, WorkerSource.lazy(request, workerOptions(this.extensionUri, this.log)));
+      const request = await openRequestFor(record, readSettings(), this.platform);
+      this.adopt(panel, record, this.platform.lazy(request, panelHooks(this.platform, this.log)));
     } catch (e) {
       this.adopt(panel, record, new UnavailableSource(oneLineMessage(e)));
     }

@@ -88,7 +88,7 @@ function isRecord(value: unknown): value is InspectionRecord {
 export function newId(): string {
   const bytes = new Uint8Array(9);
   globalThis.crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64url');
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /**

@@ -1,7 +1,5 @@
 // The sidebar's tree views: Examples, Recent inspections, Workspace tensor files, and the layers and
 // heads of the active panel with their entropy.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HeadSummary } from '../protocol/messages';
 import type { InspectorPanel } from './inspectorPanel';
@@ -35,15 +33,15 @@ export const EXAMPLES: readonly Example[] = [
   { id: 'qkv', label: 'Q, K, V per head (.safetensors)', description: 'scores under any scaling', file: 'qkv-heads.safetensors' },
 ];
 
-/** The examples whose files are there (a file example may fall back to its inline text). */
-export function availableExamples(extensionUri: vscode.Uri): Example[] {
-  return EXAMPLES.filter((e) => e.text !== undefined || (e.file !== undefined && fs.existsSync(path.join(extensionUri.fsPath, 'examples', e.file))));
+/** The examples (their files ship in the extension's examples/ folder; tests check each opens). */
+export function availableExamples(_extensionUri: vscode.Uri): Example[] {
+  return [...EXAMPLES];
 }
 
 export function exampleRecord(extensionUri: vscode.Uri, example: Example, id: string): InspectionRecord {
   const base = { id, title: example.label.replace(/[“”]/g, '"'), tab: example.tab, openedAt: Date.now() };
   const file = example.file ? vscode.Uri.joinPath(extensionUri, 'examples', example.file) : undefined;
-  if (file && fs.existsSync(file.fsPath)) {
+  if (file) {
     if (example.file!.endsWith('.json')) return { ...base, input: { kind: 'json', uri: file.toString() } };
     return { ...base, input: { kind: 'tensor', uri: file.toString() } };
   }
@@ -77,7 +75,7 @@ export class RecentItem extends vscode.TreeItem {
   constructor(readonly record: InspectionRecord) {
     super(record.title, vscode.TreeItemCollapsibleState.None);
     const input = record.input;
-    this.description = input.kind === 'text' ? vscode.l10n.t('selection') : path.basename(vscode.Uri.parse(input.uri).path);
+    this.description = input.kind === 'text' ? vscode.l10n.t('selection') : vscode.Uri.parse(input.uri).path.split('/').pop();
     this.tooltip = `${record.title}\n${new Date(record.openedAt).toLocaleString()}`;
     this.iconPath = new vscode.ThemeIcon(input.kind === 'tensor' ? 'file-binary' : input.kind === 'json' ? 'json' : 'selection');
     this.command = { command: 'attentionInspector.reopen', title: vscode.l10n.t('Open Again'), arguments: [record.id] };
@@ -111,7 +109,8 @@ export class RecentTree implements vscode.TreeDataProvider<RecentItem>, vscode.D
 export class FileItem extends vscode.TreeItem {
   constructor(readonly uri: vscode.Uri) {
     super(uri, vscode.TreeItemCollapsibleState.None);
-    this.description = path.dirname(vscode.workspace.asRelativePath(uri, false)).replace(/^\.$/, '');
+    const relative = vscode.workspace.asRelativePath(uri, false);
+    this.description = relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '';
     this.command = { command: 'attentionInspector.inspectFile', title: vscode.l10n.t('Inspect Attention'), arguments: [uri] };
     this.contextValue = 'tensorFile';
   }

@@ -1,0 +1,77 @@
+// Builds the panel's data source from a serializable request, for inputs held in memory: text, a
+// JSON document, or a tensor file's bytes. Browser-safe (no node, no vscode): VS Code for the Web
+// uses it directly, and the node worker (src/node/openSource.ts) adds files read from disk.
+import { type ComputeEngine, InputError, type ScaleSpec, type TextModelSettings } from '../core';
+import { tokenize } from '../core/text';
+import { type Meaning, MemoryByteSource, type ByteSource, type Tokens, axisLabels, openAttention, tokensFromFile } from '../core/tensorfiles';
+import { MemorySource } from './memorySource';
+import type { InspectionSource, SourceSpec } from './source';
+import { TensorFileSource } from './tensorFileSource';
+
+/** Options for a tensor file (the CLI's --tensor, --layout, --meaning, --d-k, --batch). */
+export interface TensorFileRequestOptions {
+  readonly tensor?: string;
+  readonly layout?: string;
+  readonly meaning?: Meaning;
+  readonly dK?: number;
+  readonly batch?: number;
+  readonly scale?: ScaleSpec;
+  readonly mask?: 'none' | 'causal' | 'anticausal';
+}
+
+export type InMemoryRequest =
+  | SourceSpec
+  /** A tensor file whose bytes the host read (virtual file systems, remote URIs, the web). */
+  | { readonly kind: 'bytes'; readonly name: string; readonly bytes: Uint8Array; readonly title: string; readonly options?: TensorFileRequestOptions };
+
+/** What the host learns when a source opens: enough to link tokens back to the editor. */
+export interface OpenedInfo {
+  /** Character offsets [start, end) of each token in the inspected text (text inputs only). */
+  readonly offsets: [number, number][] | null;
+  /** The spec the standalone report rebuilds from (text and JSON only). */
+  readonly spec: SourceSpec | null;
+}
+
+export interface OpenedSource {
+  readonly source: InspectionSource;
+  readonly info: OpenedInfo;
+  close(): Promise<void>;
+}
+
+export async function openInMemory(request: InMemoryRequest, engine?: ComputeEngine): Promise<OpenedSource> {
+  switch (request.kind) {
+    case 'text':
+    case 'json': {
+      const source = MemorySource.fromSpec(request, engine);
+      const offsets = request.kind === 'text' ? textOffsets(request.text, request.settings ?? {}) : null;
+      return { source, info: { offsets, spec: request }, close: async () => undefined };
+    }
+    case 'bytes': {
+      const source = await tensorFileSource(new MemoryByteSource(request.name, request.bytes), request.title, request.options ?? {}, async () => null);
+      return { source, info: { offsets: null, spec: null }, close: async () => undefined };
+    }
+  }
+  throw new InputError('request.kind', `unknown input kind ${JSON.stringify((request as { kind: unknown }).kind)}`);
+}
+
+/** A tensor file's panel source; `sidecar` finds tokens beside the file when it carries none. */
+export async function tensorFileSource(bytes: ByteSource, title: string, options: TensorFileRequestOptions, sidecar: () => Promise<Tokens | null>): Promise<InspectionSource> {
+  const opened = await openAttention(bytes, { tensor: options.tensor, layout: options.layout, meaning: options.meaning, batch: options.batch });
+  const tokens = (await tokensFromFile(opened.file)) ?? (await sidecar());
+  const name = bytes.name.split(/[\\/]/).pop() ?? bytes.name;
+  const labels = axisLabels(name, opened.view, tokens ? tokens.tokens : null);
+  // Exported weights cannot be re-scaled or re-masked: the defaults from settings only apply to logits.
+  const weights = opened.meaning.meaning === 'weights';
+  return new TensorFileSource(opened, labels, {
+    title,
+    dK: options.dK,
+    batch: options.batch,
+    scale: weights ? undefined : options.scale,
+    mask: weights ? undefined : options.mask,
+  });
+}
+
+/** Token offsets exactly as the core tokenizes (cheap: no embeddings). */
+function textOffsets(text: string, settings: Partial<TextModelSettings>): [number, number][] {
+  return tokenize(text, settings.tokenizer ?? 'words').map((t) => [t.start, t.end]);
+}

@@ -1,0 +1,21 @@
+// The node platform: each panel's computations run on a worker thread (dist/inspectionWorker.js).
+import * as vscode from 'vscode';
+import { WorkerSource } from '../node/workerSource';
+import type { Platform, SourceHooks } from './platform';
+
+export function nodePlatform(extensionUri: vscode.Uri): Platform {
+  const options = (hooks: SourceHooks) => ({
+    ...hooks,
+    workerPath: vscode.Uri.joinPath(extensionUri, 'dist', 'inspectionWorker.js').fsPath,
+    slowAfterMs: 300,
+  });
+  return {
+    name: 'node',
+    readsLocalFiles: true,
+    cancellable: true,
+    open: (request, hooks) => WorkerSource.open(request, { ...options(hooks), onCreated: (s) => hooks.onCreated?.(s) }),
+    lazy: (request, hooks) => WorkerSource.lazy(request, options(hooks)),
+    liveWorkers: () => WorkerSource.liveWorkers,
+    memory: () => ({ ...process.memoryUsage() }),
+  };
+}
