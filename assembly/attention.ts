@@ -28,10 +28,22 @@ export function attentionHead(
 ): void {
   const kp = scratch;
   const vp = scratch + panelBytes(dk, m);
-  const kStride = panelBytes(dk, 8);
-  const vStride = panelBytes(m, 8);
   packTransposedPanels(k, ldk, m, dk, kp);
   packPanels(v, ldv, m, dv, vp);
+  attendPacked(q, ldq, kp, vp, n, m, dk, dv, factor, rowStart, rowEnd, kind, mask, dots, scores, weights, out, rowBase);
+}
+
+/**
+ * attentionHead with K and V already packed (K as Kᵀ panels by packTransposedPanels at kp, V as
+ * panels by packPanels at vp), so callers that attend in many row ranges pack them once.
+ */
+export function attendPacked(
+  q: usize, ldq: i32, kp: usize, vp: usize,
+  n: i32, m: i32, dk: i32, dv: i32, factor: f32, rowStart: i32, rowEnd: i32,
+  kind: i32, mask: usize, dots: usize, scores: usize, weights: usize, out: usize, rowBase: i32,
+): void {
+  const kStride = panelBytes(dk, 8);
+  const vStride = panelBytes(m, 8);
   const end = min(rowEnd, n);
   for (let i0 = rowStart; i0 < end; i0 += QUERY_BLOCK) {
     const rows = min(QUERY_BLOCK, end - i0);

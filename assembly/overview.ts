@@ -1,7 +1,7 @@
 // Long sequences: one head's weights computed a few query rows at a time into a small buffer, each
 // chunk max-pooled into a downsampled overview and then discarded, so memory stays O(n·d + overview)
 // instead of O(n²). Max (not mean) pooling keeps a single sharp weight visible at any zoom.
-import { attentionHead } from './attention';
+import { attendPacked } from './attention';
 
 /** Query rows computed per chunk: with m keys the buffer is CHUNK_ROWS·m floats (4 MB at m = 16384). */
 export const CHUNK_ROWS: i32 = 64;
@@ -29,19 +29,20 @@ export function maxPoolRows(w: usize, rows: i32, m: i32, rowStart: i32, rowsPerC
 }
 
 /**
- * Rows [rowStart, rowEnd) of one head (arguments as attentionHead): outputs into out (addressed from
- * row 0), weights only through the chunk buffer (CHUNK_ROWS·m floats) into the max-pooled overview.
+ * Rows [rowStart, rowEnd) of one head (arguments as attendPacked: K and V packed once per head at kp
+ * and vp): outputs into out (addressed from row 0), weights only through the chunk buffer
+ * (CHUNK_ROWS·m floats) into the max-pooled overview.
  */
 export function attentionOverview(
-  q: usize, ldq: i32, k: usize, ldk: i32, v: usize, ldv: i32,
+  q: usize, ldq: i32, kp: usize, vp: usize,
   n: i32, m: i32, dk: i32, dv: i32, factor: f32, rowStart: i32, rowEnd: i32,
-  kind: i32, mask: usize, chunk: usize, out: usize, scratch: usize,
+  kind: i32, mask: usize, chunk: usize, out: usize,
   overview: usize, rowsPerCell: i32, colsPerCell: i32, ovCols: i32,
 ): void {
   const end = min(rowEnd, n);
   for (let i0 = rowStart; i0 < end; i0 += CHUNK_ROWS) {
     const i1 = min(end, i0 + CHUNK_ROWS);
-    attentionHead(q, ldq, k, ldk, v, ldv, n, m, dk, dv, factor, i0, i1, kind, mask, 0, 0, chunk, out, scratch, i0);
+    attendPacked(q, ldq, kp, vp, n, m, dk, dv, factor, i0, i1, kind, mask, 0, 0, chunk, out, i0);
     maxPoolRows(chunk, i1 - i0, m, i0, rowsPerCell, colsPerCell, overview, ovCols);
   }
 }

@@ -143,22 +143,29 @@ const full2048 = cases.find((c) => c.name === 'full-2048');
 const sweep = cases.find((c) => c.name === 'sweep-2048');
 sweep.vsOursFull2048 = sweep.oursMs / full2048.oursMs;
 
-// ---- streaming growth (optional) ----
+// ---- streaming growth (optional): each n in its own process, so its peak RSS is its own ----
 const growth = [];
 if (flag('--growth')) {
   for (const n of quick ? [128, 512, 2048, 8192] : [128, 512, 2048, 4096, 8192, 16384]) {
-    log(`ours streaming n = ${n}…`);
-    const inputs = engine.fullInputs(n, 4000 + n);
-    gc();
-    const t0 = performance.now();
-    await engine.runStreaming(inputs, 512, pool);
-    const ms = performance.now() - t0;
-    growth.push({ n, ms, rssMB: process.memoryUsage().rss / 2 ** 20 });
+    log(`streaming n = ${n}…`);
+    const driver = `const e = require(${JSON.stringify(join(TMP, 'engine.cjs'))});
+      (async () => {
+        const pool = e.makePool(${JSON.stringify(WORKER)});
+        const inputs = e.fullInputs(${n}, ${4000 + n});
+        await e.runStreaming(e.fullInputs(64, 1), 64, pool);
+        const t0 = performance.now();
+        const heads = await e.runStreaming(inputs, 512, pool);
+        const ms = performance.now() - t0;
+        await pool.close();
+        console.log(JSON.stringify({ ms, heads, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', driver], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`streaming n = ${n} failed: ${r.stderr}`);
+    growth.push({ n, ...JSON.parse(r.stdout) });
   }
   const base = growth[0].ms;
   for (const g of growth) {
-    g.vs128 = g.ms / base;
-    cases.push({ name: `stream-${g.n}`, n: g.n, oursMs: g.ms, numpyMs: null, ratio: null, baseline: 'none (growth from 128)', vs128: g.vs128, rssMB: g.rssMB });
+    cases.push({ name: `stream-${g.n}`, n: g.n, oursMs: g.ms, numpyMs: null, ratio: null, baseline: 'none (growth from n = 128)', vs128: g.ms / base, peakRssMB: g.maxRssMB });
   }
 }
 await pool.close();
@@ -204,7 +211,7 @@ if (asJson) {
   console.log(`${'case'.padEnd(20)} ${'ours ms'.padStart(9)} ${'baseline ms'.padStart(12)}  ${'ours/baseline'.padStart(13)}  baseline`);
   for (const c of cases) {
     const base = c.numpyMs ?? c.baselineMs ?? null;
-    const extra = c.oursFreshMemoryMs ? `  (fresh memory every call: ${f(c.oursFreshMemoryMs)} ms, ${c.freshMemoryRatio.toFixed(2)}×)` : c.oursMBps ? `  (${f(c.oursMBps)} MB/s, cat ${f(c.catMBps)} MB/s, peak RSS ${f(c.peakRssMB)} MB)` : c.vs128 ? `  (×${f(c.vs128)} the time of n = 128, RSS ${f(c.rssMB)} MB)` : c.fps ? `  (${f(c.fps)} fps)` : '';
+    const extra = c.oursFreshMemoryMs ? `  (fresh memory every call: ${f(c.oursFreshMemoryMs)} ms, ${c.freshMemoryRatio.toFixed(2)}×)` : c.oursMBps ? `  (${f(c.oursMBps)} MB/s, cat ${f(c.catMBps)} MB/s, peak RSS ${f(c.peakRssMB)} MB)` : c.vs128 ? `  (×${f(c.vs128)} the time of n = 128, 12 heads one at a time, peak RSS ${f(c.peakRssMB)} MB)` : c.fps ? `  (${f(c.fps)} fps)` : '';
     console.log(`${c.name.padEnd(20)} ${f(c.oursMs).padStart(9)} ${f(base).padStart(12)}  ${(c.ratio === null ? '—' : `${c.ratio.toFixed(2)}×`).padStart(13)}  ${c.numpyMs !== null ? 'numpy' : c.baseline}${extra}`);
   }
   console.log('');

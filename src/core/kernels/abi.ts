@@ -16,9 +16,9 @@ export interface KernelExports {
     kind: number, mask: number, dots: number, scores: number, weights: number, out: number, scratch: number, rowBase: number,
   ): void;
   attentionOverview(
-    q: number, ldq: number, k: number, ldk: number, v: number, ldv: number,
+    q: number, ldq: number, kp: number, vp: number,
     n: number, m: number, dk: number, dv: number, factor: number, rowStart: number, rowEnd: number,
-    kind: number, mask: number, chunk: number, out: number, scratch: number,
+    kind: number, mask: number, chunk: number, out: number,
     overview: number, rowsPerCell: number, colsPerCell: number, ovCols: number,
   ): void;
   panelBytes(k: number, m: number): number;

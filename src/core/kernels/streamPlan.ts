@@ -3,7 +3,7 @@
 // whatever n is. The same layout is reused for every head: the caller writes the head's projections,
 // runs the projection phase and the overview phase, and copies the overview and output out.
 import type { Arena } from './arena';
-import { type KernelExports, MASK_TABLE, alignUp, attentionScratchBytes, panelBytes } from './abi';
+import { type KernelExports, MASK_TABLE, alignUp, panelBytes } from './abi';
 import { type Slot, rowRanges } from './plan';
 
 /** Query rows per chunk (assembly/overview.ts CHUNK_ROWS). */
@@ -38,13 +38,17 @@ export interface StreamPlan {
   readonly maskKind: number;
   /** The n×n byte table for MASK_TABLE, else 0. */
   readonly mask: number;
-  /** Per executor: attention scratch, then (at chunkOffset) its CHUNK_ROWS×n chunk buffer. */
+  /** The head's K packed as Kᵀ panels and V as panels, once per head for every chunk. */
+  readonly kPanels: number;
+  readonly vPanels: number;
+  /** Per executor: projection panels, then (at chunkOffset) its CHUNK_ROWS×n chunk buffer. */
   readonly scratch: readonly number[];
   readonly chunkOffset: number;
 }
 
 export type StreamTask =
-  | { readonly op: 'project'; readonly which: 0 | 1 | 2 }
+  | { readonly op: 'project'; readonly rowStart: number; readonly rowEnd: number }
+  | { readonly op: 'pack'; readonly which: 1 | 2 }
   | { readonly op: 'overview'; readonly rowStart: number; readonly rowEnd: number };
 
 function slot(arena: Arena, rows: number, cols: number): Slot {
@@ -62,9 +66,11 @@ export function planStream(arena: Arena, s: StreamShapes): StreamPlan {
   const out = slot(arena, s.n, s.dV);
   const overview = slot(arena, ovSide, ovSide);
   const mask = s.maskKind === MASK_TABLE ? arena.reserve(s.n * s.n) : 0;
-  const chunkOffset = alignUp(Math.max(attentionScratchBytes(s.n, s.dK, s.dV), panelBytes(s.dModel, Math.max(s.dK, s.dV))));
+  const kPanels = arena.reserve(panelBytes(s.dK, s.n));
+  const vPanels = arena.reserve(panelBytes(s.n, s.dV));
+  const chunkOffset = alignUp(panelBytes(s.dModel, Math.max(s.dK, s.dV)));
   const scratch = Array.from({ length: s.executors }, () => arena.reserve(chunkOffset + CHUNK_ROWS * s.n * 4));
-  return { x, wq, wk, wv, q, k, v, out, overview, rowsPerCell, colsPerCell: rowsPerCell, factor: 1, maskKind: s.maskKind, mask, scratch, chunkOffset };
+  return { x, wq, wk, wv, q, k, v, out, overview, rowsPerCell, colsPerCell: rowsPerCell, factor: 1, maskKind: s.maskKind, mask, kPanels, vPanels, scratch, chunkOffset };
 }
 
 /** The plan for one head: its d_k, d_v and factor over the shared layout. */
@@ -73,26 +79,43 @@ export function forHead(plan: StreamPlan, dK: number, dV: number, factor: number
   return { ...plan, wq: cols(plan.wq, dK), wk: cols(plan.wk, dK), wv: cols(plan.wv, dV), q: cols(plan.q, dK), k: cols(plan.k, dK), v: cols(plan.v, dV), out: cols(plan.out, dV), factor };
 }
 
-/** Phases for one head: its three projections, then the overview over row ranges aligned to overview rows. */
+/**
+ * Phases for one head: the projections Q, K, V by row ranges (three whole projections would leave
+ * one of two workers idle a third of the time), packing K and V, then the overview over row ranges
+ * aligned to overview rows.
+ */
 export function streamPhases(plan: StreamPlan, executors: number): StreamTask[][] {
   const n = plan.q.rows;
+  const projections = rowRanges(n, executors).map(([rowStart, rowEnd]): StreamTask => ({ op: 'project', rowStart, rowEnd }));
   const cellRows = Math.ceil(n / plan.rowsPerCell);
   // Split on overview-row boundaries so no two tasks pool into the same overview cell.
   const ranges = rowRanges(cellRows, Math.max(1, 4 * executors)).map(([a, b]): StreamTask => ({ op: 'overview', rowStart: a * plan.rowsPerCell, rowEnd: Math.min(n, b * plan.rowsPerCell) }));
-  return [[0, 1, 2].map((which): StreamTask => ({ op: 'project', which: which as 0 | 1 | 2 })), ranges];
+  return [
+    projections,
+    [{ op: 'pack', which: 1 }, { op: 'pack', which: 2 }],
+    ranges,
+  ];
 }
 
 export function runStreamTask(ex: KernelExports, plan: StreamPlan, task: StreamTask, scratch: number): void {
   if (task.op === 'project') {
-    const [w, dst] = task.which === 0 ? [plan.wq, plan.q] : task.which === 1 ? [plan.wk, plan.k] : [plan.wv, plan.v];
-    ex.packPanels(w.ptr, w.cols, w.rows, w.cols, scratch);
-    ex.gemmPanels(plan.x.ptr, plan.x.cols, plan.x.rows, plan.x.cols, scratch, panelBytes(w.rows, 8), w.cols, dst.ptr, dst.cols);
+    const { x } = plan;
+    const rows = task.rowEnd - task.rowStart;
+    for (const [w, dst] of [[plan.wq, plan.q], [plan.wk, plan.k], [plan.wv, plan.v]] as const) {
+      ex.packPanels(w.ptr, w.cols, w.rows, w.cols, scratch);
+      ex.gemmPanels(x.ptr + task.rowStart * x.cols * 4, x.cols, rows, x.cols, scratch, panelBytes(w.rows, 8), w.cols, dst.ptr + task.rowStart * dst.cols * 4, dst.cols);
+    }
     return;
   }
   const { q, k, v } = plan;
+  if (task.op === 'pack') {
+    if (task.which === 1) ex.packTransposedPanels(k.ptr, k.cols, k.rows, k.cols, plan.kPanels);
+    else ex.packPanels(v.ptr, v.cols, v.rows, v.cols, plan.vPanels);
+    return;
+  }
   ex.attentionOverview(
-    q.ptr, q.cols, k.ptr, k.cols, v.ptr, v.cols, q.rows, k.rows, q.cols, v.cols, plan.factor, task.rowStart, task.rowEnd,
-    plan.maskKind, plan.mask, scratch + plan.chunkOffset, plan.out.ptr, scratch,
+    q.ptr, q.cols, plan.kPanels, plan.vPanels, q.rows, k.rows, q.cols, v.cols, plan.factor, task.rowStart, task.rowEnd,
+    plan.maskKind, plan.mask, scratch + plan.chunkOffset, plan.out.ptr,
     plan.overview.ptr, plan.rowsPerCell, plan.colsPerCell, plan.overview.cols,
   );
 }
