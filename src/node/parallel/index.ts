@@ -14,14 +14,19 @@
 //   scaleSweepFast(dots, allowed, dK, grid?, { signal }) → Promise<SweepPoint[]> (as core scaleSweep)
 //     Softmax sharpness of dots·f for many factors without any n×m matrix per factor.
 //   shutdownFastAttention() → Promise<void>: terminates the shared pool's workers (call on deactivate).
+//   Long sequences (n ≥ 8192, or whenever n×n per head is too much to hold), in ../streaming:
+//   streamHeadOverviews(x, heads, { mask, scale, overviewSize, signal }, onHead) computes one head at
+//     a time and hands onHead a max-pooled overview (overviewSize² cells) plus the head's output and
+//     Q, K, V, never holding an n×n matrix; headRegion(q, k, v, [r0, r1), [c0, c1), { mask, scale })
+//     gives a zoomed block at full resolution (its rows against every key).
 //
 // Results agree with the reference core (src/core/attention.ts) to float32 rounding (test/unit/
 // kernels*.test.ts). Matrices are views over the call's SharedArrayBuffer (no copy). A later call
 // never overwrites them: a memory is reused only after every returned array has been garbage
 // collected (keep a returned Float32Array, not just its .buffer; copy what you post elsewhere).
-// releaseCachedMemory() drops the idle memories at once (they also go after 30 s idle). `signal` aborting rejects the promise with
-// CancelledError and terminates the workers (a kernel cannot be interrupted any other way); the next
-// call starts fresh ones. `engine` says which path ran: 'wasm-parallel', 'wasm' (one thread: no
+// releaseCachedMemory() drops the idle memories at once (they also go after 30 s idle).
+// `signal` aborting rejects the promise with CancelledError and terminates the workers (a kernel
+// cannot be interrupted any other way); the next call starts fresh ones. `engine` says which path ran: 'wasm-parallel', 'wasm' (one thread: no
 // worker script or no WebAssembly threads) or 'js' (no WebAssembly SIMD; the reference core).
 // Errors: shapes that do not chain throw the reference's RangeError; a call needing more than 4 GiB of
 // WebAssembly memory throws RangeError (use streamHeadOverviews in ../streaming for long sequences).
