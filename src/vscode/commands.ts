@@ -199,6 +199,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
       examples: availableExamples(deps.extensionUri).map((e) => e.id),
       recent: recent.all().map((r) => r.title),
+      recentEntries: recent.all().map((r) => ({ id: r.id, title: r.title })),
       workspaceFiles: (await deps.workspaceFiles.getChildren()).map((item) => vscode.workspace.asRelativePath(item.uri, false)),
       heads: deps.headsTree.getChildren().map((n) => n.kind === 'layer' ? `L${n.layer}` : n.kind === 'mean' ? `L${n.layer}:mean` : `L${n.summary.layer}H${n.summary.head}`),
       highlighted: deps.editorLink.highlighted,

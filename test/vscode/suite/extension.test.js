@@ -226,6 +226,33 @@ suite('files, examples and the sidebar', () => {
     assert.strictEqual(variance.id, scaling.id, 'with a panel open, it switches that panel');
   });
 
+  test('the custom editor (Open With… Attention Inspector) opens a tensor file into the panel', async () => {
+    const contributed = manifest.contributes.customEditors.map((e) => e.viewType);
+    assert.deepStrictEqual(contributed, ['attentionInspector.tensorFile']);
+    await vscode.commands.executeCommand('vscode.openWith', workspaceUri('tensors/model.safetensors'), 'attentionInspector.tensorFile');
+    const panel = await waitFor('the custom editor panel', async () => (await state()).panels.find((p) => p.tokens));
+    assert.deepStrictEqual(panel.tokens, ['The', 'cat', 'sat', '.']);
+    assert.strictEqual(panel.layers, 2);
+  });
+
+  test('Recent inspections can be opened again and removed', async () => {
+    await vscode.commands.executeCommand('attentionInspector.openExample', 'thinking-machines');
+    await closeAll();
+    const recent = (await state()).recent;
+    assert.ok(recent.includes('"Thinking Machines"'), `recent lists the example: ${JSON.stringify(recent)}`);
+    const entry = (await state()).recentEntries.find((r) => r.title === '"Thinking Machines"');
+    const reopened = await vscode.commands.executeCommand('attentionInspector.reopen', entry.id);
+    assert.deepStrictEqual(reopened.tokens, ['Thinking', 'Machines']);
+    // Opened again, it moves to the top of Recent (once); then it is removed.
+    const entries = (await state()).recentEntries.filter((r) => r.title === '"Thinking Machines"');
+    assert.strictEqual(entries.length, 1);
+    await vscode.commands.executeCommand('attentionInspector.recent.remove', { record: { id: entries[0].id } });
+    assert.ok(!(await state()).recentEntries.some((r) => r.title === '"Thinking Machines"'), 'removed from Recent');
+    const cleared = await vscode.commands.executeCommand('attentionInspector.recent.clear');
+    assert.strictEqual(cleared, true);
+    assert.deepStrictEqual((await state()).recent, []);
+  });
+
   test('Export Current View says what it needs without a panel', async () => {
     assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.exportView', 'csv'), false);
   });
