@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
   type ComputeEngine, type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
-  InputError, REFERENCE_ENGINE, inspect, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
+  type LimitOptions, InputError, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
 } from '../core';
 import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
@@ -15,8 +15,17 @@ import { writeReport } from '../host/reportFile';
 import type { SourceSpec } from '../host/source';
 
 const VERSION = '0.1.0';
-/** JSON inputs are parsed whole; larger tensors belong in .npy/.safetensors files. */
-const MAX_JSON_BYTES = 512 * 1024 * 1024;
+/**
+ * The CLI's caps (src/core/limits.ts defaults), with its own advice on raising them: JSON inputs are
+ * parsed whole (larger tensors belong in .npy/.safetensors files), --max-tokens raises the token cap.
+ */
+const CLI_LIMITS = resolveLimits({
+  raisedBy: { maxJsonBytes: 'save large tensors as .npy or .safetensors', maxTokens: 'flag --max-tokens' },
+});
+
+function cliLimits(maxTokens: number | undefined): LimitOptions {
+  return maxTokens === undefined ? CLI_LIMITS : { ...CLI_LIMITS, maxTokens };
+}
 /** Tensor-file output is buffered up to this many characters, then streamed. */
 const STREAM_AFTER_BYTES = 64 * 1024 * 1024;
 
@@ -78,7 +87,8 @@ function readJsonFile(path: string): string {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? oneLineMessage(e)})`);
   }
-  if (size > MAX_JSON_BYTES) throw new InputError(path, `${size} bytes exceed the ${MAX_JSON_BYTES}-byte limit for JSON input (save large tensors as .npy or .safetensors)`);
+  // Checked on the file's size, before a byte of it is read.
+  if (size > CLI_LIMITS.maxJsonBytes) throw limitError(path, `${size} bytes of JSON`, 'maxJsonBytes', CLI_LIMITS, 'bytes read into memory');
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
@@ -128,7 +138,7 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
     const fileOnly = Object.keys(values).find((k) => FILE_ONLY.includes(k));
     if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) only');
     const maxTokens = positiveInteger(values['max-tokens'], '--max-tokens');
-    return { inspection: inspectText(values.text, textSettings(values), options, maxTokens) };
+    return { inspection: inspectText(values.text, textSettings(values), options, cliLimits(maxTokens)) };
   }
   const textOnly = Object.keys(values).find((k) => TEXT_ONLY.includes(k));
   if (textOnly) throw new InputError(`--${textOnly}`, 'applies to --text input only');

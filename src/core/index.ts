@@ -9,5 +9,6 @@ export * from './variance';
 export * from './selfSimilarity';
 export * from './text';
 export * from './errors';
+export * from './limits';
 export * from './schema';
 export * from './inspect';

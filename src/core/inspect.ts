@@ -7,8 +7,9 @@ import { type MaskSpec, allowedCells, emptyRows } from './mask';
 import { type RowSharpness, type SweepPoint, logGrid, rowSharpness, scaleSweep, summarizeSharpness, zeroRows } from './sharpness';
 import { type DiagonalDominance, diagonalDominance } from './selfSimilarity';
 import { type AttentionInput, type InputForm, inputShape } from './schema';
-import { type TextModelSettings, DEFAULT_TEXT_SETTINGS, embedTokens, seededProjections, tokenize } from './text';
+import { type TextModelSettings, DEFAULT_TEXT_SETTINGS, countTokens, embedTokens, seededProjections, tokenize } from './text';
 import { InputError } from './errors';
+import { type LimitOptions, limitError, resolveLimits } from './limits';
 
 export interface HeadInspection {
   readonly layer: number;
@@ -163,12 +164,25 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
   return { form: input.form, tokens, keyTokens, offsets: null, heads, output, mask: maskName(mask), scale, warnings };
 }
 
-/** Builds the attention input for a piece of text: tokens with offsets, embeddings (+ positions), seeded projections. */
-export function textInput(text: string, settings: Partial<TextModelSettings> = {}, maxTokens = 4096): { input: AttentionInput; offsets: [number, number][] } {
+/** `maxTokens` as a number (the original API) or as part of the limits; the limits' defaults otherwise. */
+function textLimits(limits: number | LimitOptions | undefined) {
+  return resolveLimits(typeof limits === 'number' ? { maxTokens: limits } : limits);
+}
+
+/**
+ * Builds the attention input for a piece of text: tokens with offsets, embeddings (+ positions),
+ * seeded projections. More tokens than limits.maxTokens (default 4096) is an InputError naming the
+ * cap and the setting that raises it; nothing is embedded before that check.
+ */
+export function textInput(text: string, settings: Partial<TextModelSettings> = {}, limits?: number | LimitOptions): { input: AttentionInput; offsets: [number, number][] } {
   const s = { ...DEFAULT_TEXT_SETTINGS, ...settings };
-  const tokens = tokenize(text, s.tokenizer);
+  const caps = textLimits(limits);
+  const tokens = tokenize(text, s.tokenizer, caps.maxTokens + 1);
   if (tokens.length === 0) throw new InputError('text', 'no tokens found (the text is empty or only white space)');
-  if (tokens.length > maxTokens) throw new InputError('text', `${tokens.length} tokens exceed the limit of ${maxTokens} (raise maxTokens)`);
+  if (tokens.length > caps.maxTokens) {
+    // Counting stopped one past the cap; count the rest (cheap: no token objects) for the message.
+    throw limitError('text', `${countTokens(text, s.tokenizer)} tokens`, 'maxTokens', caps);
+  }
   const x = embedTokens(tokens, s);
   const labels = tokens.map((t) => t.text);
   const offsets = tokens.map((t) => [t.start, t.end] as [number, number]);
@@ -177,7 +191,7 @@ export function textInput(text: string, settings: Partial<TextModelSettings> = {
   return { input: { form: 'projected', X: x, heads, W_O, multiHead: true, tokens: labels }, offsets };
 }
 
-export function inspectText(text: string, settings: Partial<TextModelSettings> = {}, options: InspectOptions = {}, maxTokens?: number): Inspection {
-  const { input, offsets } = textInput(text, settings, maxTokens);
+export function inspectText(text: string, settings: Partial<TextModelSettings> = {}, options: InspectOptions = {}, limits?: number | LimitOptions): Inspection {
+  const { input, offsets } = textInput(text, settings, limits);
   return { ...inspect(input, options), form: 'text', offsets };
 }

@@ -6,6 +6,7 @@ import { type MaskSpec, isMaskWord, MASK_WORDS } from './mask';
 import type { HeadProjection, ScaleSpec } from './attention';
 import { InputError } from './errors';
 import { findJsonSyntaxError } from './jsonSyntax';
+import { type LimitOptions, limitError, resolveLimits, utf8Length } from './limits';
 
 export interface CommonFields {
   /** Query labels (length n). */
@@ -179,8 +180,11 @@ export function inputShape(input: AttentionInput): { n: number; m: number } {
   }
 }
 
-/** Validates a parsed JSON value against the schema. */
-export function readAttentionInput(doc: unknown): AttentionInput {
+/**
+ * Validates a parsed JSON value against the schema. With `limits`, more queries or keys than
+ * limits.maxTokens is refused too (attention allocates n×m per head); without, only the schema applies.
+ */
+export function readAttentionInput(doc: unknown, limits?: LimitOptions): AttentionInput {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InputError('$', `expected a JSON object, found ${describe(doc)}`);
   const o = doc as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -245,6 +249,12 @@ export function readAttentionInput(doc: unknown): AttentionInput {
   }
 
   const { n, m } = inputShape(body);
+  if (limits) {
+    const caps = resolveLimits(limits);
+    const first = FORM_KEYS[form][0];
+    if (n > caps.maxTokens) throw limitError(`$.${first}`, `${n} query rows`, 'maxTokens', caps, 'tokens');
+    if (m > caps.maxTokens) throw limitError(`$.${form === 'qkv' ? 'K' : first}`, `${m} keys`, 'maxTokens', caps, 'tokens');
+  }
   const extra: { -readonly [K in keyof CommonFields]: CommonFields[K] } = {};
   if ('tokens' in o) extra.tokens = readTokens(o.tokens, '$.tokens', n, 'one per query row');
   if ('key_tokens' in o) extra.keyTokens = readTokens(o.key_tokens, '$.key_tokens', m, 'one per key column');
@@ -256,8 +266,19 @@ export function readAttentionInput(doc: unknown): AttentionInput {
   return { ...body, ...extra };
 }
 
-/** Parses JSON text; syntax errors name the byte offset and what was expected there. */
-export function parseAttentionJson(text: string): AttentionInput {
+/**
+ * Parses JSON text; syntax errors name the byte offset and what was expected there. With `limits`,
+ * text over limits.maxJsonBytes is refused before parsing, and the token cap applies (readAttentionInput).
+ */
+export function parseAttentionJson(text: string, limits?: LimitOptions): AttentionInput {
+  if (limits) {
+    const caps = resolveLimits(limits);
+    // Each UTF-16 unit is at most 3 UTF-8 bytes: only text that might be over the cap is measured.
+    if (text.length * 3 > caps.maxJsonBytes) {
+      const bytes = utf8Length(text);
+      if (bytes > caps.maxJsonBytes) throw limitError('$', `${bytes} bytes of JSON`, 'maxJsonBytes', caps, 'bytes read into memory');
+    }
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -266,5 +287,5 @@ export function parseAttentionJson(text: string): AttentionInput {
     const byte = new TextEncoder().encode(text.slice(0, problem.index)).length;
     throw new InputError(`$ (byte ${byte})`, `invalid JSON: ${problem.reason}`);
   }
-  return readAttentionInput(doc);
+  return readAttentionInput(doc, limits);
 }

@@ -24,13 +24,23 @@ const PATTERNS: Record<TokenizerKind, RegExp> = {
   characters: /\S/gu,
 };
 
-export function tokenize(text: string, kind: TokenizerKind = 'words'): Token[] {
+/** Tokens of `text`; with `max`, stops after that many (a huge selection is not split in full). */
+export function tokenize(text: string, kind: TokenizerKind = 'words', max = Infinity): Token[] {
   const tokens: Token[] = [];
   for (const match of text.matchAll(PATTERNS[kind])) {
+    if (tokens.length >= max) break;
     const start = match.index ?? 0;
     tokens.push({ text: match[0], start, end: start + match[0].length });
   }
   return tokens;
+}
+
+/** How many tokens `text` has, without building them (for the over-the-limit message). */
+export function countTokens(text: string, kind: TokenizerKind = 'words'): number {
+  const pattern = new RegExp(PATTERNS[kind].source, PATTERNS[kind].flags);
+  let n = 0;
+  while (pattern.exec(text) !== null) n++;
+  return n;
 }
 
 /** The same token text always maps to the same vector (for a given seed and d_model): entries N(0, 1). */

@@ -2,7 +2,7 @@
 // cached per mask. Browser-safe (no node, no vscode): the standalone report rebuilds it in the page
 // from the same SourceSpec.
 import {
-  type AttentionInput, type ComputeEngine, type HeadInspection, type Inspection, type MaskSpec, type Matrix, type ScaleSpec,
+  type AttentionInput, type ComputeEngine, type HeadInspection, type Inspection, type LimitOptions, type MaskSpec, type Matrix, type ScaleSpec,
   InputError, diagonalDominance, inspect, isMaskWord, parseAttentionJson, rowSharpness, softmaxRows, matmul, textInput, varianceExperiment,
 } from '../core';
 import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample } from '../protocol/messages';
@@ -60,16 +60,18 @@ export class MemorySource implements InspectionSource {
   /**
    * Builds the source a spec describes; bad input throws InputError naming the field and rule.
    * `engine` computes the heads (the WebAssembly kernels in the extension's worker; default: the
-   * TypeScript reference, which the standalone report uses).
+   * TypeScript reference, which the standalone report uses). `limits` (src/core/limits.ts) apply
+   * unless the spec carries its own; the defaults otherwise (4096 tokens, 512 MiB of JSON).
    */
-  static fromSpec(value: unknown, engine?: ComputeEngine): MemorySource {
+  static fromSpec(value: unknown, engine?: ComputeEngine, limits?: LimitOptions): MemorySource {
     const spec = readSpec(value);
     if (spec.mask !== undefined && !isMaskWord(spec.mask)) throw new InputError('mask', `unknown mask ${JSON.stringify(spec.mask)}`);
+    const caps: LimitOptions = { ...limits, ...(typeof spec.limits === 'object' && spec.limits !== null ? spec.limits : {}) };
     if (spec.kind === 'text') {
-      const { input } = textInput(spec.text, spec.settings ?? {}, spec.maxTokens);
+      const { input } = textInput(spec.text, spec.settings ?? {}, spec.maxTokens !== undefined ? { ...caps, maxTokens: spec.maxTokens } : caps);
       return new MemorySource(input, 'text', spec.scale, spec.mask, spec, engine);
     }
-    const input = parseAttentionJson(spec.json);
+    const input = parseAttentionJson(spec.json, caps);
     return new MemorySource(input, input.form, spec.scale, spec.mask, spec, engine);
   }
 

@@ -1,7 +1,7 @@
 // Builds the panel's data source from a serializable request, for inputs held in memory: text, a
 // JSON document, or a tensor file's bytes. Browser-safe (no node, no vscode): VS Code for the Web
 // uses it directly, and the node worker (src/node/openSource.ts) adds files read from disk.
-import { type ComputeEngine, InputError, type ScaleSpec, type TextModelSettings } from '../core';
+import { type ComputeEngine, InputError, type LimitOptions, type ScaleSpec, type TextModelSettings, limitError, resolveLimits } from '../core';
 import { tokenize } from '../core/text';
 import { type Meaning, MemoryByteSource, type ByteSource, type Tokens, axisLabels, openAttention, tokensFromFile } from '../core/tensorfiles';
 import { MemorySource } from './memorySource';
@@ -17,12 +17,14 @@ export interface TensorFileRequestOptions {
   readonly batch?: number;
   readonly scale?: ScaleSpec;
   readonly mask?: 'none' | 'causal' | 'anticausal';
+  /** Caps on headers (limits.maxHeaderBytes); the defaults apply when absent. */
+  readonly limits?: LimitOptions;
 }
 
 export type InMemoryRequest =
   | SourceSpec
   /** A tensor file whose bytes the host read (virtual file systems, remote URIs, the web). */
-  | { readonly kind: 'bytes'; readonly name: string; readonly bytes: Uint8Array; readonly title: string; readonly options?: TensorFileRequestOptions };
+  | { readonly kind: 'bytes'; readonly name: string; readonly bytes: Uint8Array; readonly title: string; readonly options?: TensorFileRequestOptions; readonly limits?: LimitOptions };
 
 /** What the host learns when a source opens: enough to link tokens back to the editor. */
 export interface OpenedInfo {
@@ -38,16 +40,25 @@ export interface OpenedSource {
   close(): Promise<void>;
 }
 
-export async function openInMemory(request: InMemoryRequest, engine?: ComputeEngine): Promise<OpenedSource> {
+/**
+ * Opens a request. `limits` (src/core/limits.ts) apply unless the request carries its own
+ * (`request.limits`); the defaults otherwise.
+ */
+export async function openInMemory(request: InMemoryRequest, engine?: ComputeEngine, limits?: LimitOptions): Promise<OpenedSource> {
   switch (request.kind) {
     case 'text':
     case 'json': {
-      const source = MemorySource.fromSpec(request, engine);
+      const source = MemorySource.fromSpec(request, engine, limits);
       const offsets = request.kind === 'text' ? textOffsets(request.text, request.settings ?? {}) : null;
       return { source, info: { offsets, spec: request }, close: async () => undefined };
     }
     case 'bytes': {
-      const source = await tensorFileSource(new MemoryByteSource(request.name, request.bytes), request.title, request.options ?? {}, async () => null);
+      const caps = resolveLimits({ ...limits, ...request.limits });
+      // The host should have refused before reading; this keeps a worker from holding more than allowed.
+      if (request.bytes.length > caps.maxFileBytesInMemory) {
+        throw limitError(request.name, `${request.bytes.length} bytes`, 'maxFileBytesInMemory', caps, 'bytes read into memory');
+      }
+      const source = await tensorFileSource(new MemoryByteSource(request.name, request.bytes), request.title, { ...request.options, limits: caps }, async () => null);
       return { source, info: { offsets: null, spec: null }, close: async () => undefined };
     }
   }
@@ -56,7 +67,7 @@ export async function openInMemory(request: InMemoryRequest, engine?: ComputeEng
 
 /** A tensor file's panel source; `sidecar` finds tokens beside the file when it carries none. */
 export async function tensorFileSource(bytes: ByteSource, title: string, options: TensorFileRequestOptions, sidecar: () => Promise<Tokens | null>): Promise<InspectionSource> {
-  const opened = await openAttention(bytes, { tensor: options.tensor, layout: options.layout, meaning: options.meaning, batch: options.batch });
+  const opened = await openAttention(bytes, { tensor: options.tensor, layout: options.layout, meaning: options.meaning, batch: options.batch, limits: options.limits });
   const tokens = (await tokensFromFile(opened.file)) ?? (await sidecar());
   const name = bytes.name.split(/[\\/]/).pop() ?? bytes.name;
   const labels = axisLabels(name, opened.view, tokens ? tokens.tokens : null);

@@ -2,7 +2,7 @@
 // InspectionSource, and posts the answers back. No vscode here: the extension bridges
 // `webview.onDidReceiveMessage` → `session.handle` and `session`'s post → `webview.postMessage`;
 // the standalone report runs the same class inside the page.
-import { InputError, oneLineMessage, varianceExperiment } from '../core';
+import { InputError, type LimitOptions, limitError, oneLineMessage, resolveLimits, varianceExperiment } from '../core';
 import type { ExportFormat, ExportResult, HostMessage, HeadIndex, Methods, Method, RequestMessage, Thumbnails, VarianceSample, MaskName } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { parseWebviewMessage } from '../protocol/validate';
@@ -27,6 +27,8 @@ export interface SessionOptions {
   log?(line: string): void;
   /** The user moved to query token `index` (null: none); the editor may highlight its text. */
   onFocusToken?(index: number | null): void;
+  /** Caps (src/core/limits.ts); here limits.maxHeadsShown bounds the heads grid. Defaults when absent. */
+  limits?: LimitOptions;
 }
 
 /** Posts one message to the webview (VS Code: `webview.postMessage`). */
@@ -65,6 +67,11 @@ export async function answerRequest<M extends Method>(source: InspectionSource, 
     }
     case 'thumbnails': {
       const p = params as Methods['thumbnails']['params'];
+      const caps = resolveLimits(options.limits);
+      const overview = await source.overview(p.mask);
+      const count = overview.layers * overview.heads;
+      // Refused before any head is pooled: the grid would hold count tiles of size² values each.
+      if (count > caps.maxHeadsShown) throw limitError('heads grid', `${count} heads`, 'maxHeadsShown', caps, 'shown at once');
       return (await (source.thumbnails ? source.thumbnails(p.size, p.mask) : thumbnailsFromHeads(source, p.size, p.mask))) as R;
     }
     case 'variance':

@@ -8,7 +8,7 @@
 // Typed arrays in results must own their whole buffer (use `exact`): VS Code's postMessage ships a
 // typed array's entire backing buffer, so a subarray of a 1 GB file would ship the gigabyte.
 import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample, Variant } from '../protocol/messages';
-import type { ScaleSpec, TextModelSettings, MaskWord } from '../core';
+import type { LimitOptions, ScaleSpec, TextModelSettings, MaskWord } from '../core';
 
 export interface HeadOptions {
   /** The mask to apply (default: the input's own). Sources that cannot re-mask throw InputError. */
@@ -41,7 +41,10 @@ export type SourceSpec =
       readonly scale?: ScaleSpec;
       readonly mask?: MaskWord;
       readonly title?: string;
+      /** Overrides limits.maxTokens (the CLI's --max-tokens). */
       readonly maxTokens?: number;
+      /** Caps for this input (src/core/limits.ts); the defaults apply when absent. */
+      readonly limits?: LimitOptions;
     }
   | {
       readonly kind: 'json';
@@ -50,6 +53,8 @@ export type SourceSpec =
       readonly scale?: ScaleSpec;
       readonly mask?: MaskWord;
       readonly title?: string;
+      /** Caps for this input: JSON bytes and tokens (src/core/limits.ts); the defaults apply when absent. */
+      readonly limits?: LimitOptions;
     };
 
 /** The array itself when it owns its whole buffer, else a copy that does (see the note at the top). */

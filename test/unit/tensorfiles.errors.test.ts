@@ -90,7 +90,7 @@ const cases: Case[] = [
   ['10^12 elements', 'a.npy', () => npy(header('<f4', '(1000000, 1000000)'), 64), /shape \[1000000, 1000000\] claims 1000000000000 elements, over the 68719476736-element limit/],
   ['2^53-overflowing shape', 'a.npy', () => npy(header('<f4', '(99999999999999999999,)'), 8), /not a non-negative integer/],
   // .safetensors
-  ['header length over the cap', 'model.safetensors', () => safetensors({}, 0, 9999999999n), /^model\.safetensors: byte 8: header length 9999999999 exceeds the 100000000-byte cap$/],
+  ['header length over the cap', 'model.safetensors', () => safetensors({}, 0, 9999999999n), /^model\.safetensors: byte 8: 9999999999 header bytes exceed the limit of 100000000 bytes \(setting attentionInspector\.limits\.maxHeaderBytes\)$/],
   ['header past the end', 'm.safetensors', () => safetensors({}, 0, 5000n), /byte 8: header length 5000 runs past the end of the 10-byte file/],
   ['shorter than 8 bytes', 'm.safetensors', () => new Uint8Array(5), /byte 0: 5 bytes is too short for a safetensors file/],
   ['header not an object', 'm.safetensors', () => safetensors('[1, 2]', 0), /byte 8: header does not start with '\{'/],

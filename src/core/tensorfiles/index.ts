@@ -5,6 +5,7 @@ import { type AttentionView, type ViewOptions, detectAttention } from './layout'
 import { type Meaning, type MeaningResult, detectMeaning } from './meaning';
 import { type TensorFile, openTensorFile } from './tensorFile';
 import { type Tokens, tokensFromFile } from './tokens';
+import type { LimitOptions } from '../limits';
 
 export { type ByteSource, MemoryByteSource, SliceByteSource } from './byteSource';
 export { TensorFileError } from './errors';
@@ -29,11 +30,13 @@ export interface OpenAttentionOptions extends ViewOptions {
   meaning?: Meaning;
   /** Batch entry used for the meaning check (default 0). */
   batch?: number;
+  /** Caps on headers (limits.maxHeaderBytes); defaults apply when absent. */
+  limits?: LimitOptions;
 }
 
 /** Everything `compute FILE` needs up front: the headers, the chosen view, its meaning and tokens. */
 export async function openAttention(source: ByteSource, options: OpenAttentionOptions = {}): Promise<AttentionFile> {
-  const file = await openTensorFile(source);
+  const file = await openTensorFile(source, options.limits);
   const view = detectAttention(file, options);
   const meaning = await detectMeaning(file, view, options.meaning, options.batch ?? 0);
   const tokens = await tokensFromFile(file);

@@ -6,6 +6,7 @@ import { type ElementType, parseNpyDescr } from './dtype';
 import { TensorFileError } from './errors';
 import { type PyValue, PyLiteralError, parsePyLiteral } from './pyLiteral';
 import { checkedElementCount, formatShape } from './shape';
+import { type LimitOptions, limitRule, resolveLimits } from '../limits';
 
 export const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -26,8 +27,9 @@ export function hasNpyMagic(bytes: Uint8Array): boolean {
   return NPY_MAGIC.every((b, i) => bytes[i] === b);
 }
 
-export async function readNpyHeader(source: ByteSource): Promise<NpyHeader> {
+export async function readNpyHeader(source: ByteSource, limits?: LimitOptions): Promise<NpyHeader> {
   const name = source.name;
+  const caps = resolveLimits(limits);
   const head = await readRange(source, 0, Math.min(source.size, 12), 'the .npy preamble');
   if (head.length < 10) throw new TensorFileError(name, { offset: 0 }, `${head.length} bytes is too short for a .npy file (truncated?)`);
   if (!hasNpyMagic(head)) throw new TensorFileError(name, { offset: 0 }, 'not a .npy file: it does not start with \\x93NUMPY');
@@ -37,8 +39,12 @@ export async function readNpyHeader(source: ByteSource): Promise<NpyHeader> {
   if (head.length < preamble) throw new TensorFileError(name, { offset: 8 }, 'file ends inside the header length (truncated?)');
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const headerLength = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+  // limits.maxHeaderBytes can lower the cap for .npy headers; the fixed 64 KiB stays the ceiling.
+  if (headerLength > caps.maxHeaderBytes && caps.maxHeaderBytes < NPY_MAX_HEADER) {
+    throw new TensorFileError(name, { offset: 8 }, limitRule(`${headerLength} header bytes`, 'maxHeaderBytes', caps, 'bytes'));
+  }
   if (headerLength > NPY_MAX_HEADER) {
-    throw new TensorFileError(name, { offset: 8 }, `header length ${headerLength} exceeds the ${NPY_MAX_HEADER}-byte cap`);
+    throw new TensorFileError(name, { offset: 8 }, `header length ${headerLength} exceeds the ${NPY_MAX_HEADER}-byte cap for .npy headers (numpy writes them under 10 kB; a fixed cap, not a setting)`);
   }
   const headerBytes = await readRange(source, preamble, headerLength, 'the .npy header');
   const text = decodeHeaderText(name, headerBytes, major);

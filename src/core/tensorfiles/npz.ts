@@ -7,6 +7,7 @@ import { TensorFileError, quote } from './errors';
 import { InflatingByteSource } from './inflatingSource';
 import { type NpyHeader, readNpyHeader } from './npy';
 import { memberDataOffset, readZipDirectory } from './zip';
+import type { LimitOptions } from '../limits';
 
 export interface NpzMember {
   /** Tensor name: the member name without its '.npy' suffix (as numpy's NpzFile presents it). */
@@ -24,7 +25,7 @@ export interface NpzContents {
   readonly otherMembers: string[];
 }
 
-export async function readNpz(archive: ByteSource): Promise<NpzContents> {
+export async function readNpz(archive: ByteSource, limits?: LimitOptions): Promise<NpzContents> {
   const entries = await readZipDirectory(archive);
   const members: NpzMember[] = [];
   const otherMembers: string[] = [];
@@ -52,7 +53,7 @@ export async function readNpz(archive: ByteSource): Promise<NpzContents> {
     } else {
       throw new TensorFileError(archive.name, where, `member ${quote(entry.name)} uses compression method ${entry.method} (only stored and deflated are read)`);
     }
-    const header = await readNpyHeader(source);
+    const header = await readNpyHeader(source, limits);
     members.push({ name: entry.name.slice(0, -4), memberName: entry.name, compressed: entry.method === 8, source, header });
   }
   return { members, otherMembers };

@@ -7,7 +7,9 @@ import { type ByteSource, readRange } from './byteSource';
 import { type ElementType, parseSafetensorsDtype } from './dtype';
 import { TensorFileError, quote } from './errors';
 import { checkedElementCount, formatShape } from './shape';
+import { type LimitOptions, limitRule, resolveLimits } from '../limits';
 
+/** The format's own cap (and limits.maxHeaderBytes' default). */
 export const SAFETENSORS_MAX_HEADER = 100_000_000;
 
 export interface SafetensorsEntry {
@@ -26,12 +28,14 @@ export interface SafetensorsHeader {
   readonly metadata: Record<string, string> | null;
 }
 
-export async function readSafetensorsHeader(source: ByteSource): Promise<SafetensorsHeader> {
+export async function readSafetensorsHeader(source: ByteSource, limits?: LimitOptions): Promise<SafetensorsHeader> {
   const name = source.name;
+  const caps = resolveLimits(limits);
   if (source.size < 8) throw new TensorFileError(name, { offset: 0 }, `${source.size} bytes is too short for a safetensors file (it starts with an 8-byte header length)`);
   const lengthBytes = await readRange(source, 0, 8, 'the header length');
   const n = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(SAFETENSORS_MAX_HEADER)) throw new TensorFileError(name, { offset: 8 }, `header length ${n} exceeds the ${SAFETENSORS_MAX_HEADER}-byte cap`);
+  // Checked before anything is read: the claimed length may be anything up to 2^64 - 1.
+  if (n > BigInt(caps.maxHeaderBytes)) throw new TensorFileError(name, { offset: 8 }, limitRule(`${n} header bytes`, 'maxHeaderBytes', caps, 'bytes'));
   const headerLength = Number(n);
   if (8 + headerLength > source.size) {
     throw new TensorFileError(name, { offset: 8 }, `header length ${headerLength} runs past the end of the ${source.size}-byte file (truncated?)`);

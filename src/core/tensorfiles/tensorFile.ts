@@ -11,6 +11,7 @@ import { readNpz } from './npz';
 import { readSafetensorsHeader } from './safetensors';
 import { MAX_SLICE_ELEMENTS, MAX_STRING_BYTES, cStrides, fStrides, formatShape, product } from './shape';
 import { ZIP_EMPTY_MAGIC, ZIP_LOCAL_MAGIC } from './zip';
+import type { LimitOptions } from '../limits';
 
 export type TensorFormat = 'npy' | 'npz' | 'safetensors';
 
@@ -116,17 +117,17 @@ function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
  * Opens a .npy, .npz or .safetensors file: recognises it by its first bytes (then by its name),
  * reads and validates the headers, and reads no tensor data.
  */
-export async function openTensorFile(source: ByteSource): Promise<TensorFile> {
+export async function openTensorFile(source: ByteSource, limits?: LimitOptions): Promise<TensorFile> {
   const head = await readRange(source, 0, Math.min(source.size, 9), 'the file signature');
   const ext = /\.([a-z]+)$/i.exec(source.name)?.[1]?.toLowerCase();
-  if (hasNpyMagic(head) || (ext === 'npy' && !startsWith(head, ZIP_LOCAL_MAGIC))) return openNpy(source);
-  if (startsWith(head, ZIP_LOCAL_MAGIC) || startsWith(head, ZIP_EMPTY_MAGIC) || ext === 'npz') return openNpz(source);
-  if (ext === 'safetensors' || head[8] === 0x7b /* '{' */) return openSafetensors(source);
+  if (hasNpyMagic(head) || (ext === 'npy' && !startsWith(head, ZIP_LOCAL_MAGIC))) return openNpy(source, limits);
+  if (startsWith(head, ZIP_LOCAL_MAGIC) || startsWith(head, ZIP_EMPTY_MAGIC) || ext === 'npz') return openNpz(source, limits);
+  if (ext === 'safetensors' || head[8] === 0x7b /* '{' */) return openSafetensors(source, limits);
   throw new TensorFileError(source.name, { offset: 0 }, 'unrecognised format: not .npy (\\x93NUMPY), .npz (a zip) or .safetensors (8-byte length then a JSON header)');
 }
 
-async function openNpy(source: ByteSource): Promise<TensorFile> {
-  const h = await readNpyHeader(source);
+async function openNpy(source: ByteSource, limits?: LimitOptions): Promise<TensorFile> {
+  const h = await readNpyHeader(source, limits);
   const info: TensorInfo = {
     name: stem(source.name), dtype: h.type.dtype, dtypeLabel: h.type.label, itemsize: h.type.itemsize, littleEndian: h.type.littleEndian,
     shape: h.shape, fortranOrder: h.fortranOrder, byteOffset: h.dataOffset, byteLength: h.dataLength, compressed: false,
@@ -134,8 +135,8 @@ async function openNpy(source: ByteSource): Promise<TensorFile> {
   return new TensorFile(source, 'npy', [{ info, type: h.type, source }], null);
 }
 
-async function openNpz(source: ByteSource): Promise<TensorFile> {
-  const contents = await readNpz(source);
+async function openNpz(source: ByteSource, limits?: LimitOptions): Promise<TensorFile> {
+  const contents = await readNpz(source, limits);
   const stored = contents.members.map((m): Stored => ({
     info: {
       name: m.name, dtype: m.header.type.dtype, dtypeLabel: m.header.type.label, itemsize: m.header.type.itemsize, littleEndian: m.header.type.littleEndian,
@@ -148,8 +149,8 @@ async function openNpz(source: ByteSource): Promise<TensorFile> {
   return new TensorFile(source, 'npz', stored, null, contents.otherMembers);
 }
 
-async function openSafetensors(source: ByteSource): Promise<TensorFile> {
-  const h = await readSafetensorsHeader(source);
+async function openSafetensors(source: ByteSource, limits?: LimitOptions): Promise<TensorFile> {
+  const h = await readSafetensorsHeader(source, limits);
   const stored = h.entries.map((e): Stored => ({
     info: {
       name: e.name, dtype: e.type.dtype, dtypeLabel: e.type.label, itemsize: e.type.itemsize, littleEndian: true,

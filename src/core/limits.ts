@@ -1,0 +1,102 @@
+// The documented caps on what one inspection may cost. A hostile or mistaken input (a 50 000-token
+// selection, a 4 GB JSON file, a header claiming 100 GB) must be refused with a message the user can
+// act on, before anything large is allocated. Every cap has a setting that raises it, and every
+// breach names the cap and that setting, e.g.
+//   text: 5012 tokens exceed the limit of 4096 (setting attentionInspector.limits.maxTokens)
+// The extension passes its settings in; the CLI passes its flags as `raisedBy`; everything else
+// gets DEFAULT_LIMITS. README.md "## Limits" lists them for users.
+import { InputError } from './errors';
+
+export interface Limits {
+  /** Tokens in a text input, and queries or keys in a JSON input (attention is n² per head). */
+  readonly maxTokens: number;
+  /** Bytes read whole into memory: tensor files outside the local disk (remote, virtual, the web). */
+  readonly maxFileBytesInMemory: number;
+  /** A .safetensors JSON header (the format's own cap is 100 MB); .npy headers are also capped at 64 KiB. */
+  readonly maxHeaderBytes: number;
+  /** Heads drawn at once in the heads grid. */
+  readonly maxHeadsShown: number;
+  /** A JSON input's text (parsed whole). Follows maxFileBytesInMemory unless given. */
+  readonly maxJsonBytes: number;
+  /** What the message tells the user to change to raise each cap: a setting (default) or a CLI flag. */
+  readonly raisedBy: Readonly<Record<LimitName, string>>;
+}
+
+export type LimitName = 'maxTokens' | 'maxFileBytesInMemory' | 'maxHeaderBytes' | 'maxHeadsShown' | 'maxJsonBytes';
+
+/** What callers pass: any subset (the extension's settings object fits as it is). */
+export type LimitOptions = Partial<Omit<Limits, 'raisedBy'>> & { readonly raisedBy?: Partial<Record<LimitName, string>> };
+
+export const LIMIT_NAMES: readonly LimitName[] = ['maxTokens', 'maxFileBytesInMemory', 'maxHeaderBytes', 'maxHeadsShown', 'maxJsonBytes'];
+
+/** The settings that raise each cap (package.json contributes.configuration). */
+export const LIMIT_SETTINGS: Readonly<Record<LimitName, string>> = {
+  maxTokens: 'attentionInspector.limits.maxTokens',
+  maxFileBytesInMemory: 'attentionInspector.limits.maxFileBytesInMemory',
+  maxHeaderBytes: 'attentionInspector.limits.maxHeaderBytes',
+  maxHeadsShown: 'attentionInspector.limits.maxHeadsShown',
+  // A JSON input is a file read whole into memory: the same setting governs it.
+  maxJsonBytes: 'attentionInspector.limits.maxFileBytesInMemory',
+};
+
+const MIB = 1024 * 1024;
+
+export const DEFAULT_LIMITS: Limits = {
+  maxTokens: 4096,
+  maxFileBytesInMemory: 512 * MIB,
+  maxHeaderBytes: 100_000_000,
+  maxHeadsShown: 64,
+  maxJsonBytes: 512 * MIB,
+  raisedBy: Object.fromEntries(LIMIT_NAMES.map((n) => [n, `setting ${LIMIT_SETTINGS[n]}`])) as Record<LimitName, string>,
+};
+
+function positive(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 1;
+}
+
+/**
+ * Fills in defaults. A value that is not a positive number is ignored (the default applies), so a
+ * broken setting can never switch a cap off. An already resolved Limits comes back unchanged.
+ */
+export function resolveLimits(options?: LimitOptions | Limits): Limits {
+  if (!options) return DEFAULT_LIMITS;
+  const pick = (name: LimitName, fallback: number): number => (positive(options[name]) ? Math.floor(options[name] as number) : fallback);
+  const maxFileBytesInMemory = pick('maxFileBytesInMemory', DEFAULT_LIMITS.maxFileBytesInMemory);
+  return {
+    maxTokens: pick('maxTokens', DEFAULT_LIMITS.maxTokens),
+    maxFileBytesInMemory,
+    maxHeaderBytes: pick('maxHeaderBytes', DEFAULT_LIMITS.maxHeaderBytes),
+    maxHeadsShown: pick('maxHeadsShown', DEFAULT_LIMITS.maxHeadsShown),
+    maxJsonBytes: pick('maxJsonBytes', maxFileBytesInMemory),
+    raisedBy: { ...DEFAULT_LIMITS.raisedBy, ...options.raisedBy },
+  };
+}
+
+/**
+ * The one-line error for a breached cap: `where: <amount> exceed the limit of <cap> (<how to raise>)`.
+ * `amount` carries its unit ("5012 tokens"); `unit` follows the cap ("bytes read into memory").
+ */
+export function limitError(where: string, amount: string, name: LimitName, limits: Limits, unit = ''): InputError {
+  return new InputError(where, limitRule(amount, name, limits, unit));
+}
+
+/** The rule part of limitError, for errors that carry their own location (TensorFileError). */
+export function limitRule(amount: string, name: LimitName, limits: Limits, unit = ''): string {
+  const cap = `${limits[name]}${unit ? ` ${unit}` : ''}`;
+  return `${amount} exceed the limit of ${cap} (${limits.raisedBy[name]})`;
+}
+
+/** UTF-8 length of a string without encoding it (JSON inputs are measured before parsing). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
