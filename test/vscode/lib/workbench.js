@@ -82,14 +82,18 @@ async function waitSelectionStatus(page, pattern, timeout = 10000) {
   return (await item.innerText()).trim();
 }
 
-/** F1, type the command title, check it is listed, run it. Titles include the category. */
+/**
+ * F1, type the command title, pick the row whose label is exactly that title (not merely the first
+ * fuzzy match), run it. Titles include the category, e.g. "View: Close All Editor Groups".
+ */
 async function runPaletteCommand(page, title) {
   await page.keyboard.press('F1');
   const input = page.locator(QUICK_INPUT);
   await input.waitFor({ state: 'visible', timeout: 10000 });
   await input.fill(`>${title}`);
-  await page.locator(QUICK_ROW, { hasText: title }).first().waitFor({ timeout: 10000 });
-  await input.press('Enter');
+  const row = page.locator(QUICK_ROW).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
+  await row.waitFor({ timeout: 10000 });
+  await row.click();
   await input.waitFor({ state: 'hidden', timeout: 10000 });
 }
 
@@ -104,6 +108,11 @@ async function openEditorContextMenu(page, { atSelection = true } = {}) {
   await target.waitFor({ timeout: 10000 });
   const box = await target.boundingBox();
   await page.mouse.click(box.x + Math.min(20, box.width / 2), box.y + box.height / 2, { button: 'right' });
+  return contextMenuLabels(page);
+}
+
+/** The labels of the context menu currently open (after a right-click). */
+async function contextMenuLabels(page) {
   const labels = page.locator('.context-view .monaco-menu .action-item .action-label');
   await labels.first().waitFor({ timeout: 10000 });
   return (await labels.allTextContents()).map((s) => s.trim()).filter(Boolean);
@@ -111,11 +120,14 @@ async function openEditorContextMenu(page, { atSelection = true } = {}) {
 
 /** Clicks a context-menu item; menus show the title WITHOUT the command's category. */
 async function clickContextMenuItem(page, title) {
-  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const item = page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: new RegExp(`^${escaped}$`) }).first();
+  const item = page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }).first();
   await item.waitFor({ timeout: 10000 });
   await item.click();
   await page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 10000 });
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Texts of the notification toasts currently shown. */
@@ -130,11 +142,11 @@ async function waitNotification(page, pattern, timeout = 15000) {
   return (await toast.textContent()).trim();
 }
 
-/** Dismisses every notification toast (so the next check starts clean). */
+/** Dismisses every notification (so the next check starts clean), with the workbench's own command. */
 async function clearNotifications(page) {
   await page.keyboard.press('Escape');
-  const close = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear');
-  for (const button of await close.all()) await button.click().catch(() => {});
+  await runPaletteCommand(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10000 });
 }
 
 /**
@@ -151,8 +163,71 @@ async function editorTabs(page) {
   return (await page.locator('.tabs-container .tab .label-name').allTextContents()).map((s) => s.trim());
 }
 
+/**
+ * "Developer: Reload Window" from the palette. Resolves once the reloaded page has started; the caller
+ * waits for the workbench again.
+ */
+async function reloadWindow(page, timeout = 60000) {
+  const title = 'Developer: Reload Window';
+  await page.keyboard.press('F1');
+  const input = page.locator(QUICK_INPUT);
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(`>${title}`);
+  const row = page.locator(QUICK_ROW).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
+  await row.waitFor({ timeout: 10000 });
+  await Promise.all([page.waitForEvent('domcontentloaded', { timeout }), row.click()]);
+}
+
+/** Drags the sash between the first two editor groups to `x` (page pixels). */
+async function dragEditorSash(page, x) {
+  const sash = page.locator('.part.editor .monaco-sash.vertical:visible').first();
+  await sash.waitFor({ timeout: 10000 });
+  const box = await sash.boundingBox();
+  const y = box.y + Math.min(200, box.height / 2);
+  await page.mouse.move(box.x + box.width / 2, y);
+  await page.mouse.down();
+  await page.mouse.move(x, y, { steps: 8 });
+  await page.mouse.up();
+  const now = await sash.boundingBox();
+  if (Math.abs(now.x + now.width / 2 - x) > 20) throw new Error(`the editor sash is at x=${now.x}, not ${x}`);
+}
+
+// ---- side bar ----------------------------------------------------------------------------------
+
+/** Opens a view container from the activity bar by its title (e.g. "Attention"), as a click would. */
+async function openActivityBarView(page, title) {
+  const item = page.locator('.part.activitybar .action-item', { has: page.locator(`.action-label[aria-label^="${title}"]`) }).first();
+  await item.waitFor({ timeout: 10000 });
+  if ((await item.getAttribute('aria-pressed')) !== 'true' && !(await item.evaluate((e) => e.classList.contains('checked')))) {
+    await item.locator('.action-label').click();
+  }
+  await page.locator('.part.sidebar .composite.title', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}`, 'i') }).first().waitFor({ timeout: 10000 });
+}
+
+/** Shows the Explorer in the side bar (Ctrl+Shift+E, which focuses it if it is already open). */
+async function showExplorer(page) {
+  await page.keyboard.press('Control+Shift+E');
+  await page.locator('.explorer-folders-view').first().waitFor({ timeout: 10000 });
+}
+
+/** A view of the side bar (a pane with a header), e.g. "Examples"; expanded if it was collapsed. */
+function sidebarView(page, name) {
+  return page.locator('.part.sidebar .pane', { has: page.locator('.pane-header .title', { hasText: new RegExp(`^${escapeRegExp(name)}$`, 'i') }) }).first();
+}
+
+/** Tree rows of a side-bar view (or of the whole side bar). */
+function sidebarRows(page, view) {
+  const scope = view ? sidebarView(page, view) : page.locator('.part.sidebar');
+  return scope.locator('.monaco-list-row');
+}
+
+/** The side-bar tree row whose label is `label` (an exact match of the row's name). */
+function sidebarRow(page, label, view) {
+  return sidebarRows(page, view).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) }).first();
+}
+
 module.exports = {
   launchBrowser, workbenchUrl, remoteUri, waitWorkbench, openFile, selectLines, waitSelectionStatus,
-  runPaletteCommand, openEditorContextMenu, clickContextMenuItem, notifications, waitNotification,
-  clearNotifications, webviewFrame, editorTabs,
+  runPaletteCommand, openEditorContextMenu, contextMenuLabels, clickContextMenuItem, notifications, waitNotification,
+  clearNotifications, webviewFrame, editorTabs, reloadWindow, dragEditorSash, openActivityBarView, showExplorer, sidebarView, sidebarRows, sidebarRow,
 };
