@@ -8,9 +8,14 @@ export class InputError extends Error {
     /** The rule broken, in plain words. */
     readonly rule: string,
   ) {
-    super(`${where}: ${rule}`);
+    // Parts may quote the input (a token, a key); a line break there must not split the message.
+    super(`${oneLineText(where)}: ${oneLineText(rule)}`);
     this.name = 'InputError';
   }
+}
+
+function oneLineText(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, ' ');
 }
 
 /** The one line shown to a user for any thrown value (no stack traces). */

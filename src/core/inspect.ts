@@ -61,6 +61,8 @@ export interface InspectOptions {
   readonly scaleSource?: string;
   readonly maskSource?: string;
   readonly grid?: readonly number[];
+  /** Where the tensors came from, for error messages about their values (default: the JSON path). */
+  readonly inputSource?: string;
   /** The numeric functions to use (default: the reference core); src/core/kernels provides a faster set. */
   readonly engine?: ComputeEngine;
 }
@@ -157,11 +159,31 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
       fromAttention({ dots, factor, scores: scaleMatrix(dots, factor), allowed, weights: engine.softmaxRows(dots, allowed, factor), output: null }, 0, h, dK ?? null, NO_QKV, grid, engine),
     );
   }
+  refuseUndefinedWeights(heads, options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores'));
   for (const i of emptyRows(allowedCells(mask, n, m), n, m)) {
     warnings.push(`query ${i} (${JSON.stringify(tokens[i])}) may attend to no key under the mask: its weights and output are all zero`);
   }
   if (typeof scale === 'number' && dK !== undefined && Math.abs(scale - 1 / Math.sqrt(dK)) < 1e-12) scale = 'sqrt';
   return { form: input.form, tokens, keyTokens, offsets: null, heads, output, mask: maskName(mask), scale, warnings };
+}
+
+/**
+ * Entries up to float32's maximum are accepted one by one, but q·k (or a projection) of such entries
+ * can pass it; a file may hold NaN or +Infinity scores. Softmax of such a row is undefined (NaN
+ * weights), so the input is refused with the cell where it happened. -Infinity (a masked logit) is fine.
+ */
+function refuseUndefinedWeights(heads: readonly HeadInspection[], where: string): void {
+  for (const h of heads) {
+    const w = h.weights.data.findIndex((x) => !Number.isFinite(x));
+    if (w < 0) continue;
+    const cols = h.weights.cols;
+    const i = Math.floor(w / cols);
+    const row = h.dots ? Array.from(h.dots.data.subarray(i * cols, (i + 1) * cols)) : [];
+    const j = row.findIndex((x) => Number.isNaN(x) || x === Infinity);
+    const cell = `${heads.length > 1 ? `head ${h.head}, ` : ''}query ${i}${j >= 0 ? `, key ${j}` : ''}`;
+    const cause = j >= 0 ? `the score is ${row[j]} (q·k overflows float32, |q·k| > 3.4e38, or is not a number)` : 'a scaled score overflows';
+    throw new InputError(where, `at ${cell} ${cause}, so softmax is undefined: scale the input down`);
+  }
 }
 
 /** `maxTokens` as a number (the original API) or as part of the limits; the limits' defaults otherwise. */

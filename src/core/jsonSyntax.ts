@@ -14,7 +14,9 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 
 function describeAt(text: string, i: number): string {
-  return i >= text.length ? 'end of input' : `${JSON.stringify(text[i])}`;
+  if (i >= text.length) return 'end of input';
+  // JSON.stringify leaves U+2028/U+2029 raw, and they break a message's line like \n would.
+  return JSON.stringify(text[i]).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Returns null when the text is valid JSON. */

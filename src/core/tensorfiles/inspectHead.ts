@@ -21,7 +21,7 @@ export interface FileHeadOptions {
 
 export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number, head: number, options: FileHeadOptions = {}): HeadInspection {
   const at = (h: HeadInspection): HeadInspection => ({ ...h, layer, head });
-  const common = { scale: options.scale, mask: options.mask, scaleSource: options.scaleSource, maskSource: options.maskSource, grid: options.grid };
+  const common = { scale: options.scale, mask: options.mask, scaleSource: options.scaleSource, maskSource: options.maskSource, grid: options.grid, inputSource: `layer ${layer} head ${head}` };
   if (data.kind === 'qkv') {
     if (data.v) return at(inspect({ form: 'qkv', Q: data.q, K: data.k, V: data.v }, common).heads[0]);
     // Queries and keys without values: the scores are known, the output is not.
