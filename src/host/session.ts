@@ -131,23 +131,38 @@ export class PanelSession {
     try {
       const result = await answerRequest(source, request.method, request.params, this.options);
       // A reset while this was computing makes the answer stale; the panel asks again anyway.
-      if (!this.disposed && source === this.source) this.post({ kind: 'response', id: request.id, ok: true, result });
+      if (!this.disposed && source === this.source) this.send({ kind: 'response', id: request.id, ok: true, result });
     } catch (e) {
       if (!(e instanceof InputError)) this.log(`internal error answering ${request.method}: ${oneLineMessage(e)}`);
       const error = e instanceof InputError ? e.message : `internal error: ${oneLineMessage(e)}`;
-      if (!this.disposed && source === this.source) this.post({ kind: 'response', id: request.id, ok: false, error });
+      if (!this.disposed && source === this.source) this.send({ kind: 'response', id: request.id, ok: false, error });
+    }
+  }
+
+  /**
+   * Posts without ever throwing: a webview disposed mid-transfer makes postMessage throw or reject,
+   * and that must not escape into the extension host (the panel is gone; there is no one to tell).
+   */
+  private send(message: HostMessage): void {
+    try {
+      const sent = this.post(message);
+      if (sent && typeof (sent as PromiseLike<unknown>).then === 'function') {
+        (sent as PromiseLike<unknown>).then(undefined, (e: unknown) => this.log(`could not post to the panel: ${oneLineMessage(e)}`));
+      }
+    } catch (e) {
+      this.log(`could not post to the panel: ${oneLineMessage(e)}`);
     }
   }
 
   /** Shows another input: the panel drops what it has and asks again. */
   setSource(source: InspectionSource): void {
     this.source = source;
-    if (!this.disposed) this.post({ kind: 'push', event: 'reset' });
+    if (!this.disposed) this.send({ kind: 'push', event: 'reset' });
   }
 
   /** Opens a head in the panel (e.g. picked in the sidebar). */
   select(layer: number, head: HeadIndex): void {
-    if (!this.disposed) this.post({ kind: 'push', event: 'select', layer, head });
+    if (!this.disposed) this.send({ kind: 'push', event: 'select', layer, head });
   }
 
   dispose(): void {
