@@ -308,6 +308,8 @@ function main() {
 
 async function run() {
   main();
+  // Injection payloads through every view, and the CSP (test/browser/hostile.js).
+  require('./hostile').register({ test, assert, ROOT, OUT });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   let passed = 0, failed = 0;
   const started = Date.now();
