@@ -1,5 +1,5 @@
 """The numpy side of `npm run bench`: the same cases on the same inputs (.npy files written by
-bench/run.mjs), timed the same way (one warm-up, then `reps` runs, median), in float32 throughout.
+bench/run.mjs), timed the same way (two warm-ups, then `reps` runs, median), in float32 throughout.
 
 Usage: python3 bench/numpy_baseline.py DIR REPS CASE [CASE ...]
 Prints one JSON object: {"numpy", "blas", "threads", "cases": {name: {"ms", "times"}}}; for the
@@ -121,7 +121,8 @@ def main():
         files = {os.path.basename(p)[len(name) + 1:-4]: p for p in glob.glob(os.path.join(folder, f"{name}-*.npy")) if not p.endswith("-out.npy")}
         d = {key: np.load(path) for key, path in files.items()}
         run = {"full": full, "attn": attn, "sweep": sweep}[kind](d, n)
-        _, out = run()  # warm-up
+        run()  # two warm-ups, as for ours
+        _, out = run()
         if out is not None and n == 128:
             np.save(os.path.join(folder, f"{name}-out.npy"), np.ascontiguousarray(out, dtype=np.float32))
         times = []

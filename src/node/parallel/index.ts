@@ -7,7 +7,9 @@
 //       → Promise<{ heads: FastHead[]; output: Matrix; engine }>
 //     Multi-head self-attention from X (n × d_model) and each head's W_Q, W_K, W_V: per head Q, K, V,
 //     weights, output and (when keep.dots / keep.scores, default true) the unscaled logits and the
-//     scaled scores; `output` is the heads' outputs side by side, ·W_O when given.
+//     scaled scores; `output` is the heads' outputs side by side, ·W_O when given. Memory is about
+//     heads·n²·4 bytes per kept n×n matrix (weights always): at n = 2048, 12 heads, 200 MB each, so
+//     pass keep { dots: false, scores: false } for large n (scores = dots·factor, recomputable).
 //   computeHeadsFast([{ q, k, v }, …], { mask, scale, keep, signal }) → Promise<{ heads, engine }>
 //     Attention for heads whose Q, K, V are given (no projection, no concatenation).
 //   sweepStatisticsFast(dots, allowed, factors, { signal }) → Promise<SharpnessSummary[]>
