@@ -76,6 +76,14 @@ export class App implements PanelContext {
     clear(root);
     root.append(this.toolbar, this.warnings, this.main, this.status);
     observeTheme(() => this.onTheme());
+    // Heatmaps size themselves to the panel's width when drawn: redraw when the panel is resized.
+    let width = root.clientWidth, frame = 0;
+    new ResizeObserver(() => {
+      if (root.clientWidth === width || !this.views) return;
+      width = root.clientWidth;
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => this.refreshAll());
+    }).observe(root);
   }
 
   // ---- PanelContext ----------------------------------------------------------------------------

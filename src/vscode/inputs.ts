@@ -3,6 +3,7 @@
 // (remote, virtual) are read whole through vscode.workspace.fs, within the in-memory limit.
 import * as vscode from 'vscode';
 import { InputError } from '../core';
+import type { LimitOptions } from '../core/limits';
 import type { OpenRequest } from '../node/openSource';
 import type { InspectionInput, InspectionRecord } from './recent';
 import type { Platform } from './platform';
@@ -56,6 +57,16 @@ async function readLimited(uri: vscode.Uri, limit: number): Promise<Uint8Array> 
   }
 }
 
+/** The caps from settings, in the core's terms (src/core/limits.ts). */
+export function limitsOf(settings: Settings): LimitOptions {
+  return {
+    maxTokens: settings.maxTokens,
+    maxFileBytesInMemory: settings.maxFileBytesInMemory,
+    maxHeaderBytes: settings.maxHeaderBytes,
+    maxHeadsShown: settings.maxHeadsShown,
+  };
+}
+
 /** The worker's request for a record, reading what must be read on the host side. */
 export async function openRequestFor(record: InspectionRecord, settings: Settings, platform: Platform): Promise<OpenRequest> {
   const input = record.input;
@@ -69,6 +80,7 @@ export async function openRequestFor(record: InspectionRecord, settings: Setting
         scale: input.scale ?? settings.scale,
         mask: input.mask ?? settings.mask,
         maxTokens: settings.maxTokens,
+        limits: limitsOf(settings),
       };
     case 'json': {
       const uri = vscode.Uri.parse(input.uri);
@@ -79,14 +91,14 @@ export async function openRequestFor(record: InspectionRecord, settings: Setting
       } catch {
         throw new InputError(path.basename(uri.path), 'not UTF-8 text');
       }
-      return { kind: 'json', json, title: record.title, scale: input.scale, mask: input.mask };
+      return { kind: 'json', json, title: record.title, scale: input.scale, mask: input.mask, limits: limitsOf(settings) };
     }
     case 'tensor': {
       const uri = vscode.Uri.parse(input.uri);
       const options = { ...input.options };
-      if (uri.scheme === 'file' && platform.readsLocalFiles) return { kind: 'file', path: uri.fsPath, title: record.title, options };
+      if (uri.scheme === 'file' && platform.readsLocalFiles) return { kind: 'file', path: uri.fsPath, title: record.title, options, limits: limitsOf(settings) };
       const bytes = await readLimited(uri, settings.maxFileBytesInMemory);
-      return { kind: 'bytes', name: path.basename(uri.path), bytes, title: record.title, options };
+      return { kind: 'bytes', name: path.basename(uri.path), bytes, title: record.title, options, limits: limitsOf(settings) };
     }
   }
 }

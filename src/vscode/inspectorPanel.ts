@@ -7,7 +7,9 @@ import { InputError, oneLineMessage } from '../core';
 import { PanelSession, type ExportFile } from '../host/session';
 import { buildPanelHtml, makeNonce } from '../host/html';
 import type { InspectionSource } from '../host/source';
+import { limitsOf } from './inputs';
 import type { PanelSource } from './platform';
+import { readSettings } from './settings';
 import type { ExportResult, HostMessage, Overview, PanelTab } from '../protocol/messages';
 import type { InspectionRecord } from './recent';
 
@@ -57,7 +59,10 @@ export class InspectorPanel implements vscode.Disposable {
     panelCount++;
     const webview = panel.webview;
     const dist = vscode.Uri.joinPath(host.extensionUri, 'dist');
-    webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist, vscode.Uri.joinPath(host.extensionUri, 'media')] };
+    // Panels created here already have these; restored panels and custom editors get them now.
+    const wanted = InspectorPanel.webviewOptions(host.extensionUri);
+    const current = webview.options;
+    if (current.enableScripts !== true || (current.localResourceRoots ?? []).map(String).join() !== (wanted.localResourceRoots ?? []).map(String).join()) webview.options = wanted;
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'activitybar.svg');
     // The session must exist before the HTML loads: the page's first request can come at once.
     this.session = new PanelSession(source, (m) => this.post(m), {
@@ -65,9 +70,15 @@ export class InspectorPanel implements vscode.Disposable {
       reportAssets: () => this.reportAssets(),
       log: (line) => host.log.warn(`[${record.title}] ${line}`),
       onFocusToken: (index) => host.onFocusToken(this, index),
+      limits: limitsOf(readSettings()),
     });
     this.subscriptions.push(
-      webview.onDidReceiveMessage((m: unknown) => void this.session.handle(m)),
+      webview.onDidReceiveMessage((m: unknown) => {
+        // The page says hello each time it loads (VS Code may load it twice and drops messages
+        // posted before a load): that is when it can take its settings and restore key.
+        if (typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'hello') this.configure();
+        void this.session.handle(m);
+      }),
       panel.onDidChangeViewState(() => {
         if (panel.active) host.onActive(this);
       }),
@@ -80,9 +91,11 @@ export class InspectorPanel implements vscode.Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
       title: record.title,
     });
-    this.post({ kind: 'push', event: 'configure', colorMap: host.colorMap(), restoreKey: record.id });
-    if (record.tab && record.tab !== 'attention') this.show(record.tab);
     void this.loadOverview();
+  }
+
+  static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+    return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
   }
 
   get id(): string {
@@ -102,6 +115,15 @@ export class InspectorPanel implements vscode.Disposable {
       // The webview shows the same error from its own request; here it is only logged.
       this.host.log.info(`[${this.record.title}] ${oneLineMessage(e)}`);
     }
+  }
+
+  private configured = false;
+
+  /** Settings and the restore key; the record's tab the first time only (later loads keep the user's tab). */
+  private configure(): void {
+    this.post({ kind: 'push', event: 'configure', colorMap: this.host.colorMap(), restoreKey: this.record.id });
+    if (!this.configured && this.record.tab && this.record.tab !== 'attention') this.show(this.record.tab);
+    this.configured = true;
   }
 
   show(tab: PanelTab): void {

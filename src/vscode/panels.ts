@@ -95,7 +95,7 @@ export class PanelManager implements vscode.Disposable {
     } finally {
       if (created) this.opening.delete(created);
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.panelTitle(record), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true });
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.panelTitle(record), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, InspectorPanel.webviewOptions(this.extensionUri));
     const inspector = this.adopt(panel, record, source);
     if (options.remember !== false) await this.recent.add(record);
     await this.records.remember(record);
