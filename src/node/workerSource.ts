@@ -128,11 +128,13 @@ export class WorkerSource implements InspectionSource {
     if (this.disposed) return Promise.reject(new InputError('panel', 'the panel was closed'));
     if (!this.opening) {
       this.startWorker();
-      const opening = this.send({ id: this.nextId++, op: 'open', request: this.request }, LABELS.open) as Promise<OpenedInfo>;
-      this.opening = opening.then((info) => (this.info = info));
-      // A failed open is retried on the next request (the file may have been fixed meanwhile).
-      this.opening.catch(() => {
-        if (this.opening === opening || this.worker) this.opening = null;
+      const sent = this.send({ id: this.nextId++, op: 'open', request: this.request }, LABELS.open) as Promise<OpenedInfo>;
+      const opening = sent.then((info) => (this.info = info));
+      this.opening = opening;
+      // A failed open is retried on the next request (the file may have been fixed meanwhile), unless
+      // a newer open (after a crash or cancel) has replaced this one.
+      opening.catch(() => {
+        if (this.opening === opening) this.opening = null;
       });
     }
     return this.opening;

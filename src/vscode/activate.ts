@@ -28,7 +28,7 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
 
   context.subscriptions.push(
     log, recent, panels, editorLink, workspaceFiles, recentTree, headsTree, headsView,
-    vscode.window.registerTreeDataProvider('attentionInspector.examples', new ExamplesTree(context.extensionUri)),
+    vscode.window.registerTreeDataProvider('attentionInspector.examples', new ExamplesTree()),
     vscode.window.registerTreeDataProvider('attentionInspector.recent', recentTree),
     vscode.window.registerTreeDataProvider('attentionInspector.workspaceFiles', workspaceFiles),
     panels.onDidChangeActive((panel) => {

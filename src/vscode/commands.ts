@@ -10,7 +10,7 @@ import type { OpenResult, PanelManager } from './panels';
 import { type InspectionRecord, type RecentInspections, newId } from './recent';
 import type { Platform } from './platform';
 import { readSettings } from './settings';
-import { EXAMPLES, type HeadsTree, type WorkspaceFilesTree, availableExamples, exampleRecord } from './trees';
+import { EXAMPLES, type HeadsTree, type WorkspaceFilesTree, exampleRecord } from './trees';
 
 export interface CommandDeps {
   readonly extensionUri: vscode.Uri;
@@ -79,14 +79,13 @@ async function inspectFile(deps: CommandDeps, uri?: vscode.Uri, tab?: PanelTab):
 }
 
 async function openExample(deps: CommandDeps, id?: string, tab?: PanelTab): Promise<OpenResult | undefined> {
-  const examples = availableExamples(deps.extensionUri);
-  let example = typeof id === 'string' ? examples.find((e) => e.id === id) : undefined;
+  let example = typeof id === 'string' ? EXAMPLES.find((e) => e.id === id) : undefined;
   if (typeof id === 'string' && !example) {
     void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: no example "{0}" (there are: {1}).', id, EXAMPLES.map((e) => e.id).join(', ')));
     return undefined;
   }
   if (!example) {
-    const pick = await vscode.window.showQuickPick(examples.map((e) => ({ label: e.label, description: e.description, example: e })), { title: vscode.l10n.t('Open Example'), placeHolder: vscode.l10n.t('Pick an example input') });
+    const pick = await vscode.window.showQuickPick(EXAMPLES.map((e) => ({ label: e.label, description: e.description, example: e })), { title: vscode.l10n.t('Open Example'), placeHolder: vscode.l10n.t('Pick an example input') });
     example = pick?.example;
     if (!example) return undefined;
   }
@@ -191,20 +190,23 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return true;
     }),
     // For tests and bug reports: what is open, and what would leak if it grew.
-    register('attentionInspector.debug.state', async () => ({
-      panels: panels.all().map((p) => ({ id: p.id, title: p.record.title, tokens: p.overview?.tokens ?? null, layers: p.overview?.layers ?? null, heads: p.overview?.heads ?? null, active: p === panels.active, visible: p.panel.visible })),
-      livePanels: InspectorPanel.live,
-      liveWorkers: deps.platform.liveWorkers(),
-      platform: deps.platform.name,
-      panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
-      examples: availableExamples(deps.extensionUri).map((e) => e.id),
-      recent: recent.all().map((r) => r.title),
-      recentEntries: recent.all().map((r) => ({ id: r.id, title: r.title })),
-      workspaceFiles: (await deps.workspaceFiles.getChildren()).map((item) => vscode.workspace.asRelativePath(item.uri, false)),
-      heads: deps.headsTree.getChildren().map((n) => n.kind === 'layer' ? `L${n.layer}` : n.kind === 'mean' ? `L${n.layer}:mean` : `L${n.summary.layer}H${n.summary.head}`),
-      highlighted: deps.editorLink.highlighted,
-      settings: readSettings(),
-      memory: deps.platform.memory(),
-    })),
+    register('attentionInspector.debug.state', async () => {
+      const recents = recent.all();
+      return {
+        panels: panels.all().map((p) => ({ id: p.id, title: p.record.title, tokens: p.overview?.tokens ?? null, layers: p.overview?.layers ?? null, heads: p.overview?.heads ?? null, active: p === panels.active, visible: p.panel.visible })),
+        livePanels: InspectorPanel.live,
+        liveWorkers: deps.platform.liveWorkers(),
+        platform: deps.platform.name,
+        panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
+        examples: EXAMPLES.map((e) => e.id),
+        recent: recents.map((r) => r.title),
+        recentEntries: recents.map((r) => ({ id: r.id, title: r.title })),
+        workspaceFiles: (await deps.workspaceFiles.getChildren()).map((item) => vscode.workspace.asRelativePath(item.uri, false)),
+        heads: deps.headsTree.getChildren().map((n) => n.kind === 'layer' ? `L${n.layer}` : n.kind === 'mean' ? `L${n.layer}:mean` : `L${n.summary.layer}H${n.summary.head}`),
+        highlighted: deps.editorLink.highlighted,
+        settings: readSettings(),
+        memory: deps.platform.memory(),
+      };
+    }),
   ];
 }

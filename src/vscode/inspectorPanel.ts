@@ -91,7 +91,9 @@ export class InspectorPanel implements vscode.Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
       title: record.title,
     });
-    void this.loadOverview();
+    this.overviewLoaded = this.loadOverview();
+    // Failures reach the webview through its own request; here they are only logged.
+    this.overviewLoaded.catch(() => undefined);
   }
 
   static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -107,13 +109,17 @@ export class InspectorPanel implements vscode.Disposable {
     return this.source instanceof UnavailableSource ? null : this.source.info.offsets;
   }
 
-  private async loadOverview(): Promise<void> {
+  /** The input's overview, asked for once when the panel opens (commands and the sidebar use it). */
+  readonly overviewLoaded: Promise<Overview>;
+
+  private async loadOverview(): Promise<Overview> {
     try {
       this.overview = await this.source.overview();
       if (!this.disposed) this.host.onOverview(this);
+      return this.overview;
     } catch (e) {
-      // The webview shows the same error from its own request; here it is only logged.
       this.host.log.info(`[${this.record.title}] ${oneLineMessage(e)}`);
+      throw e;
     }
   }
 

@@ -13,7 +13,7 @@ export function nodePlatform(extensionUri: vscode.Uri): Platform {
     name: 'node',
     readsLocalFiles: true,
     cancellable: true,
-    open: (request, hooks) => WorkerSource.open(request, { ...options(hooks), onCreated: (s) => hooks.onCreated?.(s) }),
+    open: (request, hooks) => WorkerSource.open(request, options(hooks)),
     lazy: (request, hooks) => WorkerSource.lazy(request, options(hooks)),
     liveWorkers: () => WorkerSource.liveWorkers,
     memory: () => ({ ...process.memoryUsage() }),

@@ -100,7 +100,7 @@ export class PanelManager implements vscode.Disposable {
     if (options.remember !== false) await this.recent.add(record);
     await this.records.remember(record);
     try {
-      const overview = await source.overview();
+      const overview = await inspector.overviewLoaded;
       return { id: record.id, title: record.title, tokens: overview.tokens, layers: overview.layers, heads: overview.heads };
     } catch (e) {
       // Opened but failed later (e.g. a head the file cannot deliver): the panel shows the error.
@@ -133,18 +133,18 @@ export class PanelManager implements vscode.Disposable {
       return;
     }
     panel.title = this.panelTitle(record);
-    try {
-      const request = await openRequestFor(record, readSettings(), this.platform);
-      this.adopt(panel, record, this.platform.lazy(request, panelHooks(this.platform, this.log)));
-    } catch (e) {
-      this.adopt(panel, record, new UnavailableSource(oneLineMessage(e)));
-    }
+    await this.adoptLazily(panel, record);
   }
 
   /** The custom editor (Open With… → Attention Inspector) on a tensor file. */
   async resolveCustomEditor(uri: vscode.Uri, panel: vscode.WebviewPanel): Promise<void> {
     const record: InspectionRecord = { id: newId(), title: fileTitle(uri), input: fileInput(uri, readSettings()), openedAt: Date.now() };
     await this.records.remember(record);
+    await this.adoptLazily(panel, record);
+  }
+
+  /** A panel whose input opens on its first request; one that cannot be read shows why. */
+  private async adoptLazily(panel: vscode.WebviewPanel, record: InspectionRecord): Promise<void> {
     try {
       const request = await openRequestFor(record, readSettings(), this.platform);
       this.adopt(panel, record, this.platform.lazy(request, panelHooks(this.platform, this.log)));

@@ -41,8 +41,7 @@ export class RecentInspections implements vscode.Disposable {
   constructor(private readonly memento: vscode.Memento) {}
 
   all(): InspectionRecord[] {
-    const value = this.memento.get<unknown>(KEY, []);
-    return Array.isArray(value) ? value.filter(isRecord) : [];
+    return storedRecords(this.memento, KEY);
   }
 
   get(id: string): InspectionRecord | undefined {
@@ -77,6 +76,12 @@ function sameInput(a: InspectionRecord, b: InspectionRecord): boolean {
   return JSON.stringify(a.input) === JSON.stringify(b.input) && a.tab === b.tab;
 }
 
+/** The valid records stored under `key` (stored state is untrusted: it may be old or hand-edited). */
+function storedRecords(memento: vscode.Memento, key: string): InspectionRecord[] {
+  const value = memento.get<unknown>(key, []);
+  return Array.isArray(value) ? value.filter(isRecord) : [];
+}
+
 function isRecord(value: unknown): value is InspectionRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
@@ -102,14 +107,12 @@ export class PanelRecords {
   constructor(private readonly memento: vscode.Memento) {}
 
   get(id: string): InspectionRecord | undefined {
-    const all = this.memento.get<unknown>(PanelRecords.KEY, []);
-    return Array.isArray(all) ? all.filter(isRecord).find((r) => r.id === id) : undefined;
+    return storedRecords(this.memento, PanelRecords.KEY).find((r) => r.id === id);
   }
 
   async remember(record: InspectionRecord): Promise<void> {
     if (record.input.kind === 'text' && record.input.text.length > MAX_REMEMBERED_TEXT) return;
-    const all = this.memento.get<unknown>(PanelRecords.KEY, []);
-    const rest = Array.isArray(all) ? all.filter(isRecord).filter((r) => r.id !== record.id) : [];
+    const rest = storedRecords(this.memento, PanelRecords.KEY).filter((r) => r.id !== record.id);
     await this.memento.update(PanelRecords.KEY, [record, ...rest].slice(0, PanelRecords.MAX));
   }
 }

@@ -17,7 +17,6 @@ export interface Example {
   readonly file?: string;
   readonly text?: string;
   readonly tab?: InspectionRecord['tab'];
-  readonly mask?: 'none' | 'causal' | 'anticausal';
 }
 
 export const EXAMPLES: readonly Example[] = [
@@ -33,11 +32,6 @@ export const EXAMPLES: readonly Example[] = [
   { id: 'qkv', label: 'Q, K, V per head (.safetensors)', description: 'scores under any scaling', file: 'qkv-heads.safetensors' },
 ];
 
-/** The examples (their files ship in the extension's examples/ folder; tests check each opens). */
-export function availableExamples(_extensionUri: vscode.Uri): Example[] {
-  return [...EXAMPLES];
-}
-
 export function exampleRecord(extensionUri: vscode.Uri, example: Example, id: string): InspectionRecord {
   const base = { id, title: example.label.replace(/[“”]/g, '"'), tab: example.tab, openedAt: Date.now() };
   const file = example.file ? vscode.Uri.joinPath(extensionUri, 'examples', example.file) : undefined;
@@ -45,7 +39,7 @@ export function exampleRecord(extensionUri: vscode.Uri, example: Example, id: st
     if (example.file!.endsWith('.json')) return { ...base, input: { kind: 'json', uri: file.toString() } };
     return { ...base, input: { kind: 'tensor', uri: file.toString() } };
   }
-  return { ...base, input: { kind: 'text', text: example.text ?? '', mask: example.mask } };
+  return { ...base, input: { kind: 'text', text: example.text ?? '' } };
 }
 
 class ExampleItem extends vscode.TreeItem {
@@ -60,12 +54,11 @@ class ExampleItem extends vscode.TreeItem {
 }
 
 export class ExamplesTree implements vscode.TreeDataProvider<ExampleItem> {
-  constructor(private readonly extensionUri: vscode.Uri) {}
   getTreeItem(item: ExampleItem): vscode.TreeItem {
     return item;
   }
   getChildren(): ExampleItem[] {
-    return availableExamples(this.extensionUri).map((e) => new ExampleItem(e));
+    return EXAMPLES.map((e) => new ExampleItem(e));
   }
 }
 

@@ -10,7 +10,7 @@ import { type AttentionOptions, type AttentionResult, type HeadProjection, type 
 import { allowedCells } from '../mask';
 import { type SharpnessSummary, type SweepPoint, canonicalFactors, logGrid } from '../sharpness';
 import * as referenceSharpness from '../sharpness';
-import { MASK_NONE, MASK_TABLE, maskKind, panelBytes } from './abi';
+import { type KernelExports, MASK_NONE, MASK_TABLE, maskKind, panelBytes } from './abi';
 import { type AttentionPlan, type HeadShapes, planAttention, planSweep, runSweepTask, runTask, schedule, sweepAccLength } from './plan';
 import { readHead, readMatrix, sweepSummaries, writeAttentionInputs } from './io';
 import { type KernelRuntime, acquireRuntime, releaseRuntime } from './runtime';
@@ -37,16 +37,7 @@ function empty(...dims: number[]): boolean {
 export function matmul(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.rows) throw new RangeError(`matmul: ${a.rows}×${a.cols} · ${b.rows}×${b.cols} do not chain`);
   if (empty(a.rows, a.cols, b.cols)) return reference.matmul(a, b);
-  return withKernels(() => reference.matmul(a, b), ({ exports: ex, memory, arena }) => {
-    const n = a.rows, k = a.cols, m = b.cols;
-    const pa = arena.reserve(n * k * 4), pb = arena.reserve(k * m * 4), panels = arena.reserve(panelBytes(k, m)), pc = arena.reserve(n * m * 4);
-    arena.commit(memory);
-    new Float32Array(memory.buffer, pa, n * k).set(a.data);
-    new Float32Array(memory.buffer, pb, k * m).set(b.data);
-    ex.packPanels(pb, m, k, m, panels);
-    ex.gemmPanels(pa, k, n, k, panels, panelBytes(k, 8), m, pc, m);
-    return readMatrix(memory.buffer, { ptr: pc, rows: n, cols: m }, true);
-  });
+  return gemmPacked(a, b, b.cols, () => reference.matmul(a, b), (ex, pb, panels) => ex.packPanels(pb, b.cols, a.cols, b.cols, panels));
 }
 
 /** X·W: projects token rows into another space. */
@@ -56,13 +47,21 @@ export const project = matmul;
 export function matmulTransposed(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.cols) throw new RangeError(`matmulTransposed: ${a.rows}×${a.cols} · (${b.rows}×${b.cols})ᵀ do not chain`);
   if (empty(a.rows, a.cols, b.rows)) return reference.matmulTransposed(a, b);
-  return withKernels(() => reference.matmulTransposed(a, b), ({ exports: ex, memory, arena }) => {
-    const n = a.rows, k = a.cols, m = b.rows;
-    const pa = arena.reserve(n * k * 4), pb = arena.reserve(m * k * 4), panels = arena.reserve(panelBytes(k, m)), pc = arena.reserve(n * m * 4);
+  return gemmPacked(a, b, b.rows, () => reference.matmulTransposed(a, b), (ex, pb, panels) => ex.packTransposedPanels(pb, a.cols, b.rows, a.cols, panels));
+}
+
+/**
+ * A (n×k) times the k×m operand that `pack` lays out in panels from B's bytes (B as given, or
+ * transposed): both products differ only in how B is packed.
+ */
+function gemmPacked(a: Matrix, b: Matrix, m: number, fallback: () => Matrix, pack: (ex: KernelExports, pb: number, panels: number) => void): Matrix {
+  return withKernels(fallback, ({ exports: ex, memory, arena }) => {
+    const n = a.rows, k = a.cols;
+    const pa = arena.reserve(n * k * 4), pb = arena.reserve(k * m * 4), panels = arena.reserve(panelBytes(k, m)), pc = arena.reserve(n * m * 4);
     arena.commit(memory);
     new Float32Array(memory.buffer, pa, n * k).set(a.data);
-    new Float32Array(memory.buffer, pb, m * k).set(b.data);
-    ex.packTransposedPanels(pb, k, m, k, panels);
+    new Float32Array(memory.buffer, pb, k * m).set(b.data);
+    pack(ex, pb, panels);
     ex.gemmPanels(pa, k, n, k, panels, panelBytes(k, 8), m, pc, m);
     return readMatrix(memory.buffer, { ptr: pc, rows: n, cols: m }, true);
   });
