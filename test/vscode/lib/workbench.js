@@ -87,14 +87,20 @@ async function waitSelectionStatus(page, pattern, timeout = 10000) {
  * fuzzy match), run it. Titles include the category, e.g. "View: Close All Editor Groups".
  */
 async function runPaletteCommand(page, title) {
+  const { input, row } = await paletteRow(page, title);
+  await row.click();
+  await input.waitFor({ state: 'hidden', timeout: 10000 });
+}
+
+/** F1 and the command's title typed: the palette's input and the row labelled exactly `title`, shown. */
+async function paletteRow(page, title) {
   await page.keyboard.press('F1');
   const input = page.locator(QUICK_INPUT);
   await input.waitFor({ state: 'visible', timeout: 10000 });
   await input.fill(`>${title}`);
   const row = page.locator(QUICK_ROW).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
   await row.waitFor({ timeout: 10000 });
-  await row.click();
-  await input.waitFor({ state: 'hidden', timeout: 10000 });
+  return { input, row };
 }
 
 /**
@@ -168,13 +174,7 @@ async function editorTabs(page) {
  * waits for the workbench again.
  */
 async function reloadWindow(page, timeout = 60000) {
-  const title = 'Developer: Reload Window';
-  await page.keyboard.press('F1');
-  const input = page.locator(QUICK_INPUT);
-  await input.waitFor({ state: 'visible', timeout: 10000 });
-  await input.fill(`>${title}`);
-  const row = page.locator(QUICK_ROW).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
-  await row.waitFor({ timeout: 10000 });
+  const { row } = await paletteRow(page, 'Developer: Reload Window');
   await Promise.all([page.waitForEvent('domcontentloaded', { timeout }), row.click()]);
 }
 
