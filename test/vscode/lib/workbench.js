@@ -128,6 +128,9 @@ async function contextMenuLabels(page) {
 async function clickContextMenuItem(page, title) {
   const item = page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }).first();
   await item.waitFor({ timeout: 10000 });
+  // The workbench ignores a mouse-up that comes right after the menu opened (the release of the
+  // right-click that opened it); a click that fast is dropped, as it would be for a person.
+  await page.waitForTimeout(300);
   await item.click();
   await page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 10000 });
 }
