@@ -2,7 +2,7 @@
 // plain TypeScript reference must print the same numbers to float32 rounding, and numpy's on fixtures.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertClose } from '../helpers/close';
@@ -35,6 +35,7 @@ function assertSameNumbers(a: unknown, b: unknown, tol: number, path: string): v
 }
 
 describe('CLI compute --engine', () => {
+  after(() => rmSync(TMP, { recursive: true, force: true }));
   for (const name of ['projected-multi-wo-causal', 'qkv-cross-fully-masked-row', 'scores-2d-dk-custom-mask']) {
     it(`wasm and js agree on ${name}, and wasm matches numpy`, () => {
       const fixture = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));

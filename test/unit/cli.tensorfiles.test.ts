@@ -2,7 +2,7 @@
 // shown, values equal to what numpy wrote, and one-line errors for bad files.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -118,5 +118,6 @@ describe('CLI on .npy / .npz / .safetensors', () => {
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
       assert.match(r.stderr.trimEnd(), message);
     }
+    rmSync(tmp, { recursive: true, force: true });
   });
 });

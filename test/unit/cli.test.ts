@@ -2,7 +2,7 @@
 // output contract, the overrides, and the error contract (exit 2, one `error:` line, empty stdout).
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertMatrixClose } from '../helpers/close';
@@ -44,6 +44,7 @@ function fails(args: string[], message: string | RegExp) {
 }
 
 describe('CLI: attention-inspector compute', () => {
+  after(() => rmSync(TMP, { recursive: true, force: true }));
   it('FILE.json: output contract and values match numpy', () => {
     const fx = JSON.parse(readFileSync(join(FIXTURES, 'qkv-causal.json'), 'utf8'));
     const { json } = ok('compute', inputFile('qkv-causal'));

@@ -2,7 +2,7 @@
 // the input inlined; bad input keeps the CLI's error contract (exit 2, one `error:` line, no file).
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPORT_DATA_ID } from '../../src/host/html';
@@ -23,6 +23,7 @@ function embedded(html: string): { version: number; spec: Record<string, unknown
 }
 
 describe('host: the report command', () => {
+  after(() => rmSync(TMP, { recursive: true, force: true }));
   before(function () {
     if (!existsSync(CLI) || !existsSync(join(ROOT, 'dist', 'webview.js'))) this.skip();
   });

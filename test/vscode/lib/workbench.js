@@ -135,6 +135,20 @@ async function clickContextMenuItem(page, title) {
   await page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 10000 });
 }
 
+/**
+ * Picks an item of the quick pick a command just opened, by keyboard: types its label to filter the
+ * list, waits until the focused row is that item, presses Enter. (A mouse click that lands while the
+ * quick input is still laying out its new list is dropped; typing and Enter are not.)
+ */
+async function pickQuickItem(page, label) {
+  const input = page.locator(QUICK_INPUT);
+  await page.locator(QUICK_ROW, { hasText: label }).first().waitFor({ timeout: 10000 });
+  await input.fill(label);
+  await page.locator(`${QUICK_ROW}.focused`, { hasText: label }).first().waitFor({ timeout: 10000 });
+  await input.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: 10000 });
+}
+
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -231,6 +245,6 @@ function sidebarRow(page, label, view) {
 
 module.exports = {
   launchBrowser, workbenchUrl, remoteUri, waitWorkbench, openFile, selectLines, waitSelectionStatus,
-  runPaletteCommand, openEditorContextMenu, contextMenuLabels, clickContextMenuItem, notifications, waitNotification,
+  runPaletteCommand, pickQuickItem, openEditorContextMenu, contextMenuLabels, clickContextMenuItem, notifications, waitNotification,
   clearNotifications, webviewFrame, editorTabs, reloadWindow, dragEditorSash, openActivityBarView, showExplorer, sidebarView, sidebarRows, sidebarRow,
 };
