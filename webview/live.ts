@@ -1,7 +1,8 @@
 // The scale slider's work, done in the webview on the head already loaded: re-softmax the unscaled
-// logits at the chosen factor with the core's own softmaxRows and measure the rows' sharpness, so
-// the heatmap and the entropy figures follow the slider without a round trip to the host.
-import { type RowSharpness, type SharpnessSummary, rowSharpness, softmaxRows, summarizeSharpness } from '../src/core';
+// logits at the chosen factor and measure the rows' sharpness in the same pass (the core's
+// softmaxWithSharpness), so the heatmap and the entropy figures follow the slider without a round
+// trip to the host.
+import { type RowSharpness, type SharpnessSummary, softmaxWithSharpness } from '../src/core';
 import type { HeadPayload } from '../src/protocol/messages';
 
 export interface LiveHead {
@@ -30,10 +31,8 @@ export function headAsSent(p: HeadPayload): LiveHead {
 /** The head re-scaled: softmax(dots·factor) over the allowed cells, and its sharpness. */
 export function headAtFactor(p: HeadPayload, factor: number): LiveHead {
   if (p.dots === null || p.factor === null || factor === p.factor) return headAsSent(p);
-  const dots = { rows: p.n, cols: p.m, data: p.dots };
-  const weights = softmaxRows(dots, p.allowed, factor);
-  const rows = rowSharpness(weights, p.allowed);
-  return { factor, weights: weights.data, rows, summary: summarizeSharpness(rows) };
+  const { weights, ...rows } = softmaxWithSharpness({ rows: p.n, cols: p.m, data: p.dots }, p.allowed, factor);
+  return { factor, weights, rows, summary: summaryOf(rows) };
 }
 
 /** One query's walk-through (the paper's "I" in "I go home"): q·k, scaled, softmax, weighted values. */

@@ -5,6 +5,7 @@ export * from './random';
 export * from './mask';
 export * from './attention';
 export * from './sharpness';
+export * from './liveSoftmax';
 export * from './variance';
 export * from './selfSimilarity';
 export * from './text';

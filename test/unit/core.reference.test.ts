@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ScaleSpec, type MaskSpec, inspect, readAttentionInput, readMask, inputShape } from '../../src/core';
+import { type ScaleSpec, type MaskSpec, inspect, readAttentionInput, readMask, inputShape, softmaxWithSharpness } from '../../src/core';
 import { assertClose, assertMatrixClose, assertVectorClose } from '../helpers/close';
 
 const DIR = join(__dirname, '..', 'fixtures', 'core');
@@ -72,6 +72,42 @@ describe('core matches numpy (float64 reference)', () => {
       });
       if (fx.expected.output === null) assert.equal(result.output, null);
       else assertMatrixClose(result.output!, fx.expected.output, TOL, `${fx.name}: multi-head output`);
+    });
+  }
+});
+
+// The slider's fused pass (softmax and sharpness from the row's log-sum-exp) against the same numpy
+// numbers: at the input's own factor cell by cell, and at every factor of the sweep through its means.
+describe('softmaxWithSharpness matches numpy', () => {
+  const mean = (v: ArrayLike<number>, skip: number[]) => {
+    let sum = 0, count = 0;
+    for (let i = 0; i < v.length; i++) if (!skip.includes(i)) { sum += v[i]; count++; }
+    return count ? sum / count : 0;
+  };
+  for (const fx of fixtures) {
+    fx.expected.heads.forEach((e, h) => {
+      if (e.scores === null || e.factor === null) return;
+      it(`${fx.name} head ${h}`, () => {
+        const at = `${fx.name} head ${h}`;
+        const n = e.scores!.length, m = e.scores![0].length;
+        const scores = new Float32Array(n * m);
+        const allowed = new Uint8Array(n * m);
+        e.scores!.forEach((row, i) => row.forEach((v, j) => { scores[i * m + j] = v ?? 0; allowed[i * m + j] = v === null ? 0 : 1; }));
+        const logits = { rows: n, cols: m, data: scores };
+        const mask = allowed.every((a) => a === 1) ? null : allowed;
+        const got = softmaxWithSharpness(logits, mask, 1);
+        assertMatrixClose({ rows: n, cols: m, data: got.weights }, e.weights, TOL, `${at}: weights`);
+        assertVectorClose(got.entropy, e.entropy, TOL, `${at}: entropy`);
+        assertVectorClose(got.maxWeight, e.maxWeight, TOL, `${at}: maxWeight`);
+        assertVectorClose(got.effectiveTokens, e.effectiveTokens, TOL, `${at}: effectiveTokens`);
+        assert.deepEqual(got.emptyRows, e.emptyRows, `${at}: emptyRows`);
+        for (const p of e.sweep) {
+          const r = softmaxWithSharpness(logits, mask, p.factor / e.factor!);
+          assertClose(mean(r.entropy, r.emptyRows), p.meanEntropy, TOL, `${at}: factor ${p.factor} meanEntropy`);
+          assertClose(mean(r.maxWeight, r.emptyRows), p.meanMaxWeight, TOL, `${at}: factor ${p.factor} meanMaxWeight`);
+          assertClose(mean(r.effectiveTokens, r.emptyRows), p.meanEffectiveTokens, TOL, `${at}: factor ${p.factor} meanEffectiveTokens`);
+        }
+      });
     });
   }
 });

@@ -2,7 +2,7 @@
 // reproduces).
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { type Matrix, allowedCells, attention, softmaxRows, rowSharpness, matrixFrom } from '../../src/core';
+import { type Matrix, allowedCells, attention, softmaxRows, softmaxWithSharpness, rowSharpness, matrixFrom } from '../../src/core';
 
 const SEED = 20261128;
 const RUNS = 200;
@@ -23,6 +23,23 @@ describe('softmax and attention properties (fast-check)', () => {
       const w = softmaxRows(s, null, factor);
       for (const sum of rowSums(w)) assert.ok(Math.abs(sum - 1) < 1e-5, `sum ${sum}`);
       for (const x of w.data) assert.ok(x >= 0 && x <= 1);
+    }), { seed: SEED, numRuns: RUNS });
+  });
+
+  it('the fused softmax-with-sharpness equals softmaxRows then rowSharpness, masks and ±1e4 logits included', () => {
+    const maskArb = (n: number, m: number) => fc.oneof(fc.constant(null), fc.array(fc.boolean(), { minLength: n * m, maxLength: n * m }).map((b) => Uint8Array.from(b, (x) => (x ? 1 : 0))));
+    const input = matrixArb(8, 8, 1e4).chain((s) => fc.tuple(fc.constant(s), maskArb(s.rows, s.cols), fc.double({ min: 1e-4, max: 100, noNaN: true })));
+    fc.assert(fc.property(input, ([s, allowed, factor]) => {
+      const fused = softmaxWithSharpness(s, allowed, factor);
+      const w = softmaxRows(s, allowed, factor);
+      const rows = rowSharpness(w, allowed);
+      for (let k = 0; k < w.data.length; k++) assert.ok(Math.abs(fused.weights[k] - w.data[k]) < 1e-6, `weight ${k}: ${fused.weights[k]} vs ${w.data[k]}`);
+      assert.deepEqual(fused.emptyRows, rows.emptyRows);
+      for (let i = 0; i < s.rows; i++) {
+        assert.ok(Math.abs(fused.entropy[i] - rows.entropy[i]) < 1e-4, `entropy ${i}: ${fused.entropy[i]} vs ${rows.entropy[i]}`);
+        assert.ok(Math.abs(fused.maxWeight[i] - rows.maxWeight[i]) < 1e-6, `max ${i}`);
+        assert.ok(Math.abs(fused.effectiveTokens[i] - rows.effectiveTokens[i]) < 1e-4 * Math.max(1, rows.effectiveTokens[i]), `effective ${i}`);
+      }
     }), { seed: SEED, numRuns: RUNS });
   });
 
