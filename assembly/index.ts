@@ -4,4 +4,4 @@ export { panelBytes, packPanels, packTransposedPanels, gemmPanels, copyBlock, sc
 export { softmaxRows } from './softmax';
 export { attentionHead, attentionScratchBytes, dotScores } from './attention';
 export { sweepRows } from './sweep';
-export { attentionOverview, maxPoolRows } from './overview';
+export { attentionOverview, maxPoolRows, rowStats } from './overview';

@@ -1,7 +1,7 @@
 // The panel: loads the overview and one head at a time from the host, keeps the view state, builds
 // the toolbar (head, mask, scale slider, colours, export) and the tabs, and tells the views what
 // changed. Views read everything through the PanelContext this class implements.
-import type { HeadIndex, HeadPayload, HostMessage, MaskName, Overview, Thumbnails, VarianceSample } from '../src/protocol/messages';
+import type { HeadIndex, HeadPayload, HostMessage, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../src/protocol/messages';
 import { MASK_TITLES } from '../src/protocol/messages';
 import type { HostClient } from './client';
 import { COLORMAP_LABELS, DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from './colormap';
@@ -148,8 +148,10 @@ export class App implements PanelContext {
     } else if (!this.overview || !this.views) {
       return;
     } else if (push.event === 'focusRow') {
-      if (push.index === null || push.index >= this.overview.n) this.setState({ lockedRow: null });
-      else this.setState({ lockedRow: push.index, cursor: { row: push.index, col: this.state.cursor.col } });
+      // The host speaks in tokens; a long sequence's rows are blocks of tokens.
+      const row = push.index === null ? null : Math.floor(push.index / (this.overview.pooled?.cell ?? 1));
+      if (row === null || row >= this.overview.n) this.setState({ lockedRow: null });
+      else this.setState({ lockedRow: row, cursor: { row, col: this.state.cursor.col } });
     } else {
       const head = push.head === 'mean' || push.head < this.overview.heads ? push.head : 0;
       this.setState({ layer: Math.min(push.layer, this.overview.layers - 1), head, tab: 'attention' });
@@ -229,6 +231,10 @@ export class App implements PanelContext {
     return this.varianceCache;
   }
 
+  region(params: RegionParams): Promise<RegionPayload> {
+    return this.client.request('region', params);
+  }
+
   // ---- state --------------------------------------------------------------------------------------
 
   setState(patch: Partial<ViewState>): void {
@@ -257,7 +263,12 @@ export class App implements PanelContext {
 
   click(cell: Cell): void {
     this.setState({ lockedRow: this.state.lockedRow === cell.row ? null : cell.row, cursor: cell });
-    this.client.focusToken(this.state.lockedRow);
+    this.focusToken(this.state.lockedRow);
+  }
+
+  /** Tells the host which token to highlight in the editor (a long sequence's row is a block: its first token). */
+  private focusToken(row: number | null): void {
+    this.client.focusToken(row === null ? null : row * (this.overview.pooled?.cell ?? 1));
   }
 
   cursor(cell: Cell): void {
@@ -267,7 +278,7 @@ export class App implements PanelContext {
 
   lock(row: number | null): void {
     this.setState({ lockedRow: row });
-    this.client.focusToken(row);
+    this.focusToken(row);
   }
 
   setView(zoom: number, center: Cell): void {

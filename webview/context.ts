@@ -1,6 +1,6 @@
 // What every view reads from the app (the loaded data, the state, the theme) and the few things it
 // may ask the app to do. Views never talk to the host themselves.
-import type { HeadPayload, Overview, Thumbnails, VarianceSample } from '../src/protocol/messages';
+import type { HeadPayload, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../src/protocol/messages';
 import type { DivergingName, SequentialName } from './colormap';
 import type { Cell, HeatmapHighlight } from './heatmap';
 import type { LiveHead } from './live';
@@ -35,6 +35,8 @@ export interface PanelContext {
   rawHead(): Promise<HeadPayload>;
   thumbnails(): Promise<Thumbnails>;
   variance(): Promise<VarianceSample[]>;
+  /** Part of a head at full resolution (long sequences, Overview.pooled). */
+  region(params: RegionParams): Promise<RegionPayload>;
 }
 
 /** Something a tab shows: built once, updated when the data, state or theme change. */

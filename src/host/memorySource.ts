@@ -11,7 +11,7 @@ import { meanPayload, packThumbnails, payloadOf, summaryOf, meanWeights } from '
 
 const TITLE_CHARS = 60;
 
-function titleOf(spec: SourceSpec): string {
+export function titleOf(spec: SourceSpec): string {
   if (spec.title) return spec.title;
   if (spec.kind === 'json') return 'attention input';
   const flat = spec.text.replace(/\s+/g, ' ').trim();

@@ -76,6 +76,9 @@ export async function answerRequest<M extends Method>(source: InspectionSource, 
     }
     case 'variance':
       return (await (source.variance ? source.variance() : defaultVariance())) as R;
+    case 'region':
+      if (!source.region) throw new InputError('region', 'this input is shown at full resolution already');
+      return (await source.region(params as Methods['region']['params'])) as R;
     case 'export': {
       const p = params as Methods['export']['params'];
       if (!options.save) throw new InputError('export', 'saving files is not available here');

@@ -7,7 +7,7 @@
 // `InputError` for a request the source cannot answer (its one-line message reaches the panel).
 // Typed arrays in results must own their whole buffer (use `exact`): VS Code's postMessage ships a
 // typed array's entire backing buffer, so a subarray of a 1 GB file would ship the gigabyte.
-import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample, Variant } from '../protocol/messages';
+import type { HeadIndex, HeadPayload, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample, Variant } from '../protocol/messages';
 import type { LimitOptions, ScaleSpec, TextModelSettings, MaskWord } from '../core';
 
 export interface HeadOptions {
@@ -28,6 +28,8 @@ export interface InspectionSource {
   thumbnails?(size: number, mask?: MaskName): Promise<Thumbnails>;
   /** The Var(q·k) experiment (input-independent). */
   variance?(): Promise<VarianceSample[]>;
+  /** Part of one head at full resolution, for sources whose overview is pooled (Overview.pooled). */
+  region?(params: RegionParams): Promise<RegionPayload>;
   /** How to rebuild this source inside a standalone report page, when it can be (text and JSON inputs). */
   readonly spec?: SourceSpec;
 }

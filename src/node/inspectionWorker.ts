@@ -35,6 +35,9 @@ async function answer(message: WorkerRequest): Promise<unknown> {
     case 'variance':
       if (!source.variance) throw new InputError('variance', 'this input has no variance experiment');
       return source.variance();
+    case 'region':
+      if (!source.region) throw new InputError('region', 'this input is shown at full resolution already');
+      return source.region(...(message.args as Parameters<NonNullable<typeof source.region>>));
   }
   throw new InputError('worker', `unknown method ${JSON.stringify((message as { method: unknown }).method)}`);
 }

@@ -6,6 +6,9 @@ import * as kernels from '../core/kernels';
 import { type InMemoryRequest, type OpenedSource, type TensorFileRequestOptions, openInMemory, tensorFileSource } from '../host/openInMemory';
 import { FileByteSource } from './fileByteSource';
 import { readSidecarTokens } from './tensorPath';
+import { InputError, countTokens, isMaskWord, textInput } from '../core';
+import { titleOf } from '../host/memorySource';
+import { LongTextSource, identityHead } from './longSequence';
 
 export type { OpenedInfo, OpenedSource, TensorFileRequestOptions } from '../host/openInMemory';
 
@@ -19,7 +22,24 @@ export function computeEngine(): ComputeEngine {
   return kernels.initKernelsSync() ? kernels : REFERENCE_ENGINE;
 }
 
-export async function openSource(request: OpenRequest): Promise<OpenedSource> {
+/**
+ * The longest text shown cell by cell; a longer one (up to limits.maxTokens) is computed head by head
+ * through the streaming kernels and shown as an overview with regions at full resolution.
+ */
+export const FULL_RESOLUTION_TOKENS = 4096;
+
+export interface OpenOptions {
+  /** Overrides FULL_RESOLUTION_TOKENS (tests use a small value). */
+  readonly fullResolutionTokens?: number;
+  /** Overview blocks per side for long texts (longSequence.ts OVERVIEW_SIDE). */
+  readonly overviewSide?: number;
+}
+
+export async function openSource(request: OpenRequest, options: OpenOptions = {}): Promise<OpenedSource> {
+  if (request.kind === 'text') {
+    const long = openLongText(request, options.fullResolutionTokens ?? FULL_RESOLUTION_TOKENS, options.overviewSide);
+    if (long) return long;
+  }
   if (request.kind !== 'file') return openInMemory(request, computeEngine());
   const bytes = await FileByteSource.open(request.path);
   try {
@@ -30,4 +50,19 @@ export async function openSource(request: OpenRequest): Promise<OpenedSource> {
     await bytes.close();
     throw e;
   }
+}
+
+/** A text longer than `fullResolution` tokens as a LongTextSource; null for shorter texts. */
+function openLongText(spec: Extract<OpenRequest, { kind: 'text' }>, fullResolution: number, overviewSide?: number): OpenedSource | null {
+  const settings = spec.settings ?? {};
+  // Counting is cheap (no token objects); only a long text pays for embedding here.
+  if (countTokens(spec.text, settings.tokenizer ?? 'words') <= fullResolution) return null;
+  if (spec.mask !== undefined && !isMaskWord(spec.mask)) throw new InputError('mask', `unknown mask ${JSON.stringify(spec.mask)}`);
+  const caps = spec.maxTokens !== undefined ? { ...spec.limits, maxTokens: spec.maxTokens } : spec.limits;
+  const { input, offsets } = textInput(spec.text, settings, caps);
+  const heads = input.form === 'projected' ? input.heads : [identityHead(input.form === 'qkv' ? input.Q.cols : 1)];
+  const x = input.form === 'projected' ? input.X : input.form === 'qkv' ? input.Q : null;
+  if (!x || !input.tokens) throw new InputError('text', 'could not build token vectors');
+  const source = new LongTextSource({ x, heads, tokens: input.tokens }, { title: titleOf(spec), spec, scale: spec.scale, mask: spec.mask, fullResolutionTokens: fullResolution, overviewSide });
+  return { source, info: { offsets, spec }, close: async () => undefined };
 }

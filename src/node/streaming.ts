@@ -9,6 +9,7 @@ import { matrixFrom, project, zeros } from '../core/matrix';
 import { type HeadProjection, type ScaleSpec, scaleFactor } from '../core/attention';
 import { type MaskSpec, allowedCells } from '../core/mask';
 import * as reference from '../core/attention';
+import { rowSharpness } from '../core/sharpness';
 import * as kernels from '../core/kernels';
 import { Arena } from '../core/kernels/arena';
 import { maskKind, type KernelExports } from '../core/kernels/abi';
@@ -36,6 +37,10 @@ export interface HeadOverview {
   readonly q: Matrix;
   readonly k: Matrix;
   readonly v: Matrix;
+  /** Per query row (n each): entropy in nats, largest weight, the weight on its own position. */
+  readonly entropy: Float32Array;
+  readonly maxWeight: Float32Array;
+  readonly diagonal: Float32Array;
 }
 
 export interface StreamResult {
@@ -48,6 +53,17 @@ let defaultPool: AttentionPool | null = null;
 
 function copyOut(buffer: ArrayBufferLike, ptr: number, rows: number, cols: number): Matrix {
   return matrixFrom(rows, cols, new Float32Array(buffer, ptr, rows * cols).slice());
+}
+
+/** The kernel's per-row triples (entropy, largest weight, diagonal) as three arrays. */
+function deinterleave(stats: Float32Array, n: number): Pick<HeadOverview, 'entropy' | 'maxWeight' | 'diagonal'> {
+  const entropy = new Float32Array(n), maxWeight = new Float32Array(n), diagonal = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    entropy[i] = stats[3 * i];
+    maxWeight[i] = stats[3 * i + 1];
+    diagonal[i] = stats[3 * i + 2];
+  }
+  return { entropy, maxWeight, diagonal };
 }
 
 /** Runs one head's phases on this thread (no pool): the same tasks, in order. */
@@ -85,8 +101,9 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
     }
     const f32 = (slot: { ptr: number; rows: number; cols: number }) => new Float32Array(memory.buffer, slot.ptr, slot.rows * slot.cols);
     f32(layout.x).set(x.data);
-    const allowed = allowedCells(mask, n, n);
-    if (layout.mask !== 0 && allowed) new Uint8Array(memory.buffer, layout.mask, n * n).set(allowed);
+    // Only an explicit matrix goes in as a table: the word masks are computed inside the kernels
+    // (an n×n byte table for a causal mask would be 268 MB at n = 16384).
+    if (layout.mask !== 0) new Uint8Array(memory.buffer, layout.mask, n * n).set(allowedCells(mask, n, n)!);
     let col = 0;
     for (let h = 0; h < heads.length; h++) {
       if (signal?.aborted) throw new CancelledError(signal.reason);
@@ -99,11 +116,13 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
       if (parallel) await pool.run(memory, { kind: 'stream', plan }, streamPhases(plan, pool.size), signal);
       else runHeadHere(privateRuntime!.exports, plan);
       const buffer = memory.buffer;
+      const stats = new Float32Array(buffer, plan.stats.ptr, n * 3);
       const head: HeadOverview = {
         head: h, factor: plan.factor, cell: plan.rowsPerCell,
         overview: copyOut(buffer, plan.overview.ptr, plan.overview.rows, plan.overview.cols),
         output: copyOut(buffer, plan.out.ptr, n, plan.out.cols),
         q: copyOut(buffer, plan.q.ptr, n, plan.q.cols), k: copyOut(buffer, plan.k.ptr, n, plan.k.cols), v: copyOut(buffer, plan.v.ptr, n, plan.v.cols),
+        ...deinterleave(stats, n),
       };
       for (let i = 0; i < n; i++) output.data.set(head.output.data.subarray(i * head.output.cols, (i + 1) * head.output.cols), i * concatCols + col);
       col += head.output.cols;
@@ -128,10 +147,15 @@ async function streamWithReference(x: Matrix, heads: readonly HeadProjection[], 
     const q = project(x, w.W_Q), k = project(x, w.W_K), v = project(x, w.W_V);
     const overview = zeros(side, side);
     const out = zeros(n, v.cols);
+    const entropy = new Float32Array(n), maxWeight = new Float32Array(n), diagonal = new Float32Array(n);
     for (let r0 = 0; r0 < n; r0 += 64) {
       const r1 = Math.min(n, r0 + 64);
       const block = headRegion(q, k, v, [r0, r1], [0, n], { mask, scale: options.scale }, false);
       out.data.set(block.output.data, r0 * v.cols);
+      const rows = rowSharpness(block.weights);
+      entropy.set(rows.entropy, r0);
+      maxWeight.set(rows.maxWeight, r0);
+      for (let i = r0; i < r1; i++) diagonal[i] = block.weights.data[(i - r0) * n + i];
       for (let i = r0; i < r1; i++) {
         for (let j = 0; j < n; j++) {
           const cellIndex = Math.floor(i / cell) * side + Math.floor(j / cell);
@@ -141,7 +165,7 @@ async function streamWithReference(x: Matrix, heads: readonly HeadProjection[], 
     }
     for (let i = 0; i < n; i++) output.data.set(out.data.subarray(i * v.cols, (i + 1) * v.cols), i * output.cols + col);
     col += v.cols;
-    await onHead({ head: h, factor: scaleFactor(options.scale ?? 'sqrt', q.cols), overview, cell, output: out, q, k, v });
+    await onHead({ head: h, factor: scaleFactor(options.scale ?? 'sqrt', q.cols), overview, cell, output: out, q, k, v, entropy, maxWeight, diagonal });
   }
   return { output, engine: 'js' };
 }
@@ -170,6 +194,17 @@ function colSlice(a: Matrix, c0: number, c1: number): Matrix {
   return matrixFrom(a.rows, c1 - c0, out);
 }
 
+/** Rows r0…r1−1 of the n×m allowed-cell table (null when all are allowed), without building the rest. */
+function regionRowsAllowed(mask: MaskSpec, n: number, m: number, r0: number, r1: number): Uint8Array | null {
+  if (mask === 'none') return null;
+  if (typeof mask !== 'string') return allowedCells(mask, n, m)!.slice(r0 * m, r1 * m);
+  const out = new Uint8Array((r1 - r0) * m);
+  for (let i = r0; i < r1; i++) {
+    for (let j = 0; j < m; j++) out[(i - r0) * m + j] = (mask === 'causal' ? j <= i : j >= i) ? 1 : 0;
+  }
+  return out;
+}
+
 /**
  * Full resolution for a region of one head (from the q, k, v that streamHeadOverviews handed over):
  * queries rows[0]…rows[1]−1 against every key, cropped to keys cols[0]…cols[1]−1. Cost is
@@ -180,15 +215,15 @@ export function headRegion(q: Matrix, k: Matrix, v: Matrix, rows: readonly [numb
   const [r0, r1] = rows, [c0, c1] = cols;
   if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= n)) throw new RangeError(`region rows [${r0}, ${r1}) are not inside 0…${n}`);
   if (!(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 < c1 && c1 <= m)) throw new RangeError(`region columns [${c0}, ${c1}) are not inside 0…${m}`);
-  const full = allowedCells(options.mask ?? 'none', n, m);
+  const full = regionRowsAllowed(options.mask ?? 'none', n, m, r0, r1);
   // The region's rows of the mask, as an explicit table (a word mask depends on the absolute row).
-  const rowMask = full ? matrixFrom(r1 - r0, m, Float32Array.from(full.subarray(r0 * m, r1 * m))) : 'none';
+  const rowMask = full ? matrixFrom(r1 - r0, m, Float32Array.from(full)) : 'none';
   const run = useKernels ? kernels.attention : reference.attention;
   const r = run(rowSlice(q, r0, r1), k, v, { mask: rowMask, scale: options.scale });
   let allowed: Uint8Array | null = null;
   if (full) {
     allowed = new Uint8Array((r1 - r0) * (c1 - c0));
-    for (let i = r0; i < r1; i++) allowed.set(full.subarray(i * m + c0, i * m + c1), (i - r0) * (c1 - c0));
+    for (let i = r0; i < r1; i++) allowed.set(full.subarray((i - r0) * m + c0, (i - r0) * m + c1), (i - r0) * (c1 - c0));
   }
   return { rows: [r0, r1], cols: [c0, c1], dots: colSlice(r.dots, c0, c1), scores: colSlice(r.scores, c0, c1), weights: colSlice(r.weights, c0, c1), allowed, output: r.output };
 }

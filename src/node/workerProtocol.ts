@@ -2,7 +2,7 @@
 // so typed arrays travel as typed arrays).
 import type { OpenRequest } from './openSource';
 
-export type SourceMethod = 'overview' | 'head' | 'thumbnails' | 'variance';
+export type SourceMethod = 'overview' | 'head' | 'thumbnails' | 'variance' | 'region';
 
 export type WorkerRequest =
   | { readonly id: number; readonly op: 'open'; readonly request: OpenRequest }

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../core';
 import { CancelledError } from '../host/cancelled';
 import type { InspectionSource, HeadOptions, SourceSpec } from '../host/source';
-import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample } from '../protocol/messages';
+import type { HeadIndex, HeadPayload, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../protocol/messages';
 import type { OpenRequest, OpenedInfo } from './openSource';
 import type { SourceMethod, WorkerReply, WorkerRequest } from './workerProtocol';
 
@@ -45,6 +45,7 @@ const LABELS: Record<SourceMethod | 'open', string> = {
   head: 'Computing a head',
   thumbnails: 'Building the heads overview',
   variance: 'Running the variance experiment',
+  region: 'Computing a region at full resolution',
 };
 
 let liveWorkers = 0;
@@ -117,6 +118,10 @@ export class WorkerSource implements InspectionSource {
 
   variance(): Promise<VarianceSample[]> {
     return this.call('variance', []) as Promise<VarianceSample[]>;
+  }
+
+  region(params: RegionParams): Promise<RegionPayload> {
+    return this.call('region', [params]) as Promise<RegionPayload>;
   }
 
   private async call(method: SourceMethod, args: unknown[]): Promise<unknown> {

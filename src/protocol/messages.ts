@@ -58,6 +58,52 @@ export interface Overview {
   readonly hasRaw: boolean;
   readonly summaries: HeadSummary[];
   readonly warnings: string[];
+  /**
+   * Set for a long sequence: n and m count blocks of `cell` tokens, `tokens` label the blocks, and
+   * head payloads hold max-pooled weights; the method `region` gives any part at full resolution.
+   */
+  readonly pooled?: PooledInfo;
+}
+
+/** A long sequence shown as an overview (see Overview.pooled). */
+export interface PooledInfo {
+  /** Tokens in the sequence (queries = keys). */
+  readonly tokens: number;
+  /** Tokens per overview block, each way. */
+  readonly cell: number;
+  /** The longest sequence the panel shows cell by cell; above it, this overview. */
+  readonly fullResolutionTokens: number;
+}
+
+/** Rows row0…row0+rows−1 × keys col0…col0+cols−1 of one head, at full resolution (token indices). */
+export interface RegionParams {
+  readonly layer: number;
+  readonly head: number;
+  readonly mask?: MaskName;
+  readonly row0: number;
+  readonly rows: number;
+  readonly col0: number;
+  readonly cols: number;
+}
+
+/** The most cells a region may hold (512 × 512). */
+export const MAX_REGION_CELLS = 512 * 512;
+
+export interface RegionPayload {
+  readonly row0: number;
+  readonly rows: number;
+  readonly col0: number;
+  readonly cols: number;
+  /** The region's query and key tokens. */
+  readonly tokens: string[];
+  readonly keyTokens: string[];
+  readonly factor: number;
+  /** Unscaled q·k and the softmax weights (normalised over all keys, not just the region's), rows·cols. */
+  readonly dots: Float32Array;
+  readonly weights: Float32Array;
+  readonly allowed: Uint8Array | null;
+  /** Each query row's entropy over all its keys. */
+  readonly entropy: Float32Array;
 }
 
 export interface SweepSample {
@@ -157,9 +203,10 @@ export interface Methods {
   thumbnails: { params: { readonly size: number; readonly mask?: MaskName }; result: Thumbnails };
   variance: { params: Record<string, never>; result: VarianceSample[] };
   export: { params: ExportParams; result: ExportResult };
+  region: { params: RegionParams; result: RegionPayload };
 }
 export type Method = keyof Methods;
-export const METHODS: readonly Method[] = ['overview', 'head', 'thumbnails', 'variance', 'export'];
+export const METHODS: readonly Method[] = ['overview', 'head', 'thumbnails', 'variance', 'export', 'region'];
 
 export type RequestMessage = { [M in Method]: { readonly kind: 'request'; readonly id: number; readonly method: M; readonly params: Methods[M]['params'] } }[Method];
 

@@ -4,8 +4,8 @@
 // typed array has exactly the length its shape says.
 import {
   type ExportResult, type HeadIndex, type HeadPayload, type HeadSummary, type HostMessage, type MaskName, type Method,
-  type Methods, type Overview, type SweepSample, type Thumbnails, type VarianceSample, type WebviewMessage,
-  COLOR_MAP_NAMES, EXPORT_FORMATS, MASK_NAMES, METHODS, PANEL_TABS, VARIANTS,
+  type Methods, type Overview, type PooledInfo, type RegionPayload, type SweepSample, type Thumbnails, type VarianceSample, type WebviewMessage,
+  COLOR_MAP_NAMES, EXPORT_FORMATS, MASK_NAMES, MAX_REGION_CELLS, METHODS, PANEL_TABS, VARIANTS,
 } from './messages';
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -115,6 +115,20 @@ function readParams(method: Method, value: unknown): Methods[Method]['params'] {
       return { size: integer(p.size, 'params.size', 1, 512), mask: optionalMask() };
     case 'variance':
       return {};
+    case 'region': {
+      const rows = integer(p.rows, 'params.rows', 1, MAX_DIM);
+      const cols = integer(p.cols, 'params.cols', 1, MAX_DIM);
+      if (rows * cols > MAX_REGION_CELLS) fail('params.rows', `a region holds at most ${MAX_REGION_CELLS} cells, asked for ${rows}×${cols}`);
+      return {
+        layer: integer(p.layer, 'params.layer', 0, MAX_DIM),
+        head: integer(p.head, 'params.head', 0, MAX_DIM),
+        mask: optionalMask(),
+        row0: integer(p.row0, 'params.row0', 0, MAX_DIM),
+        rows,
+        col0: integer(p.col0, 'params.col0', 0, MAX_DIM),
+        cols,
+      };
+    }
     case 'export': {
       const format = oneOf(p.format, EXPORT_FORMATS, 'params.format');
       const name = string(p.name, 'params.name', MAX_NAME);
@@ -224,6 +238,33 @@ export function readOverview(value: unknown): Overview {
     hasRaw: o.hasRaw === true,
     summaries: o.summaries.map((s, i) => readSummary(s, `overview.summaries[${i}]`)),
     warnings: o.warnings.map((w, i) => string(w, `overview.warnings[${i}]`, MAX_TEXT)),
+    ...(o.pooled === undefined ? {} : { pooled: readPooled(o.pooled, n, m) }),
+  };
+}
+
+function readPooled(value: unknown, n: number, m: number): PooledInfo {
+  const o = record(value, 'overview.pooled');
+  const tokens = integer(o.tokens, 'overview.pooled.tokens', 1, MAX_DIM);
+  const cell = integer(o.cell, 'overview.pooled.cell', 1, MAX_DIM);
+  if (n !== m || Math.ceil(tokens / cell) !== n) fail('overview.pooled', `${tokens} tokens in blocks of ${cell} do not make ${n}×${m} blocks`);
+  return { tokens, cell, fullResolutionTokens: integer(o.fullResolutionTokens, 'overview.pooled.fullResolutionTokens', 1, MAX_DIM) };
+}
+
+function readRegion(value: unknown): RegionPayload {
+  const o = record(value, 'region');
+  const rows = integer(o.rows, 'region.rows', 1, MAX_DIM);
+  const cols = integer(o.cols, 'region.cols', 1, MAX_DIM);
+  if (rows * cols > MAX_REGION_CELLS) fail('region.rows', `a region holds at most ${MAX_REGION_CELLS} cells`);
+  return {
+    row0: integer(o.row0, 'region.row0', 0, MAX_DIM), rows,
+    col0: integer(o.col0, 'region.col0', 0, MAX_DIM), cols,
+    tokens: strings(o.tokens, 'region.tokens', rows),
+    keyTokens: strings(o.keyTokens, 'region.keyTokens', cols),
+    factor: positive(o.factor, 'region.factor'),
+    dots: float32(o.dots, 'region.dots', rows * cols),
+    weights: float32(o.weights, 'region.weights', rows * cols),
+    allowed: nullable(o.allowed, (v) => uint8(v, 'region.allowed', rows * cols)),
+    entropy: float32(o.entropy, 'region.entropy', rows),
   };
 }
 
@@ -317,6 +358,7 @@ const RESULT_READERS: { [M in Method]: (value: unknown) => Methods[M]['result'] 
   thumbnails: readThumbnails,
   variance: readVariance,
   export: readExportResult,
+  region: readRegion,
 };
 
 /** Validates a response's result against the method that was asked. */

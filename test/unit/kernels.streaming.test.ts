@@ -3,7 +3,7 @@
 // matrices on sizes small enough to hold them.
 import './kernels.setup';
 import * as assert from 'node:assert/strict';
-import { type Matrix, matrixFrom, multiHeadAttention, normalGenerator } from '../../src/core';
+import { type Matrix, matrixFrom, multiHeadAttention, normalGenerator, rowSharpness } from '../../src/core';
 import * as kernels from '../../src/core/kernels';
 import { AttentionPool } from '../../src/node/parallel';
 import { type HeadOverview, headRegion, streamHeadOverviews } from '../../src/node/streaming';
@@ -33,6 +33,16 @@ function assertSame(actual: Matrix, expected: Matrix, tol: number, where: string
   for (let i = 0; i < expected.data.length; i++) assertClose(actual.data[i], expected.data[i], tol, `${where}[${Math.floor(i / expected.cols)}][${i % expected.cols}]`);
 }
 
+/** The overview's per-row figures against the reference core's full weights (to the kernels' agreement with it, 1e-5 on weights). */
+function assertRowStats(h: HeadOverview, weights: Matrix, where: string): void {
+  const want = rowSharpness(weights);
+  for (let i = 0; i < weights.rows; i++) {
+    assertClose(h.entropy[i], want.entropy[i], 5e-5, `${where}: entropy[${i}]`);
+    assertClose(h.maxWeight[i], want.maxWeight[i], 1e-5, `${where}: maxWeight[${i}]`);
+    assertClose(h.diagonal[i], weights.data[i * weights.cols + i], 1e-5, `${where}: diagonal[${i}]`);
+  }
+}
+
 describe('streaming per-head attention for long sequences', () => {
   const pool = new AttentionPool({ size: 2 });
   after(() => pool.close());
@@ -57,11 +67,24 @@ describe('streaming per-head attention for long sequences', () => {
           assert.equal(h.cell, 5, 'ceil(203 / 50) rows per cell');
           assertSame(h.overview, maxPool(want.heads[i].weights, h.cell), 1e-5, `head ${i} overview`);
           assertSame(h.output, want.heads[i].output, 1e-5, `head ${i} output`);
+          assertRowStats(h, want.heads[i].weights, `head ${i}`);
         });
         assertSame(result.output, want.output, 1e-5, 'concatenated output');
       });
     }
   }
+
+  it('per-row entropy, largest weight and diagonal hold for near one-hot rows (tiny weights, large logits)', async () => {
+    const sharp = [{ W_Q: randomMatrix(32, 8, 41, 2), W_K: randomMatrix(32, 8, 42, 2), W_V: randomMatrix(32, 6, 43, 1) }];
+    // Against the kernels' own full weights: with logits this large, float32 sums in another order
+    // already move a weight by 1e-5, which is not what this checks.
+    const want = kernels.multiHeadAttention(x, sharp, null, { mask: 'causal' });
+    const seen: HeadOverview[] = [];
+    await streamHeadOverviews(x, sharp, { mask: 'causal', overviewSize: 64, pool }, (h) => { seen.push(h); });
+    const entropies = Array.from(seen[0].entropy);
+    assert.ok(Math.min(...entropies) < 0.01 && Math.max(...entropies) > 0.5, `a spread of sharp and soft rows (${Math.min(...entropies)}…${Math.max(...entropies)})`);
+    assertRowStats(seen[0], want.heads[0].weights, 'sharp head');
+  });
 
   it('without WebAssembly the reference core gives the same overview and outputs', async () => {
     const want = multiHeadAttention(x, heads.slice(0, 1), null, { mask: 'anticausal' });
@@ -75,6 +98,7 @@ describe('streaming per-head attention for long sequences', () => {
       });
       assert.equal(result.engine, 'js');
       assertSame(seen[0].overview, maxPool(want.heads[0].weights, 5), 1e-6, 'overview');
+      assertRowStats(seen[0], want.heads[0].weights, 'reference');
       assertSame(result.output, want.output, 1e-6, 'output');
     } finally {
       kernels.disableKernels(false);

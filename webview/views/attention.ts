@@ -6,6 +6,7 @@ import { describeFactor, formatNumber } from '../format';
 import { Heatmap } from '../heatmap';
 import { heatmapSvg } from '../heatmapSvg';
 import { scoresModel, weightsModel } from '../models';
+import { RegionFigure } from './region';
 import { StepView } from './step';
 
 export class AttentionView implements View {
@@ -19,11 +20,16 @@ export class AttentionView implements View {
   private readonly zoomLabel: HTMLElement;
   private readonly summary: HTMLElement;
   private readonly step = new StepView();
+  private readonly region: RegionFigure;
 
   constructor(ctx: PanelContext) {
+    this.region = new RegionFigure(() => ctx);
     const callbacks = {
       hover: (c: Parameters<PanelContext['hover']>[0]) => ctx.hover(c),
-      click: (c: Parameters<PanelContext['click']>[0]) => ctx.click(c),
+      click: (c: Parameters<PanelContext['click']>[0]) => {
+        ctx.click(c);
+        if (ctx.overview.pooled) void this.region.open(c);
+      },
       cursor: (c: Parameters<PanelContext['cursor']>[0]) => ctx.cursor(c),
       lock: (r: number | null) => ctx.lock(r),
       view: (z: number, c: Parameters<PanelContext['setView']>[1]) => ctx.setView(z, c),
@@ -52,6 +58,7 @@ export class AttentionView implements View {
       el('div', { cls: 'zoom-bar' }, zoomOut, zoomIn, fit, this.zoomLabel),
       el('div', { cls: 'figure-row' }, this.scoresBox, weightsBox),
       this.summary,
+      this.region.element,
       this.step.element,
     );
   }
@@ -63,6 +70,11 @@ export class AttentionView implements View {
 
   update(ctx: PanelContext): void {
     for (const h of this.heatmaps()) h.setTheme(ctx.theme);
+    this.region.update(ctx);
+    this.step.element.hidden = ctx.overview.pooled !== undefined;
+    this.noScores.textContent = ctx.overview.pooled
+      ? `${ctx.overview.pooled.tokens} tokens, more than the ${ctx.overview.pooled.fullResolutionTokens} shown cell by cell: each cell on the right is a block of ${ctx.overview.pooled.cell} × ${ctx.overview.pooled.cell} tokens showing its largest weight. Click a block for its tokens at full resolution, scores included, below.`
+      : 'These are exported attention weights: the scores before softmax are not in the file, so there is nothing to show or re-scale here.';
     this.updateFactor(ctx);
     this.updateHighlight(ctx);
   }
@@ -78,10 +90,11 @@ export class AttentionView implements View {
     if (scores) this.scores.setModel(scores);
     this.scoresTitle.textContent = factor !== null ? `Scores  q·k × ${describeFactor(factor, p.dK)}` : 'Scores';
     this.weights.setModel(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy));
-    this.weightsTitle.textContent = `Weights  softmax, ${headName}${ctx.overview.layers > 1 ? `, layer ${p.layer}` : ''}`;
+    const pooled = ctx.overview.pooled;
+    this.weightsTitle.textContent = `Weights  softmax, ${headName}${ctx.overview.layers > 1 ? `, layer ${p.layer}` : ''}${pooled ? `, largest per block of ${pooled.cell} × ${pooled.cell} tokens` : ''}`;
     const s = ctx.live.summary;
-    this.summary.textContent = `${headName}: ${ctx.overview.n} queries by ${ctx.overview.m} keys. Mean entropy ${formatNumber(s.meanEntropy)} nats, mean largest weight ${formatNumber(s.meanMaxWeight)}, about ${formatNumber(s.meanEffectiveTokens)} keys attended per query. ${strongestText(ctx)}`;
-    this.step.update(ctx);
+    this.summary.textContent = `${headName}: ${pooled ? `${pooled.tokens} tokens in blocks of ${pooled.cell}` : `${ctx.overview.n} queries by ${ctx.overview.m} keys`}. Mean entropy ${formatNumber(s.meanEntropy)} nats, mean largest weight ${formatNumber(s.meanMaxWeight)}, about ${formatNumber(s.meanEffectiveTokens)} keys attended per query. ${strongestText(ctx)}`;
+    if (!ctx.overview.pooled) this.step.update(ctx);
     for (const h of this.heatmaps()) h.refreshTooltip();
   }
 
@@ -91,7 +104,7 @@ export class AttentionView implements View {
       h.setView(ctx.state.zoom, ctx.state.center);
     }
     this.zoomLabel.textContent = ctx.state.zoom > 1.001 ? `zoom ×${formatNumber(ctx.state.zoom, 2)}` : '';
-    this.step.update(ctx);
+    if (!ctx.overview.pooled) this.step.update(ctx);
   }
 
   async figure(ctx: PanelContext): Promise<Figure> {
@@ -100,6 +113,7 @@ export class AttentionView implements View {
     const scores = ctx.factor !== null ? scoresModel(ctx, p, ctx.factor) : null;
     if (scores && !this.scores.element.hidden) items.push({ caption: this.scoresTitle.textContent ?? '', canvas: this.scores.canvas, vector: heatmapSvg(scores, ctx.theme) });
     items.push({ caption: this.weightsTitle.textContent ?? '', canvas: this.weights.canvas, vector: heatmapSvg(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy), ctx.theme) });
+    if (this.region.shown) items.push({ caption: 'Region at full resolution', canvas: this.region.canvas });
     return { title: `${ctx.overview.title} — ${p.head === 'mean' ? 'mean of heads' : `head ${p.head}`}, layer ${p.layer}`, rows: [items] };
   }
 }

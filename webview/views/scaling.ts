@@ -61,9 +61,12 @@ export class ScalingView implements View {
     const p = ctx.payload;
     this.live.setTheme(ctx.theme);
     this.note.hidden = p.dots !== null;
-    this.note.textContent = p.head === 'mean'
-      ? 'The mean of heads averages weights after softmax; pick a single head to re-scale its scores.'
-      : 'These are exported weights with no scores, so they cannot be re-scaled; the figures describe them as they are.';
+    const pooled = ctx.overview.pooled;
+    this.note.textContent = pooled
+      ? `Re-scaling works on up to ${pooled.fullResolutionTokens} tokens; this text has ${pooled.tokens} and is shown as an overview (select fewer tokens to scale them live).`
+      : p.head === 'mean'
+        ? 'The mean of heads averages weights after softmax; pick a single head to re-scale its scores.'
+        : 'These are exported weights with no scores, so they cannot be re-scaled; the figures describe them as they are.';
     const canonical = p.dots ? p.sweep.filter((s) => s.label !== 'grid') : [];
     const key = `${p.layer}:${p.head}:${p.mask}:${ctx.sequential}:${ctx.state.range}:${ctx.theme.kind}:${ctx.theme.background}`;
     if (key !== this.chartKey) {

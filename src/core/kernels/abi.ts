@@ -19,8 +19,9 @@ export interface KernelExports {
     q: number, ldq: number, kp: number, vp: number,
     n: number, m: number, dk: number, dv: number, factor: number, rowStart: number, rowEnd: number,
     kind: number, mask: number, chunk: number, out: number,
-    overview: number, rowsPerCell: number, colsPerCell: number, ovCols: number,
+    overview: number, rowsPerCell: number, colsPerCell: number, ovCols: number, stats: number,
   ): void;
+  rowStats(w: number, rows: number, m: number, rowStart: number, stats: number): void;
   panelBytes(k: number, m: number): number;
   attentionScratchBytes(m: number, dk: number, dv: number): number;
   sweepRows(dots: number, ldd: number, n: number, m: number, rowOffset: number, kind: number, mask: number, factors: number, nf: number, acc: number): void;

@@ -32,6 +32,8 @@ export interface StreamPlan {
   readonly v: Slot;
   readonly out: Slot;
   readonly overview: Slot;
+  /** Per query row: entropy, largest weight, diagonal weight (assembly/overview.ts rowStats). */
+  readonly stats: Slot;
   readonly rowsPerCell: number;
   readonly colsPerCell: number;
   readonly factor: number;
@@ -65,12 +67,13 @@ export function planStream(arena: Arena, s: StreamShapes): StreamPlan {
   const q = slot(arena, s.n, s.dK), k = slot(arena, s.n, s.dK), v = slot(arena, s.n, s.dV);
   const out = slot(arena, s.n, s.dV);
   const overview = slot(arena, ovSide, ovSide);
+  const stats = slot(arena, s.n, 3);
   const mask = s.maskKind === MASK_TABLE ? arena.reserve(s.n * s.n) : 0;
   const kPanels = arena.reserve(panelBytes(s.dK, s.n));
   const vPanels = arena.reserve(panelBytes(s.n, s.dV));
   const chunkOffset = alignUp(panelBytes(s.dModel, Math.max(s.dK, s.dV)));
   const scratch = Array.from({ length: s.executors }, () => arena.reserve(chunkOffset + CHUNK_ROWS * s.n * 4));
-  return { x, wq, wk, wv, q, k, v, out, overview, rowsPerCell, colsPerCell: rowsPerCell, factor: 1, maskKind: s.maskKind, mask, kPanels, vPanels, scratch, chunkOffset };
+  return { x, wq, wk, wv, q, k, v, out, overview, stats, rowsPerCell, colsPerCell: rowsPerCell, factor: 1, maskKind: s.maskKind, mask, kPanels, vPanels, scratch, chunkOffset };
 }
 
 /** The plan for one head: its d_k, d_v and factor over the shared layout. */
@@ -116,6 +119,6 @@ export function runStreamTask(ex: KernelExports, plan: StreamPlan, task: StreamT
   ex.attentionOverview(
     q.ptr, q.cols, plan.kPanels, plan.vPanels, q.rows, k.rows, q.cols, v.cols, plan.factor, task.rowStart, task.rowEnd,
     plan.maskKind, plan.mask, scratch + plan.chunkOffset, plan.out.ptr,
-    plan.overview.ptr, plan.rowsPerCell, plan.colsPerCell, plan.overview.cols,
+    plan.overview.ptr, plan.rowsPerCell, plan.colsPerCell, plan.overview.cols, plan.stats.ptr,
   );
 }

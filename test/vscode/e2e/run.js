@@ -357,6 +357,44 @@ const STEPS = [
     }
     return expectPanel(s.page, { title, tokens: words(selected) });
   }],
+  ['a 5000-token selection opens as an overview of blocks; clicking a block computes its tokens at full resolution', async (s) => {
+    await closeAllEditors(s.page);
+    await wb.clearNotifications(s.page);
+    await wb.openFile(s.page, 'long.txt');
+    await s.page.locator('.editor-instance .monaco-editor .view-line').first().click();
+    await s.page.keyboard.press('Control+A');
+    await wb.runPaletteCommand(s.page, 'Attention Inspector: Inspect Selection');
+    const frame = await panel.waitPanelReady(s.page, 60000);
+    const warning = (await frame.locator('.warnings').innerText()).trim();
+    assert.match(warning, /5000 tokens: more than 4096, so each cell is a block of 5 × 5 tokens/);
+    const weights = frame.locator('[data-matrix=weights]');
+    const canvas = weights.locator('canvas').first();
+    const g = await panel.heatmapGeometry(canvas);
+    assert.strictEqual(Math.round(g.view.rows), 1000, '5000 tokens in 1000 blocks');
+    await canvas.hover({ position: panel.cellPosition(g, 0, 0), force: true });
+    const first = (await weights.locator('.tooltip:not([hidden]) .tooltip-line', { hasText: /^query/ }).first().textContent()).trim();
+    assert.match(first, /^query\s*“#0–4 attention” \(row 0\)$/);
+    // A click on block (500, 500): the 128 tokens around token 2502, both ways, at full resolution.
+    await canvas.click({ position: panel.cellPosition(g, 500, 500), force: true });
+    const region = frame.locator('[data-matrix=region]');
+    await region.locator('canvas').first().waitFor({ state: 'visible', timeout: WAIT_MS });
+    const rg = await panel.heatmapGeometry(region.locator('canvas').first());
+    assert.deepStrictEqual([Math.round(rg.view.rows), Math.round(rg.view.cols)], [128, 128]);
+    await region.locator('canvas').first().hover({ position: panel.cellPosition(rg, 0, 0), force: true });
+    const line = (await region.locator('.tooltip:not([hidden]) .tooltip-line', { hasText: /^query/ }).first().textContent()).trim();
+    const m = /^query\s*“(.+)” \(token (\d+)\)$/.exec(line);
+    assert.ok(m, `the region's rows are tokens: ${line}`);
+    // Blocks are under half a pixel wide here: the click lands on block 500 give or take one.
+    const start = Number(m[2]);
+    assert.ok(Math.abs(start - 2438) <= 10, `the region starts 64 tokens before the clicked block's centre (token ${start})`);
+    const words = fs.readFileSync(path.join(toolchain.WORKSPACE, 'long.txt'), 'utf8').split(/\s+/).filter(Boolean);
+    assert.strictEqual(m[1], words[start], 'and is labelled with the text\'s own token');
+    const { cells } = await panel.heatmapPixels(frame, 'region');
+    const colours = new Set(cells.map((c) => c.slice(0, 3).join(',')));
+    assert.ok(colours.size >= 10, `the region is painted (${colours.size} colours)`);
+    await expectNoErrorToast(s.page);
+    return `1000×1000 blocks of 5 tokens; region tokens ${start}–${start + 127} labelled “${m[1]}”…, ${colours.size} colours in ${cells.length} cells`;
+  }],
 ];
 
 function slug(title) {
@@ -376,7 +414,8 @@ async function main() {
   toolchain.ensureToolchain();
   fs.rmSync(SHOTS, { recursive: true, force: true });
   fs.mkdirSync(SHOTS, { recursive: true });
-  const s = { runDir: cs.makeRunDir('ai-vscode-e2e') };
+  // Texts up to 8192 tokens (the default cap is 4096): the long-sequence step selects 5000.
+  const s = { runDir: cs.makeRunDir('ai-vscode-e2e', { 'attentionInspector.limits.maxTokens': 8192 }) };
   let passed = 0, failed = 0, notRun = 0, index = 0;
   try {
     for (const [title, step] of STEPS) {
