@@ -41,6 +41,12 @@ export const LIMIT_SETTINGS: Readonly<Record<LimitName, string>> = {
 
 const MIB = 1024 * 1024;
 
+/**
+ * The longest text the panel shows cell by cell. A longer one (up to maxTokens) is computed head by
+ * head by the streaming kernels and shown as an overview of token blocks (desktop: src/node/longSequence.ts).
+ */
+export const FULL_RESOLUTION_TOKENS = 4096;
+
 export const DEFAULT_LIMITS: Limits = {
   maxTokens: 4096,
   maxFileBytesInMemory: 512 * MIB,

@@ -85,6 +85,9 @@ export async function answerRequest<M extends Method>(source: InspectionSource, 
       let data: Uint8Array | string;
       if (p.format === 'html') {
         if (!source.spec) throw new InputError('export', 'this input cannot be written as a standalone report (it is not text or JSON)');
+        // The report recomputes its input in the page, whole matrices: long texts stay in VS Code.
+        const pooled = (await source.overview()).pooled;
+        if (pooled) throw new InputError('export', `a standalone report holds texts of up to ${pooled.fullResolutionTokens} tokens; this one has ${pooled.tokens} (export the view as PNG or SVG instead)`);
         if (!options.reportAssets) throw new InputError('export', 'the report assets are not available here');
         const assets = await options.reportAssets();
         data = buildReportHtml({ ...assets, spec: source.spec });

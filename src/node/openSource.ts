@@ -6,7 +6,7 @@ import * as kernels from '../core/kernels';
 import { type InMemoryRequest, type OpenedSource, type TensorFileRequestOptions, openInMemory, tensorFileSource } from '../host/openInMemory';
 import { FileByteSource } from './fileByteSource';
 import { readSidecarTokens } from './tensorPath';
-import { InputError, countTokens, isMaskWord, textInput } from '../core';
+import { FULL_RESOLUTION_TOKENS, InputError, countTokens, isMaskWord, textInput } from '../core';
 import { titleOf } from '../host/memorySource';
 import { LongTextSource, identityHead } from './longSequence';
 
@@ -21,12 +21,6 @@ export type OpenRequest =
 export function computeEngine(): ComputeEngine {
   return kernels.initKernelsSync() ? kernels : REFERENCE_ENGINE;
 }
-
-/**
- * The longest text shown cell by cell; a longer one (up to limits.maxTokens) is computed head by head
- * through the streaming kernels and shown as an overview with regions at full resolution.
- */
-export const FULL_RESOLUTION_TOKENS = 4096;
 
 export interface OpenOptions {
   /** Overrides FULL_RESOLUTION_TOKENS (tests use a small value). */

@@ -2,7 +2,7 @@
 // so a panel's computations run right here without freezing the editor. What cannot be done here: a
 // computation cannot be stopped midway (it is synchronous in this worker); Cancel drops its result.
 // Local files are read whole through vscode.workspace.fs (the host sends their bytes).
-import { InputError } from '../core';
+import { FULL_RESOLUTION_TOKENS, InputError, countTokens } from '../core';
 import { REFERENCE_ENGINE, type ComputeEngine } from '../core/inspect';
 import * as kernels from '../core/kernels';
 import { CancelledError } from '../host/cancelled';
@@ -48,6 +48,11 @@ export class InProcessSource implements PanelSource {
       const request = this.request;
       this.opened = (async () => {
         if (request.kind === 'file') throw new InputError('file', 'local files are read through the VS Code file system in the web (this is a bug)');
+        if (request.kind === 'text') {
+          // The streaming path for long texts needs worker threads; here a long text would be whole n×n matrices.
+          const count = countTokens(request.text, request.settings?.tokenizer ?? 'words');
+          if (count > FULL_RESOLUTION_TOKENS) throw new InputError('text', `${count} tokens: VS Code for the Web shows texts of up to ${FULL_RESOLUTION_TOKENS} tokens (longer ones open as an overview in desktop VS Code)`);
+        }
         await breathe();
         const opened = await openInMemory(request, engine());
         this.info = opened.info;

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { openInMemory } from '../../src/host/openInMemory';
 import { answerRequest } from '../../src/host/session';
 import { openSource } from '../../src/node/openSource';
+import { InProcessSource } from '../../src/web/inProcessSource';
 import type { HeadPayload, Overview, RegionPayload, Thumbnails } from '../../src/protocol/messages';
 import { parseWebviewMessage, validateResult } from '../../src/protocol/validate';
 import { assertClose } from '../helpers/close';
@@ -80,12 +81,21 @@ describe('long texts: pooled overview and full-resolution regions', () => {
   it('short texts stay at full resolution; what the overview cannot do is refused in one line', async () => {
     const short = await openSource({ kind: 'text', text: 'I go home' }, { fullResolutionTokens: 100 });
     assert.equal((await short.source.overview()).pooled, undefined);
-    await assert.rejects(answerRequest(short.source, 'region', { layer: 0, head: 0, row0: 0, rows: 1, col0: 0, cols: 1 }), /^InputError|region: this input is shown at full resolution already/);
+    await assert.rejects(answerRequest(short.source, 'region', { layer: 0, head: 0, row0: 0, rows: 1, col0: 0, cols: 1 }), /region: this input is shown at full resolution already/);
     const long = await openSource(spec, { fullResolutionTokens: 100, overviewSide: 64 });
     await assert.rejects(long.source.head(0, 0, { scale: 2 }), /scale: re-scaling is available for up to 100 tokens; this text has 300/);
     await assert.rejects(long.source.head(0, 0, { variant: 'raw' }), /variant: raw attention/);
     await assert.rejects(long.source.head(0, 0, { mask: 'custom' }), /mask: a text has no custom mask/);
     await assert.rejects(long.source.region!({ layer: 0, head: 0, row0: 300, rows: 1, col0: 0, cols: 1 }), /region: starts past the last token \(299\)/);
+    const save = async () => ({ saved: true });
+    await assert.rejects(answerRequest(long.source, 'export', { format: 'html', name: 'r.html' }, { save, reportAssets: async () => ({ script: '', style: '' }) }),
+      /export: a standalone report holds texts of up to 100 tokens; this one has 300/);
+  });
+
+  it('the web build (no worker threads, no streaming) refuses a text over 4096 tokens in one line', async () => {
+    const words = Array.from({ length: 5000 }, (_, i) => WORDS[i % WORDS.length]).join(' ');
+    await assert.rejects(InProcessSource.open({ kind: 'text', text: words, limits: { maxTokens: 8192 } }, {}),
+      /text: 5000 tokens: VS Code for the Web shows texts of up to 4096 tokens \(longer ones open as an overview in desktop VS Code\)/);
   });
 
   it('the protocol refuses a region larger than 512 × 512 cells before asking the source', () => {
