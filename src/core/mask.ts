@@ -39,6 +39,20 @@ export function allowedCells(mask: MaskSpec, n: number, m: number): Uint8Array |
   return allowed;
 }
 
+/**
+ * Rows r0…r1−1 of the n×m allowed-cell table (null when every cell is allowed), without building the
+ * other rows: a long sequence's causal table would be n² bytes (268 MB at n = 16384).
+ */
+export function allowedRows(mask: MaskSpec, n: number, m: number, r0: number, r1: number): Uint8Array | null {
+  if (mask === 'none') return null;
+  if (typeof mask !== 'string') return allowedCells(mask, n, m)!.slice(r0 * m, r1 * m);
+  const out = new Uint8Array((r1 - r0) * m);
+  for (let i = r0; i < r1; i++) {
+    for (let j = 0; j < m; j++) out[(i - r0) * m + j] = (mask === 'causal' ? j <= i : j >= i) ? 1 : 0;
+  }
+  return out;
+}
+
 /** Rows (queries) that may attend to no key at all; their weights are all zero by definition. */
 export function emptyRows(allowed: Uint8Array | null, n: number, m: number): number[] {
   if (!allowed) return m === 0 ? Array.from({ length: n }, (_, i) => i) : [];

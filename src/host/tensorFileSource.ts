@@ -2,12 +2,14 @@
 // (every head's sharpness, for the heads grid) and the thumbnails come from one streaming pass that
 // holds one head at a time; a head the user opens is one positional read. A multi-GB file therefore
 // costs the memory of a head or two, never of the file. Browser-safe: the ByteSource is passed in.
-import { type MaskSpec, type ScaleSpec, type HeadInspection, InputError } from '../core';
+import { type MaskSpec, type MaskWord, type ScaleSpec, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, inspect, matrixFrom } from '../core';
 import {
   type AttentionFile, type AxisLabels, type HeadData, inspectFileHead, readHead, streamHeads,
 } from '../core/tensorfiles';
 import { poolToFit, type Grid } from '../protocol/downsample';
-import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, Thumbnails } from '../protocol/messages';
+import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, RegionParams, RegionPayload, Thumbnails } from '../protocol/messages';
+import { type FileMaps, fileRegion, poolFileHead } from './pooledFileHeads';
+import { OVERVIEW_SIDE, PooledHeads } from './pooledHeads';
 import { type HeadOptions, type InspectionSource, exact } from './source';
 import { meanPayload, payloadOf, summaryOf } from './payload';
 
@@ -19,6 +21,10 @@ export interface TensorFileSourceOptions {
   /** Key dimension for exported scores. */
   readonly dK?: number;
   readonly batch?: number;
+  /** Self-attention maps longer than this are shown as an overview of token blocks (default FULL_RESOLUTION_TOKENS). */
+  readonly fullResolutionTokens?: number;
+  /** Overview blocks per side for long maps (default OVERVIEW_SIDE). */
+  readonly overviewSide?: number;
 }
 
 interface Scan {
@@ -36,6 +42,8 @@ const NO_SWEEP: readonly number[] = [];
 export class TensorFileSource implements InspectionSource {
   private readonly scans = new Map<string, Promise<Scan>>();
   private readonly baseMask: MaskName;
+  /** Long maps: the last mask's pooled heads (one pass over the file per mask). */
+  private pooledScan: { mask: MaskName; heads: Promise<PooledHeads> } | null = null;
 
   constructor(
     private readonly opened: AttentionFile,
@@ -50,6 +58,83 @@ export class TensorFileSource implements InspectionSource {
 
   private get rescalable(): boolean {
     return this.opened.meaning.meaning !== 'weights';
+  }
+
+  private get fullResolutionTokens(): number {
+    return this.options.fullResolutionTokens ?? FULL_RESOLUTION_TOKENS;
+  }
+
+  /** Self-attention maps (weights or scores) longer than the panel shows cell by cell. */
+  private get long(): boolean {
+    const { view } = this.opened;
+    return view.kind === 'maps' && view.queries === view.keys && view.queries > this.fullResolutionTokens;
+  }
+
+  /** The factor exported scores are soft-maxed at: the same rule as every other input (inspect's). */
+  private scoresFactor(): number | null {
+    if (this.opened.meaning.meaning === 'weights') return null;
+    const probe = inspect({ form: 'scores', scores: [matrixFrom(1, 1, new Float32Array(1))], dK: this.options.dK ?? this.opened.view.dK }, { scale: this.options.scale });
+    return probe.heads[0].factor;
+  }
+
+  private maps(mask: MaskName): FileMaps {
+    const word = this.maskSpec(mask) ?? 'none';
+    if (typeof word !== 'string') throw new InputError('mask', 'tensor files carry no explicit mask matrix');
+    return { file: this.opened.file, view: this.opened.view, batch: this.options.batch ?? 0, meaning: this.opened.meaning.meaning === 'weights' ? 'weights' : 'scores', factor: this.scoresFactor(), mask: word as MaskWord };
+  }
+
+  /** Every head of a long file read once, a block of rows at a time, for `mask`. */
+  private pooled(mask: MaskName): Promise<PooledHeads> {
+    if (this.pooledScan?.mask === mask) return this.pooledScan.heads;
+    const maps = this.maps(mask);
+    const { view } = this.opened;
+    const n = view.queries;
+    const cell = Math.ceil(n / Math.max(1, Math.min(n, this.options.overviewSide ?? OVERVIEW_SIDE)));
+    const dK = this.options.dK ?? view.dK ?? null;
+    const heads = (async () => {
+      const records = [];
+      for (let layer = 0; layer < view.layers; layer++) {
+        for (let head = 0; head < view.heads; head++) records.push(await poolFileHead(maps, layer, head, cell, dK));
+      }
+      return new PooledHeads(records, view.heads, n, cell, maps.mask);
+    })();
+    this.pooledScan = { mask, heads };
+    heads.catch(() => { if (this.pooledScan?.heads === heads) this.pooledScan = null; });
+    return heads;
+  }
+
+  private async pooledOverview(mask: MaskName): Promise<Overview> {
+    const { view, meaning } = this.opened;
+    const pooled = await this.pooled(mask);
+    const labels = pooled.labels(this.labels.queries);
+    return {
+      title: this.options.title,
+      form: meaning.meaning === 'weights' ? 'weights' : 'scores',
+      n: labels.length, m: labels.length,
+      tokens: labels, keyTokens: labels.slice(),
+      layers: view.layers, heads: view.heads,
+      mask,
+      masks: this.rescalable ? ['none', 'causal', 'anticausal'] : [],
+      rescalable: false,
+      hasVectors: false,
+      hasRaw: false,
+      summaries: pooled.summaries(),
+      warnings: [
+        `${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`,
+        `${view.queries} tokens: more than ${this.fullResolutionTokens}, so each cell is a block of ${pooled.cell} × ${pooled.cell} tokens showing its largest weight; click a cell for that region at full resolution.`,
+      ],
+      pooled: pooled.info(this.fullResolutionTokens),
+    };
+  }
+
+  async region(params: RegionParams): Promise<RegionPayload> {
+    if (!this.long) throw new InputError('region', 'this input is shown at full resolution already');
+    const { view } = this.opened;
+    const mask = params.mask ?? this.baseMask;
+    await this.pooled(mask);
+    if (params.layer >= view.layers || params.head >= view.heads) throw new InputError('head', `no head ${params.head} in layer ${params.layer}`);
+    if (params.row0 >= view.queries || params.col0 >= view.keys) throw new InputError('region', `starts past the last token (${view.queries - 1})`);
+    return fileRegion(this.maps(mask), params, this.labels);
   }
 
   private maskSpec(mask: MaskName): MaskSpec | undefined {
@@ -117,6 +202,7 @@ export class TensorFileSource implements InspectionSource {
   }
 
   async overview(mask: MaskName = this.baseMask): Promise<Overview> {
+    if (this.long) return this.pooledOverview(mask);
     const { view, meaning } = this.opened;
     const scan = await this.scan(mask, 64);
     return {
@@ -143,6 +229,10 @@ export class TensorFileSource implements InspectionSource {
     if ((options.variant ?? 'projected') === 'raw') throw new InputError('variant', 'tensor files have no token vectors X, so there is no raw (Q = K = V = X) variant');
     const { file, view } = this.opened;
     const batch = this.options.batch ?? 0;
+    if (this.long) {
+      if (options.scale !== undefined) throw new InputError('scale', `re-scaling is available for up to ${this.fullResolutionTokens} tokens; this file has ${view.queries}`);
+      return (await this.pooled(mask)).payload(layer, head);
+    }
     if (head === 'mean') {
       if (options.scale !== undefined) throw new InputError('scale', 'the mean of heads is a mean of softmaxes: it cannot be re-scaled');
       const heads: HeadInspection[] = [];
@@ -155,6 +245,7 @@ export class TensorFileSource implements InspectionSource {
   }
 
   async thumbnails(size: number, mask: MaskName = this.baseMask): Promise<Thumbnails> {
+    if (this.long) return (await this.pooled(mask)).thumbnails(size);
     const scan = await this.scan(mask, size);
     const data = new Float32Array(scan.pooled.length * scan.rows * scan.cols);
     scan.pooled.forEach((p, i) => data.set(p.data, i * scan.rows * scan.cols));

@@ -7,7 +7,7 @@
 import type { Matrix } from '../core/matrix';
 import { matrixFrom, project, zeros } from '../core/matrix';
 import { type HeadProjection, type ScaleSpec, scaleFactor } from '../core/attention';
-import { type MaskSpec, allowedCells } from '../core/mask';
+import { type MaskSpec, allowedCells, allowedRows } from '../core/mask';
 import * as reference from '../core/attention';
 import { rowSharpness } from '../core/sharpness';
 import * as kernels from '../core/kernels';
@@ -194,17 +194,6 @@ function colSlice(a: Matrix, c0: number, c1: number): Matrix {
   return matrixFrom(a.rows, c1 - c0, out);
 }
 
-/** Rows r0…r1−1 of the n×m allowed-cell table (null when all are allowed), without building the rest. */
-function regionRowsAllowed(mask: MaskSpec, n: number, m: number, r0: number, r1: number): Uint8Array | null {
-  if (mask === 'none') return null;
-  if (typeof mask !== 'string') return allowedCells(mask, n, m)!.slice(r0 * m, r1 * m);
-  const out = new Uint8Array((r1 - r0) * m);
-  for (let i = r0; i < r1; i++) {
-    for (let j = 0; j < m; j++) out[(i - r0) * m + j] = (mask === 'causal' ? j <= i : j >= i) ? 1 : 0;
-  }
-  return out;
-}
-
 /**
  * Full resolution for a region of one head (from the q, k, v that streamHeadOverviews handed over):
  * queries rows[0]…rows[1]−1 against every key, cropped to keys cols[0]…cols[1]−1. Cost is
@@ -215,7 +204,7 @@ export function headRegion(q: Matrix, k: Matrix, v: Matrix, rows: readonly [numb
   const [r0, r1] = rows, [c0, c1] = cols;
   if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= n)) throw new RangeError(`region rows [${r0}, ${r1}) are not inside 0…${n}`);
   if (!(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 < c1 && c1 <= m)) throw new RangeError(`region columns [${c0}, ${c1}) are not inside 0…${m}`);
-  const full = regionRowsAllowed(options.mask ?? 'none', n, m, r0, r1);
+  const full = allowedRows(options.mask ?? 'none', n, m, r0, r1);
   // The region's rows of the mask, as an explicit table (a word mask depends on the absolute row).
   const rowMask = full ? matrixFrom(r1 - r0, m, Float32Array.from(full)) : 'none';
   const run = useKernels ? kernels.attention : reference.attention;

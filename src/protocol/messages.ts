@@ -97,9 +97,10 @@ export interface RegionPayload {
   /** The region's query and key tokens. */
   readonly tokens: string[];
   readonly keyTokens: string[];
-  readonly factor: number;
-  /** Unscaled q·k and the softmax weights (normalised over all keys, not just the region's), rows·cols. */
-  readonly dots: Float32Array;
+  /** The factor the weights were computed with; null for exported weights (no logits). */
+  readonly factor: number | null;
+  /** Unscaled q·k (null for exported weights) and the softmax weights (normalised over all keys, not just the region's), rows·cols. */
+  readonly dots: Float32Array | null;
   readonly weights: Float32Array;
   readonly allowed: Uint8Array | null;
   /** Each query row's entropy over all its keys. */

@@ -68,7 +68,7 @@ describe('long texts: pooled overview and full-resolution regions', () => {
           for (let j = 0; j < 80; j++) {
             const k = (37 + i) * 300 + 20 + j;
             assertClose(r.weights[i * 80 + j], w.weights[k], 1e-5, `head ${h} region weight (${37 + i}, ${20 + j})`);
-            if (w.allowed === null || w.allowed[k] === 1) assertClose(r.dots[i * 80 + j], w.dots![k], 1e-4, `head ${h} region q·k (${37 + i}, ${20 + j})`);
+            if (w.allowed === null || w.allowed[k] === 1) assertClose(r.dots![i * 80 + j], w.dots![k], 1e-4, `head ${h} region q·k (${37 + i}, ${20 + j})`);
             assert.equal(r.allowed === null ? 1 : r.allowed[i * 80 + j], w.allowed === null ? 1 : w.allowed[k]);
           }
         }

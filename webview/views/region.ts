@@ -72,7 +72,7 @@ export class RegionFigure {
       const region = await ctx.region({ layer: ctx.payload.layer, head, mask: ctx.payload.mask, row0: rows.start, rows: rows.count, col0: cols.start, cols: cols.count });
       if (seq !== this.seq) return;
       this.region = region;
-      this.note.textContent = `Queries ${region.row0}–${region.row0 + region.rows - 1} over keys ${region.col0}–${region.col0 + region.cols - 1}, computed from this head's q and k. Each row is normalised over all ${pooled.tokens} keys, so a row here need not sum to 1.`;
+      this.note.textContent = `Queries ${region.row0}–${region.row0 + region.rows - 1} over keys ${region.col0}–${region.col0 + region.cols - 1}, ${region.dots ? 'computed from this head\'s scores' : 'read from the file'}. Each row is normalised over all ${pooled.tokens} keys, so a row here need not sum to 1.`;
       this.draw(this.ctx(), region);
     } catch (e) {
       if (seq === this.seq) this.note.textContent = `Could not compute the region: ${e instanceof Error ? e.message : String(e)}`;
@@ -92,17 +92,16 @@ export class RegionFigure {
     const k = c.row * r.cols + c.col;
     const masked = r.allowed !== null && r.allowed[k] === 0;
     const q = r.tokens[c.row], key = r.keyTokens[c.col];
-    return {
-      title: `${displayToken(q, 20)} → ${displayToken(key, 20)}`,
-      lines: [
-        ['query', `“${displayToken(q, 30)}” (token ${r.row0 + c.row})`],
-        ['key', `“${displayToken(key, 30)}” (token ${r.col0 + c.col})`],
-        ['raw score q·k', masked ? 'masked' : formatNumber(r.dots[k])],
-        [`scaled × ${formatNumber(r.factor)}`, masked ? 'masked' : formatNumber(r.dots[k] * r.factor)],
-        ['weight', masked ? '0 (masked)' : formatNumber(r.weights[k])],
-        ['row entropy', `${formatNumber(r.entropy[c.row])} nats (over all keys)`],
-      ],
-    };
+    const lines: [string, string][] = [
+      ['query', `“${displayToken(q, 30)}” (token ${r.row0 + c.row})`],
+      ['key', `“${displayToken(key, 30)}” (token ${r.col0 + c.col})`],
+    ];
+    if (r.dots) {
+      lines.push(['raw score q·k', masked ? 'masked' : formatNumber(r.dots[k])]);
+      if (r.factor !== null) lines.push([`scaled × ${formatNumber(r.factor)}`, masked ? 'masked' : formatNumber(r.dots[k] * r.factor)]);
+    }
+    lines.push(['weight', masked ? '0 (masked)' : formatNumber(r.weights[k])], ['row entropy', `${formatNumber(r.entropy[c.row])} nats (over all keys)`]);
+    return { title: `${displayToken(q, 20)} → ${displayToken(key, 20)}`, lines };
   }
 
   get canvas(): HTMLCanvasElement {

@@ -5,7 +5,7 @@ import { type Matrix } from '../matrix';
 import { TensorFileError } from './errors';
 import { cStrides } from './shape';
 import { type AttentionView, type LayerTensors } from './layout';
-import { type TensorFile, readMatrix } from './tensorFile';
+import { type TensorFile, readMatrix, readRows } from './tensorFile';
 
 export interface HeadIndex {
   /** Position along the view's layers (0…layers-1); view.layerIds[layer] is the number to show. */
@@ -72,6 +72,13 @@ export async function readHead(file: TensorFile, view: AttentionView, at: HeadIn
   const k = await readMatrix(file, t.k!, index);
   const v = t.v ? await readMatrix(file, t.v, index) : null;
   return { kind: 'qkv', q, k, v };
+}
+
+/** Query rows r0…r1−1 of one head's q×k map (a long head is read a block of rows at a time). */
+export async function readHeadRows(file: TensorFile, view: AttentionView, at: HeadIndex, r0: number, r1: number): Promise<Matrix> {
+  checkIndex(file, view, at);
+  if (view.kind !== 'maps') throw new TensorFileError(file.name, { tensor: view.id }, 'holds q/k/v, not attention maps: there are no rows to read');
+  return readRows(file, tensorsFor(view, at.layer).map!, leadingIndex(view, at), r0, r1);
 }
 
 /**

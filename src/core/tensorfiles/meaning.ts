@@ -6,7 +6,7 @@
 import { type Matrix } from '../matrix';
 import { type DType } from './dtype';
 import { TensorFileError } from './errors';
-import { readHead } from './heads';
+import { readHead, readHeadRows } from './heads';
 import { type AttentionView } from './layout';
 import { type TensorFile } from './tensorFile';
 
@@ -32,17 +32,35 @@ export function sampleRows(n: number, count = ROWS_PER_HEAD): number[] {
   return Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1)));
 }
 
-/** The first row (of those sampled) that is not a softmax row, described; null when all are. */
-export function firstNonSoftmaxRow(m: Matrix, rows: readonly number[], tolerance: number): string | null {
+/**
+ * The first row (of those sampled) that is not a softmax row, described; null when all are. `firstRow`
+ * is the head row that m's row 0 is (when m holds only some of the head's rows).
+ */
+export function firstNonSoftmaxRow(m: Matrix, rows: readonly number[], tolerance: number, firstRow = 0): string | null {
   for (const i of rows) {
+    const at = firstRow + i;
     let sum = 0;
     for (let j = 0; j < m.cols; j++) {
       const x = m.data[i * m.cols + j];
-      if (!Number.isFinite(x)) return `row ${i} has ${x}`;
-      if (x < -tolerance) return `row ${i} has ${Number(x.toPrecision(4))} < 0`;
+      if (!Number.isFinite(x)) return `row ${at} has ${x}`;
+      if (x < -tolerance) return `row ${at} has ${Number(x.toPrecision(4))} < 0`;
       sum += x;
     }
-    if (Math.abs(sum - 1) > tolerance && Math.abs(sum) > tolerance) return `row ${i} sums to ${Number(sum.toPrecision(6))}, not 1`;
+    if (Math.abs(sum - 1) > tolerance && Math.abs(sum) > tolerance) return `row ${at} sums to ${Number(sum.toPrecision(6))}, not 1`;
+  }
+  return null;
+}
+
+/** The first sampled row of one head that is not a softmax row; a C-ordered head is read only at those rows. */
+async function checkHead(file: TensorFile, view: AttentionView, at: { layer: number; head: number; batch: number }, rows: readonly number[], tolerance: number): Promise<string | null> {
+  if (file.tensor(view.layerTensors[view.grouped ? at.layer : 0].map!).fortranOrder) {
+    const data = await readHead(file, view, at);
+    return data.kind === 'map' ? firstNonSoftmaxRow(data.matrix, rows, tolerance) : null;
+  }
+  // One row at a time: a long head (16384² values) is never read whole to decide what it holds.
+  for (const r of rows) {
+    const bad = firstNonSoftmaxRow(await readHeadRows(file, view, at, r, r + 1), [0], tolerance, r);
+    if (bad !== null) return bad;
   }
   return null;
 }
@@ -80,10 +98,8 @@ export async function detectMeaning(file: TensorFile, view: AttentionView, overr
   const heads = sampleHeads(view);
   let checked = 0;
   for (const h of heads) {
-    const data = await readHead(file, view, { ...h, batch });
-    if (data.kind !== 'map') break;
-    const rows = sampleRows(data.matrix.rows);
-    const bad = firstNonSoftmaxRow(data.matrix, rows, tolerance);
+    const rows = sampleRows(view.queries);
+    const bad = await checkHead(file, view, { ...h, batch }, rows, tolerance);
     if (bad !== null) {
       return { meaning: 'scores', evidence: `${bad} (layer ${view.layerIds[h.layer]}, head ${h.head}): not softmax output, so read as scores`, overridden: false };
     }

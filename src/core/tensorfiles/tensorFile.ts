@@ -208,6 +208,40 @@ export async function readSlice(file: TensorFile, tensor: string | TensorInfo, i
   return { shape, data: await gatherFortran(file, s, type, index, shape) };
 }
 
+/**
+ * Rows r0…r1−1 of the 2-D slice tensor[index…, :, :] as a Matrix: one positional read for a C-ordered
+ * tensor, so a long head can be walked a block of rows at a time. A Fortran-ordered tensor keeps its
+ * rows scattered: the whole slice is read (readSlice's own cap applies) and the rows copied out.
+ */
+export async function readRows(file: TensorFile, tensor: string | TensorInfo, index: readonly number[], r0: number, r1: number): Promise<Matrix> {
+  const s = file.stored(typeof tensor === 'string' ? tensor : tensor.name);
+  const { info } = s;
+  if (index.length !== info.shape.length - 2) {
+    throw new TensorFileError(file.name, { tensor: info.name }, `${index.length} indices do not leave a matrix of the ${info.shape.length}-D tensor of shape ${formatShape(info.shape)}`);
+  }
+  const [rows, cols] = info.shape.slice(-2);
+  if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= rows)) {
+    throw new TensorFileError(file.name, { tensor: info.name }, `rows ${r0}–${r1 - 1} are not inside 0–${rows - 1}`);
+  }
+  if (info.fortranOrder) {
+    const whole = await readMatrix(file, info, index);
+    return { rows: r1 - r0, cols, data: whole.data.slice(r0 * cols, r1 * cols) };
+  }
+  const count = (r1 - r0) * cols;
+  if (count > MAX_SLICE_ELEMENTS) {
+    throw new TensorFileError(file.name, { tensor: info.name }, `${r1 - r0} rows of ${cols} values are over the ${MAX_SLICE_ELEMENTS} read at once`);
+  }
+  index.forEach((x, axis) => {
+    if (!Number.isInteger(x) || x < 0 || x >= info.shape[axis]) {
+      throw new TensorFileError(file.name, { tensor: info.name }, `index ${x} is out of range for axis ${axis} of size ${info.shape[axis]}`);
+    }
+  });
+  const strides = cStrides(info.shape);
+  const first = index.reduce((acc, x, axis) => acc + x * strides[axis], 0) + r0 * cols;
+  const bytes = await readRange(s.source, info.byteOffset + first * info.itemsize, count * info.itemsize, `tensor ${quote(info.name)}`);
+  return { rows: r1 - r0, cols, data: decodeToFloat32(bytes, numericType(file, s)) };
+}
+
 /** A 2-D slice as a Matrix: the (q × k) map of one head, or one head's (n × d) queries/keys/values. */
 export async function readMatrix(file: TensorFile, tensor: string | TensorInfo, index: readonly number[]): Promise<Matrix> {
   const slice = await readSlice(file, tensor, index);
