@@ -350,7 +350,8 @@ export class App implements PanelContext {
   private buildToolbar(): void {
     clear(this.toolbar);
     const o = this.overview;
-    const shape = `${o.n} × ${o.m}${o.layers > 1 ? ` · ${o.layers} layers` : ''} · ${o.heads} head${o.heads > 1 ? 's' : ''}`;
+    const size = o.pooled ? `${o.pooled.tokens} tokens in ${o.n} × ${o.m} blocks of ${o.pooled.cell}` : `${o.n} × ${o.m}`;
+    const shape = `${size}${o.layers > 1 ? ` · ${o.layers} layers` : ''} · ${o.heads} head${o.heads > 1 ? 's' : ''}`;
     this.toolbar.append(el('div', { cls: 'title-row' },
       el('h1', { text: 'Attention Inspector' }),
       el('span', { cls: 'source-title', text: o.title }),

@@ -32,6 +32,17 @@ export interface HeatmapModel {
   readonly legendTicks: readonly number[];
   /** How a value is shown in a cell and on the legend. */
   readonly scaleLabel?: (v: number) => string;
+  /**
+   * The positions the axes number rows and columns by, when not 0, 1, 2…: a region of a long
+   * sequence starts at its first token; an overview of blocks counts tokens, `step` per block.
+   */
+  readonly positions?: { readonly row0: number; readonly col0: number; readonly step: number };
+}
+
+/** The position an axis shows for row (or column) i. */
+function positionOf(model: HeatmapModel, i: number, axis: 'row' | 'col'): number {
+  const p = model.positions;
+  return p ? (axis === 'row' ? p.row0 : p.col0) + i * p.step : i;
 }
 
 export interface HeatmapHighlight {
@@ -417,11 +428,13 @@ export class Heatmap {
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     const r0 = Math.max(0, Math.floor(view.row0)), r1 = Math.min(model.n, Math.ceil(view.row0 + view.rows));
+    // Numbered rows fall on round positions (a region starting at token 2438 is numbered 2440, 2450…).
+    const onStride = (i: number, stride: number, axis: 'row' | 'col') => Math.round(positionOf(model, i, axis) / (model.positions?.step ?? 1)) % stride === 0;
     for (let i = r0; i < r1; i++) {
-      if (i % rowStride !== 0 && i !== hl.locked) continue;
+      if (!onStride(i, rowStride, 'row') && i !== hl.locked) continue;
       const y = plot.y + (i - view.row0 + 0.5) * cellH;
       if (y < plot.y || y > plot.y + plot.h) continue;
-      const text = rowStride === 1 ? displayToken(model.rowLabels[i]) : String(i);
+      const text = rowStride === 1 ? displayToken(model.rowLabels[i]) : String(positionOf(model, i, 'row'));
       ctx.fillStyle = i === hl.locked ? this.theme.accent : rowStride === 1 ? this.theme.foreground : this.theme.muted;
       ctx.fillText(this.fitText(text, layout.rowLabels.w - 6), plot.x - 6, y);
     }
@@ -432,10 +445,10 @@ export class Heatmap {
     ctx.textBaseline = across ? 'bottom' : 'middle';
     const c0 = Math.max(0, Math.floor(view.col0)), c1 = Math.min(model.m, Math.ceil(view.col0 + view.cols));
     for (let j = c0; j < c1; j++) {
-      if (j % colStride !== 0) continue;
+      if (!onStride(j, colStride, 'col')) continue;
       const x = plot.x + (j - view.col0 + 0.5) * cellW;
       if (x < plot.x || x > plot.x + plot.w) continue;
-      const text = colStride === 1 ? displayToken(model.colLabels[j]) : String(j);
+      const text = colStride === 1 ? displayToken(model.colLabels[j]) : String(positionOf(model, j, 'col'));
       ctx.save();
       ctx.translate(x, plot.y - 6);
       if (!across) ctx.rotate(-Math.PI / 2);
@@ -462,7 +475,7 @@ export class Heatmap {
     ctx.textBaseline = 'middle';
     const step = labelStride(plot.h / view.rows, 18);
     for (let i = Math.ceil(view.row0 / step) * step; i < Math.min(model.n, view.row0 + view.rows); i += step) {
-      ctx.fillText(String(i), plot.x - 3, plot.y + (i - view.row0 + 0.5) * (plot.h / view.rows));
+      ctx.fillText(String(positionOf(model, i, 'row')), plot.x - 3, plot.y + (i - view.row0 + 0.5) * (plot.h / view.rows));
     }
   }
 

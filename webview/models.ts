@@ -43,6 +43,8 @@ export function weightsModel(
     legendTitle: hi === 1 ? 'weight (0 – 1)' : 'weight (stretched; brighter cells clipped to the top colour)',
     legendTicks: [0, hi / 2, hi],
     scaleLabel: (v) => formatNumber(v, 2),
+    // A long sequence's overview numbers its blocks by their first token.
+    ...(overview.pooled && n === overview.n ? { positions: { row0: 0, col0: 0, step: overview.pooled.cell } } : {}),
   };
 }
 

@@ -81,7 +81,8 @@ export class RegionFigure {
 
   private draw(ctx: PanelContext, r: RegionPayload): void {
     const labels: Overview = { ...ctx.overview, n: r.rows, m: r.cols, tokens: r.tokens, keyTokens: r.keyTokens };
-    this.heatmap.setModel(weightsModel(ctx, r.weights, r.allowed, r.entropy, labels, r.rows, r.cols));
+    // Numbered by token position in the whole sequence, not from 0.
+    this.heatmap.setModel({ ...weightsModel(ctx, r.weights, r.allowed, r.entropy, labels, r.rows, r.cols), positions: { row0: r.row0, col0: r.col0, step: 1 } });
     this.heatmap.element.hidden = false;
     this.title.textContent = `Weights, tokens ${r.row0}–${r.row0 + r.rows - 1} × ${r.col0}–${r.col0 + r.cols - 1}`;
   }

@@ -393,7 +393,9 @@ const STEPS = [
     const colours = new Set(cells.map((c) => c.slice(0, 3).join(',')));
     assert.ok(colours.size >= 10, `the region is painted (${colours.size} colours)`);
     await expectNoErrorToast(s.page);
-    return `1000×1000 blocks of 5 tokens; region tokens ${start}–${start + 127} labelled “${m[1]}”…, ${colours.size} colours in ${cells.length} cells`;
+    await region.scrollIntoViewIfNeeded();
+    const shot = await readmeShot(s.page, 'panel-long-sequence.png');
+    return `1000×1000 blocks of 5 tokens; region tokens ${start}–${start + 127} labelled “${m[1]}”…, ${colours.size} colours in ${cells.length} cells; ${shot}`;
   }],
 ];
 
