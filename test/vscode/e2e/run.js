@@ -117,12 +117,13 @@ async function relayoutPanel(page, matrix = 'weights') {
   await page.waitForTimeout(200);
 }
 
-async function readmeShot(page, name) {
+/** A README picture of the workbench, or only of `clip` (a locator) when given. */
+async function readmeShot(page, name, clip = null) {
   fs.mkdirSync(README_SHOTS, { recursive: true });
   const file = path.join(README_SHOTS, name);
   await page.mouse.move(VIEWPORT.width - 2, VIEWPORT.height - 2); // no hover highlight or tooltip in the picture
   await page.waitForTimeout(300);
-  await page.screenshot({ path: file });
+  await page.screenshot({ path: file, clip: clip ? await clip.boundingBox() : undefined });
   return `${path.relative(toolchain.ROOT, file)} ${(fs.statSync(file).size / 1024).toFixed(0)} KB`;
 }
 
@@ -394,7 +395,7 @@ const STEPS = [
     assert.ok(colours.size >= 10, `the region is painted (${colours.size} colours)`);
     await expectNoErrorToast(s.page);
     await region.scrollIntoViewIfNeeded();
-    const shot = await readmeShot(s.page, 'panel-long-sequence.png');
+    const shot = await readmeShot(s.page, 'panel-long-sequence.png', s.page.locator('iframe.webview.ready:visible').first());
     return `1000×1000 blocks of 5 tokens; region tokens ${start}–${start + 127} labelled “${m[1]}”…, ${colours.size} colours in ${cells.length} cells; ${shot}`;
   }],
 ];
