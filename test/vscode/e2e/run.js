@@ -369,7 +369,9 @@ const STEPS = [
     const warning = (await frame.locator('.warnings').innerText()).trim();
     assert.match(warning, /5000 tokens: more than 4096, so each cell is a block of 5 × 5 tokens/);
     const weights = frame.locator('[data-matrix=weights]');
-    const canvas = weights.locator('canvas').first();
+    // The heatmap publishes its geometry when it first draws, a frame after the data arrived.
+    const canvas = weights.locator('canvas[data-plot]').first();
+    await canvas.waitFor({ timeout: WAIT_MS });
     const g = await panel.heatmapGeometry(canvas);
     assert.strictEqual(Math.round(g.view.rows), 1000, '5000 tokens in 1000 blocks');
     await canvas.hover({ position: panel.cellPosition(g, 0, 0), force: true });
@@ -378,7 +380,8 @@ const STEPS = [
     // A click on block (500, 500): the 128 tokens around token 2502, both ways, at full resolution.
     await canvas.click({ position: panel.cellPosition(g, 500, 500), force: true });
     const region = frame.locator('[data-matrix=region]');
-    await region.locator('canvas').first().waitFor({ state: 'visible', timeout: WAIT_MS });
+    // Drawn with the region's 128 × 128 cells (data-view: row0, col0, rows, cols).
+    await region.locator('canvas[data-view$=",128.0000,128.0000"]').first().waitFor({ state: 'visible', timeout: WAIT_MS });
     const rg = await panel.heatmapGeometry(region.locator('canvas').first());
     assert.deepStrictEqual([Math.round(rg.view.rows), Math.round(rg.view.cols)], [128, 128]);
     await region.locator('canvas').first().hover({ position: panel.cellPosition(rg, 0, 0), force: true });
