@@ -1,9 +1,11 @@
-// Long attention maps in a tensor file (self-attention over more than FULL_RESOLUTION_TOKENS tokens):
-// each head is read a block of rows at a time (one positional read each), its weights (as exported,
-// or the softmax of exported scores) max-pooled into the overview and measured row by row, then
-// dropped. Memory is one block of rows, never the n×n head; a region is its rows read again.
-import { type MaskWord, type Matrix, allowedRows, rowSharpness, softmaxWithSharpness } from '../core';
-import { type AttentionView, type TensorFile, readHeadRows } from '../core/tensorfiles';
+// Long attention in a tensor file (self-attention over more than FULL_RESOLUTION_TOKENS tokens): each
+// head is taken a block of query rows at a time (exported maps: one positional read each; Q/K/V: the
+// rows' q·k against every key), its weights (as exported, or the softmax of the logits) max-pooled
+// into the overview and measured row by row, then dropped. Memory is one block of rows, never the
+// n×n head; a region is its rows computed again.
+import { type MaskWord, type Matrix, allowedRows, matrixFrom, rowSharpness, softmaxWithSharpness } from '../core';
+import * as kernels from '../core/kernels';
+import { type AttentionView, type TensorFile, readHead, readHeadRows } from '../core/tensorfiles';
 import type { RegionParams, RegionPayload } from '../protocol/messages';
 import type { PooledHead } from './pooledHeads';
 import { exact } from './source';
@@ -15,21 +17,48 @@ export interface FileMaps {
   readonly file: TensorFile;
   readonly view: AttentionView;
   readonly batch: number;
-  /** Exported weights are shown as they are; exported scores go through softmax at `factor`. */
-  readonly meaning: 'weights' | 'scores';
+  /** Exported weights are shown as they are; exported scores and Q/K/V logits go through softmax at `factor`. */
+  readonly meaning: 'weights' | 'scores' | 'qkv';
+  /** The factor for scores; for Q/K/V, factorFor(d_k) gives each head's. */
   readonly factor: number | null;
+  readonly factorFor?: (dK: number) => number;
   readonly mask: MaskWord;
 }
 
-/** Weights and per-row figures of rows r0…r1−1 (scores: softmax at the factor under the mask). */
-function weightsOf(maps: FileMaps, rows: Matrix, r0: number): { weights: Float32Array; entropy: Float32Array; maxWeight: Float32Array } {
+/** Where one head's rows come from: the file's map rows, or q·k from the head's Q and K. */
+interface HeadRows {
+  rows(r0: number, r1: number): Promise<Matrix>;
+  readonly factor: number | null;
+  readonly dK: number | null;
+  readonly dV: number | null;
+}
+
+async function headRows(maps: FileMaps, layer: number, head: number, dK: number | null): Promise<HeadRows> {
+  const at = { layer, head, batch: maps.batch };
+  if (maps.meaning !== 'qkv') {
+    return { rows: (r0, r1) => readHeadRows(maps.file, maps.view, at, r0, r1), factor: maps.meaning === 'scores' ? maps.factor : null, dK, dV: null };
+  }
+  const data = await readHead(maps.file, maps.view, at);
+  if (data.kind !== 'qkv') throw new Error('expected q/k/v');
+  const { q, k } = data;
+  const d = q.cols;
+  return {
+    rows: async (r0, r1) => kernels.matmulTransposed(matrixFrom(r1 - r0, d, q.data.subarray(r0 * d, r1 * d)), k),
+    factor: maps.factorFor ? maps.factorFor(d) : 1 / Math.sqrt(d),
+    dK: d,
+    dV: data.v ? data.v.cols : null,
+  };
+}
+
+/** Weights and per-row figures of rows r0…r1−1 (logits: softmax at the factor under the mask). */
+function weightsOf(maps: FileMaps, rows: Matrix, r0: number, factor: number | null): { weights: Float32Array; entropy: Float32Array; maxWeight: Float32Array } {
   const n = maps.view.queries, m = maps.view.keys;
   if (maps.meaning === 'weights') {
     const s = rowSharpness(rows);
     return { weights: rows.data, entropy: s.entropy, maxWeight: s.maxWeight };
   }
   const allowed = allowedRows(maps.mask, n, m, r0, r0 + rows.rows);
-  return softmaxWithSharpness(rows, allowed, maps.factor ?? 1);
+  return softmaxWithSharpness(rows, allowed, factor ?? 1);
 }
 
 /** One head through the file a block of rows at a time: its overview (blocks of `cell`) and row figures. */
@@ -42,10 +71,10 @@ export async function poolFileHead(maps: FileMaps, layer: number, head: number, 
   for (let j = 0; j < m; j++) colBlock[j] = (j / cell) | 0;
   // Whole blocks of rows per read, so no overview row is split between reads.
   const step = Math.max(cell, Math.floor(ROWS_PER_READ_CELLS / m / cell) * cell);
+  const source = await headRows(maps, layer, head, dK);
   for (let r0 = 0; r0 < n; r0 += step) {
     const r1 = Math.min(n, r0 + step);
-    const rows = await readHeadRows(maps.file, maps.view, { layer, head, batch: maps.batch }, r0, r1);
-    const w = weightsOf(maps, rows, r0);
+    const w = weightsOf(maps, await source.rows(r0, r1), r0, source.factor);
     entropy.set(w.entropy, r0);
     maxWeight.set(w.maxWeight, r0);
     for (let i = 0; i < r1 - r0; i++) {
@@ -59,7 +88,7 @@ export async function poolFileHead(maps: FileMaps, layer: number, head: number, 
       if (row < m) diagonal[row] = w.weights[src + row];
     }
   }
-  return { layer, head, overview, entropy, maxWeight, diagonal, factor: maps.meaning === 'scores' ? maps.factor : null, dK, dV: null };
+  return { layer, head, overview, entropy, maxWeight, diagonal, factor: source.factor, dK: source.dK, dV: source.dV };
 }
 
 /** Queries × keys of one head at full resolution: its rows read again, each normalised over all keys. */
@@ -67,15 +96,16 @@ export async function fileRegion(maps: FileMaps, params: RegionParams, labels: {
   const n = maps.view.queries, m = maps.view.keys;
   const r0 = params.row0, c0 = params.col0;
   const r1 = Math.min(n, r0 + params.rows), c1 = Math.min(m, c0 + params.cols);
-  const rows = await readHeadRows(maps.file, maps.view, { layer: params.layer, head: params.head, batch: maps.batch }, r0, r1);
-  const w = weightsOf(maps, rows, r0);
+  const source = await headRows(maps, params.layer, params.head, null);
+  const rows = await source.rows(r0, r1);
+  const w = weightsOf(maps, rows, r0, source.factor);
   const width = c1 - c0;
   const crop = (data: Float32Array) => {
     const out = new Float32Array((r1 - r0) * width);
     for (let i = 0; i < r1 - r0; i++) out.set(data.subarray(i * m + c0, i * m + c1), i * width);
     return out;
   };
-  const full = allowedRows(maps.meaning === 'scores' ? maps.mask : 'none', n, m, r0, r1);
+  const full = allowedRows(maps.meaning === 'weights' ? 'none' : maps.mask, n, m, r0, r1);
   let allowed: Uint8Array | null = null;
   if (full) {
     allowed = new Uint8Array((r1 - r0) * width);
@@ -85,8 +115,8 @@ export async function fileRegion(maps: FileMaps, params: RegionParams, labels: {
     row0: r0, rows: r1 - r0, col0: c0, cols: width,
     tokens: labels.queries.slice(r0, r1),
     keyTokens: labels.keys.slice(c0, c1),
-    factor: maps.meaning === 'scores' ? maps.factor ?? 1 : null,
-    dots: maps.meaning === 'scores' ? crop(rows.data) : null,
+    factor: source.factor,
+    dots: maps.meaning === 'weights' ? null : crop(rows.data),
     weights: crop(w.weights),
     allowed: allowed ? exact(allowed) : null,
     entropy: exact(w.entropy),

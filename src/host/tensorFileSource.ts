@@ -64,23 +64,27 @@ export class TensorFileSource implements InspectionSource {
     return this.options.fullResolutionTokens ?? FULL_RESOLUTION_TOKENS;
   }
 
-  /** Self-attention maps (weights or scores) longer than the panel shows cell by cell. */
+  /** Self-attention (maps or Q/K/V) longer than the panel shows cell by cell. */
   private get long(): boolean {
     const { view } = this.opened;
-    return view.kind === 'maps' && view.queries === view.keys && view.queries > this.fullResolutionTokens;
+    return view.queries === view.keys && view.queries > this.fullResolutionTokens;
   }
 
-  /** The factor exported scores are soft-maxed at: the same rule as every other input (inspect's). */
-  private scoresFactor(): number | null {
-    if (this.opened.meaning.meaning === 'weights') return null;
-    const probe = inspect({ form: 'scores', scores: [matrixFrom(1, 1, new Float32Array(1))], dK: this.options.dK ?? this.opened.view.dK }, { scale: this.options.scale });
-    return probe.heads[0].factor;
+  /** The factor logits with key dimension dK are soft-maxed at: the same rule as every other input (inspect's). */
+  private factorFor(dK: number | undefined): number {
+    const probe = inspect({ form: 'scores', scores: [matrixFrom(1, 1, new Float32Array(1))], dK }, { scale: this.options.scale });
+    return probe.heads[0].factor as number;
   }
 
   private maps(mask: MaskName): FileMaps {
     const word = this.maskSpec(mask) ?? 'none';
     if (typeof word !== 'string') throw new InputError('mask', 'tensor files carry no explicit mask matrix');
-    return { file: this.opened.file, view: this.opened.view, batch: this.options.batch ?? 0, meaning: this.opened.meaning.meaning === 'weights' ? 'weights' : 'scores', factor: this.scoresFactor(), mask: word as MaskWord };
+    const meaning = this.opened.meaning.meaning;
+    return {
+      file: this.opened.file, view: this.opened.view, batch: this.options.batch ?? 0, meaning, mask: word as MaskWord,
+      factor: meaning === 'scores' ? this.factorFor(this.options.dK ?? this.opened.view.dK) : null,
+      factorFor: (dK) => this.factorFor(dK),
+    };
   }
 
   /** Every head of a long file read once, a block of rows at a time, for `mask`. */
@@ -109,7 +113,7 @@ export class TensorFileSource implements InspectionSource {
     const labels = pooled.labels(this.labels.queries);
     return {
       title: this.options.title,
-      form: meaning.meaning === 'weights' ? 'weights' : 'scores',
+      form: meaning.meaning,
       n: labels.length, m: labels.length,
       tokens: labels, keyTokens: labels.slice(),
       layers: view.layers, heads: view.heads,

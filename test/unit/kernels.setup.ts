@@ -1,5 +1,5 @@
-// Lets the kernel tests import .wasm files as esbuild's `binary` loader does (as bytes), compiling the
-// AssemblyScript first when build/ is missing or stale. Imported before anything that loads kernels.
+// Lets tests import .wasm files as esbuild's `binary` loader does (as bytes), compiling the
+// AssemblyScript first when build/ is missing or stale. .mocharc.json loads it before every test file.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

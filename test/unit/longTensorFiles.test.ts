@@ -1,7 +1,8 @@
-// Long attention maps in tensor files: above fullResolutionTokens the file is read a block of rows at a
-// time into a max-pooled overview with exact per-row figures, and a region is its rows read again.
-// numpy writes the files (scores and the weights softmax gives them) and computes, independently, the
-// pooled overview, each row's entropy, largest weight and diagonal weight, and a region's weights.
+// Long attention in tensor files: above fullResolutionTokens a head is taken a block of rows at a time
+// (map rows read from the file, or q·k from its Q and K) into a max-pooled overview with exact per-row
+// figures, and a region is its rows again. numpy writes the files (scores, the weights softmax gives
+// them, Q/K/V) and computes, independently, the pooled overview, each row's entropy, largest weight and
+// diagonal weight, and a region's weights.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +46,10 @@ expected["scores-causal"] = [figures(softmax_rows(scores[h].astype(np.float64) *
 weights = np.stack([softmax_rows(scores[h].astype(np.float64) * factor, np.ones((n, n), dtype=bool)) for h in range(heads)])
 np.save(out + "/weights.npy", weights.astype(np.float32))
 expected["weights"] = [figures(weights[h]) for h in range(heads)]
+d = 8
+q, k, v = [(rng.standard_normal((heads, n, d))).astype(np.float32) for _ in range(3)]
+np.savez(out + "/qkv.npz", q=q, k=k, v=v)
+expected["qkv-causal"] = [figures(softmax_rows(q[h].astype(np.float64) @ k[h].astype(np.float64).T / np.sqrt(d), causal)) for h in range(heads)]
 json.dump(expected, open(out + "/expected.json", "w"))
 `;
 
@@ -72,12 +77,13 @@ describe('long attention maps in tensor files (numpy reference)', () => {
     return checked.value as T;
   };
 
-  for (const [name, key, options] of [['scores.npy', 'scores-causal', { dK: DK, mask: 'causal' as const }], ['weights.npy', 'weights', {}]] as const) {
+  const cases = [['scores.npy', 'scores-causal', { dK: DK, mask: 'causal' as const }], ['weights.npy', 'weights', {}], ['qkv.npz', 'qkv-causal', { mask: 'causal' as const }]] as const;
+  for (const [name, key, options] of cases) {
     it(`${name}: overview, row figures, summaries and a region match numpy`, async () => {
       const source = await open(name, options);
       const o = await ask<Overview>(source, 'overview', {});
       assert.deepEqual(o.pooled, { tokens: N, cell: CELL, fullResolutionTokens: 100 });
-      assert.equal(o.form, key === 'weights' ? 'weights' : 'scores');
+      assert.equal(o.form, key.split('-')[0]);
       assert.equal(o.n, SIDE);
       for (let h = 0; h < HEADS; h++) {
         const want = expected[key][h];
