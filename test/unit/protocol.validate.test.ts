@@ -25,6 +25,7 @@ describe('protocol: validating webview → host messages', () => {
       { kind: 'request', id: 6, method: 'export', params: { format: 'png', name: 'a.png', data: new ArrayBuffer(4) } },
       { kind: 'request', id: 7, method: 'export', params: { format: 'csv', name: 'a.csv', data: 'x,y' } },
       { kind: 'request', id: 8, method: 'export', params: { format: 'html', name: 'r.html' } },
+      { kind: 'request', id: 9, method: 'region', params: { layer: 0, head: 1, mask: 'causal', row0: 2438, rows: 128, col0: 0, cols: 512 } },
       { kind: 'notify', event: 'focusToken', index: null },
       { kind: 'notify', event: 'log', level: 'warn', text: 'hi' },
     ];
@@ -48,6 +49,11 @@ describe('protocol: validating webview → host messages', () => {
       [{ kind: 'request', id: 1, method: 'export', params: { format: 'png', name: 'a.png', data: 'not bytes' } }, /params.data/],
       [{ kind: 'request', id: 1, method: 'export', params: { format: 'html', name: 'r.html', data: '<script>' } }, /params.data/],
       [{ kind: 'notify', event: 'focusToken', index: 'x' }, /index/],
+      [{ kind: 'request', id: 1, method: 'region', params: { layer: 0, head: 'mean', row0: 0, rows: 1, col0: 0, cols: 1 } }, /params.head/],
+      [{ kind: 'request', id: 1, method: 'region', params: { layer: 0, head: 0, row0: -5, rows: 1, col0: 0, cols: 1 } }, /params.row0/],
+      [{ kind: 'request', id: 1, method: 'region', params: { layer: 0, head: 0, row0: 0, rows: 0, col0: 0, cols: 1 } }, /params.rows/],
+      [{ kind: 'request', id: 1, method: 'region', params: { layer: 0, head: 0, row0: 0, rows: 1e6, col0: 0, cols: 1e6 } }, /params.rows/],
+      [{ kind: 'request', id: 1, method: 'region', params: { layer: 0, head: 0, row0: 0, rows: 600, col0: 0, cols: 600 } }, /params.rows: a region holds at most 262144 cells/],
     ];
     for (const [m, reason] of bad) {
       const r = parseWebviewMessage(m);
@@ -62,6 +68,7 @@ describe('protocol: validating webview → host messages', () => {
       parseHostMessage(x);
       validateResult('head', x);
       validateResult('overview', x);
+      validateResult('region', x);
       return true;
     }), { seed: 11, numRuns: 500 });
   });
@@ -100,5 +107,21 @@ describe('protocol: validating host → webview messages', () => {
     assert.equal(validateResult('overview', { ...overview, tokens: ['a'] }).ok, false);
     assert.equal(validateResult('overview', { ...overview, tokens: ['a', 3] }).ok, false);
     assert.equal(validateResult('overview', { ...overview, summaries: [] }).ok, false);
+    // A long sequence's overview: n blocks of `cell` tokens must cover exactly `tokens`.
+    assert.ok(validateResult('overview', { ...overview, pooled: { tokens: 7, cell: 4, fullResolutionTokens: 4 } }).ok);
+    const uneven = validateResult('overview', { ...overview, pooled: { tokens: 9, cell: 4, fullResolutionTokens: 4 } });
+    assert.match((uneven as { error: string }).error, /overview.pooled: 9 tokens in blocks of 4 do not make 2×2 blocks/);
+  });
+
+  it('checks a region’s arrays against its shape; logits may be absent (exported weights)', () => {
+    const region = {
+      row0: 10, rows: 2, col0: 20, cols: 3, tokens: ['a', 'b'], keyTokens: ['c', 'd', 'e'], factor: 0.25,
+      dots: new Float32Array(6), weights: new Float32Array(6), allowed: null, entropy: new Float32Array(2),
+    };
+    assert.ok(validateResult('region', region).ok);
+    assert.ok(validateResult('region', { ...region, dots: null, factor: null }).ok);
+    assert.match((validateResult('region', { ...region, weights: new Float32Array(5) }) as { error: string }).error, /region.weights: expected 6 values, found 5/);
+    assert.match((validateResult('region', { ...region, keyTokens: ['c'] }) as { error: string }).error, /region.keyTokens/);
+    assert.equal(validateResult('region', { ...region, rows: 600, cols: 600, tokens: [], keyTokens: [] }).ok, false);
   });
 });

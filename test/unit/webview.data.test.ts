@@ -10,6 +10,7 @@ import { describeFactor, displayToken, formatNumber } from '../../webview/format
 import { headAsSent, headAtFactor, keysToShow, logitVariance, queryStep } from '../../webview/live';
 import { DEFAULT_STATE, sanitizeState } from '../../webview/state';
 import { linearTicks, logTicks, powerOfTenLabel } from '../../webview/ticks';
+import { regionWindow } from '../../webview/views/region';
 import { assertClose, assertMatrixClose, assertVectorClose } from '../helpers/close';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'core', `${name}.json`), 'utf8'));
@@ -130,5 +131,14 @@ describe('webview: formatting and state', () => {
     assert.deepEqual(s.cursor, { row: 2, col: 1 });
     assert.deepEqual(sanitizeState('garbage', overview), DEFAULT_STATE);
     assert.equal(sanitizeState({ factor: 0.5 }, { ...overview, rescalable: false }).factor, null);
+  });
+});
+
+describe('webview: the region a click on a long sequence’s block asks for', () => {
+  it('centres 128 tokens on the block and stays inside the sequence', () => {
+    assert.deepEqual(regionWindow(500, 5, 5000), { start: 2438, count: 128 });
+    assert.deepEqual(regionWindow(0, 16, 16384), { start: 0, count: 128 }, 'the first block: from token 0');
+    assert.deepEqual(regionWindow(1023, 16, 16384), { start: 16256, count: 128 }, 'the last block: up to the last token');
+    assert.deepEqual(regionWindow(3, 1, 50), { start: 0, count: 50 }, 'a sequence shorter than a region: all of it');
   });
 });
