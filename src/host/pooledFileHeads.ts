@@ -13,7 +13,7 @@ import { exact } from './source';
 /** Rows read at once: about 32 MB of float32 at n = 16384. */
 const ROWS_PER_READ_CELLS = 1 << 23;
 
-export interface FileMaps {
+export interface LongFile {
   readonly file: TensorFile;
   readonly view: AttentionView;
   readonly batch: number;
@@ -33,37 +33,37 @@ interface HeadRows {
   readonly dV: number | null;
 }
 
-async function headRows(maps: FileMaps, layer: number, head: number, dK: number | null): Promise<HeadRows> {
-  const at = { layer, head, batch: maps.batch };
-  if (maps.meaning !== 'qkv') {
-    return { rows: (r0, r1) => readHeadRows(maps.file, maps.view, at, r0, r1), factor: maps.meaning === 'scores' ? maps.factor : null, dK, dV: null };
+async function headRows(long: LongFile, layer: number, head: number, dK: number | null): Promise<HeadRows> {
+  const at = { layer, head, batch: long.batch };
+  if (long.meaning !== 'qkv') {
+    return { rows: (r0, r1) => readHeadRows(long.file, long.view, at, r0, r1), factor: long.meaning === 'scores' ? long.factor : null, dK, dV: null };
   }
-  const data = await readHead(maps.file, maps.view, at);
+  const data = await readHead(long.file, long.view, at);
   if (data.kind !== 'qkv') throw new Error('expected q/k/v');
   const { q, k } = data;
   const d = q.cols;
   return {
     rows: async (r0, r1) => kernels.matmulTransposed(matrixFrom(r1 - r0, d, q.data.subarray(r0 * d, r1 * d)), k),
-    factor: maps.factorFor ? maps.factorFor(d) : 1 / Math.sqrt(d),
+    factor: long.factorFor ? long.factorFor(d) : 1 / Math.sqrt(d),
     dK: d,
     dV: data.v ? data.v.cols : null,
   };
 }
 
 /** Weights and per-row figures of rows r0…r1−1 (logits: softmax at the factor under the mask). */
-function weightsOf(maps: FileMaps, rows: Matrix, r0: number, factor: number | null): { weights: Float32Array; entropy: Float32Array; maxWeight: Float32Array } {
-  const n = maps.view.queries, m = maps.view.keys;
-  if (maps.meaning === 'weights') {
+function weightsOf(long: LongFile, rows: Matrix, r0: number, factor: number | null): { weights: Float32Array; entropy: Float32Array; maxWeight: Float32Array } {
+  const n = long.view.queries, m = long.view.keys;
+  if (long.meaning === 'weights') {
     const s = rowSharpness(rows);
     return { weights: rows.data, entropy: s.entropy, maxWeight: s.maxWeight };
   }
-  const allowed = allowedRows(maps.mask, n, m, r0, r0 + rows.rows);
+  const allowed = allowedRows(long.mask, n, m, r0, r0 + rows.rows);
   return softmaxWithSharpness(rows, allowed, factor ?? 1);
 }
 
 /** One head through the file a block of rows at a time: its overview (blocks of `cell`) and row figures. */
-export async function poolFileHead(maps: FileMaps, layer: number, head: number, cell: number, dK: number | null): Promise<PooledHead> {
-  const n = maps.view.queries, m = maps.view.keys;
+export async function poolFileHead(long: LongFile, layer: number, head: number, cell: number, dK: number | null): Promise<PooledHead> {
+  const n = long.view.queries, m = long.view.keys;
   const side = Math.ceil(n / cell), sideCols = Math.ceil(m / cell);
   const overview = new Float32Array(side * sideCols);
   const entropy = new Float32Array(n), maxWeight = new Float32Array(n), diagonal = new Float32Array(n);
@@ -71,10 +71,10 @@ export async function poolFileHead(maps: FileMaps, layer: number, head: number, 
   for (let j = 0; j < m; j++) colBlock[j] = (j / cell) | 0;
   // Whole blocks of rows per read, so no overview row is split between reads.
   const step = Math.max(cell, Math.floor(ROWS_PER_READ_CELLS / m / cell) * cell);
-  const source = await headRows(maps, layer, head, dK);
+  const source = await headRows(long, layer, head, dK);
   for (let r0 = 0; r0 < n; r0 += step) {
     const r1 = Math.min(n, r0 + step);
-    const w = weightsOf(maps, await source.rows(r0, r1), r0, source.factor);
+    const w = weightsOf(long, await source.rows(r0, r1), r0, source.factor);
     entropy.set(w.entropy, r0);
     maxWeight.set(w.maxWeight, r0);
     for (let i = 0; i < r1 - r0; i++) {
@@ -92,20 +92,20 @@ export async function poolFileHead(maps: FileMaps, layer: number, head: number, 
 }
 
 /** Queries × keys of one head at full resolution: its rows read again, each normalised over all keys. */
-export async function fileRegion(maps: FileMaps, params: RegionParams, labels: { queries: readonly string[]; keys: readonly string[] }): Promise<RegionPayload> {
-  const n = maps.view.queries, m = maps.view.keys;
+export async function fileRegion(long: LongFile, params: RegionParams, labels: { queries: readonly string[]; keys: readonly string[] }): Promise<RegionPayload> {
+  const n = long.view.queries, m = long.view.keys;
   const r0 = params.row0, c0 = params.col0;
   const r1 = Math.min(n, r0 + params.rows), c1 = Math.min(m, c0 + params.cols);
-  const source = await headRows(maps, params.layer, params.head, null);
+  const source = await headRows(long, params.layer, params.head, null);
   const rows = await source.rows(r0, r1);
-  const w = weightsOf(maps, rows, r0, source.factor);
+  const w = weightsOf(long, rows, r0, source.factor);
   const width = c1 - c0;
   const crop = (data: Float32Array) => {
     const out = new Float32Array((r1 - r0) * width);
     for (let i = 0; i < r1 - r0; i++) out.set(data.subarray(i * m + c0, i * m + c1), i * width);
     return out;
   };
-  const full = allowedRows(maps.meaning === 'weights' ? 'none' : maps.mask, n, m, r0, r1);
+  const full = allowedRows(long.meaning === 'weights' ? 'none' : long.mask, n, m, r0, r1);
   let allowed: Uint8Array | null = null;
   if (full) {
     allowed = new Uint8Array((r1 - r0) * width);
@@ -116,7 +116,7 @@ export async function fileRegion(maps: FileMaps, params: RegionParams, labels: {
     tokens: labels.queries.slice(r0, r1),
     keyTokens: labels.keys.slice(c0, c1),
     factor: source.factor,
-    dots: maps.meaning === 'weights' ? null : crop(rows.data),
+    dots: long.meaning === 'weights' ? null : crop(rows.data),
     weights: crop(w.weights),
     allowed: allowed ? exact(allowed) : null,
     entropy: exact(w.entropy),

@@ -1,14 +1,17 @@
 // The panel's data from a model tensor file (.npy, .npz, .safetensors), read lazily: the overview
 // (every head's sharpness, for the heads grid) and the thumbnails come from one streaming pass that
 // holds one head at a time; a head the user opens is one positional read. A multi-GB file therefore
-// costs the memory of a head or two, never of the file. Browser-safe: the ByteSource is passed in.
+// costs the memory of a head or two, never of the file. Self-attention over more than
+// FULL_RESOLUTION_TOKENS tokens goes the long way (pooledFileHeads.ts): a block of rows at a time into
+// an overview of token blocks, with regions at full resolution on request. Browser-safe: the
+// ByteSource is passed in.
 import { type MaskSpec, type MaskWord, type ScaleSpec, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, inspect, matrixFrom } from '../core';
 import {
   type AttentionFile, type AxisLabels, type HeadData, inspectFileHead, readHead, streamHeads,
 } from '../core/tensorfiles';
 import { poolToFit, type Grid } from '../protocol/downsample';
 import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, RegionParams, RegionPayload, Thumbnails } from '../protocol/messages';
-import { type FileMaps, fileRegion, poolFileHead } from './pooledFileHeads';
+import { type LongFile, fileRegion, poolFileHead } from './pooledFileHeads';
 import { OVERVIEW_SIDE, PooledHeads } from './pooledHeads';
 import { type HeadOptions, type InspectionSource, exact } from './source';
 import { meanPayload, payloadOf, summaryOf } from './payload';
@@ -76,7 +79,7 @@ export class TensorFileSource implements InspectionSource {
     return probe.heads[0].factor as number;
   }
 
-  private maps(mask: MaskName): FileMaps {
+  private longFile(mask: MaskName): LongFile {
     const word = this.maskSpec(mask) ?? 'none';
     if (typeof word !== 'string') throw new InputError('mask', 'tensor files carry no explicit mask matrix');
     const meaning = this.opened.meaning.meaning;
@@ -90,7 +93,7 @@ export class TensorFileSource implements InspectionSource {
   /** Every head of a long file read once, a block of rows at a time, for `mask`. */
   private pooled(mask: MaskName): Promise<PooledHeads> {
     if (this.pooledScan?.mask === mask) return this.pooledScan.heads;
-    const maps = this.maps(mask);
+    const maps = this.longFile(mask);
     const { view } = this.opened;
     const n = view.queries;
     const cell = Math.ceil(n / Math.max(1, Math.min(n, this.options.overviewSide ?? OVERVIEW_SIDE)));
@@ -138,7 +141,7 @@ export class TensorFileSource implements InspectionSource {
     await this.pooled(mask);
     if (params.layer >= view.layers || params.head >= view.heads) throw new InputError('head', `no head ${params.head} in layer ${params.layer}`);
     if (params.row0 >= view.queries || params.col0 >= view.keys) throw new InputError('region', `starts past the last token (${view.queries - 1})`);
-    return fileRegion(this.maps(mask), params, this.labels);
+    return fileRegion(this.longFile(mask), params, this.labels);
   }
 
   private maskSpec(mask: MaskName): MaskSpec | undefined {
