@@ -6,6 +6,7 @@ import { tokenize } from '../core/text';
 import { type Meaning, MemoryByteSource, type ByteSource, type Tokens, axisLabels, openAttention, tokensFromFile } from '../core/tensorfiles';
 import { MemorySource } from './memorySource';
 import type { InspectionSource, SourceSpec } from './source';
+import type { StreamGivenHead } from './pooledFileHeads';
 import { TensorFileSource } from './tensorFileSource';
 
 /** Options for a tensor file (the CLI's --tensor, --layout, --meaning, --d-k, --batch). */
@@ -66,7 +67,7 @@ export async function openInMemory(request: InMemoryRequest, engine?: ComputeEng
 }
 
 /** A tensor file's panel source; `sidecar` finds tokens beside the file when it carries none. */
-export async function tensorFileSource(bytes: ByteSource, title: string, options: TensorFileRequestOptions, sidecar: () => Promise<Tokens | null>): Promise<InspectionSource> {
+export async function tensorFileSource(bytes: ByteSource, title: string, options: TensorFileRequestOptions, sidecar: () => Promise<Tokens | null>, streamGiven?: StreamGivenHead): Promise<InspectionSource> {
   const opened = await openAttention(bytes, { tensor: options.tensor, layout: options.layout, meaning: options.meaning, batch: options.batch, limits: options.limits });
   const tokens = (await tokensFromFile(opened.file)) ?? (await sidecar());
   const name = bytes.name.split(/[\\/]/).pop() ?? bytes.name;
@@ -79,6 +80,7 @@ export async function tensorFileSource(bytes: ByteSource, title: string, options
     batch: options.batch,
     scale: weights ? undefined : options.scale,
     mask: weights ? undefined : options.mask,
+    streamGiven,
   });
 }
 

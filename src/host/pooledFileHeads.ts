@@ -23,7 +23,13 @@ export interface LongFile {
   readonly factor: number | null;
   readonly factorFor?: (dK: number) => number;
   readonly mask: MaskWord;
+  /** Where it exists (the node worker), one Q/K/V head through the multi-threaded streaming kernels. */
+  readonly streamGiven?: StreamGivenHead;
 }
+
+/** Computes one self-attention head from its Q, K, V: its overview in blocks of `cell` and row figures. */
+export type StreamGivenHead = (q: Matrix, k: Matrix, v: Matrix, factor: number, mask: MaskWord, cell: number) =>
+  Promise<Pick<PooledHead, 'overview' | 'entropy' | 'maxWeight' | 'diagonal'>>;
 
 /** Where one head's rows come from: the file's map rows, or q·k from the head's Q and K. */
 interface HeadRows {
@@ -63,6 +69,7 @@ function weightsOf(long: LongFile, rows: Matrix, r0: number, factor: number | nu
 
 /** One head through the file a block of rows at a time: its overview (blocks of `cell`) and row figures. */
 export async function poolFileHead(long: LongFile, layer: number, head: number, cell: number, dK: number | null): Promise<PooledHead> {
+  if (long.meaning === 'qkv' && long.streamGiven) return streamedQkvHead(long, long.streamGiven, layer, head, cell);
   const n = long.view.queries, m = long.view.keys;
   const side = Math.ceil(n / cell), sideCols = Math.ceil(m / cell);
   const overview = new Float32Array(side * sideCols);
@@ -89,6 +96,18 @@ export async function poolFileHead(long: LongFile, layer: number, head: number, 
     }
   }
   return { layer, head, overview, entropy, maxWeight, diagonal, factor: source.factor, dK: source.dK, dV: source.dV };
+}
+
+/** A Q/K/V head through the streaming kernels (the same figures as the row pass below, faster). */
+async function streamedQkvHead(long: LongFile, stream: StreamGivenHead, layer: number, head: number, cell: number): Promise<PooledHead> {
+  const data = await readHead(long.file, long.view, { layer, head, batch: long.batch });
+  if (data.kind !== 'qkv') throw new Error('expected q/k/v');
+  const { q, k } = data;
+  // Without values there is no output, but the weights are the same: a zero column stands in.
+  const v = data.v ?? matrixFrom(k.rows, 1, new Float32Array(k.rows));
+  const factor = long.factorFor ? long.factorFor(q.cols) : 1 / Math.sqrt(q.cols);
+  const figures = await stream(q, k, v, factor, long.mask, cell);
+  return { layer, head, ...figures, factor, dK: q.cols, dV: data.v ? data.v.cols : null };
 }
 
 /** Queries × keys of one head at full resolution: its rows read again, each normalised over all keys. */

@@ -11,7 +11,7 @@ import {
 } from '../core/tensorfiles';
 import { poolToFit, type Grid } from '../protocol/downsample';
 import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, RegionParams, RegionPayload, Thumbnails } from '../protocol/messages';
-import { type LongFile, fileRegion, poolFileHead } from './pooledFileHeads';
+import { type LongFile, type StreamGivenHead, fileRegion, poolFileHead } from './pooledFileHeads';
 import { OVERVIEW_SIDE, PooledHeads } from './pooledHeads';
 import { type HeadOptions, type InspectionSource, exact } from './source';
 import { meanPayload, payloadOf, summaryOf } from './payload';
@@ -28,6 +28,8 @@ export interface TensorFileSourceOptions {
   readonly fullResolutionTokens?: number;
   /** Overview blocks per side for long maps (default OVERVIEW_SIDE). */
   readonly overviewSide?: number;
+  /** Long Q/K/V heads through the streaming kernels, where the host has them (the node worker). */
+  readonly streamGiven?: StreamGivenHead;
 }
 
 interface Scan {
@@ -87,6 +89,7 @@ export class TensorFileSource implements InspectionSource {
       file: this.opened.file, view: this.opened.view, batch: this.options.batch ?? 0, meaning, mask: word as MaskWord,
       factor: meaning === 'scores' ? this.factorFor(this.options.dK ?? this.opened.view.dK) : null,
       factorFor: (dK) => this.factorFor(dK),
+      streamGiven: this.options.streamGiven,
     };
   }
 

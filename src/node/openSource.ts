@@ -9,6 +9,8 @@ import { readSidecarTokens } from './tensorPath';
 import { FULL_RESOLUTION_TOKENS, InputError, countTokens, isMaskWord, textInput } from '../core';
 import { titleOf } from '../host/memorySource';
 import { LongTextSource, identityHead } from './longSequence';
+import type { StreamGivenHead } from '../host/pooledFileHeads';
+import { streamGivenHead } from './streaming';
 
 export type { OpenedInfo, OpenedSource, TensorFileRequestOptions } from '../host/openInMemory';
 
@@ -38,7 +40,7 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
   const bytes = await FileByteSource.open(request.path);
   try {
     const options = request.limits ? { ...request.options, limits: { ...request.options?.limits, ...request.limits } } : request.options ?? {};
-    const source = await tensorFileSource(bytes, request.title, options, () => readSidecarTokens(request.path));
+    const source = await tensorFileSource(bytes, request.title, options, () => readSidecarTokens(request.path), streamGivenOnPool);
     return { source, info: { offsets: null, spec: null }, close: () => bytes.close() };
   } catch (e) {
     await bytes.close();
@@ -60,3 +62,10 @@ function openLongText(spec: Extract<OpenRequest, { kind: 'text' }>, fullResoluti
   const source = new LongTextSource({ x, heads, tokens: input.tokens }, { title: titleOf(spec), spec, scale: spec.scale, mask: spec.mask, fullResolutionTokens: fullResolution, overviewSide });
   return { source, info: { offsets, spec }, close: async () => undefined };
 }
+
+/** Long Q/K/V heads of a file through the multi-threaded streaming kernels (the worker's pool). */
+export const streamGivenOnPool: StreamGivenHead = async (q, k, v, factor, mask, cell) => {
+  const h = await streamGivenHead(q, k, v, factor, { mask, overviewSize: Math.ceil(q.rows / cell) });
+  if (h.cell !== cell) throw new Error(`the streaming overview has blocks of ${h.cell}, not ${cell}`);
+  return { overview: h.overview.data, entropy: h.entropy, maxWeight: h.maxWeight, diagonal: h.diagonal };
+};

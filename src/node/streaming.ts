@@ -51,6 +51,22 @@ export interface StreamResult {
 
 let defaultPool: AttentionPool | null = null;
 
+/**
+ * The shared memory of the last finished call, kept for the next call of the same size: a file's
+ * heads are streamed one call each, and a new memory per call would hold hundreds of MB until the
+ * collector frees the old ones. Every slot a call reads is written by that call first.
+ */
+let idleMemory: { pages: number; memory: WebAssembly.Memory } | null = null;
+
+function takeSharedMemory(pages: number): WebAssembly.Memory {
+  if (idleMemory?.pages === pages) {
+    const { memory } = idleMemory;
+    idleMemory = null;
+    return memory;
+  }
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+}
+
 function copyOut(buffer: ArrayBufferLike, ptr: number, rows: number, cols: number): Matrix {
   return matrixFrom(rows, cols, new Float32Array(buffer, ptr, rows * cols).slice());
 }
@@ -91,10 +107,13 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
   const layout = planStream(arena, { n, dModel: x.cols, dK, dV, overviewSize: options.overviewSize ?? 512, maskKind: maskKind(mask), executors: parallel ? pool.size : 1 });
   const privateRuntime = parallel ? null : acquireRuntime();
   if (!parallel && !privateRuntime) return streamWithReference(x, heads, mask, options, onHead, output);
+  let shared: WebAssembly.Memory | null = null;
+  let finished = false;
   try {
     let memory: WebAssembly.Memory;
     if (parallel) {
-      memory = new WebAssembly.Memory({ initial: arena.pages, maximum: arena.pages, shared: true });
+      memory = takeSharedMemory(arena.pages);
+      shared = memory;
     } else {
       arena.commit(privateRuntime!.memory);
       memory = privateRuntime!.memory;
@@ -128,10 +147,40 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
       col += head.output.cols;
       await onHead(head);
     }
+    finished = true;
     return { output, engine: parallel ? 'wasm-parallel' : 'wasm' };
   } finally {
     if (privateRuntime) releaseRuntime(privateRuntime);
+    // Only after a clean finish: a cancelled call's workers may still be writing into it.
+    if (shared && finished) idleMemory = { pages: arena.pages, memory: shared };
   }
+}
+
+/**
+ * One head whose Q, K and V are given (a tensor file's q/k/v), through the same streaming kernels:
+ * X = [Q | K | V] and W_Q, W_K, W_V select their columns (multiplying by 1 and adding 0 is exact), so
+ * the projection phase hands the kernels Q, K and V unchanged. `factor` multiplies q·k.
+ */
+export async function streamGivenHead(q: Matrix, k: Matrix, v: Matrix, factor: number, options: StreamOptions): Promise<HeadOverview> {
+  const n = q.rows;
+  if (k.rows !== n || v.rows !== n || k.cols !== q.cols) throw new RangeError(`streamGivenHead: Q ${q.rows}×${q.cols}, K ${k.rows}×${k.cols}, V ${v.rows}×${v.cols} are not one self-attention head`);
+  const dk = q.cols, dv = v.cols, width = 2 * dk + dv;
+  const x = zeros(n, width);
+  for (let i = 0; i < n; i++) {
+    x.data.set(q.data.subarray(i * dk, (i + 1) * dk), i * width);
+    x.data.set(k.data.subarray(i * dk, (i + 1) * dk), i * width + dk);
+    x.data.set(v.data.subarray(i * dv, (i + 1) * dv), i * width + 2 * dk);
+  }
+  const select = (from: number, cols: number) => {
+    const w = zeros(width, cols);
+    for (let c = 0; c < cols; c++) w.data[(from + c) * cols + c] = 1;
+    return w;
+  };
+  let result: HeadOverview | null = null;
+  await streamHeadOverviews(x, [{ W_Q: select(0, dk), W_K: select(dk, dk), W_V: select(2 * dk, dv) }], { ...options, scale: factor }, (h) => {
+    result = h;
+  });
+  return result!;
 }
 
 /** Without WebAssembly: the same results from the reference core, a chunk of rows at a time. */

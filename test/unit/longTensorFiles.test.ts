@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryByteSource, axisLabels, openAttention } from '../../src/core/tensorfiles';
 import { answerRequest } from '../../src/host/session';
+import type { StreamGivenHead } from '../../src/host/pooledFileHeads';
 import { TensorFileSource } from '../../src/host/tensorFileSource';
+import { streamGivenOnPool } from '../../src/node/openSource';
 import type { HeadPayload, Overview, RegionPayload } from '../../src/protocol/messages';
 import { validateResult } from '../../src/protocol/validate';
 import { assertClose } from '../helpers/close';
@@ -65,7 +67,7 @@ describe('long attention maps in tensor files (numpy reference)', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function open(name: string, options: { dK?: number; mask?: 'causal' }) {
+  async function open(name: string, options: { dK?: number; mask?: 'causal'; streamGiven?: StreamGivenHead }) {
     const bytes = new MemoryByteSource(name, readFileSync(join(dir, name)));
     const opened = await openAttention(bytes, {});
     return new TensorFileSource(opened, axisLabels(name, opened.view, null), { title: name, fullResolutionTokens: 100, overviewSide: SIDE, ...options });
@@ -77,9 +79,14 @@ describe('long attention maps in tensor files (numpy reference)', () => {
     return checked.value as T;
   };
 
-  const cases = [['scores.npy', 'scores-causal', { dK: DK, mask: 'causal' as const }], ['weights.npy', 'weights', {}], ['qkv.npz', 'qkv-causal', { mask: 'causal' as const }]] as const;
-  for (const [name, key, options] of cases) {
-    it(`${name}: overview, row figures, summaries and a region match numpy`, async () => {
+  const cases = [
+    ['scores.npy', 'scores-causal', { dK: DK, mask: 'causal' as const }, ''],
+    ['weights.npy', 'weights', {}, ''],
+    ['qkv.npz', 'qkv-causal', { mask: 'causal' as const }, ' (row by row here)'],
+    ['qkv.npz', 'qkv-causal', { mask: 'causal' as const, streamGiven: streamGivenOnPool }, ' (through the streaming kernels, as the node worker does)'],
+  ] as const;
+  for (const [name, key, options, how] of cases) {
+    it(`${name}: overview, row figures, summaries and a region match numpy${how}`, async () => {
       const source = await open(name, options);
       const o = await ask<Overview>(source, 'overview', {});
       assert.deepEqual(o.pooled, { tokens: N, cell: CELL, fullResolutionTokens: 100 });
