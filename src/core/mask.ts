@@ -25,13 +25,8 @@ export function isMaskWord(value: unknown): value is MaskWord {
  */
 export function allowedCells(mask: MaskSpec, n: number, m: number): Uint8Array | null {
   if (mask === 'none') return null;
+  if (mask === 'causal' || mask === 'anticausal') return allowedRows(mask, n, m, 0, n);
   const allowed = new Uint8Array(n * m);
-  if (mask === 'causal' || mask === 'anticausal') {
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < m; j++) allowed[i * m + j] = (mask === 'causal' ? j <= i : j >= i) ? 1 : 0;
-    }
-    return allowed;
-  }
   if (mask.rows !== n || mask.cols !== m) {
     throw new RangeError(`mask is ${mask.rows}×${mask.cols}, expected ${n}×${m}`);
   }

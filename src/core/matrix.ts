@@ -105,6 +105,17 @@ export function add(a: Matrix, b: Matrix): Matrix {
   return { rows: a.rows, cols: a.cols, data: out };
 }
 
+/**
+ * Columns c0…c1−1 of a row-major table of `rows` rows, `cols` wide (a Float32Array matrix or a Uint8Array
+ * mask): the block a region of a head shows.
+ */
+export function cropColumns<T extends Float32Array | Uint8Array>(data: T, rows: number, cols: number, c0: number, c1: number): T {
+  const width = c1 - c0;
+  const out = new (data.constructor as { new (length: number): T })(rows * width);
+  for (let i = 0; i < rows; i++) out.set(data.subarray(i * cols + c0, i * cols + c1), i * width);
+  return out;
+}
+
 /** Concatenates matrices with the same row count side by side (the heads' outputs before W_O). */
 export function concatColumns(parts: readonly Matrix[]): Matrix {
   const n = parts[0].rows;

@@ -3,7 +3,7 @@
 // rows' q·k against every key), its weights (as exported, or the softmax of the logits) max-pooled
 // into the overview and measured row by row, then dropped. Memory is one block of rows, never the
 // n×n head; a region is its rows computed again.
-import { type MaskWord, type Matrix, allowedRows, matrixFrom, rowSharpness, softmaxWithSharpness } from '../core';
+import { type MaskWord, type Matrix, allowedRows, cropColumns, matrixFrom, rowSharpness, softmaxWithSharpness } from '../core';
 import * as kernels from '../core/kernels';
 import { type AttentionView, type TensorFile, readHead, readHeadRows } from '../core/tensorfiles';
 import type { RegionParams, RegionPayload } from '../protocol/messages';
@@ -119,17 +119,9 @@ export async function fileRegion(long: LongFile, params: RegionParams, labels: {
   const rows = await source.rows(r0, r1);
   const w = weightsOf(long, rows, r0, source.factor);
   const width = c1 - c0;
-  const crop = (data: Float32Array) => {
-    const out = new Float32Array((r1 - r0) * width);
-    for (let i = 0; i < r1 - r0; i++) out.set(data.subarray(i * m + c0, i * m + c1), i * width);
-    return out;
-  };
+  const crop = <T extends Float32Array | Uint8Array>(data: T) => cropColumns(data, r1 - r0, m, c0, c1);
   const full = allowedRows(long.meaning === 'weights' ? 'none' : long.mask, n, m, r0, r1);
-  let allowed: Uint8Array | null = null;
-  if (full) {
-    allowed = new Uint8Array((r1 - r0) * width);
-    for (let i = 0; i < r1 - r0; i++) allowed.set(full.subarray(i * m + c0, i * m + c1), i * width);
-  }
+  const allowed = full ? crop(full) : null;
   return {
     row0: r0, rows: r1 - r0, col0: c0, cols: width,
     tokens: labels.queries.slice(r0, r1),

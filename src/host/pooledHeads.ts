@@ -97,13 +97,19 @@ export class PooledHeads {
     return out;
   }
 
+  /** The mean of some heads' overviews (a layer's mean head). */
+  private meanOverview(chosen: readonly PooledHead[]): Float32Array {
+    const weights = new Float32Array(this.side * this.side);
+    for (const h of chosen) for (let k = 0; k < weights.length; k++) weights[k] += h.overview[k] / chosen.length;
+    return weights;
+  }
+
   /** The pooled payload of one head, or of a layer's mean (the mean of its heads' overviews). */
   payload(layer: number, head: HeadIndex): HeadPayload {
     const chosen = head === 'mean' ? this.heads.filter((h) => h.layer === layer) : [this.find(layer, head)];
     if (chosen.length === 0) throw new InputError('layer', `no layer ${layer}`);
     const n = this.n;
-    const weights = new Float32Array(this.side * this.side);
-    for (const h of chosen) for (let k = 0; k < weights.length; k++) weights[k] += h.overview[k] / chosen.length;
+    const weights = this.meanOverview(chosen);
     const perRow = (pick: (h: PooledHead) => Float32Array, map: (x: number) => number = (x) => x) => {
       const acc = new Float32Array(n);
       for (const h of chosen) {
@@ -139,7 +145,7 @@ export class PooledHeads {
     for (const layer of layers) {
       const inLayer = this.heads.filter((h) => h.layer === layer);
       for (const h of inLayer) items.push({ layer, head: h.head, weights: h.overview });
-      if (inLayer.length > 1) items.push({ layer, head: 'mean', weights: this.payload(layer, 'mean').weights });
+      if (inLayer.length > 1) items.push({ layer, head: 'mean', weights: this.meanOverview(inLayer) });
     }
     return packThumbnails(items, this.side, this.side, this.allowed, size);
   }

@@ -141,7 +141,6 @@ export class TensorFileSource implements InspectionSource {
     if (!this.long) throw new InputError('region', 'this input is shown at full resolution already');
     const { view } = this.opened;
     const mask = params.mask ?? this.baseMask;
-    await this.pooled(mask);
     if (params.layer >= view.layers || params.head >= view.heads) throw new InputError('head', `no head ${params.head} in layer ${params.layer}`);
     if (params.row0 >= view.queries || params.col0 >= view.keys) throw new InputError('region', `starts past the last token (${view.queries - 1})`);
     return fileRegion(this.longFile(mask), params, this.labels);

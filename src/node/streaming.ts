@@ -5,7 +5,7 @@
 // demand for the region the user zooms into (headRegion): its rows against every key, so the weights
 // are exactly those of the full matrix.
 import type { Matrix } from '../core/matrix';
-import { matrixFrom, project, zeros } from '../core/matrix';
+import { concatColumns, cropColumns, matrixFrom, project, zeros } from '../core/matrix';
 import { type HeadProjection, type ScaleSpec, scaleFactor } from '../core/attention';
 import { type MaskSpec, allowedCells, allowedRows } from '../core/mask';
 import * as reference from '../core/attention';
@@ -15,7 +15,7 @@ import { Arena } from '../core/kernels/arena';
 import { maskKind, type KernelExports } from '../core/kernels/abi';
 import { acquireRuntime, releaseRuntime } from '../core/kernels/runtime';
 import { type StreamPlan, forHead, planStream, runStreamTask, streamPhases } from '../core/kernels/streamPlan';
-import { AttentionPool, CancelledError, type Engine } from './parallel';
+import { AttentionPool, CancelledError, type Engine, borrowSharedMemory, returnSharedMemory } from './parallel';
 
 export interface StreamOptions {
   readonly mask?: MaskSpec;
@@ -50,22 +50,6 @@ export interface StreamResult {
 }
 
 let defaultPool: AttentionPool | null = null;
-
-/**
- * The shared memory of the last finished call, kept for the next call of the same size: a file's
- * heads are streamed one call each, and a new memory per call would hold hundreds of MB until the
- * collector frees the old ones. Every slot a call reads is written by that call first.
- */
-let idleMemory: { pages: number; memory: WebAssembly.Memory } | null = null;
-
-function takeSharedMemory(pages: number): WebAssembly.Memory {
-  if (idleMemory?.pages === pages) {
-    const { memory } = idleMemory;
-    idleMemory = null;
-    return memory;
-  }
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-}
 
 function copyOut(buffer: ArrayBufferLike, ptr: number, rows: number, cols: number): Matrix {
   return matrixFrom(rows, cols, new Float32Array(buffer, ptr, rows * cols).slice());
@@ -112,7 +96,10 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
   try {
     let memory: WebAssembly.Memory;
     if (parallel) {
-      memory = takeSharedMemory(arena.pages);
+      // From the pool's memory cache: a file's heads are streamed one call each, and a new memory per
+      // call would hold hundreds of MB until the collector frees the old ones. Every slot a call
+      // reads is written by that call first.
+      memory = borrowSharedMemory(arena);
       shared = memory;
     } else {
       arena.commit(privateRuntime!.memory);
@@ -151,8 +138,8 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
     return { output, engine: parallel ? 'wasm-parallel' : 'wasm' };
   } finally {
     if (privateRuntime) releaseRuntime(privateRuntime);
-    // Only after a clean finish: a cancelled call's workers may still be writing into it.
-    if (shared && finished) idleMemory = { pages: arena.pages, memory: shared };
+    // Results were copied out. Only after a clean finish: a cancelled call's workers may still be writing.
+    if (shared && finished) returnSharedMemory(shared);
   }
 }
 
@@ -165,12 +152,7 @@ export async function streamGivenHead(q: Matrix, k: Matrix, v: Matrix, factor: n
   const n = q.rows;
   if (k.rows !== n || v.rows !== n || k.cols !== q.cols) throw new RangeError(`streamGivenHead: Q ${q.rows}×${q.cols}, K ${k.rows}×${k.cols}, V ${v.rows}×${v.cols} are not one self-attention head`);
   const dk = q.cols, dv = v.cols, width = 2 * dk + dv;
-  const x = zeros(n, width);
-  for (let i = 0; i < n; i++) {
-    x.data.set(q.data.subarray(i * dk, (i + 1) * dk), i * width);
-    x.data.set(k.data.subarray(i * dk, (i + 1) * dk), i * width + dk);
-    x.data.set(v.data.subarray(i * dv, (i + 1) * dv), i * width + 2 * dk);
-  }
+  const x = concatColumns([q, k, v]);
   const select = (from: number, cols: number) => {
     const w = zeros(width, cols);
     for (let c = 0; c < cols; c++) w.data[(from + c) * cols + c] = 1;
@@ -237,10 +219,7 @@ function rowSlice(a: Matrix, r0: number, r1: number): Matrix {
 }
 
 function colSlice(a: Matrix, c0: number, c1: number): Matrix {
-  if (c0 === 0 && c1 === a.cols) return a;
-  const out = new Float32Array(a.rows * (c1 - c0));
-  for (let i = 0; i < a.rows; i++) out.set(a.data.subarray(i * a.cols + c0, i * a.cols + c1), i * (c1 - c0));
-  return matrixFrom(a.rows, c1 - c0, out);
+  return c0 === 0 && c1 === a.cols ? a : matrixFrom(a.rows, c1 - c0, cropColumns(a.data, a.rows, a.cols, c0, c1));
 }
 
 /**
@@ -258,10 +237,6 @@ export function headRegion(q: Matrix, k: Matrix, v: Matrix, rows: readonly [numb
   const rowMask = full ? matrixFrom(r1 - r0, m, Float32Array.from(full)) : 'none';
   const run = useKernels ? kernels.attention : reference.attention;
   const r = run(rowSlice(q, r0, r1), k, v, { mask: rowMask, scale: options.scale });
-  let allowed: Uint8Array | null = null;
-  if (full) {
-    allowed = new Uint8Array((r1 - r0) * (c1 - c0));
-    for (let i = r0; i < r1; i++) allowed.set(full.subarray((i - r0) * m + c0, (i - r0) * m + c1), (i - r0) * (c1 - c0));
-  }
+  const allowed = full ? cropColumns(full, r1 - r0, m, c0, c1) : null;
   return { rows: [r0, r1], cols: [c0, c1], dots: colSlice(r.dots, c0, c1), scores: colSlice(r.scores, c0, c1), weights: colSlice(r.weights, c0, c1), allowed, output: r.output };
 }

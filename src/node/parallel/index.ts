@@ -90,6 +90,16 @@ function sharedMemory(arena: Arena, reuse: boolean | undefined): WebAssembly.Mem
   return reuse === false ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : memoryCache.acquire(pages);
 }
 
+/** A cached shared memory for a call that copies its results out; give it back with returnSharedMemory. */
+export function borrowSharedMemory(arena: Arena): WebAssembly.Memory {
+  return sharedMemory(arena, true);
+}
+
+/** Hands a borrowed memory back to the cache at once (nothing returned to the caller views it). */
+export function returnSharedMemory(memory: WebAssembly.Memory): void {
+  memoryCache.lend(memory, []);
+}
+
 /** Every array a result exposes: the memory is reused only after all of them are collected. */
 function viewsOf(heads: readonly HeadParts[], extra: readonly (Matrix | null)[] = []): Float32Array[] {
   const matrices = heads.flatMap((h) => [h.q, h.k, h.v, h.dots, h.scores, h.weights, h.output]).concat(extra);
