@@ -2,7 +2,7 @@
 // there are more cells than pixels), masked cells hatched, token labels on both axes, an optional
 // per-row bar (entropy), a colour legend with values, and hover / click / keyboard / zoom / pan.
 // Token text is drawn with fillText (never parsed as HTML) and listed via textContent.
-import { type Grid, type PoolMode, maxPool } from '../src/protocol/downsample';
+import { type Grid, type PoolMode, maxPool } from '../src/core/downsample';
 import { type ColorScale, type DivergingName, type SequentialName, cssColor, lookupTable, luminance, lutIndex, scalePosition } from './colormap';
 import { el } from './dom';
 import { displayToken, formatNumber } from './format';

@@ -1,7 +1,7 @@
 // Matrix → pixels: one pixel per cell (or per pooled block) written straight into an ImageData
 // buffer through a 256-colour lookup table; the canvas then scales that image up without smoothing.
 // This is what lets a 2048×2048 head draw in milliseconds where one DOM node per cell would not.
-import type { Grid } from '../src/protocol/downsample';
+import type { Grid } from '../src/core/downsample';
 import { type ColorScale, LUT_SIZE } from './colormap';
 
 /** An integer window of a grid, in its cells. */

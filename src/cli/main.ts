@@ -11,7 +11,7 @@ import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
 import { inspectionJson } from './serialize';
 import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
-import { writeReport } from '../host/reportFile';
+import { writeReport } from '../node/reportFile';
 import type { SourceSpec } from '../host/source';
 
 const VERSION = '0.1.0';

@@ -3,7 +3,7 @@
 //   const session = new PanelSession(source, (m) => webview.postMessage(m), { save, reportAssets, log, onFocusToken });
 //   webview.onDidReceiveMessage((m) => session.handle(m));
 // and `session.setSource(MemorySource.fromSpec({ kind: 'text', text }))` when the input changes.
-// (reportFile.ts uses node's fs and is imported separately.)
+// (Writing a report to disk is node's: src/node/reportFile.ts.)
 export * from './source';
 export * from './payload';
 export * from './memorySource';

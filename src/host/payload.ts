@@ -4,7 +4,7 @@ import {
   type HeadInspection, type Matrix, type RowSharpness,
   diagonalDominance, rowSharpness, summarizeSharpness,
 } from '../core';
-import { type Grid, poolToFit } from '../protocol/downsample';
+import { type Grid, poolToFit } from '../core/downsample';
 import type { HeadIndex, HeadPayload, HeadSummary, MaskName, SweepSample, Thumbnails, Variant } from '../protocol/messages';
 import { exact } from './source';
 

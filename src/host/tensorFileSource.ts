@@ -9,7 +9,7 @@ import { type MaskSpec, type MaskWord, type ScaleSpec, type HeadInspection, FULL
 import {
   type AttentionFile, type AxisLabels, type HeadData, inspectFileHead, readHead, streamHeads,
 } from '../core/tensorfiles';
-import { poolToFit, type Grid } from '../protocol/downsample';
+import { poolToFit, type Grid } from '../core/downsample';
 import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, RegionParams, RegionPayload, Thumbnails } from '../protocol/messages';
 import { type LongFile, type StreamGivenHead, fileRegion, poolFileHead } from './pooledFileHeads';
 import { OVERVIEW_SIDE, PooledHeads } from './pooledHeads';

@@ -3,7 +3,7 @@
 // worker; the next request starts a fresh one and re-opens the same input, so a panel survives both.
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../core';
-import { CancelledError } from '../host/cancelled';
+import { CancelledError } from '../protocol/cancelled';
 import type { InspectionSource, HeadOptions, SourceSpec } from '../host/source';
 import type { HeadIndex, HeadPayload, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../protocol/messages';
 import type { OpenRequest, OpenedInfo } from './openSource';

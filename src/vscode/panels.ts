@@ -3,7 +3,7 @@
 // Current View and for the Layers & Heads view.
 import * as vscode from 'vscode';
 import { oneLineMessage } from '../core';
-import { CancelledError } from '../host/cancelled';
+import { CancelledError } from '../protocol/cancelled';
 import type { PanelTab } from '../protocol/messages';
 import { fileInput, fileTitle, openRequestFor } from './inputs';
 import { InspectorPanel, PANEL_VIEW_TYPE, type PanelHost, UnavailableSource } from './inspectorPanel';

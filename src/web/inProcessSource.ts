@@ -5,7 +5,7 @@
 import { FULL_RESOLUTION_TOKENS, InputError, countTokens } from '../core';
 import { REFERENCE_ENGINE, type ComputeEngine } from '../core/inspect';
 import * as kernels from '../core/kernels';
-import { CancelledError } from '../host/cancelled';
+import { CancelledError } from '../protocol/cancelled';
 import { type OpenedInfo, type OpenedSource, openInMemory } from '../host/openInMemory';
 import type { HeadOptions, SourceSpec } from '../host/source';
 import type { OpenRequest } from '../node/openSource';

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { blockFor, buildPyramid, maxPool, maxPool2, poolToFit } from '../../src/protocol/downsample';
+import { blockFor, buildPyramid, maxPool, maxPool2, poolToFit } from '../../src/core/downsample';
 import { assertVectorClose } from '../helpers/close';
 
 interface PoolCase {

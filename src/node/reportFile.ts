@@ -3,9 +3,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, oneLineMessage } from '../core';
-import { buildReportHtml } from './html';
-import { MemorySource } from './memorySource';
-import type { SourceSpec } from './source';
+import { buildReportHtml } from '../host/html';
+import { MemorySource } from '../host/memorySource';
+import type { SourceSpec } from '../host/source';
 
 /** dist/ beside the running bundle (dist/cli.js, dist/extension.js) or, from sources, the repo's dist/. */
 export function defaultDistDir(): string {
