@@ -1,9 +1,8 @@
 // The node worker's opener: everything openInMemory opens, plus tensor files read from the local
 // disk a head at a time (positional reads), with tokens from a sidecar file next to them.
 import { type ComputeEngine, REFERENCE_ENGINE } from '../core/inspect';
-import type { LimitOptions } from '../core/limits';
 import * as kernels from '../core/kernels';
-import { type InMemoryRequest, type OpenedSource, type TensorFileRequestOptions, openInMemory, tensorFileSource } from '../host/openInMemory';
+import { type OpenedSource, openInMemory, tensorFileSource } from '../host/openInMemory';
 import { FileByteSource } from './fileByteSource';
 import { readSidecarTokens } from './tensorPath';
 import { FULL_RESOLUTION_TOKENS, InputError, countTokens, isMaskWord, textInput } from '../core';
@@ -12,12 +11,9 @@ import { LongTextSource, identityHead } from './longSequence';
 import type { StreamGivenHead } from '../host/pooledFileHeads';
 import { streamGivenHead } from './streaming';
 
-export type { OpenedInfo, OpenedSource, TensorFileRequestOptions } from '../host/openInMemory';
+import type { OpenRequest } from '../host/openRequest';
 
-export type OpenRequest =
-  | InMemoryRequest
-  /** A tensor file on the local disk, read by positional reads. */
-  | { readonly kind: 'file'; readonly path: string; readonly title: string; readonly options?: TensorFileRequestOptions; readonly limits?: LimitOptions };
+export type { OpenedInfo, OpenedSource, OpenRequest, TensorFileRequestOptions } from '../host/openRequest';
 
 /** The WebAssembly SIMD kernels where the runtime has them, else the TypeScript reference. */
 export function computeEngine(): ComputeEngine {

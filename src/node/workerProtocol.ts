@@ -1,6 +1,6 @@
 // Messages between the extension host and an inspection worker (worker_threads; structured clone,
 // so typed arrays travel as typed arrays).
-import type { OpenRequest } from './openSource';
+import type { OpenRequest } from '../host/openRequest';
 
 export type SourceMethod = 'overview' | 'head' | 'thumbnails' | 'variance' | 'region';
 

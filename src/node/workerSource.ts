@@ -6,7 +6,7 @@ import { InputError } from '../core';
 import { CancelledError } from '../protocol/cancelled';
 import type { InspectionSource, HeadOptions, SourceSpec } from '../host/source';
 import type { HeadIndex, HeadPayload, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../protocol/messages';
-import type { OpenRequest, OpenedInfo } from './openSource';
+import type { OpenRequest, OpenedInfo } from '../host/openRequest';
 import type { SourceMethod, WorkerReply, WorkerRequest } from './workerProtocol';
 
 /** An error the worker reported about the input, with the worker's one-line message as is. */

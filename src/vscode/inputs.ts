@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { InputError } from '../core';
 import type { LimitOptions } from '../core/limits';
-import type { OpenRequest } from '../node/openSource';
+import type { OpenRequest } from '../host/openRequest';
 import type { InspectionInput, InspectionRecord } from './recent';
 import type { Platform } from './platform';
 import type { Settings } from './settings';

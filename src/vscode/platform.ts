@@ -3,7 +3,7 @@
 // src/extension.ts passes the node platform (a worker thread per panel); src/web/extension.ts the web one.
 import * as vscode from 'vscode';
 import type { InspectionSource } from '../host/source';
-import type { OpenedInfo, OpenRequest } from '../node/openSource';
+import type { OpenedInfo, OpenRequest } from '../host/openRequest';
 
 /** A panel's data source as the VS Code layer uses it. */
 export interface PanelSource extends InspectionSource {

@@ -3,7 +3,7 @@
 // kept by URI (its bytes are read again when re-opened).
 import * as vscode from 'vscode';
 import type { MaskWord, ScaleSpec, TextModelSettings } from '../core';
-import type { TensorFileRequestOptions } from '../node/openSource';
+import type { TensorFileRequestOptions } from '../host/openRequest';
 import type { PanelTab } from '../protocol/messages';
 
 /** An input the user inspected, in a form that survives a reload. */

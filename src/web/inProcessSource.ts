@@ -8,7 +8,7 @@ import * as kernels from '../core/kernels';
 import { CancelledError } from '../protocol/cancelled';
 import { type OpenedInfo, type OpenedSource, openInMemory } from '../host/openInMemory';
 import type { HeadOptions, SourceSpec } from '../host/source';
-import type { OpenRequest } from '../node/openSource';
+import type { OpenRequest } from '../host/openRequest';
 import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample } from '../protocol/messages';
 import type { PanelSource, SourceHooks } from '../vscode/platform';
 

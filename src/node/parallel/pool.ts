@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, Job, ToWorker, WorkerInit, WorkerTask } from './protocol';
 import { sharedKernelModule } from './sharedKernels';
+import { CancelledError } from '../../protocol/cancelled';
 
 export interface WorkerScript {
   readonly file: string;
@@ -41,12 +42,7 @@ export function liveAttentionWorkers(): number {
 /** Tasks sent ahead to each worker. */
 const TASKS_IN_FLIGHT = 2;
 
-export class CancelledError extends Error {
-  constructor(reason?: unknown) {
-    super(reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'attention computation cancelled');
-    this.name = 'CancelledError';
-  }
-}
+export { CancelledError };
 
 export class AttentionPool {
   readonly size: number;
