@@ -4,12 +4,11 @@ import * as vscode from 'vscode';
 import { oneLineMessage } from '../core';
 import { EXPORT_FORMATS, type ExportFormat, type PanelTab } from '../protocol/messages';
 import type { EditorLink } from './editorLink';
-import { InspectorPanel } from './inspectorPanel';
 import { INPUT_EXTENSIONS, isInputFile } from './inputs';
 import type { OpenResult, PanelManager } from './panels';
 import { type InspectionRecord, type RecentInspections, newId } from './recent';
 import type { Platform } from './platform';
-import { readSettings } from './settings';
+import { debugState } from './debugState';
 import { EXAMPLES, type HeadsTree, type WorkspaceFilesTree, exampleRecord } from './trees';
 
 export interface CommandDeps {
@@ -189,24 +188,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       panel.select(layer, head);
       return true;
     }),
-    // For tests and bug reports: what is open, and what would leak if it grew.
-    register('attentionInspector.debug.state', async () => {
-      const recents = recent.all();
-      return {
-        panels: panels.all().map((p) => ({ id: p.id, title: p.record.title, tokens: p.overview?.tokens ?? null, layers: p.overview?.layers ?? null, heads: p.overview?.heads ?? null, active: p === panels.active, visible: p.panel.visible })),
-        livePanels: InspectorPanel.live,
-        liveWorkers: deps.platform.liveWorkers(),
-        platform: deps.platform.name,
-        panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
-        examples: EXAMPLES.map((e) => e.id),
-        recent: recents.map((r) => r.title),
-        recentEntries: recents.map((r) => ({ id: r.id, title: r.title })),
-        workspaceFiles: (await deps.workspaceFiles.getChildren()).map((item) => vscode.workspace.asRelativePath(item.uri, false)),
-        heads: deps.headsTree.getChildren().map((n) => n.kind === 'layer' ? `L${n.layer}` : n.kind === 'mean' ? `L${n.layer}:mean` : `L${n.summary.layer}H${n.summary.head}`),
-        highlighted: deps.editorLink.highlighted,
-        settings: readSettings(),
-        memory: deps.platform.memory(),
-      };
-    }),
+    // Test builds only (src/buildFlags.d.ts): what is open, and what would leak if it grew.
+    ...(typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__ ? [register('attentionInspector.debug.state', () => debugState(deps))] : []),
   ];
 }

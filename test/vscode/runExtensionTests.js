@@ -156,7 +156,7 @@ async function main() {
   const unknown = launchers.filter((l) => l !== 'offline' && l !== 'electron');
   if (unknown.length) throw new Error(`VSCODE_LAUNCHERS: unknown launcher(s) ${unknown.join(', ')} (use offline, electron)`);
 
-  toolchain.ensureBuilt();
+  toolchain.ensureBuilt({ testHooks: true });
   const summaries = [];
   let failed = false;
   for (const launcher of launchers) {

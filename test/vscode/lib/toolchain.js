@@ -49,14 +49,29 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** Builds dist/ when it is missing or older than the sources, so the tests never run a stale bundle. */
-function ensureBuilt() {
+/** Whether dist/ was built with the test-only hooks (scripts/build.mjs writes dist/build-flags.json). */
+function builtWithTestHooks() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'build-flags.json'), 'utf8')).testHooks === true;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Builds dist/ when it is missing, older than the sources, or built with other flags, so the tests
+ * never run a stale bundle. `testHooks`: true for suites that read the debug.state command, false
+ * for those that test what ships, undefined when either build will do.
+ */
+function ensureBuilt({ testHooks } = {}) {
   const bundle = path.join(ROOT, 'dist', 'extension.js');
   const sources = Math.max(newestMtime(path.join(ROOT, 'src')), newestMtime(path.join(ROOT, 'webview')));
-  if (fs.existsSync(bundle) && fs.statSync(bundle).mtimeMs >= sources) return false;
-  console.log('[vscode] dist/ missing or stale: npm run build');
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
-  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status})`);
+  const flagsMatch = testHooks === undefined || builtWithTestHooks() === testHooks;
+  if (fs.existsSync(bundle) && fs.statSync(bundle).mtimeMs >= sources && flagsMatch) return false;
+  const args = testHooks ? ['scripts/build.mjs', '--test-hooks'] : ['scripts/build.mjs'];
+  console.log(`[vscode] dist/ missing, stale or built with other flags: node ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (exit ${r.status})`);
   return true;
 }
 

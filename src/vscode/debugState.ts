@@ -1,0 +1,42 @@
+// The `attentionInspector.debug.state` command of test builds (src/buildFlags.d.ts): what is
+// open, and what would leak if it grew. Not contributed in package.json and absent from production
+// bundles; the in-host suite (test/vscode/suite) reads it.
+import * as vscode from 'vscode';
+import type { CommandDeps } from './commands';
+import { InspectorPanel } from './inspectorPanel';
+import { readSettings } from './settings';
+import { EXAMPLES } from './trees';
+
+export async function debugState(deps: CommandDeps): Promise<Record<string, unknown>> {
+  const { panels, recent } = deps;
+  const recents = recent.all();
+  return {
+    panels: panels.all().map((p) => ({
+      id: p.id,
+      title: p.record.title,
+      tokens: p.overview?.tokens ?? null,
+      layers: p.overview?.layers ?? null,
+      heads: p.overview?.heads ?? null,
+      active: p === panels.active,
+      visible: p.panel.visible,
+    })),
+    livePanels: InspectorPanel.live,
+    liveWorkers: deps.platform.liveWorkers(),
+    platform: deps.platform.name,
+    panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
+    examples: EXAMPLES.map((e) => e.id),
+    recent: recents.map((r) => r.title),
+    recentEntries: recents.map((r) => ({ id: r.id, title: r.title })),
+    workspaceFiles: (await deps.workspaceFiles.getChildren()).map((item) =>
+      vscode.workspace.asRelativePath(item.uri, false),
+    ),
+    heads: deps.headsTree
+      .getChildren()
+      .map((n) =>
+        n.kind === 'layer' ? `L${n.layer}` : n.kind === 'mean' ? `L${n.layer}:mean` : `L${n.summary.layer}H${n.summary.head}`,
+      ),
+    highlighted: deps.editorLink.highlighted,
+    settings: readSettings(),
+    memory: deps.platform.memory(),
+  };
+}
