@@ -33,7 +33,11 @@ export async function debugState(deps: CommandDeps): Promise<Record<string, unkn
     heads: deps.headsTree
       .getChildren()
       .map((n) =>
-        n.kind === 'layer' ? `L${n.layer}` : n.kind === 'mean' ? `L${n.layer}:mean` : `L${n.summary.layer}H${n.summary.head}`,
+        n.kind === 'layer'
+          ? `L${n.layer}`
+          : n.kind === 'mean'
+            ? `L${n.layer}:mean`
+            : `L${n.summary.layer}H${n.summary.head}`,
       ),
     highlighted: deps.editorLink.highlighted,
     settings: readSettings(),
