@@ -2,4 +2,6 @@
 // host (extension or report page) and the webview alike. No vscode, no node, no DOM.
 export * from './messages';
 export * from './validate';
+export * from './methods';
+export * from './rpc';
 export * from './cancelled';

@@ -197,45 +197,20 @@ export interface ExportResult {
   readonly location?: string;
 }
 
-/** Request methods: their parameters and results. */
-export interface Methods {
-  overview: { params: { readonly mask?: MaskName }; result: Overview };
-  head: { params: HeadParams; result: HeadPayload };
-  thumbnails: { params: { readonly size: number; readonly mask?: MaskName }; result: Thumbnails };
-  variance: { params: Record<string, never>; result: VarianceSample[] };
-  export: { params: ExportParams; result: ExportResult };
-  region: { params: RegionParams; result: RegionPayload };
-}
-export type Method = keyof Methods;
-export const METHODS: readonly Method[] = ['overview', 'head', 'thumbnails', 'variance', 'export', 'region'];
+// The methods, notifications and pushes are defined once, in methods.ts; these are their types.
+export type { Method, Methods, NotifyMessage, PushMessage, SourceMethod } from './methods';
+export { METHODS } from './methods';
+import type { Method, Methods, NotifyMessage, PushMessage } from './methods';
 
 export type RequestMessage = { [M in Method]: { readonly kind: 'request'; readonly id: number; readonly method: M; readonly params: Methods[M]['params'] } }[Method];
 
-export type WebviewMessage =
-  | { readonly kind: 'hello'; readonly protocol: number }
-  | RequestMessage
-  /** The user moved to a query token (the host may highlight its text); null clears. */
-  | { readonly kind: 'notify'; readonly event: 'focusToken'; readonly index: number | null }
-  | { readonly kind: 'notify'; readonly event: 'log'; readonly level: 'warn' | 'error'; readonly text: string };
+export type WebviewMessage = { readonly kind: 'hello'; readonly protocol: number } | RequestMessage | NotifyMessage;
 
 export type ResponseMessage =
   | { readonly kind: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly kind: 'response'; readonly id: number; readonly ok: false; readonly error: string };
 
-export type HostMessage =
-  | ResponseMessage
-  /** The data changed (a new selection or file): drop everything and ask again. */
-  | { readonly kind: 'push'; readonly event: 'reset' }
-  /** Open a head (e.g. chosen in the sidebar). */
-  | { readonly kind: 'push'; readonly event: 'select'; readonly layer: number; readonly head: HeadIndex }
-  /** Switch to a tab (e.g. the Compare Scalings command opens the scaling view). */
-  | { readonly kind: 'push'; readonly event: 'show'; readonly tab: PanelTab }
-  /** Highlight a query row (the editor cursor moved onto its token); null clears. */
-  | { readonly kind: 'push'; readonly event: 'focusRow'; readonly index: number | null }
-  /** Settings from the host: the sequential colour map, and the key the host restores this panel by after a reload. */
-  | { readonly kind: 'push'; readonly event: 'configure'; readonly colorMap?: ColorMapName; readonly restoreKey?: string }
-  /** Run one of the panel's exports (the Export Current View… command). */
-  | { readonly kind: 'push'; readonly event: 'export'; readonly format: ExportFormat };
+export type HostMessage = ResponseMessage | PushMessage;
 
 /** The panel's tabs. */
 export type PanelTab = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads';

@@ -1,0 +1,114 @@
+// The panel protocol, defined once. Each request method is one row: how to read its parameters,
+// how to read its result, and what the host says while it runs; each notification (webview → host)
+// and push (host → webview) is one reader. The TypeScript types (`Methods`, `WebviewMessage`,
+// `HostMessage`), the runtime validators (validate.ts) and the dispatch tables (which must have a
+// handler per method: src/host/sourceMethods.ts, src/host/session.ts) all come from here.
+//
+// Adding a method: a row here (its readers in readers.ts, its types in messages.ts), a handler in
+// src/host/sourceMethods.ts (source methods, which the worker and the web build then serve too) or
+// in session.ts, and the webview's call.
+import type { ColorMapName, ExportFormat, HeadIndex, PanelTab } from './messages';
+import { COLOR_MAP_NAMES, EXPORT_FORMATS, PANEL_TABS } from './messages';
+import {
+  MAX_DIM,
+  MAX_NAME,
+  MAX_TEXT,
+  headIndex,
+  integer,
+  nullable,
+  oneOf,
+  readExportParams,
+  readExportResult,
+  readHeadParams,
+  readHeadPayload,
+  readNoParams,
+  readOverview,
+  readOverviewParams,
+  readRegion,
+  readRegionParams,
+  readThumbnails,
+  readThumbnailsParams,
+  readVariance,
+  string,
+} from './readers';
+
+interface MethodRow<P, R> {
+  readonly params: (value: unknown) => P;
+  readonly result: (value: unknown) => R;
+  /** What the host shows while it runs (the progress notification of a slow request). */
+  readonly progress: string;
+}
+
+const row = <P, R>(params: (value: unknown) => P, result: (value: unknown) => R, progress: string): MethodRow<P, R> => ({
+  params,
+  result,
+  progress,
+});
+
+export const METHOD_TABLE = {
+  overview: row(readOverviewParams, readOverview, 'Computing every head'),
+  head: row(readHeadParams, readHeadPayload, 'Computing a head'),
+  thumbnails: row(readThumbnailsParams, readThumbnails, 'Building the heads overview'),
+  variance: row(readNoParams, readVariance, 'Running the variance experiment'),
+  export: row(readExportParams, readExportResult, 'Saving the export'),
+  region: row(readRegionParams, readRegion, 'Computing a region at full resolution'),
+};
+
+/** Request methods: their parameters and results. */
+export type Methods = {
+  [M in keyof typeof METHOD_TABLE]: {
+    params: ReturnType<(typeof METHOD_TABLE)[M]['params']>;
+    result: ReturnType<(typeof METHOD_TABLE)[M]['result']>;
+  };
+};
+export type Method = keyof Methods;
+export const METHODS = Object.keys(METHOD_TABLE) as readonly Method[];
+
+/** Methods an InspectionSource answers (the rest, `export`, is the session's own). */
+export type SourceMethod = Exclude<Method, 'export'>;
+
+type Readers = Record<string, (o: Record<string, unknown>) => object>;
+type MessagesOf<T extends Readers, Kind extends string, Key extends string> = {
+  [E in keyof T & string]: { readonly kind: Kind } & { readonly [K in Key]: E } & ReturnType<T[E]>;
+}[keyof T & string];
+
+/** Webview → host, one-way. */
+export const NOTIFICATIONS = {
+  /** The user moved to a query token (the host may highlight its text); null clears. */
+  focusToken: (o: Record<string, unknown>): { readonly index: number | null } => ({
+    index: nullable(o.index, (v) => integer(v, 'index', 0, MAX_DIM * MAX_DIM)),
+  }),
+  log: (o: Record<string, unknown>): { readonly level: 'warn' | 'error'; readonly text: string } => ({
+    level: oneOf(o.level, ['warn', 'error'] as const, 'level'),
+    text: string(o.text, 'text').slice(0, MAX_TEXT),
+  }),
+} satisfies Readers;
+
+/** Host → webview, one-way. */
+export const PUSHES = {
+  /** The data changed (a new selection or file): drop everything and ask again. */
+  reset: (): object => ({}),
+  /** Open a head (e.g. chosen in the sidebar). */
+  select: (o: Record<string, unknown>): { readonly layer: number; readonly head: HeadIndex } => ({
+    layer: integer(o.layer, 'layer', 0, MAX_DIM),
+    head: headIndex(o.head, 'head'),
+  }),
+  /** Switch to a tab (e.g. the Compare Scalings command opens the scaling view). */
+  show: (o: Record<string, unknown>): { readonly tab: PanelTab } => ({ tab: oneOf(o.tab, PANEL_TABS, 'tab') }),
+  /** Highlight a query row (the editor cursor moved onto its token); null clears. */
+  focusRow: (o: Record<string, unknown>): { readonly index: number | null } => ({
+    index: nullable(o.index, (v) => integer(v, 'index', 0, MAX_DIM)),
+  }),
+  /** Settings from the host: the sequential colour map, and the key the host restores this panel by after a reload. */
+  configure: (o: Record<string, unknown>): { readonly colorMap?: ColorMapName; readonly restoreKey?: string } => ({
+    colorMap: o.colorMap === undefined ? undefined : oneOf(o.colorMap, COLOR_MAP_NAMES, 'colorMap'),
+    restoreKey: o.restoreKey === undefined ? undefined : string(o.restoreKey, 'restoreKey', MAX_NAME),
+  }),
+  /** Run one of the panel's exports (the Export Current View… command). */
+  export: (o: Record<string, unknown>): { readonly format: ExportFormat } => ({
+    format: oneOf(o.format, EXPORT_FORMATS, 'format'),
+  }),
+} satisfies Readers;
+
+export type NotifyMessage = MessagesOf<typeof NOTIFICATIONS, 'notify', 'event'>;
+export type PushMessage = MessagesOf<typeof PUSHES, 'push', 'event'>;
