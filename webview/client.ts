@@ -1,7 +1,9 @@
-// The webview end of the protocol: typed requests with ids, one response each, validated before
-// use; pushes from the host handed to the app. Anything malformed is dropped and logged.
-import type { HostMessage, Method, Methods, WebviewMessage } from '../src/protocol/messages';
+// The webview end of the protocol: typed requests through the RPC helper (src/protocol/rpc.ts),
+// results validated against their method (src/protocol/methods.ts) before use; pushes from the
+// host handed to the app. Anything malformed is dropped and logged.
+import type { HostMessage, Method, Methods, PushMessage, WebviewMessage } from '../src/protocol/messages';
 import { PROTOCOL_VERSION } from '../src/protocol/messages';
+import { RpcCaller } from '../src/protocol/rpc';
 import { parseHostMessage, validateResult } from '../src/protocol/validate';
 
 /** How messages leave and arrive: VS Code's webview API, or the report page's in-page host. */
@@ -10,37 +12,29 @@ export interface Transport {
   listen(handler: (data: unknown) => void): void;
 }
 
-type Push = Extract<HostMessage, { kind: 'push' }>;
-
-interface Pending {
-  readonly method: Method;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  readonly timer: ReturnType<typeof setTimeout>;
-}
-
 /** Heads of long inputs take time to compute on the host; past this a request is given up. */
 const TIMEOUT_MS = 120_000;
 
 export class HostClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly rpc: RpcCaller<Methods>;
 
-  constructor(private readonly transport: Transport, private readonly onPush: (push: Push) => void) {
+  constructor(
+    private readonly transport: Transport,
+    private readonly onPush: (push: PushMessage) => void,
+  ) {
+    this.rpc = new RpcCaller<Methods>((message) => transport.post(message as WebviewMessage), {
+      timeoutMs: TIMEOUT_MS,
+      peer: 'the host',
+      validate: validateResult,
+      toError: (_method, error) => new Error(error),
+      onInvalid: (method, error) => this.log('error', `malformed ${method} result (${error})`),
+    });
     transport.listen((data) => this.receive(data));
     transport.post({ kind: 'hello', protocol: PROTOCOL_VERSION });
   }
 
   request<M extends Method>(method: M, params: Methods[M]['params']): Promise<Methods[M]['result']> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`${method}: no answer from the host after ${TIMEOUT_MS / 1000} s`));
-      }, TIMEOUT_MS);
-      this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
-      this.transport.post({ kind: 'request', id, method, params } as WebviewMessage);
-    });
+    return this.rpc.call(method, params);
   }
 
   focusToken(index: number | null): void {
@@ -58,27 +52,9 @@ export class HostClient {
       console.warn(`[attention-inspector] ignored a malformed message from the host (${parsed.error})`);
       return;
     }
-    const message = parsed.value;
-    if (message.kind === 'push') {
-      this.onPush(message);
-      return;
-    }
-    const waiting = this.pending.get(message.id);
-    if (!waiting) {
+    const message: HostMessage = parsed.value;
+    if (message.kind === 'push') this.onPush(message);
+    else if (!this.rpc.receive(message))
       console.warn(`[attention-inspector] ignored a response to unknown request ${message.id}`);
-      return;
-    }
-    this.pending.delete(message.id);
-    clearTimeout(waiting.timer);
-    if (!message.ok) {
-      waiting.reject(new Error(message.error));
-      return;
-    }
-    const checked = validateResult(waiting.method, message.result);
-    if (checked.ok) waiting.resolve(checked.value);
-    else {
-      this.log('error', `malformed ${waiting.method} result (${checked.error})`);
-      waiting.reject(new Error(`the host sent a malformed ${waiting.method} result (${checked.error})`));
-    }
   }
 }

@@ -8,4 +8,5 @@ export * from './source';
 export * from './payload';
 export * from './memorySource';
 export * from './session';
+export { callSource, ForwardingSource, isSourceMethod } from './sourceMethods';
 export * from './html';

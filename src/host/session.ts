@@ -2,12 +2,14 @@
 // InspectionSource, and posts the answers back. No vscode here: the extension bridges
 // `webview.onDidReceiveMessage` → `session.handle` and `session`'s post → `webview.postMessage`;
 // the standalone report runs the same class inside the page.
-import { InputError, type LimitOptions, limitError, oneLineMessage, resolveLimits, varianceExperiment } from '../core';
-import type { ExportFormat, ExportResult, HostMessage, HeadIndex, Methods, Method, RequestMessage, Thumbnails, VarianceSample, MaskName } from '../protocol/messages';
+import { InputError, type LimitOptions, limitError, oneLineMessage, resolveLimits } from '../core';
+import type { ExportFormat, ExportResult, HostMessage, HeadIndex, Methods, Method, RequestMessage, SourceMethod } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { parseWebviewMessage } from '../protocol/validate';
 import type { InspectionSource } from './source';
-import { packThumbnails } from './payload';
+
+export { thumbnailsFromHeads } from './sourceMethods';
+import { callSource, isSourceMethod } from './sourceMethods';
 import { buildReportHtml } from './html';
 
 export interface ExportFile {
@@ -34,71 +36,39 @@ export interface SessionOptions {
 /** Posts one message to the webview (VS Code: `webview.postMessage`). */
 export type Post = (message: HostMessage) => unknown;
 
-/** Thumbnails for sources that do not pool their own: every head read once, one at a time. */
-export async function thumbnailsFromHeads(source: InspectionSource, size: number, mask?: MaskName): Promise<Thumbnails> {
-  const overview = await source.overview(mask);
-  const items: { layer: number; head: HeadIndex; weights: Float32Array }[] = [];
-  let allowed: Uint8Array | null = null;
-  for (let layer = 0; layer < overview.layers; layer++) {
-    for (let head = 0; head < overview.heads; head++) {
-      const p = await source.head(layer, head, { mask });
-      allowed = p.allowed;
-      items.push({ layer, head, weights: p.weights });
-    }
-  }
-  return packThumbnails(items, overview.n, overview.m, allowed, size);
-}
-
-let varianceCache: VarianceSample[] | null = null;
-function defaultVariance(): VarianceSample[] {
-  varianceCache ??= varianceExperiment().map(({ dK, samples, varDot, varScaled }) => ({ dK, samples, varDot, varScaled }));
-  return varianceCache;
-}
-
 /** Answers one validated request from the source. Throws InputError (or anything) on failure. */
 export async function answerRequest<M extends Method>(source: InspectionSource, method: M, params: Methods[M]['params'], options: SessionOptions = {}): Promise<Methods[M]['result']> {
   type R = Methods[M]['result'];
-  switch (method) {
-    case 'overview':
-      return (await source.overview((params as Methods['overview']['params']).mask)) as R;
-    case 'head': {
-      const p = params as Methods['head']['params'];
-      return (await source.head(p.layer, p.head, { mask: p.mask, scale: p.scale, variant: p.variant })) as R;
-    }
-    case 'thumbnails': {
-      const p = params as Methods['thumbnails']['params'];
-      const caps = resolveLimits(options.limits);
-      const overview = await source.overview(p.mask);
-      const count = overview.layers * overview.heads;
-      // Refused before any head is pooled: the grid would hold count tiles of size² values each.
-      if (count > caps.maxHeadsShown) throw limitError('heads grid', `${count} heads`, 'maxHeadsShown', caps, 'shown at once');
-      return (await (source.thumbnails ? source.thumbnails(p.size, p.mask) : thumbnailsFromHeads(source, p.size, p.mask))) as R;
-    }
-    case 'variance':
-      return (await (source.variance ? source.variance() : defaultVariance())) as R;
-    case 'region':
-      if (!source.region) throw new InputError('region', 'this input is shown at full resolution already');
-      return (await source.region(params as Methods['region']['params'])) as R;
-    case 'export': {
-      const p = params as Methods['export']['params'];
-      if (!options.save) throw new InputError('export', 'saving files is not available here');
-      let data: Uint8Array | string;
-      if (p.format === 'html') {
-        if (!source.spec) throw new InputError('export', 'this input cannot be written as a standalone report (it is not text or JSON)');
-        // The report recomputes its input in the page, whole matrices: long texts stay in VS Code.
-        const pooled = (await source.overview()).pooled;
-        if (pooled) throw new InputError('export', `a standalone report holds texts of up to ${pooled.fullResolutionTokens} tokens; this one has ${pooled.tokens} (export the view as PNG or SVG instead)`);
-        if (!options.reportAssets) throw new InputError('export', 'the report assets are not available here');
-        const assets = await options.reportAssets();
-        data = buildReportHtml({ ...assets, spec: source.spec });
-      } else {
-        if (p.data === undefined) throw new InputError('export', `a ${p.format} export needs its data`);
-        data = typeof p.data === 'string' ? p.data : new Uint8Array(p.data);
-      }
-      return (await options.save({ format: p.format, name: p.name, data })) as R;
-    }
+  if (method === 'export') return (await exportFile(source, params as Methods['export']['params'], options)) as R;
+  if (!isSourceMethod(method)) throw new InputError('method', `unknown method ${String(method)}`);
+  if (method === 'thumbnails') {
+    const p = params as Methods['thumbnails']['params'];
+    const caps = resolveLimits(options.limits);
+    const overview = await source.overview(p.mask);
+    const count = overview.layers * overview.heads;
+    // Refused before any head is pooled: the grid would hold count tiles of size² values each.
+    if (count > caps.maxHeadsShown) throw limitError('heads grid', `${count} heads`, 'maxHeadsShown', caps, 'shown at once');
   }
-  throw new InputError('method', `unknown method ${String(method)}`);
+  return (await callSource<SourceMethod>(source, method, params as Methods[SourceMethod]['params'])) as R;
+}
+
+/** The `export` method: the panel's bytes (or, for 'html', a report the host builds) through `options.save`. */
+async function exportFile(source: InspectionSource, p: Methods['export']['params'], options: SessionOptions): Promise<ExportResult> {
+  if (!options.save) throw new InputError('export', 'saving files is not available here');
+  let data: Uint8Array | string;
+  if (p.format === 'html') {
+    if (!source.spec) throw new InputError('export', 'this input cannot be written as a standalone report (it is not text or JSON)');
+    // The report recomputes its input in the page, whole matrices: long texts stay in VS Code.
+    const pooled = (await source.overview()).pooled;
+    if (pooled) throw new InputError('export', `a standalone report holds texts of up to ${pooled.fullResolutionTokens} tokens; this one has ${pooled.tokens} (export the view as PNG or SVG instead)`);
+    if (!options.reportAssets) throw new InputError('export', 'the report assets are not available here');
+    const assets = await options.reportAssets();
+    data = buildReportHtml({ ...assets, spec: source.spec });
+  } else {
+    if (p.data === undefined) throw new InputError('export', `a ${p.format} export needs its data`);
+    data = typeof p.data === 'string' ? p.data : new Uint8Array(p.data);
+  }
+  return options.save({ format: p.format, name: p.name, data });
 }
 
 export class PanelSession {

@@ -1,14 +1,10 @@
-// Messages between the extension host and an inspection worker (worker_threads; structured clone,
-// so typed arrays travel as typed arrays).
-import type { OpenRequest } from '../host/openRequest';
+// What the extension host asks an inspection worker (worker_threads; structured clone, so typed
+// arrays travel as typed arrays): the protocol's source methods (src/protocol/methods.ts), plus
+// `open`. Carried by the RPC helper (src/protocol/rpc.ts).
+import type { OpenRequest, OpenedInfo } from '../host/openRequest';
+import type { SourceMethods } from '../host/sourceMethods';
 
-export type SourceMethod = 'overview' | 'head' | 'thumbnails' | 'variance' | 'region';
-
-export type WorkerRequest =
-  | { readonly id: number; readonly op: 'open'; readonly request: OpenRequest }
-  | { readonly id: number; readonly op: 'call'; readonly method: SourceMethod; readonly args: unknown[] };
-
-export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly result: unknown }
-  /** `input`: the error is the user's input (an InputError), not a bug. */
-  | { readonly id: number; readonly ok: false; readonly error: string; readonly input: boolean };
+export type WorkerMethods = SourceMethods & {
+  /** Opens the input (closing the previous one); later calls ask this input. */
+  open: { params: OpenRequest; result: OpenedInfo };
+};

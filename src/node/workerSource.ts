@@ -4,10 +4,12 @@
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../core';
 import { CancelledError } from '../protocol/cancelled';
-import type { InspectionSource, HeadOptions, SourceSpec } from '../host/source';
-import type { HeadIndex, HeadPayload, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../protocol/messages';
+import { ForwardingSource, type SourceMethods } from '../host/sourceMethods';
+import type { InspectionSource, SourceSpec } from '../host/source';
+import { METHOD_TABLE, type SourceMethod } from '../protocol/methods';
+import { RpcCaller, type Transfer } from '../protocol/rpc';
 import type { OpenRequest, OpenedInfo } from '../host/openRequest';
-import type { SourceMethod, WorkerReply, WorkerRequest } from './workerProtocol';
+import type { WorkerMethods } from './workerProtocol';
 
 /** An error the worker reported about the input, with the worker's one-line message as is. */
 export class RemoteInputError extends InputError {
@@ -34,32 +36,18 @@ export interface WorkerSourceOptions {
   readonly onCrash?: (message: string) => void;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
-const LABELS: Record<SourceMethod | 'open', string> = {
-  open: 'Opening the input',
-  overview: 'Computing every head',
-  head: 'Computing a head',
-  thumbnails: 'Building the heads overview',
-  variance: 'Running the variance experiment',
-  region: 'Computing a region at full resolution',
-};
-
 let liveWorkers = 0;
 
-export class WorkerSource implements InspectionSource {
+export class WorkerSource extends ForwardingSource implements InspectionSource {
   /** Worker threads alive in this process (the load tests count them to find leaks). */
   static get liveWorkers(): number {
     return liveWorkers;
   }
 
   private worker: Worker | null = null;
+  /** The RPC caller of the running worker (a new one per worker: a dead worker's calls are rejected). */
+  private rpc: RpcCaller<WorkerMethods> | null = null;
   private opening: Promise<OpenedInfo> | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
   private disposed = false;
   private expectedExit = false;
   info: OpenedInfo = { offsets: null, spec: null };
@@ -67,7 +55,9 @@ export class WorkerSource implements InspectionSource {
   private constructor(
     readonly request: OpenRequest,
     private readonly options: WorkerSourceOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   /** A source that opens its input on the first request (a restored panel asks when it is ready). */
   static lazy(request: OpenRequest, options: WorkerSourceOptions): WorkerSource {
@@ -93,7 +83,7 @@ export class WorkerSource implements InspectionSource {
 
   /** Stops whatever runs now: pending requests reject with CancelledError. True if something was running. */
   cancel(): boolean {
-    const running = this.pending.size > 0;
+    const running = (this.rpc?.pendingCount ?? 0) > 0;
     if (running) this.stopWorker(new CancelledError());
     return running;
   }
@@ -104,36 +94,16 @@ export class WorkerSource implements InspectionSource {
     this.stopWorker(new InputError('panel', 'the panel was closed'));
   }
 
-  overview(mask?: MaskName): Promise<Overview> {
-    return this.call('overview', [mask]) as Promise<Overview>;
-  }
-
-  head(layer: number, head: HeadIndex, options?: HeadOptions): Promise<HeadPayload> {
-    return this.call('head', [layer, head, options]) as Promise<HeadPayload>;
-  }
-
-  thumbnails(size: number, mask?: MaskName): Promise<Thumbnails> {
-    return this.call('thumbnails', [size, mask]) as Promise<Thumbnails>;
-  }
-
-  variance(): Promise<VarianceSample[]> {
-    return this.call('variance', []) as Promise<VarianceSample[]>;
-  }
-
-  region(params: RegionParams): Promise<RegionPayload> {
-    return this.call('region', [params]) as Promise<RegionPayload>;
-  }
-
-  private async call(method: SourceMethod, args: unknown[]): Promise<unknown> {
+  protected async call<M extends SourceMethod>(method: M, params: SourceMethods[M]['params']): Promise<SourceMethods[M]['result']> {
     await this.ensureOpen();
-    return this.send({ id: this.nextId++, op: 'call', method, args: trimUndefined(args) }, LABELS[method]);
+    return this.send(method, params, METHOD_TABLE[method].progress);
   }
 
   private ensureOpen(): Promise<OpenedInfo> {
     if (this.disposed) return Promise.reject(new InputError('panel', 'the panel was closed'));
     if (!this.opening) {
       this.startWorker();
-      const sent = this.send({ id: this.nextId++, op: 'open', request: this.request }, LABELS.open) as Promise<OpenedInfo>;
+      const sent = this.send('open', this.request, 'Opening the input');
       const opening = sent.then((info) => (this.info = info));
       this.opening = opening;
       // A failed open is retried on the next request (the file may have been fixed meanwhile), unless
@@ -150,13 +120,11 @@ export class WorkerSource implements InspectionSource {
     liveWorkers++;
     this.worker = worker;
     this.expectedExit = false;
-    worker.on('message', (reply: WorkerReply) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (reply.ok) p.resolve(reply.result);
-      else p.reject(reply.input ? new RemoteInputError(reply.error) : new InputError('internal error', reply.error));
+    const rpc = new RpcCaller<WorkerMethods>((message, transfer?: Transfer) => worker.postMessage(message, transfer as never), {
+      toError: (_method, error, input) => (input ? new RemoteInputError(error) : new InputError('internal error', error)),
     });
+    this.rpc = rpc;
+    worker.on('message', (message: unknown) => rpc.receive(message));
     worker.on('error', (e) => this.onExit(worker, `the computation failed (${e.message.split('\n')[0]})`));
     worker.on('exit', (code) => this.onExit(worker, `the computation stopped unexpectedly (exit code ${code})`));
   }
@@ -183,18 +151,15 @@ export class WorkerSource implements InspectionSource {
   }
 
   private rejectAll(reason: Error): void {
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) p.reject(reason);
+    const rpc = this.rpc;
+    this.rpc = null;
+    rpc?.rejectAll(reason);
   }
 
-  private send(message: WorkerRequest, label: string): Promise<unknown> {
-    const worker = this.worker;
-    if (!worker) return Promise.reject(new InputError('worker', 'the computation is not running'));
-    const done = new Promise<unknown>((resolve, reject) => {
-      this.pending.set(message.id, { resolve, reject });
-    });
-    worker.postMessage(message);
+  private send<M extends keyof WorkerMethods>(method: M, params: WorkerMethods[M]['params'], label: string): Promise<WorkerMethods[M]['result']> {
+    const rpc = this.rpc;
+    if (!rpc) return Promise.reject(new InputError('worker', 'the computation is not running'));
+    const done = rpc.call(method, params);
     if (this.options.onSlow) {
       const timer = setTimeout(() => this.options.onSlow?.(label, () => this.cancel(), done), this.options.slowAfterMs ?? 400);
       const clear = () => clearTimeout(timer);
@@ -202,11 +167,4 @@ export class WorkerSource implements InspectionSource {
     }
     return done;
   }
-}
-
-/** Structured clone keeps `undefined` in arrays; trailing ones are dropped so defaults apply. */
-function trimUndefined(args: unknown[]): unknown[] {
-  let end = args.length;
-  while (end > 0 && args[end - 1] === undefined) end--;
-  return args.slice(0, end);
 }

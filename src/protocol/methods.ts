@@ -39,7 +39,11 @@ interface MethodRow<P, R> {
   readonly progress: string;
 }
 
-const row = <P, R>(params: (value: unknown) => P, result: (value: unknown) => R, progress: string): MethodRow<P, R> => ({
+const row = <P, R>(
+  params: (value: unknown) => P,
+  result: (value: unknown) => R,
+  progress: string,
+): MethodRow<P, R> => ({
   params,
   result,
   progress,

@@ -27,7 +27,13 @@ export interface RpcRequest<M extends MethodMap = MethodMap, K extends keyof M &
 
 export type RpcResponse =
   | { readonly kind: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly kind: 'response'; readonly id: number; readonly ok: false; readonly error: string; readonly input?: boolean };
+  | {
+      readonly kind: 'response';
+      readonly id: number;
+      readonly ok: false;
+      readonly error: string;
+      readonly input?: boolean;
+    };
 
 /** Sends one message over the channel (postMessage), with what to transfer. */
 export type Post = (message: unknown, transfer?: Transfer) => void;
@@ -41,9 +47,16 @@ export interface CallOptions {
 
 export interface RpcCallerOptions<M extends MethodMap> {
   /** Checks a result against its method before the caller sees it; a failure rejects the call. */
-  readonly validate?: <K extends keyof M & string>(method: K, result: unknown) => { ok: true; value: M[K]['result'] } | { ok: false; error: string };
+  readonly validate?: <K extends keyof M & string>(
+    method: K,
+    result: unknown,
+  ) => { ok: true; value: M[K]['result'] } | { ok: false; error: string };
   /** Past this a pending call is given up (the webview: a host that never answers). */
   readonly timeoutMs?: number;
+  /** Who answers, for error messages ("the host"); default "the peer". */
+  readonly peer?: string;
+  /** Told when a result fails `validate` (the webview logs it to the host). */
+  readonly onInvalid?: (method: string, error: string) => void;
   /** The error a failed response becomes (default: InputError for input errors, Error otherwise). */
   readonly toError?: (method: string, error: string, input: boolean) => Error;
   /** Called when a call is aborted, with its id (a worker source terminates the worker). */
@@ -67,18 +80,32 @@ export class RpcCaller<M extends MethodMap> {
     private readonly options: RpcCallerOptions<M> = {},
   ) {}
 
+  private get peer(): string {
+    return this.options.peer ?? 'the peer';
+  }
+
   /** Calls waiting for their response. */
   get pendingCount(): number {
     return this.pending.size;
   }
 
-  call<K extends keyof M & string>(method: K, params: M[K]['params'], options: CallOptions = {}): Promise<M[K]['result']> {
+  call<K extends keyof M & string>(
+    method: K,
+    params: M[K]['params'],
+    options: CallOptions = {},
+  ): Promise<M[K]['result']> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason));
     const id = this.nextId++;
     return new Promise<M[K]['result']>((resolve, reject) => {
       const { timeoutMs } = this.options;
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.settle(id, new Error(`${method}: no answer after ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(
+              () => this.settle(id, new Error(`${method}: no answer from ${this.peer} after ${timeoutMs / 1000} s`)),
+              timeoutMs,
+            );
       const onAbort = (): void => {
         this.settle(id, new CancelledError(signal?.reason));
         this.options.onCancel?.(id);
@@ -118,7 +145,10 @@ export class RpcCaller<M extends MethodMap> {
     }
     const checked = validate(waiting.method as keyof M & string, message.result);
     if (checked.ok) this.settle(message.id, undefined, checked.value);
-    else this.settle(message.id, new Error(`the peer sent a malformed ${waiting.method} result (${checked.error})`));
+    else {
+      this.options.onInvalid?.(waiting.method, checked.error);
+      this.settle(message.id, new Error(`${this.peer} sent a malformed ${waiting.method} result (${checked.error})`));
+    }
     return true;
   }
 
@@ -163,7 +193,9 @@ export function withTransfer<T>(value: T, transfer: Transfer): T {
 }
 
 /** Each method's handler: parameters in, result (or a promise of it) out. */
-export type Handlers<M extends MethodMap> = { [K in keyof M & string]: (params: M[K]['params']) => M[K]['result'] | Promise<M[K]['result']> };
+export type Handlers<M extends MethodMap> = {
+  [K in keyof M & string]: (params: M[K]['params']) => M[K]['result'] | Promise<M[K]['result']>;
+};
 
 export interface ServeOptions {
   /** The one line a failure becomes, and whether it is the user's input (default: InputError ⇒ input). */
@@ -174,11 +206,18 @@ export interface ServeOptions {
  * The answering end: runs the request's handler and posts its response. An unknown method or a
  * throwing handler becomes an `ok: false` response; nothing escapes.
  */
-export async function serveRequest<M extends MethodMap>(handlers: Handlers<M>, request: RpcRequest, post: Post, options: ServeOptions = {}): Promise<void> {
+export async function serveRequest<M extends MethodMap>(
+  handlers: Handlers<M>,
+  request: RpcRequest,
+  post: Post,
+  options: ServeOptions = {},
+): Promise<void> {
   let response: RpcResponse;
   let transfer: Transfer | undefined;
   try {
-    const handler = Object.prototype.hasOwnProperty.call(handlers, request.method) ? (handlers as Record<string, (p: unknown) => unknown>)[request.method] : undefined;
+    const handler = Object.prototype.hasOwnProperty.call(handlers, request.method)
+      ? (handlers as Record<string, (p: unknown) => unknown>)[request.method]
+      : undefined;
     if (!handler) throw new InputError('method', `unknown method ${JSON.stringify(request.method)}`);
     let result = await handler(request.params);
     if (typeof result === 'object' && result !== null && TRANSFER in result) {

@@ -7,9 +7,10 @@ import { REFERENCE_ENGINE, type ComputeEngine } from '../core/inspect';
 import * as kernels from '../core/kernels';
 import { CancelledError } from '../protocol/cancelled';
 import { type OpenedInfo, type OpenedSource, openInMemory } from '../host/openInMemory';
-import type { HeadOptions, SourceSpec } from '../host/source';
+import type { SourceSpec } from '../host/source';
+import { ForwardingSource, type SourceMethods, callSource } from '../host/sourceMethods';
+import { METHOD_TABLE, type SourceMethod } from '../protocol/methods';
 import type { OpenRequest } from '../host/openRequest';
-import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample } from '../protocol/messages';
 import type { PanelSource, SourceHooks } from '../vscode/platform';
 
 function engine(): ComputeEngine {
@@ -19,14 +20,19 @@ function engine(): ComputeEngine {
 /** Lets the event loop run (a progress notification can show) before a long synchronous step. */
 const breathe = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-export class InProcessSource implements PanelSource {
+export class InProcessSource extends ForwardingSource implements PanelSource {
   info: OpenedInfo = { offsets: null, spec: null };
   private opened: Promise<OpenedSource> | null = null;
   private generation = 0;
   private running = 0;
   private disposed = false;
 
-  private constructor(private readonly request: OpenRequest, private readonly hooks: SourceHooks) {}
+  private constructor(
+    private readonly request: OpenRequest,
+    private readonly hooks: SourceHooks,
+  ) {
+    super();
+  }
 
   static lazy(request: OpenRequest, hooks: SourceHooks): InProcessSource {
     return new InProcessSource(request, hooks);
@@ -95,25 +101,8 @@ export class InProcessSource implements PanelSource {
     this.generation++;
   }
 
-  overview(mask?: MaskName): Promise<Overview> {
-    return this.run('Computing every head', (o) => o.source.overview(mask));
-  }
-
-  head(layer: number, head: HeadIndex, options?: HeadOptions): Promise<HeadPayload> {
-    return this.run('Computing a head', (o) => o.source.head(layer, head, options));
-  }
-
-  thumbnails(size: number, mask?: MaskName): Promise<Thumbnails> {
-    return this.run('Building the heads overview', async (o) => {
-      if (!o.source.thumbnails) throw new InputError('thumbnails', 'this input has no thumbnails');
-      return o.source.thumbnails(size, mask);
-    });
-  }
-
-  variance(): Promise<VarianceSample[]> {
-    return this.run('Running the variance experiment', async (o) => {
-      if (!o.source.variance) throw new InputError('variance', 'this input has no variance experiment');
-      return o.source.variance();
-    });
+  /** Every source method through the session's own dispatch (src/host/sourceMethods.ts), in process. */
+  protected call<M extends SourceMethod>(method: M, params: SourceMethods[M]['params']): Promise<SourceMethods[M]['result']> {
+    return this.run(METHOD_TABLE[method].progress, (o) => callSource(o.source, method, params));
   }
 }

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, Job, ToWorker, WorkerInit, WorkerTask } from './protocol';
+import { RpcCaller, type Transfer } from '../../protocol/rpc';
+import type { Job, PoolMethods, WorkerInit, WorkerTask } from './protocol';
 import { sharedKernelModule } from './sharedKernels';
 import { CancelledError } from '../../protocol/cancelled';
 
@@ -44,10 +45,16 @@ const TASKS_IN_FLIGHT = 2;
 
 export { CancelledError };
 
+/** A worker thread and the RPC caller that numbers its tasks and matches their replies. */
+interface PoolWorker {
+  readonly thread: Worker;
+  readonly rpc: RpcCaller<PoolMethods>;
+}
+
 export class AttentionPool {
   readonly size: number;
   private readonly script: WorkerScript | null;
-  private workers: Worker[] = [];
+  private workers: PoolWorker[] = [];
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -79,17 +86,19 @@ export class AttentionPool {
     return this.workers.length;
   }
 
-  private start(): Worker[] {
+  private start(): PoolWorker[] {
     if (this.workers.length === 0) {
       const module = sharedKernelModule();
       if (!module || !this.script) throw new Error('parallel attention is not available here');
       const init: WorkerInit = { module };
       for (let i = 0; i < this.size; i++) {
-        const worker = new Worker(this.script.file, { workerData: init, execArgv: this.script.execArgv });
+        const thread = new Worker(this.script.file, { workerData: init, execArgv: this.script.execArgv });
         liveWorkers++;
-        worker.once('exit', () => liveWorkers--);
-        worker.unref();
-        this.workers.push(worker);
+        thread.once('exit', () => liveWorkers--);
+        thread.unref();
+        const rpc = new RpcCaller<PoolMethods>((message, transfer?: Transfer) => thread.postMessage(message, transfer as never));
+        thread.on('message', (message: unknown) => rpc.receive(message));
+        this.workers.push({ thread, rpc });
       }
     }
     return this.workers;
@@ -98,7 +107,8 @@ export class AttentionPool {
   private async kill(): Promise<void> {
     const workers = this.workers;
     this.workers = [];
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const w of workers) w.rpc.rejectAll(new Error('the attention worker was stopped'));
+    await Promise.all(workers.map((w) => w.thread.terminate()));
   }
 
   private runNow(memory: WebAssembly.Memory, job: Job, phases: readonly (readonly WorkerTask[])[], signal?: AbortSignal): Promise<void> {
@@ -113,21 +123,15 @@ export class AttentionPool {
       let settled = false;
       const listeners = workers.map((worker) => ({
         worker,
-        message: (message: FromWorker) => {
-          if (message.type === 'error') return fail(new Error(`attention worker: ${message.message}`), true);
-          running--;
-          dispatch(worker);
-        },
         error: (error: Error) => fail(error, true),
         exit: (code: number) => fail(new Error(`attention worker stopped (exit code ${code})`), true),
       }));
       const cleanup = (): void => {
         signal?.removeEventListener('abort', onAbort);
         for (const l of listeners) {
-          l.worker.off('message', l.message);
-          l.worker.off('error', l.error);
-          l.worker.off('exit', l.exit);
-          l.worker.unref();
+          l.worker.thread.off('error', l.error);
+          l.worker.thread.off('exit', l.exit);
+          l.worker.thread.unref();
         }
       };
       const fail = (error: Error, killWorkers: boolean): void => {
@@ -138,15 +142,15 @@ export class AttentionPool {
         if (killWorkers) void this.kill();
         reject(error);
       };
+      const workerFailed = (error: unknown): void => fail(new Error(`attention worker: ${error instanceof Error ? error.message : String(error)}`), true);
       const succeed = (): void => {
         if (settled) return;
         settled = true;
         cleanup();
-        for (const w of workers) w.postMessage({ type: 'unbind' } satisfies ToWorker);
+        for (const w of workers) w.rpc.call('unbind', {}).catch(() => undefined);
         resolve();
       };
       const onAbort = (): void => fail(new CancelledError(signal?.reason), true);
-      const send = (worker: Worker, message: ToWorker): void => worker.postMessage(message);
       const nextPhase = (): void => {
         phase++;
         if (phase >= phases.length) return succeed();
@@ -155,12 +159,15 @@ export class AttentionPool {
         // hides the message round trip (it dominates small calls).
         for (let ahead = 0; ahead < TASKS_IN_FLIGHT; ahead++) for (const w of workers) dispatch(w);
       };
-      function dispatch(worker: Worker): void {
+      function dispatch(worker: PoolWorker): void {
         if (settled) return;
         const task = queue.shift();
         if (task) {
           running++;
-          send(worker, { type: 'task', task });
+          worker.rpc.call('task', task).then(() => {
+            running--;
+            dispatch(worker);
+          }, workerFailed);
         } else if (running === 0) {
           nextPhase();
         }
@@ -168,11 +175,10 @@ export class AttentionPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       workers.forEach((worker, i) => {
         const l = listeners[i];
-        worker.on('message', l.message);
-        worker.on('error', l.error);
-        worker.on('exit', l.exit);
-        worker.ref();
-        send(worker, { type: 'bind', memory, job, scratch: scratch[i] ?? 0 });
+        worker.thread.on('error', l.error);
+        worker.thread.on('exit', l.exit);
+        worker.thread.ref();
+        worker.rpc.call('bind', { memory, job, scratch: scratch[i] ?? 0 }).catch(workerFailed);
       });
       nextPhase();
     });

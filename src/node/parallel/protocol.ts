@@ -10,14 +10,15 @@ export type Job =
 /** A task of any job (the job's kind says which). */
 export type WorkerTask = Task | StreamTask;
 
-export type ToWorker =
+/** What the pool asks each attention worker, through the RPC helper (src/protocol/rpc.ts). */
+export type PoolMethods = {
   /** Instantiate the kernels over this call's shared memory; `scratch` is this worker's region. */
-  | { readonly type: 'bind'; readonly memory: WebAssembly.Memory; readonly job: Job; readonly scratch: number }
-  | { readonly type: 'task'; readonly task: WorkerTask }
+  bind: { params: { readonly memory: WebAssembly.Memory; readonly job: Job; readonly scratch: number }; result: null };
+  /** Run one task of the bound job (results are written into the shared memory). */
+  task: { params: WorkerTask; result: null };
   /** The call is over: drop the instance so the memory can be collected. */
-  | { readonly type: 'unbind' };
-
-export type FromWorker = { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
+  unbind: { params: Record<string, never>; result: null };
+};
 
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
