@@ -9,7 +9,7 @@ import { type DiagonalDominance, diagonalDominance } from './selfSimilarity';
 import { type AttentionInput, type InputForm, inputShape } from './schema';
 import { type TextModelSettings, DEFAULT_TEXT_SETTINGS, countTokens, embedTokens, seededProjections, tokenize } from './text';
 import { InputError } from './errors';
-import { type LimitOptions, limitError, resolveLimits } from './limits';
+import { type LimitOptions, TEXT_MODEL_MAXIMA, checkDenseCost, limitError, resolveLimits } from './limits';
 
 export interface HeadInspection {
   readonly layer: number;
@@ -137,6 +137,9 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
     return { form: input.form, tokens, keyTokens, offsets: null, heads, output: null, mask: 'none', scale: null, warnings };
   }
 
+  // The whole cost up front: every head's n × m scores and weights are held at once.
+  const denseHeads = input.form === 'projected' ? input.heads.length : input.form === 'scores' ? input.scores.length : 1;
+  checkDenseCost(options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores'), n, m, denseHeads, 'give fewer tokens or heads');
   const mask = options.mask ?? input.mask ?? 'none';
   const dK = input.form === 'qkv' ? input.Q.cols : input.form === 'scores' ? input.dK : undefined;
   let scale = options.scale ?? input.scale ?? (input.form === 'scores' && input.dK === undefined ? 'none' : 'sqrt');
@@ -186,6 +189,17 @@ function refuseUndefinedWeights(heads: readonly HeadInspection[], where: string)
   }
 }
 
+const MODEL_SETTINGS = { dModel: 'attentionInspector.model.dModel', dK: 'attentionInspector.model.dK', dV: 'attentionInspector.model.dV', heads: 'attentionInspector.model.heads' } as const;
+
+/** The text model's sizes are positive integers within the settings' maxima, checked before anything is built. */
+function checkTextModel(s: TextModelSettings): void {
+  for (const key of Object.keys(TEXT_MODEL_MAXIMA) as (keyof typeof TEXT_MODEL_MAXIMA)[]) {
+    const value = s[key];
+    if (!Number.isSafeInteger(value) || value < 1) throw new InputError(`text model ${key}`, `expected a positive integer, found ${value} (setting ${MODEL_SETTINGS[key]})`);
+    if (value > TEXT_MODEL_MAXIMA[key]) throw new InputError(`text model ${key}`, `${value} exceeds the maximum of ${TEXT_MODEL_MAXIMA[key]} (setting ${MODEL_SETTINGS[key]})`);
+  }
+}
+
 /** `maxTokens` as a number (the original API) or as part of the limits; the limits' defaults otherwise. */
 function textLimits(limits: number | LimitOptions | undefined) {
   return resolveLimits(typeof limits === 'number' ? { maxTokens: limits } : limits);
@@ -198,6 +212,7 @@ function textLimits(limits: number | LimitOptions | undefined) {
  */
 export function textInput(text: string, settings: Partial<TextModelSettings> = {}, limits?: number | LimitOptions): { input: AttentionInput; offsets: [number, number][] } {
   const s = { ...DEFAULT_TEXT_SETTINGS, ...settings };
+  checkTextModel(s);
   const caps = textLimits(limits);
   const tokens = tokenize(text, s.tokenizer, caps.maxTokens + 1);
   if (tokens.length === 0) throw new InputError('text', 'no tokens found (the text is empty or only white space)');
@@ -215,5 +230,5 @@ export function textInput(text: string, settings: Partial<TextModelSettings> = {
 
 export function inspectText(text: string, settings: Partial<TextModelSettings> = {}, options: InspectOptions = {}, limits?: number | LimitOptions): Inspection {
   const { input, offsets } = textInput(text, settings, limits);
-  return { ...inspect(input, options), form: 'text', offsets };
+  return { ...inspect(input, { inputSource: 'text', ...options }), form: 'text', offsets };
 }
