@@ -10,6 +10,7 @@
 // Prints one line per failure and, last and alone, `N passed, M failed`.
 import { spawn } from 'node:child_process';
 import { crc32, deflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { setInterval, clearInterval } from 'node:timers';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
