@@ -15,12 +15,14 @@ export function parseCommandLine(argv: string[], options: NonNullable<Options>):
   }
 }
 
-export function positiveInteger(value: string | boolean | undefined, flag: string): number | undefined {
+/** A positive integer flag; with `max`, larger values are refused naming the maximum (and `why`). */
+export function positiveInteger(value: string | boolean | undefined, flag: string, max?: number, why = ''): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
     throw new InputError(flag, `expected a positive integer, found ${JSON.stringify(value)}`);
   }
+  if (max !== undefined && n > max) throw new InputError(flag, `${n} exceeds the maximum of ${max}${why ? ` (${why})` : ''}`);
   return n;
 }
 

@@ -1,17 +1,17 @@
 // attention-inspector: the attention core on the command line. A contract others script against:
 // one JSON object on stdout; errors as one `error:` line on stderr with exit code 2; warnings on
 // stderr without changing the exit code.
-import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
   type ComputeEngine, type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
-  type LimitOptions, InputError, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
+  type LimitOptions, InputError, escapeControl, MAX_TOKENS_CEILING, TEXT_MODEL_MAXIMA, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
 } from '../core';
 import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
 import { inspectionJson } from './serialize';
 import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
 import { writeReport } from '../node/reportFile';
+import { readRegularText } from '../node/regularFile';
 import type { SourceSpec } from '../host/source';
 
 const VERSION = '0.1.0';
@@ -29,6 +29,53 @@ function cliLimits(maxTokens: number | undefined): LimitOptions {
 /** Tensor-file output is buffered up to this many characters, then streamed. */
 const STREAM_AFTER_BYTES = 64 * 1024 * 1024;
 
+const SCALE_HELP = '--scale sqrt|none|NUMBER   factor on the logits: 1/sqrt(d_k) (default when d_k is known), 1, or a number';
+const MASK_HELP = '--mask none|causal|anticausal   which keys each query may attend to (causal: keys up to the query)';
+
+const COMPUTE_HELP = `Usage: attention-inspector compute (FILE.json | --text "…" | FILE.npy|.npz|.safetensors) [options]
+
+Prints one JSON object: {"tokens", "heads": [{"scores", "weights", "output", "entropy", "sharpness"}]}.
+
+Any input:
+  ${SCALE_HELP}
+  ${MASK_HELP}
+  --summary                 per-head statistics only, no matrices
+  --engine wasm|js          WebAssembly SIMD kernels (default) or the plain TypeScript reference
+  --max-tokens N            raise the token cap for --text and .json (default 4096, at most ${MAX_TOKENS_CEILING})
+Text (--text "I go home"): a seeded toy model
+  --seed N  --d-model N (≤ ${TEXT_MODEL_MAXIMA.dModel})  --d-k N (≤ ${TEXT_MODEL_MAXIMA.dK})  --d-v N (≤ ${TEXT_MODEL_MAXIMA.dV})  --heads N (≤ ${TEXT_MODEL_MAXIMA.heads})
+  --raw                     Q = K = V = X (no projections)   --no-positional   no sinusoidal positions
+  --tokenizer words|whitespace|characters
+Tensor files (.npy, .npz, .safetensors), read a head at a time:
+  --tensor NAME             which tensor (or group) to read, when the file holds several candidates
+  --layer L  --head H       only this layer / head (layer numbers as in the tensor names)
+  --batch B                 batch entry B (default 0) of a tensor with a batch axis
+  --layout AXES             the axis order when it cannot be told from the shape, e.g. bhqk, lbhqk, hqk, qk
+                            (l layers, b batch, h heads, q queries, k keys; d the head dimension for q/k/v)
+  --meaning weights|scores  what the maps hold: post-softmax weights, or logits (pre-softmax) to scale,
+                            mask and softmax; detected from the values when not given
+  --tokens FILE             token labels: a JSON list of strings (default: NAME.tokens.json beside the file)
+  --d-k N                   key dimension of exported scores (enables the 1/sqrt(d_k) factors)
+
+Errors: one line on stderr starting "error:", exit code 2.`;
+
+const INFO_HELP = `Usage: attention-inspector info FILE.npy|.npz|.safetensors [--tensor NAME] [--layout AXES] [--meaning weights|scores]
+
+Prints the file's tensors (name, dtype, shape, byte range), the attention candidates, and what compute
+would read: the tensor, its layout, layers × batch × heads × queries × keys, and weights or scores
+(with the evidence). Reads headers and a few sampled rows only.
+  --tensor NAME  --layout AXES  --meaning weights|scores   as for compute (see compute --help)`;
+
+const REPORT_HELP = `Usage: attention-inspector report (FILE.json | --text "…") -o REPORT.html [options]
+
+Writes one self-contained offline HTML page with the panel and the input embedded.
+  -o, --output FILE         where to write (required)
+  --title T                 the page title (default: the file name)
+  ${SCALE_HELP}
+  ${MASK_HELP}
+  --max-tokens N            raise the token cap (default 4096, at most ${MAX_TOKENS_CEILING})
+  text flags as for compute: --seed --d-model --d-k --d-v --heads --raw --no-positional --tokenizer`;
+
 const USAGE = `attention-inspector ${VERSION}: scaled dot-product attention, its scores, weights and sharpness.
 
 Usage:
@@ -42,9 +89,12 @@ Usage:
   attention-inspector info FILE.npy|.npz|.safetensors [--tensor NAME] [--layout AXES]
   attention-inspector report FILE.json|--text "…" -o REPORT.html [--title T] [--scale …] [--mask …] [text flags]
   attention-inspector --help | --version
+  attention-inspector COMMAND --help   (compute, info, report: every option explained)
 
 Output: one JSON object on stdout {"tokens", "heads": [{"scores", "weights", "output", "entropy", "sharpness"}]}.
 Errors: one line on stderr starting "error:", exit code 2.`;
+
+const SUBCOMMAND_HELP: Record<string, string> = { compute: COMPUTE_HELP, info: INFO_HELP, report: REPORT_HELP };
 
 const COMPUTE_OPTIONS = {
   ...TENSOR_OPTIONS,
@@ -79,29 +129,24 @@ function readMaskFlag(value: string | boolean | undefined): MaskSpec | undefined
   throw new InputError('--mask', `expected ${MASK_WORDS.join(', ')}, found ${JSON.stringify(value)}`);
 }
 
-function readJsonFile(path: string): string {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? oneLineMessage(e)})`);
-  }
-  // Checked on the file's size, before a byte of it is read.
-  if (size > CLI_LIMITS.maxJsonBytes) throw limitError(path, `${size} bytes of JSON`, 'maxJsonBytes', CLI_LIMITS, 'bytes read into memory');
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? oneLineMessage(e)})`);
-  }
+/** A JSON input, read whole: a regular file only (never blocking on a FIFO), at most maxJsonBytes. */
+function readJsonFile(path: string): Promise<string> {
+  return readRegularText(
+    path,
+    CLI_LIMITS.maxJsonBytes,
+    (bytes) => limitError(path, `${bytes} bytes of JSON`, 'maxJsonBytes', CLI_LIMITS, 'bytes read into memory'),
+    path,
+    (code) => (code === 'ENOENT' ? 'no such file' : `cannot read (${code})`),
+  );
 }
 
 function textSettings(values: Record<string, string | boolean | undefined>): Partial<TextModelSettings> {
   const settings: { -readonly [K in keyof TextModelSettings]?: TextModelSettings[K] } = {};
-  const dModel = positiveInteger(values['d-model'], '--d-model');
-  const dK = positiveInteger(values['d-k'], '--d-k');
-  const dV = positiveInteger(values['d-v'], '--d-v');
-  const heads = positiveInteger(values.heads, '--heads');
+  const modelCap = 'the text model\'s cap, as in the extension\'s settings';
+  const dModel = positiveInteger(values['d-model'], '--d-model', TEXT_MODEL_MAXIMA.dModel, modelCap);
+  const dK = positiveInteger(values['d-k'], '--d-k', TEXT_MODEL_MAXIMA.dK, modelCap);
+  const dV = positiveInteger(values['d-v'], '--d-v', TEXT_MODEL_MAXIMA.dV, modelCap);
+  const heads = positiveInteger(values.heads, '--heads', TEXT_MODEL_MAXIMA.heads, modelCap);
   const seed = integerSeed(values.seed, '--seed');
   if (dModel !== undefined) settings.dModel = dModel;
   if (dK !== undefined) settings.dK = dK;
@@ -120,7 +165,12 @@ function textSettings(values: Record<string, string | boolean | undefined>): Par
 
 type Output = { inspection: Inspection } | { streamed: true };
 
-const TEXT_ONLY = ['seed', 'd-model', 'd-v', 'heads', 'raw', 'no-positional', 'tokenizer', 'max-tokens'];
+const TEXT_ONLY = ['seed', 'd-model', 'd-v', 'heads', 'raw', 'no-positional', 'tokenizer'];
+
+/** --max-tokens: raises the token cap up to its documented maximum. */
+function maxTokensFlag(value: string | boolean | undefined): number | undefined {
+  return positiveInteger(value, '--max-tokens', MAX_TOKENS_CEILING, 'the documented maximum of the token cap');
+}
 const FILE_ONLY = Object.keys(TENSOR_OPTIONS).filter((k) => k !== 'd-k');
 
 async function compute(argv: string[], summary: boolean): Promise<Output> {
@@ -137,16 +187,18 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
     if (positionals.length) throw new InputError(positionals[0], 'give either FILE or --text, not both');
     const fileOnly = Object.keys(values).find((k) => FILE_ONLY.includes(k));
     if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) only');
-    const maxTokens = positiveInteger(values['max-tokens'], '--max-tokens');
+    const maxTokens = maxTokensFlag(values['max-tokens']);
     return { inspection: inspectText(values.text, textSettings(values), options, cliLimits(maxTokens)) };
   }
   const textOnly = Object.keys(values).find((k) => TEXT_ONLY.includes(k));
   if (textOnly) throw new InputError(`--${textOnly}`, 'applies to --text input only');
+  const maxTokens = maxTokensFlag(values['max-tokens']);
   if (positionals.length === 0) throw new InputError('compute', 'needs a FILE or --text "…"');
   if (positionals.length > 1) throw new InputError(positionals[1], 'unexpected extra argument (compute takes one FILE)');
   const file = positionals[0];
   const ext = extname(file).toLowerCase();
   if (TENSOR_EXTENSIONS.includes(ext)) {
+    if (maxTokens !== undefined) throw new InputError('--max-tokens', 'applies to --text and .json input only (tensor files are capped per slice)');
     // Output is held back until it is large, so an error part-way leaves stdout empty in all
     // ordinary cases; a many-GB model's full matrices stream instead of piling up in memory.
     const held: string[] = [];
@@ -162,7 +214,7 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
       }
       process.stdout.write(chunk);
     };
-    await computeTensorFile(file, values, options, summary, write, (line) => process.stderr.write(`${line}\n`));
+    await computeTensorFile(file, values, options, summary, write, stderrLine);
     if (held.length) process.stdout.write(held.join(''));
     return { streamed: true };
   }
@@ -171,7 +223,7 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
   if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) or --text only');
   let input;
   try {
-    input = parseAttentionJson(readJsonFile(file));
+    input = parseAttentionJson(await readJsonFile(file), cliLimits(maxTokens));
   } catch (e) {
     if (e instanceof InputError && e.where.startsWith('$')) throw new InputError(`${file}: ${e.where}`, e.rule);
     throw e;
@@ -208,7 +260,7 @@ async function report(argv: string[]): Promise<{ output: string; bytes: number; 
   let file: string | null = null;
   if (typeof values.text === 'string') {
     if (positionals.length) throw new InputError(positionals[0], 'give either FILE or --text, not both');
-    spec = { kind: 'text', text: values.text, settings: textSettings(values), scale, mask, title, maxTokens: positiveInteger(values['max-tokens'], '--max-tokens') };
+    spec = { kind: 'text', text: values.text, settings: textSettings(values), scale, mask, title, maxTokens: maxTokensFlag(values['max-tokens']) };
   } else {
     const textOnly = Object.keys(values).find((k) => [...TEXT_ONLY, 'd-k'].includes(k));
     if (textOnly) throw new InputError(`--${textOnly}`, 'applies to --text input only');
@@ -216,7 +268,8 @@ async function report(argv: string[]): Promise<{ output: string; bytes: number; 
     file = positionals[0];
     const ext = extname(file).toLowerCase();
     if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" for report (expected .json, or --text)`);
-    spec = { kind: 'json', json: readJsonFile(file), scale, mask, title: title ?? basename(file) };
+    const maxTokens = maxTokensFlag(values['max-tokens']);
+    spec = { kind: 'json', json: await readJsonFile(file), scale, mask, title: title ?? basename(file), ...(maxTokens !== undefined ? { limits: cliLimits(maxTokens) } : {}) };
   }
   try {
     return { output, ...(await writeReport(spec, output)) };
@@ -230,6 +283,16 @@ function writeJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
 }
 
+/** A warning or note line for stderr: user-controlled parts (names, tokens) are escaped. */
+function stderrLine(line: string): void {
+  process.stderr.write(`${escapeControl(line)}\n`);
+}
+
+/** The allocation failures of an input too large for memory: named as such, not as a bug. */
+function isOutOfMemory(e: unknown): e is RangeError {
+  return e instanceof RangeError && /Array buffer allocation failed|Invalid typed array length|Invalid array length|Invalid string length/.test(e.message);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -241,17 +304,21 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(VERSION + '\n');
       return 0;
     }
+    if (SUBCOMMAND_HELP[command] !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+      process.stdout.write(SUBCOMMAND_HELP[command] + '\n');
+      return 0;
+    }
     if (command === 'compute') {
       const output = await compute(rest, rest.includes('--summary'));
       if ('inspection' in output) {
-        for (const w of output.inspection.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of output.inspection.warnings) stderrLine(`warning: ${w}`);
         writeJson(inspectionJson(output.inspection, rest.includes('--summary')));
       }
       return 0;
     }
     if (command === 'report') {
       const written = await report(rest);
-      for (const w of written.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const w of written.warnings) stderrLine(`warning: ${w}`);
       writeJson({ report: written.output, bytes: written.bytes });
       return 0;
     }
@@ -265,14 +332,22 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw new InputError(command, 'unknown command (expected compute, info or report; see --help)');
   } catch (e) {
-    process.stderr.write(`error: ${e instanceof InputError ? e.message : `internal error: ${oneLineMessage(e)} (please report this)`}\n`);
+    const line = e instanceof InputError
+      ? e.message
+      : isOutOfMemory(e)
+        ? `out of memory: the input is too large to compute at once (${oneLineMessage(e)}); give fewer tokens, heads or a smaller slice`
+        : `internal error: ${oneLineMessage(e)} (please report this)`;
+    process.stderr.write(`error: ${escapeControl(line)}\n`);
     return 2;
   }
 }
 
-// A reader closing the pipe early (`| head`) is not an error.
+// A reader closing the pipe early (`| head`) is not an error; any other failure to write the output
+// (a full disk, /dev/full, a closed descriptor) is: the output is lost, so the exit code says so.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`error: cannot write the output to stdout (${e.code ?? oneLineMessage(e)})\n`);
+  process.exit(2);
 });
 
 if (require.main === module) {

@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import { type InspectOptions, InputError } from '../core';
 import {
-  type AttentionFile, type HeadData, type Meaning, axisLabels, detectAttention, detectMeaning, findCandidates, inspectFileHead, layerPosition, listTensors, readHead, streamHeads, tokensFromFile,
+  type AttentionFile, type HeadData, type Meaning, axisLabels, detectAttention, detectMeaning, findCandidates, fileValueOptions, inspectFileHead, layerPosition, listTensors, readHead, streamHeads, tokensFromFile,
 } from '../core/tensorfiles';
 import { openTensorPath, readSidecarTokens, readTokensFile } from '../node/tensorPath';
 import { nonNegativeInteger, positiveInteger } from './args';
@@ -66,13 +66,15 @@ export async function computeTensorFile(path: string, values: Values, options: I
     if (headArg !== undefined && headArg >= view.heads) throw new InputError('--head', `${headArg} is out of range (the tensor has heads 0–${view.heads - 1})`);
     if (batch >= view.batch) throw new InputError('--batch', `${batch} is out of range (the tensor has batch entries 0–${view.batch - 1})`);
     const layerPos = layerArg === undefined ? undefined : layerPosition(file, view, layerArg);
-    const fileOptions = { ...options, dK: dK ?? (view.kind === 'qkv' ? view.dK : undefined) };
+    const fileOptions = { ...options, dK: dK ?? (view.kind === 'qkv' ? view.dK : undefined), ...fileValueOptions(opened) };
 
     write(`{"file":${JSON.stringify(basename(path))},"tensor":${JSON.stringify(view.id)},"layout":${JSON.stringify(view.layout)},"meaning":${JSON.stringify(meaning.meaning)},`);
     write(`"tokens":${JSON.stringify(labels.queries)},"keyTokens":${JSON.stringify(labels.keys)},"tokenSource":${JSON.stringify(opened.tokenSource)},"heads":[`);
     let first = true;
+    const masked: string[] = [];
     const emit = (layerId: number, head: number, data: HeadData) => {
       const inspected = inspectFileHead(data, meaning.meaning, layerId, head, fileOptions);
+      if (inspected.maskedRows?.length) masked.push(`layer ${layerId} head ${head}: ${inspected.maskedRows.length} (${inspected.maskedRows.slice(0, 8).join(', ')}${inspected.maskedRows.length > 8 ? ', …' : ''})`);
       write((first ? '' : ',') + JSON.stringify(headJson(inspected, summary)));
       first = false;
     };
@@ -85,6 +87,7 @@ export async function computeTensorFile(path: string, values: Values, options: I
     }
     write(']}\n');
     // Said last, so a run that fails prints only its error line.
+    if (masked.length) note(`note: ${basename(path)}: fully masked query rows (all zero or all NaN, shown as masked): ${masked.slice(0, 8).join('; ')}${masked.length > 8 ? `; … (${masked.length} heads)` : ''}`);
     if (meaning.meaning !== 'qkv') note(`note: ${basename(path)}: read as ${meaning.meaning}${meaning.overridden ? ' (as asked)' : ''}: ${meaning.evidence}`);
   } finally {
     await close();

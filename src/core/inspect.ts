@@ -9,7 +9,8 @@ import { type DiagonalDominance, diagonalDominance } from './selfSimilarity';
 import { type AttentionInput, type InputForm, inputShape } from './schema';
 import { type TextModelSettings, DEFAULT_TEXT_SETTINGS, countTokens, embedTokens, seededProjections, tokenize } from './text';
 import { InputError } from './errors';
-import { type LimitOptions, limitError, resolveLimits } from './limits';
+import { checkComputedHead, maskedScores } from './values';
+import { type LimitOptions, TEXT_MODEL_MAXIMA, checkDenseCost, limitError, resolveLimits } from './limits';
 
 export interface HeadInspection {
   readonly layer: number;
@@ -34,6 +35,8 @@ export interface HeadInspection {
   readonly sweep: SweepPoint[];
   /** For square (self-attention) matrices. */
   readonly diagonal: DiagonalDominance | null;
+  /** Exported weights: query rows that are fully masked (all zero, or all NaN in the file). */
+  readonly maskedRows?: readonly number[];
 }
 
 export type MaskName = 'none' | 'causal' | 'anticausal' | 'custom';
@@ -63,6 +66,10 @@ export interface InspectOptions {
   readonly grid?: readonly number[];
   /** Where the tensors came from, for error messages about their values (default: the JSON path). */
   readonly inputSource?: string;
+  /** The file and tensor the values came from, named at the end of value errors. */
+  readonly valuesFrom?: string;
+  /** The stored dtype of given scores, when known ('f16': −65504 is float16's mask value too). */
+  readonly scoresDtype?: string;
   /** The numeric functions to use (default: the reference core); src/core/kernels provides a faster set. */
   readonly engine?: ComputeEngine;
 }
@@ -137,6 +144,9 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
     return { form: input.form, tokens, keyTokens, offsets: null, heads, output: null, mask: 'none', scale: null, warnings };
   }
 
+  // The whole cost up front: every head's n × m scores and weights are held at once.
+  const denseHeads = input.form === 'projected' ? input.heads.length : input.form === 'scores' ? input.scores.length : 1;
+  checkDenseCost(options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores'), n, m, denseHeads, 'give fewer tokens or heads');
   const mask = options.mask ?? input.mask ?? 'none';
   const dK = input.form === 'qkv' ? input.Q.cols : input.form === 'scores' ? input.dK : undefined;
   let scale = options.scale ?? input.scale ?? (input.form === 'scores' && input.dK === undefined ? 'none' : 'sqrt');
@@ -152,14 +162,23 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
     heads = result.heads.map((r, h) => fromAttention(r, 0, h, r.q.cols, { q: r.q, k: r.k, v: r.v }, grid, engine));
     if (input.multiHead) output = result.output;
   } else {
-    const allowed = allowedCells(mask, n, m);
+    const maskAllowed = allowedCells(mask, n, m);
     const factor = scaleFactor(scale, dK);
-    // Given scores have no values to average, so their output is absent.
-    heads = input.scores.map((dots, h) =>
-      fromAttention({ dots, factor, scores: scaleMatrix(dots, factor), allowed, weights: engine.softmaxRows(dots, allowed, factor), output: null }, 0, h, dK ?? null, NO_QKV, grid, engine),
-    );
+    const source = options.inputSource ?? '$.scores';
+    // Given scores have no values to average, so their output is absent. Masked scores (−∞, ≤ −1e30)
+    // join the mask; NaN and +∞ are refused by position (src/core/values.ts).
+    heads = input.scores.map((given, h) => {
+      const { dots, allowed } = maskedScores(given, maskAllowed, input.scores.length > 1 ? `${source} head ${h}` : source, options.scoresDtype, options.valuesFrom);
+      if (allowed !== maskAllowed) {
+        const masked = emptyRows(allowed, n, m).filter((i) => !emptyRows(maskAllowed, n, m).includes(i));
+        if (masked.length) warnings.push(`${input.scores.length > 1 ? `head ${h}: ` : ''}${masked.length} query row(s) have every score masked (−∞) in the input: ${masked.slice(0, 8).join(', ')}${masked.length > 8 ? ', …' : ''}; their weights are all zero`);
+      }
+      return fromAttention({ dots, factor, scores: scaleMatrix(dots, factor), allowed, weights: engine.softmaxRows(dots, allowed, factor), output: null }, 0, h, dK ?? null, NO_QKV, grid, engine);
+    });
   }
-  refuseUndefinedWeights(heads, options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores'));
+  const where = options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores');
+  refuseUndefinedWeights(heads, where);
+  for (const h of heads) checkComputedHead(h.dots!, h.factor!, h.allowed, h.weights, heads.length > 1 ? `${where} head ${h.head}` : where, options.valuesFrom);
   for (const i of emptyRows(allowedCells(mask, n, m), n, m)) {
     warnings.push(`query ${i} (${JSON.stringify(tokens[i])}) may attend to no key under the mask: its weights and output are all zero`);
   }
@@ -186,6 +205,17 @@ function refuseUndefinedWeights(heads: readonly HeadInspection[], where: string)
   }
 }
 
+const MODEL_SETTINGS = { dModel: 'attentionInspector.model.dModel', dK: 'attentionInspector.model.dK', dV: 'attentionInspector.model.dV', heads: 'attentionInspector.model.heads' } as const;
+
+/** The text model's sizes are positive integers within the settings' maxima, checked before anything is built. */
+function checkTextModel(s: TextModelSettings): void {
+  for (const key of Object.keys(TEXT_MODEL_MAXIMA) as (keyof typeof TEXT_MODEL_MAXIMA)[]) {
+    const value = s[key];
+    if (!Number.isSafeInteger(value) || value < 1) throw new InputError(`text model ${key}`, `expected a positive integer, found ${value} (setting ${MODEL_SETTINGS[key]})`);
+    if (value > TEXT_MODEL_MAXIMA[key]) throw new InputError(`text model ${key}`, `${value} exceeds the maximum of ${TEXT_MODEL_MAXIMA[key]} (setting ${MODEL_SETTINGS[key]})`);
+  }
+}
+
 /** `maxTokens` as a number (the original API) or as part of the limits; the limits' defaults otherwise. */
 function textLimits(limits: number | LimitOptions | undefined) {
   return resolveLimits(typeof limits === 'number' ? { maxTokens: limits } : limits);
@@ -198,6 +228,7 @@ function textLimits(limits: number | LimitOptions | undefined) {
  */
 export function textInput(text: string, settings: Partial<TextModelSettings> = {}, limits?: number | LimitOptions): { input: AttentionInput; offsets: [number, number][] } {
   const s = { ...DEFAULT_TEXT_SETTINGS, ...settings };
+  checkTextModel(s);
   const caps = textLimits(limits);
   const tokens = tokenize(text, s.tokenizer, caps.maxTokens + 1);
   if (tokens.length === 0) throw new InputError('text', 'no tokens found (the text is empty or only white space)');
@@ -215,5 +246,5 @@ export function textInput(text: string, settings: Partial<TextModelSettings> = {
 
 export function inspectText(text: string, settings: Partial<TextModelSettings> = {}, options: InspectOptions = {}, limits?: number | LimitOptions): Inspection {
   const { input, offsets } = textInput(text, settings, limits);
-  return { ...inspect(input, options), form: 'text', offsets };
+  return { ...inspect(input, { inputSource: 'text', ...options }), form: 'text', offsets };
 }

@@ -8,10 +8,53 @@ export interface JsonSyntaxProblem {
   readonly reason: string;
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-// JSON forbids raw control characters inside strings, so the class must name them.
-// eslint-disable-next-line no-control-regex
-const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+// Strings and numbers are scanned by hand, not by regular expressions: a backtracking regex over
+// an 8 MB string literal overflows the engine's stack ("Maximum call stack size exceeded").
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+/** End index of the JSON string starting at text[i] === '"', or -1 when it is unterminated or invalid. */
+export function scanJsonString(text: string, i: number): number {
+  if (text.charCodeAt(i) !== 0x22) return -1;
+  for (let p = i + 1; p < text.length; p++) {
+    const c = text.charCodeAt(p);
+    if (c === 0x22) return p + 1;
+    if (c < 0x20) return -1; // raw control characters are not allowed in JSON strings
+    if (c === 0x5c) {
+      const e = text.charCodeAt(p + 1);
+      if (e === 0x75) {
+        for (let h = p + 2; h < p + 6; h++) if (!isHex(text.charCodeAt(h))) return -1;
+        p += 5;
+      } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) p++;
+      else return -1;
+    }
+  }
+  return -1;
+}
+
+/** End index of the JSON number starting at text[i], or -1 when none starts there. */
+export function scanJsonNumber(text: string, i: number): number {
+  let p = i;
+  if (text.charCodeAt(p) === 0x2d) p++;
+  if (text.charCodeAt(p) === 0x30) p++;
+  else if (isDigit(text.charCodeAt(p))) while (isDigit(text.charCodeAt(p))) p++;
+  else return -1;
+  if (text.charCodeAt(p) === 0x2e) {
+    if (!isDigit(text.charCodeAt(p + 1))) return p; // "1." : the number ends before the dot
+    p++;
+    while (isDigit(text.charCodeAt(p))) p++;
+  }
+  if (text.charCodeAt(p) === 0x65 || text.charCodeAt(p) === 0x45) {
+    let q = p + 1;
+    if (text.charCodeAt(q) === 0x2b || text.charCodeAt(q) === 0x2d) q++;
+    if (isDigit(text.charCodeAt(q))) {
+      while (isDigit(text.charCodeAt(q))) q++;
+      p = q;
+    }
+  }
+  return p;
+}
 
 function describeAt(text: string, i: number): string {
   if (i >= text.length) return 'end of input';
@@ -46,9 +89,9 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | null {
           continue;
         }
         if (c === '{') {
-          STRING.lastIndex = i;
-          if (!STRING.test(text)) return fail(`expected a quoted key, found ${describeAt(text, i)}`);
-          i = STRING.lastIndex;
+          const keyEnd = scanJsonString(text, i);
+          if (keyEnd < 0) return fail(`expected a quoted key, found ${describeAt(text, i)}`);
+          i = keyEnd;
           skip();
           if (text[i] !== ':') return fail(`expected ':' after the key, found ${describeAt(text, i)}`);
           i++;
@@ -56,13 +99,13 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | null {
         continue;
       }
       if (c === '"') {
-        STRING.lastIndex = i;
-        if (!STRING.test(text)) return fail('unterminated or invalid string');
-        i = STRING.lastIndex;
+        const end = scanJsonString(text, i);
+        if (end < 0) return fail('unterminated or invalid string');
+        i = end;
       } else if (c === '-' || (c >= '0' && c <= '9')) {
-        NUMBER.lastIndex = i;
-        if (!NUMBER.test(text)) return fail('invalid number');
-        i = NUMBER.lastIndex;
+        const end = scanJsonNumber(text, i);
+        if (end < 0) return fail('invalid number');
+        i = end;
       } else if (text.startsWith('true', i)) i += 4;
       else if (text.startsWith('false', i)) i += 5;
       else if (text.startsWith('null', i)) i += 4;
@@ -79,9 +122,9 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | null {
       i++;
       skip();
       if (top === '{') {
-        STRING.lastIndex = i;
-        if (!STRING.test(text)) return fail(`expected a quoted key, found ${describeAt(text, i)}`);
-        i = STRING.lastIndex;
+        const keyEnd = scanJsonString(text, i);
+        if (keyEnd < 0) return fail(`expected a quoted key, found ${describeAt(text, i)}`);
+        i = keyEnd;
         skip();
         if (text[i] !== ':') return fail(`expected ':' after the key, found ${describeAt(text, i)}`);
         i++;

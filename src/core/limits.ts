@@ -56,6 +56,31 @@ export const DEFAULT_LIMITS: Limits = {
   raisedBy: Object.fromEntries(LIMIT_NAMES.map((n) => [n, `setting ${LIMIT_SETTINGS[n]}`])) as Record<LimitName, string>,
 };
 
+/** The largest maxTokens a setting or flag may ask for (package.json's maximum for the setting). */
+export const MAX_TOKENS_CEILING = 65536;
+
+/** The text model's sizes may not pass the settings' maxima (package.json), whatever asks for them. */
+export const TEXT_MODEL_MAXIMA = { dModel: 4096, dK: 1024, dV: 1024, heads: 64 } as const;
+
+/**
+ * Cells (queries × keys × heads) of one dense computation, where every head's scores and weights are
+ * held whole: 4096 × 4096 × 4 heads, the default token cap with the default text model. Each cell
+ * costs about 16 bytes (logits, scaled scores, weights, their JSON), so this is about 1 GiB. Longer
+ * inputs go head by head through the streaming path (the panel), which this cap does not govern.
+ */
+export const MAX_DENSE_CELLS = 2 ** 26;
+
+/**
+ * Refuses a dense computation of `heads` n × m heads past MAX_DENSE_CELLS, before anything is
+ * allocated; `lower` says what the user can change (a flag, or the input itself).
+ */
+export function checkDenseCost(where: string, n: number, m: number, heads: number, lower: string): void {
+  const cells = n * m * heads;
+  if (cells > MAX_DENSE_CELLS) {
+    throw new InputError(where, `${n} queries × ${m} keys × ${heads} head${heads === 1 ? '' : 's'} = ${cells} attention cells exceed the limit of ${MAX_DENSE_CELLS} cells computed at once (a fixed cap, about 1 GiB: ${lower})`);
+  }
+}
+
 function positive(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 1;
 }
@@ -69,7 +94,8 @@ export function resolveLimits(options?: LimitOptions | Limits): Limits {
   const pick = (name: LimitName, fallback: number): number => (positive(options[name]) ? Math.floor(options[name] as number) : fallback);
   const maxFileBytesInMemory = pick('maxFileBytesInMemory', DEFAULT_LIMITS.maxFileBytesInMemory);
   return {
-    maxTokens: pick('maxTokens', DEFAULT_LIMITS.maxTokens),
+    // A setting past the documented maximum is held to it (the message then names the maximum).
+    maxTokens: Math.min(pick('maxTokens', DEFAULT_LIMITS.maxTokens), MAX_TOKENS_CEILING),
     maxFileBytesInMemory,
     maxHeaderBytes: pick('maxHeaderBytes', DEFAULT_LIMITS.maxHeaderBytes),
     maxHeadsShown: pick('maxHeadsShown', DEFAULT_LIMITS.maxHeadsShown),

@@ -7,7 +7,7 @@
 // ByteSource is passed in.
 import { type MaskSpec, type MaskWord, type ScaleSpec, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, inspect, matrixFrom } from '../core';
 import {
-  type AttentionFile, type AxisLabels, type HeadData, inspectFileHead, readHead, streamHeads,
+  type AttentionFile, type AxisLabels, type HeadData, fileValueOptions, inspectFileHead, readHead, streamHeads,
 } from '../core/tensorfiles';
 import { poolToFit, type Grid } from '../core/downsample';
 import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, RegionParams, RegionPayload, Thumbnails } from '../protocol/messages';
@@ -161,6 +161,7 @@ export class TensorFileSource implements InspectionSource {
       mask: this.maskSpec(mask),
       dK: this.options.dK ?? this.opened.view.dK,
       grid,
+      ...fileValueOptions(this.opened),
     });
   }
 

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type ByteSource, checkRange } from '../core/tensorfiles/byteSource';
 import { TensorFileError } from '../core/tensorfiles/errors';
+import { openRegularFile } from './regularFile';
 
 export class FileByteSource implements ByteSource {
   /** Bytes handed out so far (lets tests and `info` show how little of a big file was read). */
@@ -18,21 +19,9 @@ export class FileByteSource implements ByteSource {
 
   /** Opens `filePath` for reading; `name` (default: the base name) is used in error messages. */
   static async open(filePath: string, name = path.basename(filePath)): Promise<FileByteSource> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(filePath, 'r');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      throw new TensorFileError(name, {}, `cannot open (${code})`);
-    }
-    try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw new TensorFileError(name, {}, 'is not a regular file');
-      return new FileByteSource(name, stat.size, handle);
-    } catch (e) {
-      await handle.close();
-      throw e;
-    }
+    // Checked to be a regular file before it is opened: a FIFO would block open() for ever.
+    const { handle, size } = await openRegularFile(filePath, name);
+    return new FileByteSource(name, size, handle);
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {

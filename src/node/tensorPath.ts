@@ -1,11 +1,11 @@
 // Node-side conveniences for tensor files on disk: open a path, and find token labels in a sidecar
 // file next to it (attn.npz → attn.npz.tokens.json or attn.tokens.json).
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type Tokens, parseTokenList } from '../core/tensorfiles/tokens';
 import { type TensorFile, openTensorFile } from '../core/tensorfiles/tensorFile';
 import { TensorFileError } from '../core/tensorfiles/errors';
 import { FileByteSource } from './fileByteSource';
+import { readRegularText } from './regularFile';
 
 /** A token list is a few KB even for long contexts; refuse anything absurd before reading it. */
 const MAX_SIDECAR_BYTES = 64 * 1024 * 1024;
@@ -47,16 +47,19 @@ export async function readSidecarTokens(filePath: string): Promise<Tokens | null
 
 /** A token list file, or null when it does not exist. */
 async function readTokenList(candidate: string): Promise<Tokens | null> {
+  const name = path.basename(candidate);
   let text: string;
   try {
-    const stat = await fs.stat(candidate);
-    if (stat.size > MAX_SIDECAR_BYTES) throw new TensorFileError(path.basename(candidate), {}, `token list of ${stat.size} bytes exceeds the ${MAX_SIDECAR_BYTES}-byte cap`);
-    text = await fs.readFile(candidate, 'utf8');
+    text = await readRegularText(
+      candidate,
+      MAX_SIDECAR_BYTES,
+      (bytes) => new TensorFileError(name, {}, `token list of ${bytes} bytes exceeds the ${MAX_SIDECAR_BYTES}-byte cap for token lists (a fixed cap)`),
+      name,
+      (code) => (code === 'ENOENT' ? 'ENOENT' : `cannot read token list (${code})`),
+    );
   } catch (e) {
-    if (e instanceof TensorFileError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw new TensorFileError(path.basename(candidate), {}, `cannot read token list (${code ?? 'error'})`);
+    if (e instanceof TensorFileError && e.rule === 'ENOENT') return null;
+    throw e;
   }
-  return { tokens: parseTokenList(path.basename(candidate), 'token list', text), source: candidate };
+  return { tokens: parseTokenList(name, 'token list', text), source: candidate };
 }

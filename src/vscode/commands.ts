@@ -1,7 +1,7 @@
 // The contributed commands. Each says what it needs when it is missing (no selection, no panel)
 // instead of failing silently, and returns a small summary so tests can check what happened.
 import * as vscode from 'vscode';
-import { oneLineMessage } from '../core';
+import { escapeControl, oneLineMessage } from '../core';
 import { EXPORT_FORMATS, type ExportFormat, type PanelTab } from '../protocol/messages';
 import type { EditorLink } from './editorLink';
 import { INPUT_EXTENSIONS, isInputFile } from './inputs';
@@ -71,7 +71,7 @@ async function inspectFile(deps: CommandDeps, uri?: vscode.Uri, tab?: PanelTab):
     if (!target) return undefined;
   }
   if (!isInputFile(target)) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0} is not an attention input (expected {1}).', target.path.split('/').pop() ?? '', INPUT_EXTENSIONS.join(', ')));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0} is not an attention input (expected {1}).', escapeControl(target.path.split('/').pop() ?? ''), INPUT_EXTENSIONS.join(', ')));
     return undefined;
   }
   return deps.panels.openFile(target, tab);

@@ -43,8 +43,12 @@ async function readLimited(uri: vscode.Uri, limit: number): Promise<Uint8Array> 
   const name = path.basename(uri.path);
   let size: number;
   try {
-    size = (await vscode.workspace.fs.stat(uri)).size;
+    const stat = await vscode.workspace.fs.stat(uri);
+    // A FIFO or a device (or a symlink to one) reports size 0 and blocks or never ends: refused.
+    if ((stat.type & vscode.FileType.File) === 0) throw new InputError(name, 'is not a regular file (only regular files are read)');
+    size = stat.size;
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(name, `cannot read the file (${e instanceof vscode.FileSystemError ? e.code : 'not found'})`);
   }
   if (size > limit) {

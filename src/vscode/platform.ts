@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { InspectionSource } from '../host/source';
 import type { OpenedInfo, OpenRequest } from '../host/openRequest';
+import { escapeControl } from '../core/errors';
 
 /** A panel's data source as the VS Code layer uses it. */
 export interface PanelSource extends InspectionSource {
@@ -60,7 +61,7 @@ export function panelHooks(platform: Platform, log: vscode.LogOutputChannel): So
     },
     onCrash: (message) => {
       log.error(message);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}. The panel will start it again on the next request.', message));
+      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}. The panel will start it again on the next request.', escapeControl(message)));
     },
   };
 }

@@ -2,7 +2,7 @@
 // core takes. A bad value never breaks a command: it falls back to the default and the user is told
 // once which setting was ignored and why.
 import * as vscode from 'vscode';
-import { type MaskWord, type ScaleSpec, type TextModelSettings, type TokenizerKind, parseScaleText } from '../core';
+import { type MaskWord, type ScaleSpec, type TextModelSettings, type TokenizerKind, escapeControl, parseScaleText } from '../core';
 import type { ColorMapName } from '../protocol/messages';
 
 export const SECTION = 'attentionInspector';
@@ -28,7 +28,7 @@ const warned = new Set<string>();
 function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   warned.add(key);
-  void vscode.window.showWarningMessage(message);
+  void vscode.window.showWarningMessage(escapeControl(message));
 }
 
 function integer(config: vscode.WorkspaceConfiguration, key: string, fallback: number, min: number, max: number): number {

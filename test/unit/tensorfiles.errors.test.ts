@@ -88,7 +88,7 @@ const cases: Case[] = [
   ['data too short', 'a.npy', () => npy(header('<f4', '(2, 3)'), f4(5)), /data has 20 bytes but shape \[2, 3\] of <f4 needs 24 \(truncated\?\)/],
   ['data too long', 'a.npy', () => npy(header('<f4', '(2, 3)'), f4(7)), /needs only 24 \(4 trailing bytes\)/],
   ['10^12 elements', 'a.npy', () => npy(header('<f4', '(1000000, 1000000)'), 64), /shape \[1000000, 1000000\] claims 1000000000000 elements, over the 68719476736-element limit/],
-  ['2^53-overflowing shape', 'a.npy', () => npy(header('<f4', '(99999999999999999999,)'), 8), /not a non-negative integer/],
+  ['2^53-overflowing shape', 'a.npy', () => npy(header('<f4', '(99999999999999999999,)'), 8), /over the 68719476736-element limit of one tensor/],
   // .safetensors
   ['header length over the cap', 'model.safetensors', () => safetensors({}, 0, 9999999999n), /^model\.safetensors: byte 8: 9999999999 header bytes exceed the limit of 100000000 bytes \(setting attentionInspector\.limits\.maxHeaderBytes\)$/],
   ['header past the end', 'm.safetensors', () => safetensors({}, 0, 5000n), /byte 8: header length 5000 runs past the end of the 10-byte file/],

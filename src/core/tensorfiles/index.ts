@@ -42,4 +42,4 @@ export async function openAttention(source: ByteSource, options: OpenAttentionOp
   const tokens = await tokensFromFile(file);
   return { file, view, meaning, tokens };
 }
-export { type FileHeadOptions, inspectFileHead } from './inspectHead';
+export { type FileHeadOptions, fileValueOptions, inspectFileHead } from './inspectHead';

@@ -4,7 +4,12 @@
 import { type HeadInspection, inspect, inspectWeights } from '../inspect';
 import type { ScaleSpec } from '../attention';
 import type { MaskSpec } from '../mask';
-import type { Meaning } from './meaning';
+import { type Meaning, sumTolerance } from './meaning';
+import type { DType } from './dtype';
+import { quote } from './errors';
+import type { AttentionView } from './layout';
+import type { TensorFile } from './tensorFile';
+import { checkWeights, refuseNonFinite } from '../values';
 import type { HeadData } from './heads';
 import { InputError } from '../errors';
 import { matmulTransposed } from '../matrix';
@@ -17,12 +22,22 @@ export interface FileHeadOptions {
   readonly scaleSource?: string;
   readonly maskSource?: string;
   readonly grid?: readonly number[];
+  /** Names the file and tensor in value errors, e.g. `attn.npy: tensor "attn"` (default: the head alone). */
+  readonly source?: string;
+  /** The stored dtype: sets the weights' row-sum tolerance and float16's mask value for scores. */
+  readonly dtype?: DType;
 }
 
 export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number, head: number, options: FileHeadOptions = {}): HeadInspection {
   const at = (h: HeadInspection): HeadInspection => ({ ...h, layer, head });
-  const common = { scale: options.scale, mask: options.mask, scaleSource: options.scaleSource, maskSource: options.maskSource, grid: options.grid, inputSource: `layer ${layer} head ${head}` };
+  // Every value shown is checked (src/core/values.ts), not only the rows detection sampled.
+  const where = `layer ${layer} head ${head}`;
+  const inFile = options.source ?? '';
+  const common = { scale: options.scale, mask: options.mask, scaleSource: options.scaleSource, maskSource: options.maskSource, grid: options.grid, inputSource: where, scoresDtype: options.dtype, valuesFrom: inFile };
   if (data.kind === 'qkv') {
+    refuseNonFinite(data.q, where, 'Q', inFile);
+    refuseNonFinite(data.k, where, 'K', inFile);
+    if (data.v) refuseNonFinite(data.v, where, 'V', inFile);
     if (data.v) return at(inspect({ form: 'qkv', Q: data.q, K: data.k, V: data.v }, common).heads[0]);
     // Queries and keys without values: the scores are known, the output is not.
     const dots = matmulTransposed(data.q, data.k);
@@ -31,7 +46,16 @@ export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number,
   if (meaning === 'weights') {
     if (options.scale !== undefined) throw new InputError(options.scaleSource ?? 'scale', 'this tensor holds post-softmax weights, which cannot be re-scaled (pass --meaning scores if they are logits)');
     if (options.mask !== undefined) throw new InputError(options.maskSource ?? 'mask', 'this tensor holds post-softmax weights; a mask can no longer apply');
-    return inspectWeights(data.matrix, layer, head);
+    const { weights, maskedRows } = checkWeights(data.matrix, sumTolerance(options.dtype ?? 'f32'), where, inFile);
+    const inspected = inspectWeights(weights, layer, head);
+    return maskedRows.length ? { ...inspected, maskedRows } : inspected;
   }
   return at(inspect({ form: 'scores', scores: [data.matrix], dK: options.dK }, common).heads[0]);
+}
+
+/** The `source` and `dtype` of FileHeadOptions for a view of a file: value errors then name both. */
+export function fileValueOptions(opened: { readonly file: TensorFile; readonly view: AttentionView }): { source: string; dtype: DType } {
+  const first = opened.view.layerTensors[0];
+  const tensor = first.map ?? first.q;
+  return { source: `${opened.file.name}: tensor ${quote(opened.view.id)}`, dtype: tensor !== undefined ? opened.file.tensor(tensor).dtype : 'f32' };
 }

@@ -5,7 +5,7 @@ import { type ByteSource, readRange } from './byteSource';
 import { type ElementType, parseNpyDescr } from './dtype';
 import { TensorFileError } from './errors';
 import { type PyValue, PyLiteralError, parsePyLiteral } from './pyLiteral';
-import { checkedElementCount, formatShape } from './shape';
+import { MAX_TENSOR_ELEMENTS, checkedElementCount, formatShape } from './shape';
 import { type LimitOptions, limitRule, resolveLimits } from '../limits';
 
 export const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -123,6 +123,10 @@ function parseHeaderDict(name: string, text: string, headerOffset: number): Head
   }
   const dims: number[] = [];
   for (const d of shape.items) {
+    if (typeof d === 'number' && Number.isInteger(d) && d > Number.MAX_SAFE_INTEGER) {
+      // A whole number, only too large to hold exactly: the rule it breaks is the element cap.
+      throw new TensorFileError(name, { offset: headerOffset }, `'shape' has ${BigInt(d)} elements along axis ${dims.length}, over the ${MAX_TENSOR_ELEMENTS}-element limit of one tensor (a fixed cap)`);
+    }
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
       throw new TensorFileError(name, { offset: headerOffset }, `'shape' has ${JSON.stringify(d)?.slice(0, 30)}, not a non-negative integer`);
     }

@@ -8,6 +8,7 @@ import { InflatingByteSource } from './inflatingSource';
 import { type NpyHeader, readNpyHeader } from './npy';
 import { memberDataOffset, readZipDirectory } from './zip';
 import type { LimitOptions } from '../limits';
+import { INFLATION_CHECKED_BYTES, MAX_INFLATION_RATIO } from './shape';
 
 export interface NpzMember {
   /** Tensor name: the member name without its '.npy' suffix (as numpy's NpzFile presents it). */
@@ -49,6 +50,10 @@ export async function readNpz(archive: ByteSource, limits?: LimitOptions): Promi
       }
       source = new SliceByteSource(memberLabel, archive, start, entry.uncompressedSize);
     } else if (entry.method === 8) {
+      const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+      if (entry.uncompressedSize > INFLATION_CHECKED_BYTES && ratio > MAX_INFLATION_RATIO) {
+        throw new TensorFileError(archive.name, where, `deflated member ${quote(entry.name)} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} (${Math.round(ratio)}:1), over the ${MAX_INFLATION_RATIO}:1 inflation limit (a fixed cap against zip bombs; save with np.savez, uncompressed, to read it)`);
+      }
       source = new InflatingByteSource(memberLabel, archive, start, entry.compressedSize, entry.uncompressedSize);
     } else {
       throw new TensorFileError(archive.name, where, `member ${quote(entry.name)} uses compression method ${entry.method} (only stored and deflated are read)`);

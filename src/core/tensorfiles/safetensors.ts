@@ -6,7 +6,7 @@
 import { type ByteSource, readRange } from './byteSource';
 import { type ElementType, parseSafetensorsDtype } from './dtype';
 import { TensorFileError, quote } from './errors';
-import { checkedElementCount, formatShape } from './shape';
+import { MAX_TENSORS, checkedElementCount, formatShape } from './shape';
 import { type LimitOptions, limitRule, resolveLimits } from '../limits';
 
 /** The format's own cap (and limits.maxHeaderBytes' default). */
@@ -48,6 +48,10 @@ export async function readSafetensorsHeader(source: ByteSource, limits?: LimitOp
     throw new TensorFileError(name, { offset: 8 }, 'header is not valid UTF-8');
   }
   if (!text.startsWith('{')) throw new TensorFileError(name, { offset: 8 }, "header does not start with '{'");
+  // Each tensor is one JSON object: counted before parsing, so a header listing a million tiny
+  // tensors costs one scan, not gigabytes of parsed objects.
+  const objects = countJsonObjects(text);
+  if (objects - 2 > MAX_TENSORS) throw new TensorFileError(name, { offset: 8 }, `header holds ${objects - 1} objects (tensor entries), over the limit of ${MAX_TENSORS} tensors in one file (a fixed cap)`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -92,6 +96,21 @@ export async function readSafetensorsHeader(source: ByteSource, limits?: LimitOp
     throw new TensorFileError(name, { offset: Math.min(end, source.size) }, rule);
   }
   return { headerLength, entries, metadata };
+}
+
+/** The '{' outside strings in JSON text: the number of objects it holds, once it is valid JSON. */
+export function countJsonObjects(text: string): number {
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b) count++;
+  }
+  return count;
 }
 
 function checkMetadata(name: string, value: unknown): Record<string, string> {

@@ -8,6 +8,17 @@ export const MAX_TENSOR_ELEMENTS = 2 ** 36;
 /** Largest slice converted to float32 at once (2^26 values, 256 MiB: an 8192 × 8192 map). */
 export const MAX_SLICE_ELEMENTS = 2 ** 26;
 
+/** Most tensors (or archive members) one file may list: time and memory grow with the count. */
+export const MAX_TENSORS = 65536;
+
+/**
+ * Largest ratio of a deflated member's declared size to its compressed size, for members over
+ * INFLATION_CHECKED_BYTES: dense tensors compress a few times at most, and deflate's own maximum is
+ * about 1032, which only a near-constant bomb reaches (8 MB inflating to 8 GiB).
+ */
+export const MAX_INFLATION_RATIO = 200;
+export const INFLATION_CHECKED_BYTES = 64 * 1024 * 1024;
+
 /** Largest string array read for tokens (a million 4-character tokens is 16 MiB). */
 export const MAX_STRING_BYTES = 64 * 1024 * 1024;
 

@@ -4,6 +4,7 @@
 // decompressed here; members are opened one at a time by ./npz.
 import { type ByteSource, readRange } from './byteSource';
 import { TensorFileError, quote } from './errors';
+import { MAX_TENSORS } from './shape';
 
 export interface ZipEntry {
   readonly name: string;
@@ -108,6 +109,7 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> 
   if (loc.offset + loc.size > loc.end) {
     throw new TensorFileError(name, { offset: loc.end }, `central directory [${loc.offset}, ${loc.offset + loc.size}) runs past its end record at byte ${loc.end} (truncated?)`);
   }
+  if (loc.entries > MAX_TENSORS) throw new TensorFileError(name, { offset: loc.end }, `${loc.entries} archive members exceed the limit of ${MAX_TENSORS} members (a fixed cap)`);
   if (loc.entries > loc.size / 46) throw new TensorFileError(name, { offset: loc.end }, `${loc.entries} entries cannot fit in a ${loc.size}-byte central directory`);
   const dir = await readRange(source, loc.offset, loc.size, 'the zip central directory');
   const dv = view(dir);
@@ -151,7 +153,23 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> 
     entries.push({ name: memberName, method, flags, compressedSize, uncompressedSize, localHeaderOffset, directoryOffset: at });
     p = next;
   }
+  refuseOverlaps(name, entries);
   return entries;
+}
+
+/**
+ * Members may not share bytes: each local record (30 bytes, the name, the data) must end before the
+ * next begins. Archives that point many directory entries at one member are decompression bombs.
+ */
+function refuseOverlaps(name: string, entries: readonly ZipEntry[]): void {
+  const byOffset = entries.filter((e) => !e.name.endsWith('/')).sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1], e = byOffset[i];
+    const prevEnd = prev.localHeaderOffset + 30 + prev.compressedSize;
+    if (e.localHeaderOffset < prevEnd) {
+      throw new TensorFileError(name, { offset: e.directoryOffset }, `member ${quote(e.name)} at byte ${e.localHeaderOffset} overlaps member ${quote(prev.name)} (bytes ${prev.localHeaderOffset}–${prevEnd - 1}): members may not share data`);
+    }
+  }
 }
 
 /** Where a member's (possibly compressed) bytes start: after its local header, name and extra field. */
