@@ -12,6 +12,7 @@ import { integerSeed, parseCommandLine, positiveInteger } from './args';
 import { inspectionJson } from './serialize';
 import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
 import { writeReport } from '../host/reportFile';
+import { modelCommand } from './modelCommands';
 import type { SourceSpec } from '../host/source';
 
 const VERSION = '0.1.0';
@@ -40,6 +41,9 @@ Usage:
                               [--layout AXES] [--tokens FILE] [--meaning weights|scores] [--d-k N]
                               [--scale …] [--mask …] [--summary]
   attention-inspector info FILE.npy|.npz|.safetensors [--tensor NAME] [--layout AXES]
+  attention-inspector compute --model DIR --text "…"|--text-file F [--layers 0,2-3] [--heads 0,1] [--summary] [--max-tokens N]
+  attention-inspector info --model DIR      (architecture, sizes, dtype, tokenizer, what is supported)
+  attention-inspector models [--cache DIR]  (models in the Hugging Face cache)
   attention-inspector report FILE.json|--text "…" -o REPORT.html [--title T] [--scale …] [--mask …] [text flags]
   attention-inspector --help | --version
 
@@ -241,6 +245,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(VERSION + '\n');
       return 0;
     }
+    // Real models (compute --model, info --model, models) live in modelCommands.ts.
+    const modelRun = modelCommand(command, rest, { out: (chunk) => process.stdout.write(chunk), err: (line) => process.stderr.write(`${line}\n`), env: process.env });
+    if (modelRun) return await modelRun;
     if (command === 'compute') {
       const output = await compute(rest, rest.includes('--summary'));
       if ('inspection' in output) {
