@@ -85,15 +85,9 @@ export function expectedTensors(config: ModelConfig, weights: WeightStore): { na
 }
 
 /** Every needed tensor present, with its shape and a float dtype: refused up front, with the file and tensor named. */
-export function checkWeights(folder: ModelFolder, config: ModelConfig, weights: WeightStore): void {
-  for (const { name, shape } of expectedTensors(config, weights)) {
-    const stored = weights.shape(name);
-    const file = filePath(folder, weights.files.length === 1 ? weights.files[0] : 'model.safetensors.index.json');
-    if (!stored) throw new ModelError(file, { tensor: name }, `is missing (${config.architecture} needs it)`);
-    if (stored.length !== shape.length || stored.some((s, i) => s !== shape[i])) {
-      throw new ModelError(file, { tensor: name }, `has shape [${stored.join(', ')}] but config.json implies [${shape.join(', ')}]`);
-    }
-  }
+export function checkWeights(config: ModelConfig, weights: WeightStore): void {
+  weights.architecture = config.architecture;
+  for (const { name, shape } of expectedTensors(config, weights)) weights.check(name, shape);
 }
 
 export async function loadModel(folder: ModelFolder): Promise<LoadedModel> {
@@ -101,7 +95,7 @@ export async function loadModel(folder: ModelFolder): Promise<LoadedModel> {
   if (configText === null) throw new ModelError(filePath(folder, 'config.json'), {}, `is missing: a Hugging Face model folder needs config.json (supported architectures: ${supportedList()})`);
   const config = parseModelConfig(filePath(folder, 'config.json'), configText);
   const weights = await WeightStore.open(folder);
-  checkWeights(folder, config, weights);
+  checkWeights(config, weights);
   const tokText = await folder.readText('tokenizer.json');
   const tokenizer = tokText === null ? null : ModelTokenizer.fromJson(filePath(folder, 'tokenizer.json'), tokText, await folder.readText('tokenizer_config.json'));
   if (tokenizer && tokenizer.vocabSize > config.vocabSize) {

@@ -30,6 +30,8 @@ export interface WeightSummary {
 export class WeightStore {
   /** Bytes decoded so far: how much of the files a run actually read. */
   bytesRead = 0;
+  /** Named in "is missing" messages (set by the loader once config.json is read). */
+  architecture = 'the architecture';
 
   private constructor(
     private readonly folder: ModelFolder,
@@ -85,6 +87,11 @@ export class WeightStore {
     return this.byName.get(name)?.entry.shape ?? null;
   }
 
+  /** Refuses a tensor that is absent, has another shape, or is not F32/F16/BF16, naming its file. */
+  check(name: string, shape: readonly number[]): void {
+    this.locate(name, shape);
+  }
+
   summary(): WeightSummary {
     const dtypes: Record<string, number> = {};
     let parameters = 0, bytes = 0;
@@ -99,7 +106,7 @@ export class WeightStore {
 
   private locate(name: string, shape: readonly number[]): Located {
     const found = this.byName.get(name);
-    if (!found) throw new ModelError(filePath(this.folder, this.files.length === 1 ? this.files[0] : INDEX_FILE), { tensor: name }, 'is missing (the architecture needs it)');
+    if (!found) throw new ModelError(filePath(this.folder, this.files.length === 1 ? this.files[0] : INDEX_FILE), { tensor: name }, `is missing (${this.architecture} needs it)`);
     const { entry, file } = found;
     const where = filePath(this.folder, file);
     if (!WEIGHT_DTYPES.includes(entry.type.dtype)) throw new ModelError(where, { tensor: name }, `dtype ${entry.type.label} is not supported for weights (F32, F16 or BF16)`);
