@@ -12,6 +12,7 @@ import { inspectionJson } from './serialize';
 import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
 import { writeReport } from '../node/reportFile';
 import { readRegularText } from '../node/regularFile';
+import { modelCommand } from './modelCommands';
 import type { SourceSpec } from '../host/source';
 
 const VERSION = '0.1.0';
@@ -87,6 +88,9 @@ Usage:
                               [--layout AXES] [--tokens FILE] [--meaning weights|scores] [--d-k N]
                               [--scale …] [--mask …] [--summary]
   attention-inspector info FILE.npy|.npz|.safetensors [--tensor NAME] [--layout AXES]
+  attention-inspector compute --model DIR --text "…"|--text-file F [--layers 0,2-3] [--heads 0,1] [--summary] [--max-tokens N]
+  attention-inspector info --model DIR      (architecture, sizes, dtype, tokenizer, what is supported)
+  attention-inspector models [--cache DIR]  (models in the Hugging Face cache)
   attention-inspector report FILE.json|--text "…" -o REPORT.html [--title T] [--scale …] [--mask …] [text flags]
   attention-inspector --help | --version
   attention-inspector COMMAND --help   (compute, info, report: every option explained)
@@ -308,6 +312,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(SUBCOMMAND_HELP[command] + '\n');
       return 0;
     }
+    // Real models (compute --model, info --model, models) live in modelCommands.ts.
+    const modelRun = modelCommand(command, rest, { out: (chunk) => process.stdout.write(chunk), err: (line) => process.stderr.write(`${line}\n`), env: process.env });
+    if (modelRun) return await modelRun;
     if (command === 'compute') {
       const output = await compute(rest, rest.includes('--summary'));
       if ('inspection' in output) {

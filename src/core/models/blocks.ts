@@ -1,0 +1,156 @@
+// The building blocks every architecture here is made of, as small pure functions over row-major
+// float32 matrices (n tokens × features). Products go through the WebAssembly GEMM kernels (the
+// reference core where WebAssembly SIMD is missing); norms, activations and rotary embeddings are
+// elementwise loops that accumulate in float64, as the float64 references do.
+import { type Matrix, matrixFrom } from '../matrix';
+import * as kernels from '../kernels';
+
+/** x·Wᵀ + b for a torch `nn.Linear` weight W stored [out, in] (the Hugging Face layout). */
+export function linear(x: Matrix, weight: Matrix, bias: Float32Array | null = null): Matrix {
+  const y = kernels.matmulTransposed(x, weight);
+  if (bias) addBiasInPlace(y, bias);
+  return y;
+}
+
+/** x·W + b for GPT-2's `Conv1D`, whose weight is stored [in, out]. */
+export function conv1d(x: Matrix, weight: Matrix, bias: Float32Array | null = null): Matrix {
+  const y = kernels.matmul(x, weight);
+  if (bias) addBiasInPlace(y, bias);
+  return y;
+}
+
+export function addBiasInPlace(y: Matrix, bias: Float32Array): void {
+  if (bias.length !== y.cols) throw new RangeError(`bias has ${bias.length} values for ${y.cols} columns`);
+  for (let i = 0; i < y.rows; i++) {
+    const r = i * y.cols;
+    for (let j = 0; j < y.cols; j++) y.data[r + j] += bias[j];
+  }
+}
+
+/** a += b (residual connections). */
+export function addInPlace(a: Matrix, b: Matrix): void {
+  if (a.rows !== b.rows || a.cols !== b.cols) throw new RangeError(`add: ${a.rows}×${a.cols} + ${b.rows}×${b.cols}`);
+  for (let i = 0; i < a.data.length; i++) a.data[i] += b.data[i];
+}
+
+/** LayerNorm over each row of `width` values (a matrix row, or one head's slice of it): (x − mean)/√(var + eps)·γ + β. */
+export function layerNorm(x: Matrix, gamma: Float32Array, beta: Float32Array | null, eps: number): Matrix {
+  const out = new Float32Array(x.data.length);
+  const d = x.cols;
+  for (let i = 0; i < x.rows; i++) {
+    const r = i * d;
+    let mean = 0;
+    for (let j = 0; j < d; j++) mean += x.data[r + j];
+    mean /= d;
+    let variance = 0;
+    for (let j = 0; j < d; j++) {
+      const c = x.data[r + j] - mean;
+      variance += c * c;
+    }
+    const inv = 1 / Math.sqrt(variance / d + eps);
+    for (let j = 0; j < d; j++) out[r + j] = (x.data[r + j] - mean) * inv * gamma[j] + (beta ? beta[j] : 0);
+  }
+  return matrixFrom(x.rows, d, out);
+}
+
+/**
+ * RMSNorm over consecutive groups of gamma.length values: x/√(mean(x²) + eps)·γ. A group is a whole
+ * row for the model's norms and one head's slice for Qwen3's per-head q/k norm.
+ */
+export function rmsNorm(x: Matrix, gamma: Float32Array, eps: number): Matrix {
+  const d = gamma.length;
+  if (x.cols % d !== 0) throw new RangeError(`rmsNorm: ${x.cols} columns are not groups of ${d}`);
+  const out = new Float32Array(x.data.length);
+  for (let g = 0; g < x.data.length; g += d) {
+    let ss = 0;
+    for (let j = 0; j < d; j++) ss += x.data[g + j] * x.data[g + j];
+    const inv = 1 / Math.sqrt(ss / d + eps);
+    for (let j = 0; j < d; j++) out[g + j] = x.data[g + j] * inv * gamma[j];
+  }
+  return matrixFrom(x.rows, x.cols, out);
+}
+
+export type Activation = 'gelu_new' | 'gelu' | 'silu' | 'relu' | 'gelu_pytorch_tanh';
+export const ACTIVATIONS: readonly Activation[] = ['gelu_new', 'gelu', 'silu', 'relu', 'gelu_pytorch_tanh'];
+
+/** erf by Abramowitz–Stegun 7.1.26 is too coarse (1.5e-7 absolute is fine, but GELU needs ~1e-9 near 0): a series / continued fraction instead. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // Maclaurin series: converges quickly for |x| < 2.5 (terms fall below 1e-17 by k ≈ 40).
+    let term = ax, sum = ax;
+    const x2 = ax * ax;
+    for (let k = 1; k < 60; k++) {
+      term *= -x2 / k;
+      const add = term / (2 * k + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    const r = (2 / Math.sqrt(Math.PI)) * sum;
+    return x < 0 ? -r : r;
+  }
+  // erfc by its continued fraction (Lentz), accurate for |x| ≥ 2.5.
+  const tiny = 1e-300;
+  let f = ax, c = ax, d = 0;
+  for (let k = 1; k < 200; k++) {
+    const a = k / 2;
+    d = ax + a * d;
+    d = Math.abs(d) < tiny ? tiny : d;
+    c = ax + a / c;
+    c = Math.abs(c) < tiny ? tiny : c;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-ax * ax) / (f * Math.sqrt(Math.PI));
+  return x < 0 ? erfc - 1 : 1 - erfc;
+}
+
+/** The activation in place: GPT-2's tanh GELU ("gelu_new"), BERT's exact erf GELU, SiLU, ReLU. */
+export function activateInPlace(x: Float32Array, kind: Activation): void {
+  const k = Math.sqrt(2 / Math.PI);
+  switch (kind) {
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        x[i] = 0.5 * v * (1 + Math.tanh(k * (v + 0.044715 * v * v * v)));
+      }
+      return;
+    case 'gelu':
+      for (let i = 0; i < x.length; i++) x[i] = 0.5 * x[i] * (1 + erf(x[i] / Math.SQRT2));
+      return;
+    case 'silu':
+      for (let i = 0; i < x.length; i++) x[i] = x[i] / (1 + Math.exp(-x[i]));
+      return;
+    case 'relu':
+      for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0;
+      return;
+  }
+}
+
+/** SwiGLU's gate: act(gate) ⊙ up, written into gate. */
+export function gatedInPlace(gate: Matrix, up: Matrix, kind: Activation): void {
+  activateInPlace(gate.data, kind);
+  for (let i = 0; i < gate.data.length; i++) gate.data[i] *= up.data[i];
+}
+
+/** Columns [c0, c0 + width) of x: one head's slice of a projection. */
+export function columns(x: Matrix, c0: number, width: number): Matrix {
+  const out = new Float32Array(x.rows * width);
+  for (let i = 0; i < x.rows; i++) out.set(x.data.subarray(i * x.cols + c0, i * x.cols + c0 + width), i * width);
+  return matrixFrom(x.rows, width, out);
+}
+
+/** Writes `part` into columns [c0, c0 + part.cols) of `into` (heads' outputs side by side). */
+export function setColumns(into: Matrix, part: Matrix, c0: number): void {
+  for (let i = 0; i < into.rows; i++) into.data.set(part.data.subarray(i * part.cols, (i + 1) * part.cols), i * into.cols + c0);
+}
+
+/** Rows `ids` of an embedding table held as a matrix (vocab × width). */
+export function gatherRows(table: Matrix, ids: readonly number[]): Matrix {
+  const out = new Float32Array(ids.length * table.cols);
+  ids.forEach((id, i) => out.set(table.data.subarray(id * table.cols, (id + 1) * table.cols), i * table.cols));
+  return matrixFrom(ids.length, table.cols, out);
+}
