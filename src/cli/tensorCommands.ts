@@ -10,7 +10,7 @@ import { openTensorPath, readSidecarTokens, readTokensFile } from '../node/tenso
 import { nonNegativeInteger, positiveInteger } from './args';
 import { headJson } from './serialize';
 
-export const TENSOR_EXTENSIONS = ['.npy', '.npz', '.safetensors'];
+export const TENSOR_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.pt', '.pth', '.bin'];
 
 export const TENSOR_OPTIONS = {
   tensor: { type: 'string' },
