@@ -1,7 +1,8 @@
 // One view over the three container formats: open a file (reading only its headers), list its
 // tensors, and convert any leading-index slice of a tensor to float32. A slice of a C-ordered
 // tensor is one contiguous byte range, so it costs exactly one positional read of its own bytes.
-import { type ByteSource, readRange } from './byteSource';
+import { type ByteSource, SliceByteSource, readRange } from './byteSource';
+import { StridedByteSource } from './torch/stridedSource';
 import { type DType, type ElementType, NUMERIC_ITEMSIZE, type NumericDType, isNumeric } from './dtype';
 import { decodeToFloat32, decodeUnicode, elementReader } from './decode';
 import { TensorFileError, quote } from './errors';
@@ -52,6 +53,8 @@ const FORTRAN_WINDOW_BYTES = 4 * 1024 * 1024;
 
 export class TensorFile {
   private readonly byName = new Map<string, Stored>();
+  /** Axis-permuted views made by `permuted` (not listed as the file's tensors). */
+  private readonly views = new Map<string, Stored>();
   private fortranCache: { name: string; bytes: Uint8Array } | undefined;
 
   /** @internal Use openTensorFile. */
@@ -82,12 +85,34 @@ export class TensorFile {
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.byName.has(name) || this.views.has(name);
+  }
+
+  /**
+   * A view of tensor `name` with its axes in the order `perm` (as torch's permute), e.g. TransformerLens's
+   * [batch, pos, head, d_head] as [batch, head, pos, d_head]. It is not listed with the file's tensors;
+   * its name (`NAME.permute(0, 2, 1, 3)`) reads like the torch call that makes it. Heads are gathered
+   * from the original bytes, one span per read.
+   */
+  permuted(name: string, perm: readonly number[]): string {
+    const viewName = `${name}.permute(${perm.join(', ')})`;
+    if (this.views.has(viewName)) return viewName;
+    const s = this.stored(name);
+    const { info } = s;
+    if (perm.length !== info.shape.length || [...perm].sort((a, b) => a - b).some((a, i) => a !== i)) {
+      throw new TensorFileError(this.name, { tensor: name }, `permutation (${perm.join(', ')}) does not fit shape ${formatShape(info.shape)}`);
+    }
+    const strides = info.fortranOrder ? fStrides(info.shape) : cStrides(info.shape);
+    const shape = perm.map((a) => info.shape[a]);
+    const bytes = new SliceByteSource(s.source.name, s.source, info.byteOffset, info.byteLength);
+    const source = new StridedByteSource(s.source.name, bytes, info.itemsize, shape, perm.map((a) => strides[a]), 0, viewName);
+    this.views.set(viewName, { info: { ...info, name: viewName, shape, fortranOrder: false, byteOffset: 0 }, type: s.type, source });
+    return viewName;
   }
 
   /** @internal */
   stored(name: string): Stored {
-    const s = this.byName.get(name);
+    const s = this.byName.get(name) ?? this.views.get(name);
     if (s) return s;
     const other = this.otherMembers.find((m) => m === name || m.replace(/\.[^./]*$/, '') === name);
     if (other !== undefined) throw new TensorFileError(this.name, { tensor: name }, `member ${quote(other)} is not a .npy array`);
