@@ -10,7 +10,7 @@ import { openTensorPath, readSidecarTokens, readTokensFile } from '../node/tenso
 import { nonNegativeInteger, positiveInteger } from './args';
 import { headJson } from './serialize';
 
-export const TENSOR_EXTENSIONS = ['.npy', '.npz', '.safetensors'];
+export const TENSOR_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.pt', '.pth', '.bin'];
 
 export const TENSOR_OPTIONS = {
   tensor: { type: 'string' },
@@ -66,7 +66,7 @@ export async function computeTensorFile(path: string, values: Values, options: I
     if (headArg !== undefined && headArg >= view.heads) throw new InputError('--head', `${headArg} is out of range (the tensor has heads 0–${view.heads - 1})`);
     if (batch >= view.batch) throw new InputError('--batch', `${batch} is out of range (the tensor has batch entries 0–${view.batch - 1})`);
     const layerPos = layerArg === undefined ? undefined : layerPosition(file, view, layerArg);
-    const fileOptions = { ...options, dK: dK ?? (view.kind === 'qkv' ? view.dK : undefined), ...fileValueOptions(opened) };
+    const fileOptions = { ...options, dK: dK ?? (view.kind === 'qkv' ? view.dK : undefined), ...fileValueOptions(opened), sumTolerance: meaning.tolerance };
 
     write(`{"file":${JSON.stringify(basename(path))},"tensor":${JSON.stringify(view.id)},"layout":${JSON.stringify(view.layout)},"meaning":${JSON.stringify(meaning.meaning)},`);
     write(`"tokens":${JSON.stringify(labels.queries)},"keyTokens":${JSON.stringify(labels.keys)},"tokenSource":${JSON.stringify(opened.tokenSource)},"heads":[`);
@@ -88,6 +88,7 @@ export async function computeTensorFile(path: string, values: Values, options: I
     write(']}\n');
     // Said last, so a run that fails prints only its error line.
     if (masked.length) note(`note: ${basename(path)}: fully masked query rows (all zero or all NaN, shown as masked): ${masked.slice(0, 8).join('; ')}${masked.length > 8 ? `; … (${masked.length} heads)` : ''}`);
+    for (const n of view.notes) note(`note: ${basename(path)}: ${n}`);
     if (meaning.meaning !== 'qkv') note(`note: ${basename(path)}: read as ${meaning.meaning}${meaning.overridden ? ' (as asked)' : ''}: ${meaning.evidence}`);
   } finally {
     await close();
@@ -108,7 +109,7 @@ export async function tensorInfo(path: string, values: Values): Promise<object> 
       const tokens = (await tokensFromFile(file)) ?? (await readSidecarTokens(path));
       detected = {
         tensor: view.id, kind: view.kind, layout: view.layout, layers: view.layers, layerIds: view.layerIds, batch: view.batch, heads: view.heads,
-        queries: view.queries, keys: view.keys, dK: view.dK ?? null, dV: view.dV ?? null, reason: view.reason,
+        queries: view.queries, keys: view.keys, dK: view.dK ?? null, dV: view.dV ?? null, reason: view.reason, notes: view.notes, kvHeads: view.kvHeads ?? null,
         meaning: meaning.meaning, meaningEvidence: meaning.evidence, tokens: tokens ? { count: tokens.tokens.length, source: tokens.source } : null,
       };
     } catch (e) {

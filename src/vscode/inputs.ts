@@ -16,7 +16,7 @@ const path = {
   extname: (p: string): string => /(\.[^./]*)$/.exec(p.slice(p.lastIndexOf('/') + 1))?.[1] ?? '',
 };
 
-export const TENSOR_EXTENSIONS = ['.npy', '.npz', '.safetensors'] as const;
+export const TENSOR_EXTENSIONS = ['.npy', '.npz', '.safetensors', '.pt', '.pth', '.bin'] as const;
 export const INPUT_EXTENSIONS = ['.json', ...TENSOR_EXTENSIONS] as const;
 
 export function isTensorFile(uri: vscode.Uri): boolean {

@@ -69,8 +69,10 @@ export async function readHead(file: TensorFile, view: AttentionView, at: HeadIn
   const index = leadingIndex(view, at);
   if (view.kind === 'maps') return { kind: 'map', matrix: await readMatrix(file, t.map!, index) };
   const q = await readMatrix(file, t.q!, index);
-  const k = await readMatrix(file, t.k!, index);
-  const v = t.v ? await readMatrix(file, t.v, index) : null;
+  // Grouped-query attention: query head h reads key/value head ⌊h·H_kv/H⌋.
+  const kvIndex = view.kvHeads === undefined ? index : leadingIndex(view, { ...at, head: Math.floor((at.head * view.kvHeads) / view.heads) });
+  const k = await readMatrix(file, t.k!, kvIndex);
+  const v = t.v ? await readMatrix(file, t.v, kvIndex) : null;
   return { kind: 'qkv', q, k, v };
 }
 

@@ -26,6 +26,9 @@ export interface FileHeadOptions {
   readonly source?: string;
   /** The stored dtype: sets the weights' row-sum tolerance and float16's mask value for scores. */
   readonly dtype?: DType;
+  /** Exported weights: how far a row may sum from 1 (MeaningResult.tolerance, precision-aware: values that are exactly
+   * bfloat16 are held to bfloat16's rounding whatever the file's dtype); default from `dtype`. */
+  readonly sumTolerance?: number;
 }
 
 export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number, head: number, options: FileHeadOptions = {}): HeadInspection {
@@ -46,7 +49,7 @@ export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number,
   if (meaning === 'weights') {
     if (options.scale !== undefined) throw new InputError(options.scaleSource ?? 'scale', 'this tensor holds post-softmax weights, which cannot be re-scaled (pass --meaning scores if they are logits)');
     if (options.mask !== undefined) throw new InputError(options.maskSource ?? 'mask', 'this tensor holds post-softmax weights; a mask can no longer apply');
-    const { weights, maskedRows } = checkWeights(data.matrix, sumTolerance(options.dtype ?? 'f32'), where, inFile);
+    const { weights, maskedRows } = checkWeights(data.matrix, options.sumTolerance ?? sumTolerance(options.dtype ?? 'f32'), where, inFile);
     const inspected = inspectWeights(weights, layer, head);
     return maskedRows.length ? { ...inspected, maskedRows } : inspected;
   }

@@ -5,6 +5,7 @@
 // choice is unambiguous, and reads the axes by a documented default that `layout` overrides.
 import { isFloat } from './dtype';
 import { TensorFileError, quote } from './errors';
+import { isModelWeight, modelWeightsMessage } from './modelWeights';
 import { formatShape } from './shape';
 import { type TensorFile, type TensorInfo } from './tensorFile';
 
@@ -53,8 +54,12 @@ export interface AttentionView {
   readonly dK?: number;
   /** Value width (qkv views with values). */
   readonly dV?: number;
-  /** Why the view was chosen and read this way (one sentence, for `info` and the panel). */
+  /** Why the view was chosen and read this way (one sentence, for `info` and the panel); ends with the notes. */
   readonly reason: string;
+  /** Choices the tool made where the file is ambiguous, each with the option that changes it (stderr, `info`, the panel). */
+  readonly notes: string[];
+  /** Key/value heads when fewer than the query heads (grouped-query attention): query head h uses ⌊h·kvHeads/heads⌋. */
+  readonly kvHeads?: number;
 }
 
 export interface ViewOptions {
@@ -67,6 +72,12 @@ export interface ViewOptions {
 const ATTENTION_NAME = /att|pattern|score|prob/i;
 const MASK_NAME = /mask/i;
 const ROLES: Record<string, 'q' | 'k' | 'v'> = { q: 'q', query: 'q', queries: 'q', k: 'k', key: 'k', keys: 'k', v: 'v', value: 'v', values: 'v' };
+/** TransformerLens activations: hook_q/k/v (and the rotated hook_rot_q/k that RoPE models dot) are [batch, pos, head, d_head]. */
+const TL_ROLE = /(^|[./])hook_(rot_)?([qkv])$/;
+/** The suffix TensorFile.permuted gives the TransformerLens views. */
+const TL_PERMUTE = '.permute(0, 2, 1, 3)';
+/** TransformerLens activations that are neither maps nor Q/K/V (outputs, residuals, norms). */
+const TL_NOT_ATTENTION = /(^|[./])hook_(z|result|attn_out|mlp_\w+|resid_\w+|embed|pos_embed|normalized|scale|post|pre|pre_linear|q_input|k_input|v_input)$/;
 const LAYER_NUMBER = /(^|[._/:-])(\d+)(?=$|[._/:-])/;
 
 /** Default axes by number of dims. The 4-D map default is [layers, heads, q, k] (a stack of
@@ -84,8 +95,15 @@ function defaultsFor(kind: ViewKind, grouped: boolean, ndim: number): Axis[] | u
 }
 
 function isRole(name: string): 'q' | 'k' | 'v' | undefined {
+  const tl = TL_ROLE.exec(name);
+  if (tl) return tl[3] as 'q' | 'k' | 'v';
   const last = name.split(/[./]/).pop()!.toLowerCase();
   return Object.hasOwn(ROLES, last) ? ROLES[last] : undefined;
+}
+
+/** TransformerLens q/k/v are [batch, pos, head, d_head]; the readers want [batch, head, pos, d]. */
+function isTransformerLensRole(info: TensorInfo): boolean {
+  return TL_ROLE.test(info.name) && info.shape.length === 4;
 }
 
 function describe(info: TensorInfo): string {
@@ -95,7 +113,7 @@ function describe(info: TensorInfo): string {
 /** A float tensor of 2–5 dims whose last two axes look like queries × keys. */
 function looksLikeMaps(info: TensorInfo, maxDims: number): boolean {
   const n = info.shape.length;
-  if (!isFloat(info.dtype) || n < 2 || n > maxDims || MASK_NAME.test(info.name) || isRole(info.name)) return false;
+  if (!isFloat(info.dtype) || n < 2 || n > maxDims || MASK_NAME.test(info.name) || isRole(info.name) || isModelWeight(info) || TL_NOT_ATTENTION.test(info.name)) return false;
   return info.shape[n - 1] === info.shape[n - 2] || ATTENTION_NAME.test(info.name);
 }
 
@@ -111,6 +129,8 @@ function layerPattern(name: string): { pattern: string; layer: number } | undefi
 interface RoleSet {
   pattern: string;
   layer?: number;
+  /** The names up to the role segment ('layers.0.', 'blocks.0.attn.'). */
+  prefix: string;
   q?: TensorInfo;
   k?: TensorInfo;
   v?: TensorInfo;
@@ -126,19 +146,23 @@ export function findCandidates(file: TensorFile): Candidate[] {
 
   // q/k/v sets: same name but for the role segment; per layer when a numeric segment varies.
   const sets = new Map<string, RoleSet>();
-  for (const t of tensors) {
-    const role = isRole(t.name);
-    if (!role || !isFloat(t.dtype)) continue;
-    const cut = Math.max(t.name.lastIndexOf('.'), t.name.lastIndexOf('/')) + 1;
-    const withRole = `${t.name.slice(0, cut)}{role}`;
-    const numbered = layerPattern(t.name.slice(0, cut));
+  for (const t0 of tensors) {
+    const role = isRole(t0.name);
+    if (!role || !isFloat(t0.dtype) || isModelWeight(t0)) continue;
+    // TransformerLens [batch, pos, head, d_head] is read through a view with the head axis moved before pos.
+    const t = isTransformerLensRole(t0) ? file.tensor(file.permuted(t0.name, [0, 2, 1, 3])) : t0;
+    const cut = Math.max(t0.name.lastIndexOf('.'), t0.name.lastIndexOf('/')) + 1;
+    const withRole = `${t0.name.slice(0, cut)}{role}`;
+    const numbered = layerPattern(t0.name.slice(0, cut));
     const key = numbered ? `${numbered.pattern}{role}` : withRole;
     const layer = numbered?.layer;
     const id = `${key}#${layer ?? ''}`;
     let entry = sets.get(id);
-    if (!entry) sets.set(id, (entry = { pattern: key, layer, spelled: {} }));
+    if (!entry) sets.set(id, (entry = { pattern: key, layer, prefix: t0.name.slice(0, cut), spelled: {} }));
+    // hook_q and hook_rot_q both present: the rotated ones are what the model dots.
+    if (entry[role] && !/hook_rot_/.test(t0.name)) continue;
     entry[role] = t;
-    entry.spelled[role] = t.name.slice(cut);
+    entry.spelled[role] = t0.name.slice(cut);
   }
   const byPattern = new Map<string, RoleSet[]>();
   for (const s of sets.values()) {
@@ -161,8 +185,7 @@ export function findCandidates(file: TensorFile): Candidate[] {
       });
     } else {
       for (const s of list) {
-        const prefix = s.q!.name.slice(0, s.q!.name.length - spelled.q!.length);
-        const id = `${prefix}${roles}`;
+        const id = `${s.prefix}${roles}`;
         [s.q!, s.k!, s.v].forEach((t) => t && used.add(t.name));
         candidates.push({ id, kind: 'qkv', layerTensors: [{ q: s.q!.name, k: s.k!.name, v: s.v?.name }], layerIds: [], description: `${id}: q ${describe(s.q!)}` });
       }
@@ -245,6 +268,7 @@ export function detectAttention(file: TensorFile, options: ViewOptions = {}): At
     if (named) chosen = named;
     else if (file.has(options.tensor)) {
       const info = file.tensor(options.tensor);
+      if (isModelWeight(info)) throw new TensorFileError(file.name, { tensor: info.name }, modelWeightsMessage([info], 1).replace(/^holds model weights, not attention: /, 'is a model weight, not attention: '));
       chosen = { id: info.name, kind: 'maps', layerTensors: [{ map: info.name }], layerIds: [], description: `${info.name}: ${describe(info)}` };
     } else {
       // A non-array archive member gets its own message ("is not a .npy array").
@@ -257,6 +281,8 @@ export function detectAttention(file: TensorFile, options: ViewOptions = {}): At
     chosen = candidates[0];
     why = 'the only attention-like candidate';
   } else if (candidates.length === 0) {
+    const weights = file.tensors.filter((t) => isModelWeight(t));
+    if (weights.length > 0) throw new TensorFileError(file.name, {}, modelWeightsMessage(weights, file.tensors.length));
     const list = file.tensors.slice(0, 12).map((t) => `${t.name} ${describe(t)}`).join('; ');
     throw new TensorFileError(file.name, {}, `no attention-like tensor (a float tensor of 2–5 dims with square last axes or an attention-like name, per-layer tensors, or q/k/v); tensors: ${list || 'none'}`);
   } else {
@@ -279,6 +305,9 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
   if (layoutText !== undefined) {
     axes = parseLayout(file.name, layoutText, ndim, c.kind, grouped, main.name);
     how = 'as given by --layout';
+  } else if (c.kind === 'qkv' && ndim === 4 && main.name.endsWith(TL_PERMUTE)) {
+    axes = ['batch', 'heads', 'q', 'd'];
+    how = "TransformerLens's [batch, pos, head, d_head] with the head axis moved before the positions";
   } else {
     const d = defaultsFor(c.kind, grouped, ndim);
     if (!d) {
@@ -305,8 +334,8 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
       const t = file.tensor(name);
       if (t.shape.includes(0)) fail(name, `has shape ${formatShape(t.shape)}: no elements to show`);
       if (!isFloat(t.dtype) && name !== main.name) fail(name, `is ${t.dtypeLabel}, not a float tensor`);
-      if (t.shape.length !== ndim || t.shape.slice(0, -2).join() !== main.shape.slice(0, -2).join()) {
-        fail(name, `has shape ${formatShape(t.shape)}, but ${quote(main.name)} has ${formatShape(main.shape)}: the leading axes must match`);
+      if (t.shape.length !== ndim || !leadingAxesAgree(axes, t.shape, main.shape, c.kind === 'qkv' && name !== lt.q)) {
+        fail(name, `has shape ${formatShape(t.shape)}, but ${quote(main.name)} has ${formatShape(main.shape)}: the leading axes must match${c.kind === 'qkv' ? ' (keys and values may have fewer heads than the queries, a divisor of them: grouped-query attention)' : ''}`);
       }
     }
     if (c.kind === 'qkv') {
@@ -328,6 +357,11 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
   const layers = grouped ? c.layerTensors.length : size('layers');
   const heads = size('heads');
   const batch = size('batch');
+  const headsAxis = axes.indexOf('heads');
+  const kvHeads = c.kind === 'qkv' && headsAxis >= 0 ? file.tensor(first.k!).shape[headsAxis] : heads;
+  const notes = ambiguityNotes(main.shape, axes, grouped, layoutText !== undefined, c.kind);
+  if (kvHeads !== heads) notes.push(`grouped-query attention: ${heads} query heads share ${kvHeads} key/value heads (query head h uses key/value head ⌊h·${kvHeads}/${heads}⌋)`);
+  if (batch > 1) notes.push(`a batch of ${batch}: showing entry 0 unless another is chosen (--batch B)`);
   if (layers === 0 || heads === 0 || batch === 0) fail(main.name, `has an empty axis in ${formatShape(main.shape)}`);
   const layerIds = grouped ? c.layerIds : Array.from({ length: layers }, (_, i) => i);
   const what = grouped
@@ -335,9 +369,36 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
     : c.kind === 'qkv'
       ? `q/k/v set ${quote(c.id)}, q ${formatShape(main.shape)} ${main.dtypeLabel}`
       : `tensor ${quote(main.name)} ${formatShape(main.shape)} ${main.dtypeLabel}`;
-  const reason = `${what}, ${why}, read as [${axes.join(', ')}] (${how})`;
+  const reason = `${what}, ${why}, read as [${axes.join(', ')}] (${how})${notes.length > 0 ? `. Note: ${notes.join('; ')}` : ''}`;
   return {
     kind: c.kind, id: c.id, axes, layout: axes.join(','), grouped, layerTensors: c.layerTensors,
-    layers, layerIds, batch, heads, queries: n, keys, dK, dV, reason,
+    layers, layerIds, batch, heads, queries: n, keys, dK, dV, reason, notes, ...(kvHeads !== heads ? { kvHeads } : {}),
   };
+}
+
+/** Leading axes equal, except that keys/values may have a divisor of the query heads (grouped-query attention). */
+function leadingAxesAgree(axes: readonly Axis[], shape: readonly number[], main: readonly number[], kv: boolean): boolean {
+  for (let i = 0; i < main.length - 2; i++) {
+    if (shape[i] === main[i]) continue;
+    if (kv && axes[i] === 'heads' && shape[i] > 0 && main[i] % shape[i] === 0) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Where the default layout is a guess that changes the picture, says which reading was picked and
+ * the --layout that gives the other. An axis of size 1 changes nothing, so it gets no note.
+ */
+function ambiguityNotes(shape: readonly number[], axes: readonly Axis[], grouped: boolean, given: boolean, kind: ViewKind): string[] {
+  if (given) return [];
+  const tail = kind === 'maps' ? 'q,k' : 'q,d';
+  const dims = `${shape.length}-D ${formatShape(shape)}`;
+  if (!grouped && shape.length === 4 && shape[0] > 1) {
+    return [`${dims} is ambiguous: read as [${axes.join(', ')}] (a stack of ${shape[0]} layers); pass --layout batch,heads,${tail} if the first axis is the batch (one layer's [batch, heads, q, k])`];
+  }
+  if (shape.length === 3 && shape[0] > 1) {
+    return [`${dims} is ambiguous: read as [${axes.join(', ')}] (${shape[0]} heads); pass --layout batch,${tail} if the first axis is the batch (head-averaged weights, as nn.MultiheadAttention returns by default, are [batch, q, k])`];
+  }
+  return [];
 }

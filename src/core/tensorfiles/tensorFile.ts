@@ -1,8 +1,9 @@
 // One view over the three container formats: open a file (reading only its headers), list its
 // tensors, and convert any leading-index slice of a tensor to float32. A slice of a C-ordered
 // tensor is one contiguous byte range, so it costs exactly one positional read of its own bytes.
-import { type ByteSource, readRange } from './byteSource';
-import { type DType, type ElementType, type NumericDType, isNumeric } from './dtype';
+import { type ByteSource, SliceByteSource, readRange } from './byteSource';
+import { StridedByteSource } from './torch/stridedSource';
+import { type DType, type ElementType, NUMERIC_ITEMSIZE, type NumericDType, isNumeric } from './dtype';
 import { decodeToFloat32, decodeUnicode, elementReader } from './decode';
 import { TensorFileError, quote } from './errors';
 import { type Matrix } from '../matrix';
@@ -10,10 +11,11 @@ import { hasNpyMagic, readNpyHeader } from './npy';
 import { readNpz } from './npz';
 import { readSafetensorsHeader } from './safetensors';
 import { MAX_SLICE_ELEMENTS, MAX_STRING_BYTES, cStrides, fStrides, formatShape, product } from './shape';
-import { ZIP_EMPTY_MAGIC, ZIP_LOCAL_MAGIC } from './zip';
+import { ZIP_EMPTY_MAGIC, ZIP_LOCAL_MAGIC, readZipDirectory } from './zip';
+import { LEGACY_MESSAGE, isLegacyTorch, readTorchArchive } from './torch/torchFile';
 import type { LimitOptions } from '../limits';
 
-export type TensorFormat = 'npy' | 'npz' | 'safetensors';
+export type TensorFormat = 'npy' | 'npz' | 'safetensors' | 'torch';
 
 export interface TensorInfo {
   readonly name: string;
@@ -32,9 +34,12 @@ export interface TensorInfo {
   readonly member?: string;
   /** True for a deflated .npz member (slices then cost inflating the member up to them). */
   readonly compressed: boolean;
+  /** torch.save files: saved as an nn.Parameter (a model weight, never an attention map). */
+  readonly parameter?: boolean;
 }
 
-interface Stored {
+/** @internal A listed tensor and the bytes behind it (readers build these). */
+export interface Stored {
   readonly info: TensorInfo;
   readonly type: ElementType;
   /** The bytes `info.byteOffset` refers to. */
@@ -48,6 +53,8 @@ const FORTRAN_WINDOW_BYTES = 4 * 1024 * 1024;
 
 export class TensorFile {
   private readonly byName = new Map<string, Stored>();
+  /** Axis-permuted views made by `permuted` (not listed as the file's tensors). */
+  private readonly views = new Map<string, Stored>();
   private fortranCache: { name: string; bytes: Uint8Array } | undefined;
 
   /** @internal Use openTensorFile. */
@@ -78,12 +85,34 @@ export class TensorFile {
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.byName.has(name) || this.views.has(name);
+  }
+
+  /**
+   * A view of tensor `name` with its axes in the order `perm` (as torch's permute), e.g. TransformerLens's
+   * [batch, pos, head, d_head] as [batch, head, pos, d_head]. It is not listed with the file's tensors;
+   * its name (`NAME.permute(0, 2, 1, 3)`) reads like the torch call that makes it. Heads are gathered
+   * from the original bytes, one span per read.
+   */
+  permuted(name: string, perm: readonly number[]): string {
+    const viewName = `${name}.permute(${perm.join(', ')})`;
+    if (this.views.has(viewName)) return viewName;
+    const s = this.stored(name);
+    const { info } = s;
+    if (perm.length !== info.shape.length || [...perm].sort((a, b) => a - b).some((a, i) => a !== i)) {
+      throw new TensorFileError(this.name, { tensor: name }, `permutation (${perm.join(', ')}) does not fit shape ${formatShape(info.shape)}`);
+    }
+    const strides = info.fortranOrder ? fStrides(info.shape) : cStrides(info.shape);
+    const shape = perm.map((a) => info.shape[a]);
+    const bytes = new SliceByteSource(s.source.name, s.source, info.byteOffset, info.byteLength);
+    const source = new StridedByteSource(s.source.name, bytes, info.itemsize, shape, perm.map((a) => strides[a]), 0, viewName);
+    this.views.set(viewName, { info: { ...info, name: viewName, shape, fortranOrder: false, byteOffset: 0 }, type: s.type, source });
+    return viewName;
   }
 
   /** @internal */
   stored(name: string): Stored {
-    const s = this.byName.get(name);
+    const s = this.byName.get(name) ?? this.views.get(name);
     if (s) return s;
     const other = this.otherMembers.find((m) => m === name || m.replace(/\.[^./]*$/, '') === name);
     if (other !== undefined) throw new TensorFileError(this.name, { tensor: name }, `member ${quote(other)} is not a .npy array`);
@@ -120,10 +149,15 @@ function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
 export async function openTensorFile(source: ByteSource, limits?: LimitOptions): Promise<TensorFile> {
   const head = await readRange(source, 0, Math.min(source.size, 9), 'the file signature');
   const ext = /\.([a-z]+)$/i.exec(source.name)?.[1]?.toLowerCase();
+  const torchName = ext === 'pt' || ext === 'pth' || ext === 'bin';
+  if (isLegacyTorch(head)) throw new TensorFileError(source.name, { offset: 0 }, LEGACY_MESSAGE);
+  if (torchName && startsWith(head, ZIP_LOCAL_MAGIC)) return openTorch(source, limits);
+  if (torchName && head[0] === 0x80) throw new TensorFileError(source.name, { offset: 0 }, 'a bare pickle, not a torch.save archive (a zip with data.pkl): pickles are never loaded; save tensors with torch.save or as .safetensors');
+  if (startsWith(head, ZIP_LOCAL_MAGIC) && ext !== 'npz' && (await readZipDirectory(source)).some((e) => /^([^/]+\/)?data\.pkl$/.test(e.name))) return openTorch(source, limits);
   if (hasNpyMagic(head) || (ext === 'npy' && !startsWith(head, ZIP_LOCAL_MAGIC))) return openNpy(source, limits);
   if (startsWith(head, ZIP_LOCAL_MAGIC) || startsWith(head, ZIP_EMPTY_MAGIC) || ext === 'npz') return openNpz(source, limits);
   if (ext === 'safetensors' || head[8] === 0x7b /* '{' */) return openSafetensors(source, limits);
-  throw new TensorFileError(source.name, { offset: 0 }, 'unrecognised format: not .npy (\\x93NUMPY), .npz (a zip) or .safetensors (8-byte length then a JSON header)');
+  throw new TensorFileError(source.name, { offset: 0 }, 'unrecognised format: not .npy (\\x93NUMPY), .npz (a zip), .safetensors (8-byte length then a JSON header) or torch.save (.pt/.pth/.bin, a zip with data.pkl)');
 }
 
 async function openNpy(source: ByteSource, limits?: LimitOptions): Promise<TensorFile> {
@@ -161,6 +195,29 @@ async function openSafetensors(source: ByteSource, limits?: LimitOptions): Promi
   }));
   return new TensorFile(source, 'safetensors', stored, h.metadata);
 }
+
+async function openTorch(source: ByteSource, limits?: LimitOptions): Promise<TensorFile> {
+  const contents = await readTorchArchive(source, limits);
+  const stored = contents.tensors.map((t): Stored => {
+    const itemsize = NUMERIC_ITEMSIZE[t.dtype];
+    const label = TORCH_DTYPE_LABELS[t.dtype];
+    return {
+      info: {
+        name: t.name, dtype: t.dtype, dtypeLabel: label, itemsize, littleEndian: t.littleEndian, shape: t.shape, fortranOrder: t.fortranOrder,
+        byteOffset: t.byteOffset, byteLength: t.byteLength, member: t.member, compressed: t.compressed, parameter: t.parameter,
+      },
+      type: { dtype: t.dtype, itemsize, littleEndian: t.littleEndian, label },
+      source: t.source,
+    };
+  });
+  const metadata = contents.tokens ? { tokens: JSON.stringify(contents.tokens) } : null;
+  return new TensorFile(source, 'torch', stored, metadata);
+}
+
+const TORCH_DTYPE_LABELS: Readonly<Record<NumericDType, string>> = {
+  f16: 'float16', bf16: 'bfloat16', f32: 'float32', f64: 'float64', bool: 'bool', i8: 'int8', u8: 'uint8', i16: 'int16', u16: 'uint16',
+  i32: 'int32', u32: 'uint32', i64: 'int64', u64: 'uint64',
+};
 
 /** Names, dtypes, shapes and byte ranges of every tensor, in file order. */
 export function listTensors(file: TensorFile): TensorInfo[] {

@@ -31,7 +31,11 @@ export function parseTokenList(file: string, where: string, text: string): strin
 /** Tokens stored inside the file itself, or null. */
 export async function tokensFromFile(file: TensorFile): Promise<Tokens | null> {
   const fromMetadata = file.metadata?.tokens;
-  if (fromMetadata !== undefined) return { tokens: parseTokenList(file.name, '__metadata__.tokens', fromMetadata), source: '__metadata__.tokens' };
+  if (fromMetadata !== undefined) {
+    // torch.save files keep a pickled `tokens` list, carried here as metadata.
+    const where = file.format === 'torch' ? 'the pickled "tokens" list' : '__metadata__.tokens';
+    return { tokens: parseTokenList(file.name, where, fromMetadata), source: where };
+  }
   const t = file.tensors.find((x) => x.name === 'tokens' && x.dtype === 'unicode');
   if (t) return { tokens: await readStrings(file, t.name), source: 'tensor "tokens"' };
   return null;
