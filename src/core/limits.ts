@@ -64,11 +64,12 @@ export const TEXT_MODEL_MAXIMA = { dModel: 4096, dK: 1024, dV: 1024, heads: 64 }
 
 /**
  * Cells (queries × keys × heads) of one dense computation, where every head's scores and weights are
- * held whole: 4096 × 4096 × 4 heads, the default token cap with the default text model. Each cell
- * costs about 16 bytes (logits, scaled scores, weights, their JSON), so this is about 1 GiB. Longer
- * inputs go head by head through the streaming path (the panel), which this cap does not govern.
+ * held whole: 4096 × 4096 × 12 heads, the default token cap with a GPT-2-sized head count (the panel
+ * computes texts of up to 4096 tokens whole, and 12 heads of 3500 tokens must still run and cancel).
+ * Each cell costs about 16 bytes (logits, scaled scores, weights), so this is about 3 GiB at most.
+ * Longer inputs go head by head through the streaming path (the panel), which this cap does not govern.
  */
-export const MAX_DENSE_CELLS = 2 ** 26;
+export const MAX_DENSE_CELLS = 12 * 2 ** 24;
 
 /**
  * Refuses a dense computation of `heads` n × m heads past MAX_DENSE_CELLS, before anything is
@@ -77,7 +78,7 @@ export const MAX_DENSE_CELLS = 2 ** 26;
 export function checkDenseCost(where: string, n: number, m: number, heads: number, lower: string): void {
   const cells = n * m * heads;
   if (cells > MAX_DENSE_CELLS) {
-    throw new InputError(where, `${n} queries × ${m} keys × ${heads} head${heads === 1 ? '' : 's'} = ${cells} attention cells exceed the limit of ${MAX_DENSE_CELLS} cells computed at once (a fixed cap, about 1 GiB: ${lower})`);
+    throw new InputError(where, `${n} queries × ${m} keys × ${heads} head${heads === 1 ? '' : 's'} = ${cells} attention cells exceed the limit of ${MAX_DENSE_CELLS} cells computed at once (a fixed cap, about 3 GiB: ${lower})`);
   }
 }
 
