@@ -162,6 +162,7 @@ export class TensorFileSource implements InspectionSource {
       dK: this.options.dK ?? this.opened.view.dK,
       grid,
       ...fileValueOptions(this.opened),
+      sumTolerance: this.opened.meaning.tolerance,
     });
   }
 
