@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { InputError, matrixFrom } from '../../src/core';
+import { InputError, REFERENCE_ENGINE, inspect, matrixFrom, readAttentionInput } from '../../src/core';
 import { checkWeights } from '../../src/core/values';
 import { blankLiterals, findNonJsonLiterals } from '../../src/core/jsonLiterals';
 import { MemoryByteSource, firstNonSoftmaxRow, openAttention, readSlice, sumTolerance, axisLabels } from '../../src/core/tensorfiles';
@@ -504,6 +504,23 @@ describe('JSON written by Python\'s json.dump from torch values', () => {
       assert.deepEqual(out.tokens, ['a', 'cat', 'sat', '.']);
     });
   }
+
+  it('property: a head with biases equals Q/K/V computed as X·W + b in float64, in either weight layout (fast-check)', () => {
+    const dims = fc.record({ n: fc.integer({ min: 1, max: 5 }), d: fc.integer({ min: 1, max: 5 }), dk: fc.integer({ min: 1, max: 4 }), dv: fc.integer({ min: 1, max: 4 }) });
+    const value = fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround);
+    const mat = (r: number, c: number) => fc.array(fc.array(value, { minLength: c, maxLength: c }), { minLength: r, maxLength: r });
+    const arb = dims.chain(({ n, d, dk, dv }) => fc.record({ X: mat(n, d), W_Q: mat(d, dk), W_K: mat(d, dk), W_V: mat(d, dv), b_Q: fc.array(value, { minLength: dk, maxLength: dk }), b_K: fc.array(value, { minLength: dk, maxLength: dk }), b_V: fc.array(value, { minLength: dv, maxLength: dv }) }));
+    const affine = (x: number[][], w: number[][], b: number[]) => x.map((row) => b.map((bj, j) => row.reduce((s, xi, i) => s + xi * w[i][j], bj)));
+    const tr = (w: number[][]) => w[0].map((_, j) => w.map((row) => row[j]));
+    fc.assert(fc.property(arb, fc.boolean(), (doc, linear) => {
+      const given = linear ? { ...doc, W_Q: tr(doc.W_Q), W_K: tr(doc.W_K), W_V: tr(doc.W_V), weight_layout: 'linear' } : doc;
+      const head = inspect(readAttentionInput(given), { engine: REFERENCE_ENGINE }).heads[0];
+      const want = inspect(readAttentionInput({ Q: affine(doc.X, doc.W_Q, doc.b_Q), K: affine(doc.X, doc.W_K, doc.b_K), V: affine(doc.X, doc.W_V, doc.b_V) }), { engine: REFERENCE_ENGINE }).heads[0];
+      for (const [a, b] of [[head.q!, want.q!], [head.k!, want.k!], [head.v!, want.v!], [head.weights, want.weights], [head.output!, want.output!]]) {
+        a.data.forEach((x, i) => assert.ok(Math.abs(x - b.data[i]) <= 1e-5 * Math.max(1, Math.abs(b.data[i])), `${x} vs ${b.data[i]}`));
+      }
+    }), { seed: 1313, numRuns: 200 });
+  });
 
   it('scores_neg_inf.json: -Infinity from masked_fill(-inf) is a masked cell; softmax matches torch', () => {
     const text = readFileSync(j('scores_neg_inf.json'), 'utf8');
