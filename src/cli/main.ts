@@ -4,7 +4,7 @@
 import { basename, extname } from 'node:path';
 import {
   type ComputeEngine, type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
-  type LimitOptions, InputError, escapeControl, MAX_TOKENS_CEILING, TEXT_MODEL_MAXIMA, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
+  type LimitOptions, InputError, escapeControl, MAX_TOKENS_CEILING, TEXT_MODEL_MAXIMA, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleRule, TOKENIZERS,
 } from '../core';
 import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
@@ -180,7 +180,7 @@ const FILE_ONLY = Object.keys(TENSOR_OPTIONS).filter((k) => k !== 'd-k');
 async function compute(argv: string[], summary: boolean): Promise<Output> {
   const { values, positionals } = parseCommandLine(argv, COMPUTE_OPTIONS);
   const options: InspectOptions = {
-    scale: typeof values.scale === 'string' ? parseScaleText(values.scale, '--scale') : undefined,
+    scale: typeof values.scale === 'string' ? parseScaleRule(values.scale, '--scale') : undefined,
     mask: readMaskFlag(values.mask),
     scaleSource: '--scale',
     maskSource: '--mask',
@@ -257,7 +257,7 @@ async function report(argv: string[]): Promise<{ output: string; bytes: number; 
   const { values, positionals } = parseCommandLine(argv, REPORT_OPTIONS);
   const output = values.output;
   if (typeof output !== 'string' || output === '') throw new InputError('-o', 'needs the output file, e.g. -o report.html');
-  const scale = typeof values.scale === 'string' ? parseScaleText(values.scale, '--scale') : undefined;
+  const scale = typeof values.scale === 'string' ? parseScaleRule(values.scale, '--scale') : undefined;
   const mask = readMaskFlag(values.mask) as Exclude<MaskSpec, object> | undefined;
   const title = typeof values.title === 'string' ? values.title : undefined;
   let spec: SourceSpec;

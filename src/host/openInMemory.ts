@@ -1,7 +1,7 @@
 // Builds the panel's data source from a serializable request, for inputs held in memory: text, a
 // JSON document, or a tensor file's bytes. Browser-safe (no node, no vscode): VS Code for the Web
 // uses it directly, and the node worker (src/node/openSource.ts) adds files read from disk.
-import { type ComputeEngine, InputError, type LimitOptions, type ScaleSpec, type TextModelSettings, limitError, resolveLimits } from '../core';
+import { type ComputeEngine, InputError, type LimitOptions, type ScaleRule, type TextModelSettings, limitError, resolveLimits } from '../core';
 import { tokenize } from '../core/text';
 import { type Meaning, MemoryByteSource, type ByteSource, type Tokens, axisLabels, openAttention, tokensFromFile } from '../core/tensorfiles';
 import { MemorySource } from './memorySource';
@@ -16,7 +16,7 @@ export interface TensorFileRequestOptions {
   readonly meaning?: Meaning;
   readonly dK?: number;
   readonly batch?: number;
-  readonly scale?: ScaleSpec;
+  readonly scale?: ScaleRule;
   readonly mask?: 'none' | 'causal' | 'anticausal';
   /** Caps on headers (limits.maxHeaderBytes); the defaults apply when absent. */
   readonly limits?: LimitOptions;

@@ -5,7 +5,7 @@
 // FULL_RESOLUTION_TOKENS tokens goes the long way (pooledFileHeads.ts): a block of rows at a time into
 // an overview of token blocks, with regions at full resolution on request. Browser-safe: the
 // ByteSource is passed in.
-import { type MaskSpec, type MaskWord, type ScaleSpec, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, inspect, matrixFrom } from '../core';
+import { type MaskSpec, type MaskWord, type ScaleRule, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, factorFor, isRescalable, refuseRescale } from '../core';
 import {
   type AttentionFile, type AxisLabels, type HeadData, fileValueOptions, inspectFileHead, readHead, streamHeads,
 } from '../core/tensorfiles';
@@ -19,7 +19,7 @@ import { meanPayload, payloadOf, summaryOf } from './payload';
 export interface TensorFileSourceOptions {
   readonly title: string;
   /** The scale to apply to scores and Q/K/V (default: 1/√d_k when d_k is known, else none). */
-  readonly scale?: ScaleSpec;
+  readonly scale?: ScaleRule;
   readonly mask?: 'none' | 'causal' | 'anticausal';
   /** Key dimension for exported scores. */
   readonly dK?: number;
@@ -57,12 +57,12 @@ export class TensorFileSource implements InspectionSource {
   ) {
     this.baseMask = options.mask ?? 'none';
     if (opened.meaning.meaning === 'weights' && (options.scale !== undefined || (options.mask ?? 'none') !== 'none')) {
-      throw new InputError('scale', 'exported attention weights cannot be re-scaled or re-masked');
+      throw refuseRescale('scale', 'weightsFile');
     }
   }
 
   private get rescalable(): boolean {
-    return this.opened.meaning.meaning !== 'weights';
+    return isRescalable(this.opened.meaning.meaning === 'weights' ? 'weights' : 'scores');
   }
 
   private get fullResolutionTokens(): number {
@@ -75,10 +75,9 @@ export class TensorFileSource implements InspectionSource {
     return view.queries === view.keys && view.queries > this.fullResolutionTokens;
   }
 
-  /** The factor logits with key dimension dK are soft-maxed at: the same rule as every other input (inspect's). */
+  /** The factor logits with key dimension dK are soft-maxed at: the same rule as every other input (src/core/scale.ts). */
   private factorFor(dK: number | undefined): number {
-    const probe = inspect({ form: 'scores', scores: [matrixFrom(1, 1, new Float32Array(1))], dK }, { scale: this.options.scale });
-    return probe.heads[0].factor as number;
+    return factorFor(this.options.scale, dK);
   }
 
   private longFile(mask: MaskName): LongFile {
@@ -155,9 +154,9 @@ export class TensorFileSource implements InspectionSource {
     return mask;
   }
 
-  private inspectHead(data: HeadData, layer: number, head: number, mask: MaskName, scale: number | undefined, grid?: readonly number[]): HeadInspection {
+  private inspectHead(data: HeadData, layer: number, head: number, mask: MaskName, grid?: readonly number[]): HeadInspection {
     return inspectFileHead(data, this.opened.meaning.meaning, layer, head, {
-      scale: scale ?? this.options.scale,
+      scale: this.options.scale,
       mask: this.maskSpec(mask),
       dK: this.options.dK ?? this.opened.view.dK,
       grid,
@@ -185,7 +184,7 @@ export class TensorFileSource implements InspectionSource {
     let allowed: Uint8Array | null = null;
     let rows = 0, cols = 0;
     for await (const slice of streamHeads(file, view, { batch: this.options.batch ?? 0 })) {
-      const h = this.inspectHead(slice.data, slice.layer, slice.head, mask, undefined, NO_SWEEP);
+      const h = this.inspectHead(slice.data, slice.layer, slice.head, mask, NO_SWEEP);
       const grid = poolToFit({ rows: h.weights.rows, cols: h.weights.cols, data: h.weights.data, allowed: h.allowed } as Grid, size, size, 'max').grid;
       byHead.set(`${slice.layer}:${slice.head}`, { summary: summaryOf(h), pooled: grid });
       rows = grid.rows;
@@ -240,18 +239,15 @@ export class TensorFileSource implements InspectionSource {
     const { file, view } = this.opened;
     const batch = this.options.batch ?? 0;
     if (this.long) {
-      if (options.scale !== undefined) throw new InputError('scale', `re-scaling is available for up to ${this.fullResolutionTokens} tokens; this file has ${view.queries}`);
       return (await this.pooled(mask)).payload(layer, head);
     }
     if (head === 'mean') {
-      if (options.scale !== undefined) throw new InputError('scale', 'the mean of heads is a mean of softmaxes: it cannot be re-scaled');
       const heads: HeadInspection[] = [];
-      for (let h = 0; h < view.heads; h++) heads.push(this.inspectHead(await readHead(file, view, { layer, head: h, batch }), layer, h, mask, undefined, NO_SWEEP));
+      for (let h = 0; h < view.heads; h++) heads.push(this.inspectHead(await readHead(file, view, { layer, head: h, batch }), layer, h, mask, NO_SWEEP));
       return meanPayload(heads, layer, mask);
     }
-    if (options.scale !== undefined && !this.rescalable) throw new InputError('scale', 'exported attention weights cannot be re-scaled (there are no logits)');
     const data = await readHead(file, view, { layer, head, batch });
-    return payloadOf(this.inspectHead(data, layer, head, mask, options.scale), 'projected', mask);
+    return payloadOf(this.inspectHead(data, layer, head, mask), 'projected', mask);
   }
 
   async thumbnails(size: number, mask: MaskName = this.baseMask): Promise<Thumbnails> {

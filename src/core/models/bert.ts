@@ -9,6 +9,7 @@ import { activateInPlace, addInPlace, layerNorm, linear } from './blocks';
 import { type ForwardOptions, type ForwardResult, type ModelInput, attendInThread, modelMask, multiHeadSelfAttention, throwIfAborted } from './attention';
 import { ModelError } from './errors';
 import type { Matrix } from '../matrix';
+import { scaleFactor } from '../scale';
 
 /** The checkpoint's prefix ("bert.", "roberta.", "distilbert." or none), found from its embeddings. */
 export function bertPrefix(config: ModelConfig, weights: WeightStore): string {
@@ -52,7 +53,7 @@ export async function bertForward(config: ModelConfig, weights: WeightStore, inp
   }
   let h = layerNorm(x, ...(await norm(weights, `${p}embeddings.LayerNorm`, d)), eps);
   const mask = modelMask(n, false, null, input.attentionMask);
-  const factor = 1 / Math.sqrt(headDim);
+  const factor = scaleFactor('sqrt', headDim);
   for (let l = 0; l < layers; l++) {
     throwIfAborted(options.signal);
     const b = distil ? `${p}transformer.layer.${l}.` : `${p}encoder.layer.${l}.`;

@@ -9,6 +9,7 @@ import { addInPlace, gatedInPlace, linear, rmsNorm } from './blocks';
 import { applyRope, ropeTables } from './rope';
 import { type ForwardOptions, type ForwardResult, type ModelInput, attendInThread, modelMask, multiHeadSelfAttention, throwIfAborted } from './attention';
 import type { MaskSpec } from '../mask';
+import { scaleFactor } from '../scale';
 
 export function llamaPrefix(weights: WeightStore): string {
   return weights.has('model.embed_tokens.weight') ? 'model.' : '';
@@ -28,7 +29,7 @@ export async function llamaForward(config: ModelConfig, weights: WeightStore, in
     if (!m) masks.set(window, (m = modelMask(n, true, window, input.attentionMask)));
     return m;
   };
-  const factor = 1 / Math.sqrt(headDim);
+  const factor = scaleFactor('sqrt', headDim);
   const h = await weights.rows(`${p}embed_tokens.weight`, config.vocabSize, d, input.ids);
   for (let l = 0; l < layers; l++) {
     throwIfAborted(options.signal);

@@ -33,9 +33,10 @@
 // Errors: shapes that do not chain throw the reference's RangeError; a call needing more than 4 GiB of
 // WebAssembly memory throws RangeError (use streamHeadOverviews in ../streaming for long sequences).
 import type { Matrix } from '../../core/matrix';
-import { type AttentionOptions, type HeadProjection, scaleFactor } from '../../core/attention';
+import type { AttentionOptions, HeadProjection } from '../../core/attention';
+import { factorFor, sweepFactors } from '../../core/scale';
 import { allowedCells } from '../../core/mask';
-import { type SharpnessSummary, type SweepPoint, canonicalFactors, logGrid } from '../../core/sharpness';
+import { type SharpnessSummary, type SweepPoint, logGrid } from '../../core/sharpness';
 import * as kernels from '../../core/kernels';
 import { type AttentionPlan, planAttention, planSweep, schedule, sweepAccLength } from '../../core/kernels/plan';
 import { type HeadParts, readHeadParts, readMatrix, sweepSummaries, writeAttentionInputs } from '../../core/kernels/io';
@@ -192,7 +193,7 @@ export async function computeHeadsFast(heads: readonly GivenHead[], options: Fas
   const allowed = allowedCells(mask, n, m);
   const arena = new Arena();
   const plan = planAttention(arena, {
-    heads: heads.map(({ q, k, v }) => ({ factor: scaleFactor(options.scale ?? 'sqrt', q.cols), q, k, v })),
+    heads: heads.map(({ q, k, v }) => ({ factor: factorFor(options.scale, q.cols), q, k, v })),
     concat: false, maskKind: kernels.maskKind(mask), executors: pool.size, keep: options.keep,
   });
   const memory = sharedMemory(arena, options.reuseMemory);
@@ -231,7 +232,7 @@ export async function sweepStatisticsFast(dots: Matrix, allowed: Uint8Array | nu
 
 /** The core scaleSweep's points (canonical factors, then the grid), computed by sweepStatisticsFast. */
 export async function scaleSweepFast(dots: Matrix, allowed: Uint8Array | null, dK: number | undefined, grid: readonly number[] = logGrid(), options: { signal?: AbortSignal; pool?: AttentionPool } = {}): Promise<SweepPoint[]> {
-  const points = [...canonicalFactors(dK), ...grid.map((factor) => ({ factor, label: 'grid' as const }))];
+  const points = sweepFactors(dK, grid);
   const stats = await sweepStatisticsFast(dots, allowed, points.map((p) => p.factor), options);
   return points.map(({ factor, label }, i) => ({ factor, label, ...stats[i] }));
 }
