@@ -57,14 +57,19 @@ export function namedRule(rule: ScaleRule, dK: number | undefined): ScaleRule {
 
 /** A value that is a rule: 'sqrt', 'none' or a positive finite number within float32 (readers name the field when not). */
 export function isScaleRule(value: unknown): value is ScaleRule {
-  return value === 'sqrt' || value === 'none' || (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= FLOAT32_MAX);
+  return (
+    value === 'sqrt' ||
+    value === 'none' ||
+    (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= FLOAT32_MAX)
+  );
 }
 
 /** A rule given as text (a CLI flag or a setting): sqrt, none, or a positive number. */
 export function parseScaleRule(text: string, where: string): ScaleRule {
   if (text === 'sqrt' || text === 'none') return text;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InputError(where, `expected sqrt, none or a positive number, found ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InputError(where, `expected sqrt, none or a positive number, found ${JSON.stringify(text)}`);
   return n;
 }
 

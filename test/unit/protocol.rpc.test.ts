@@ -5,7 +5,15 @@ import * as assert from 'node:assert/strict';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { InputError } from '../../src/core';
 import { CancelledError } from '../../src/protocol/cancelled';
-import { type Handlers, type Post, RpcCaller, type RpcCallerOptions, isRequest, serveRequest, withTransfer } from '../../src/protocol/rpc';
+import {
+  type Handlers,
+  type Post,
+  RpcCaller,
+  type RpcCallerOptions,
+  isRequest,
+  serveRequest,
+  withTransfer,
+} from '../../src/protocol/rpc';
 
 type Api = {
   echo: { params: { value: unknown }; result: unknown };
@@ -56,7 +64,8 @@ function link(options: RpcCallerOptions<Api> = {}, serve = true): Link {
   });
   port2.on('message', (m) => {
     received.push(m);
-    if (serve && isRequest(m)) void serveRequest(HANDLERS, m, (reply, transfer) => port2.postMessage(reply, transfer as never));
+    if (serve && isRequest(m))
+      void serveRequest(HANDLERS, m, (reply, transfer) => port2.postMessage(reply, transfer as never));
   });
   const l = { caller, received, unclaimed, ports: [port1, port2] };
   links.push(l);
@@ -74,8 +83,15 @@ afterEach(() => {
 describe('protocol: the RPC helper over a MessageChannel', () => {
   it('numbers requests 1, 2, 3… and sends method and params as the wire format says', async () => {
     const { caller, received } = link();
-    await Promise.all([caller.call('echo', { value: 'a' }), caller.call('echo', { value: 'b' }), caller.call('sum', { data: new Float32Array([1, 2]) })]);
-    assert.deepEqual(received.map((m) => (m as { id: number }).id), [1, 2, 3]);
+    await Promise.all([
+      caller.call('echo', { value: 'a' }),
+      caller.call('echo', { value: 'b' }),
+      caller.call('sum', { data: new Float32Array([1, 2]) }),
+    ]);
+    assert.deepEqual(
+      received.map((m) => (m as { id: number }).id),
+      [1, 2, 3],
+    );
     assert.deepEqual(received[0], { kind: 'request', id: 1, method: 'echo', params: { value: 'a' } });
   });
 
@@ -100,24 +116,38 @@ describe('protocol: the RPC helper over a MessageChannel', () => {
 
   it('turns an input error into an InputError with the peer’s one line', async () => {
     const { caller } = link();
-    await assert.rejects(caller.call('fail', { input: true }), (e: unknown) => e instanceof InputError && e.message === '$.Q: expected a matrix');
+    await assert.rejects(
+      caller.call('fail', { input: true }),
+      (e: unknown) => e instanceof InputError && e.message === '$.Q: expected a matrix',
+    );
   });
 
   it('turns a bug into a plain Error on one line, and an unknown method into an input error', async () => {
     const { caller } = link();
-    await assert.rejects(caller.call('fail', { input: false }), (e: unknown) => e instanceof Error && !(e instanceof InputError) && e.message === 'index out of range at line 2');
+    await assert.rejects(
+      caller.call('fail', { input: false }),
+      (e: unknown) => e instanceof Error && !(e instanceof InputError) && e.message === 'index out of range at line 2',
+    );
     const untyped = caller as unknown as RpcCaller<{ nope: { params: object; result: unknown } }>;
-    await assert.rejects(untyped.call('nope', {}), (e: unknown) => e instanceof InputError && e.message === 'method: unknown method "nope"');
+    await assert.rejects(
+      untyped.call('nope', {}),
+      (e: unknown) => e instanceof InputError && e.message === 'method: unknown method "nope"',
+    );
   });
 
   it('lets the owner choose the error a failure becomes', async () => {
     const { caller } = link({ toError: (method, error, input) => new RangeError(`${method}|${error}|${input}`) });
-    await assert.rejects(caller.call('fail', { input: true }), { name: 'RangeError', message: 'fail|$.Q: expected a matrix|true' });
+    await assert.rejects(caller.call('fail', { input: true }), {
+      name: 'RangeError',
+      message: 'fail|$.Q: expected a matrix|true',
+    });
   });
 
   it('gives up after the timeout, says who did not answer, and ignores the late reply', async () => {
     const { caller, unclaimed } = link({ timeoutMs: 40, peer: 'the host' });
-    await assert.rejects(caller.call('slow', { ms: 120, tag: 'late' }), { message: 'slow: no answer from the host after 0.04 s' });
+    await assert.rejects(caller.call('slow', { ms: 120, tag: 'late' }), {
+      message: 'slow: no answer from the host after 0.04 s',
+    });
     assert.equal(caller.pendingCount, 0);
     await tick(150);
     assert.equal(unclaimed.length, 1, 'the late response is not taken for another call');
@@ -136,7 +166,10 @@ describe('protocol: the RPC helper over a MessageChannel', () => {
     const ac = new AbortController();
     const call = caller.call('slow', { ms: 60, tag: 'x' }, { signal: ac.signal });
     setTimeout(() => ac.abort(), 10);
-    await assert.rejects(call, (e: unknown) => e instanceof CancelledError && e.message === 'cancelled: the computation was cancelled');
+    await assert.rejects(
+      call,
+      (e: unknown) => e instanceof CancelledError && e.message === 'cancelled: the computation was cancelled',
+    );
     assert.deepEqual(cancelled, [2]);
     assert.equal(caller.pendingCount, 0);
     await tick(100);
@@ -147,7 +180,10 @@ describe('protocol: the RPC helper over a MessageChannel', () => {
     const { caller, received } = link();
     const ac = new AbortController();
     ac.abort(new Error('the panel was closed'));
-    await assert.rejects(caller.call('echo', { value: 1 }, { signal: ac.signal }), (e: unknown) => e instanceof CancelledError && e.message === 'cancelled: the panel was closed');
+    await assert.rejects(
+      caller.call('echo', { value: 1 }, { signal: ac.signal }),
+      (e: unknown) => e instanceof CancelledError && e.message === 'cancelled: the panel was closed',
+    );
     await tick();
     assert.deepEqual(received, []);
   });
@@ -176,13 +212,29 @@ describe('protocol: the RPC helper over a MessageChannel', () => {
     assert.equal(caller.pendingCount, 1);
     assert.equal(caller.receive({ kind: 'response', id: 1, ok: true, result: 'mine' }), true);
     assert.equal(await pending, 'mine');
-    assert.equal(caller.receive({ kind: 'response', id: 1, ok: true, result: 'again' }), false, 'a second reply to the same id is not taken');
+    assert.equal(
+      caller.receive({ kind: 'response', id: 1, ok: true, result: 'again' }),
+      false,
+      'a second reply to the same id is not taken',
+    );
   });
 
   it('does not take malformed messages for responses', async () => {
     const { caller } = link({}, false);
     const pending = caller.call('echo', { value: 1 });
-    for (const m of [null, undefined, 1, 'response', [], {}, { kind: 'response' }, { kind: 'response', id: '1', ok: true }, { kind: 'response', id: 1 }, { kind: 'response', id: 1, ok: 'yes' }, { kind: 'push', id: 1, ok: true }]) {
+    for (const m of [
+      null,
+      undefined,
+      1,
+      'response',
+      [],
+      {},
+      { kind: 'response' },
+      { kind: 'response', id: '1', ok: true },
+      { kind: 'response', id: 1 },
+      { kind: 'response', id: 1, ok: 'yes' },
+      { kind: 'push', id: 1, ok: true },
+    ]) {
       assert.equal(caller.receive(m), false, JSON.stringify(m));
     }
     assert.equal(caller.pendingCount, 1);
@@ -192,7 +244,14 @@ describe('protocol: the RPC helper over a MessageChannel', () => {
 
   it('tells requests from other messages on the serving side', () => {
     assert.ok(isRequest({ kind: 'request', id: 1, method: 'echo', params: {} }));
-    for (const m of [null, {}, { kind: 'request' }, { kind: 'request', id: '1', method: 'echo' }, { kind: 'request', id: 1, method: 2 }, { kind: 'notify', id: 1, method: 'x' }]) {
+    for (const m of [
+      null,
+      {},
+      { kind: 'request' },
+      { kind: 'request', id: '1', method: 'echo' },
+      { kind: 'request', id: 1, method: 2 },
+      { kind: 'notify', id: 1, method: 'x' },
+    ]) {
       assert.equal(isRequest(m), false, JSON.stringify(m));
     }
   });
@@ -201,11 +260,16 @@ describe('protocol: the RPC helper over a MessageChannel', () => {
     const invalid: string[] = [];
     const { caller } = link({
       peer: 'the host',
-      validate: (method, result) => (typeof result === 'number' ? { ok: true, value: result as never } : { ok: false, error: `${method}: expected a number` }),
+      validate: (method, result) =>
+        typeof result === 'number'
+          ? { ok: true, value: result as never }
+          : { ok: false, error: `${method}: expected a number` },
       onInvalid: (method, error) => invalid.push(`${method} ${error}`),
     });
     assert.equal(await caller.call('sum', { data: new Float32Array([2]) }), 2);
-    await assert.rejects(caller.call('echo', { value: 'text' }), { message: 'the host sent a malformed echo result (echo: expected a number)' });
+    await assert.rejects(caller.call('echo', { value: 'text' }), {
+      message: 'the host sent a malformed echo result (echo: expected a number)',
+    });
     assert.deepEqual(invalid, ['echo echo: expected a number']);
   });
 

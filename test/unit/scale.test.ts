@@ -7,9 +7,28 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  CANNOT_RESCALE, CANONICAL_LABELS, InputError, RESCALE_REFUSALS, SWEEP_LABELS, type RescaleRefusal, type ScaleRule,
-  canonicalFactors, defaultScaleRule, factorFor, inspect, isRescalable, isScaleRule, logGrid, matrixFrom, namedRule,
-  parseScaleRule, readAttentionInput, refuseRescale, scaleFactor, scaleSweep, sweepFactors,
+  CANNOT_RESCALE,
+  CANONICAL_LABELS,
+  InputError,
+  RESCALE_REFUSALS,
+  SWEEP_LABELS,
+  type RescaleRefusal,
+  type ScaleRule,
+  canonicalFactors,
+  defaultScaleRule,
+  factorFor,
+  inspect,
+  isRescalable,
+  isScaleRule,
+  logGrid,
+  matrixFrom,
+  namedRule,
+  parseScaleRule,
+  readAttentionInput,
+  refuseRescale,
+  scaleFactor,
+  scaleSweep,
+  sweepFactors,
 } from '../../src/core';
 import { MemorySource } from '../../src/host/memorySource';
 import { parseWebviewMessage } from '../../src/protocol/validate';
@@ -46,20 +65,58 @@ describe('scale: rules and factors', () => {
   });
 
   it('refuses sqrt without d_k in one line naming who asked', () => {
-    assert.throws(() => factorFor('sqrt', undefined, '--scale'), (e: unknown) => e instanceof InputError && e.message === '--scale: scale sqrt needs the key dimension, and these scores have no $.d_k');
+    assert.throws(
+      () => factorFor('sqrt', undefined, '--scale'),
+      (e: unknown) =>
+        e instanceof InputError &&
+        e.message === '--scale: scale sqrt needs the key dimension, and these scores have no $.d_k',
+    );
   });
 
   it('applies the default rule the same way to every input form', () => {
-    const q = [[1, 0, 2], [0, 1, 1]];
+    const q = [
+      [1, 0, 2],
+      [0, 1, 1],
+    ];
     const qkv = inspect(readAttentionInput({ Q: q, K: q, V: q }));
     assert.equal(qkv.heads[0].factor, reference.sqrt[KEY_DIMS.indexOf(3)]);
     assert.equal(qkv.scale, 'sqrt');
-    const projected = inspect(readAttentionInput({ X: q, W_Q: [[1, 0], [0, 1], [1, 1]], W_K: [[1, 0], [0, 1], [1, 1]], W_V: [[1], [2], [3]] }));
+    const projected = inspect(
+      readAttentionInput({
+        X: q,
+        W_Q: [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        W_K: [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        W_V: [[1], [2], [3]],
+      }),
+    );
     assert.equal(projected.heads[0].factor, 1 / Math.sqrt(2), 'projected: d_k is the width of W_Q');
-    const scores = inspect(readAttentionInput({ scores: [[1, 2], [3, 4]] }));
+    const scores = inspect(
+      readAttentionInput({
+        scores: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+    );
     assert.equal(scores.heads[0].factor, 1);
     assert.equal(scores.scale, 'none');
-    const scoresDK = inspect(readAttentionInput({ scores: [[1, 2], [3, 4]], d_k: 16 }));
+    const scoresDK = inspect(
+      readAttentionInput({
+        scores: [
+          [1, 2],
+          [3, 4],
+        ],
+        d_k: 16,
+      }),
+    );
     assert.equal(scoresDK.heads[0].factor, 0.25);
   });
 
@@ -67,7 +124,10 @@ describe('scale: rules and factors', () => {
     assert.equal(namedRule(0.25, 16), 'sqrt');
     assert.equal(namedRule(0.26, 16), 0.26);
     assert.equal(namedRule(0.25, undefined), 0.25);
-    const q = [[1, 0, 0, 0], [0, 1, 0, 0]];
+    const q = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+    ];
     assert.equal(inspect(readAttentionInput({ Q: q, K: q, V: q }), { scale: 0.5 }).scale, 'sqrt');
   });
 
@@ -80,11 +140,17 @@ describe('scale: rules and factors', () => {
       { seed: 15, numRuns: 300 },
     );
     fc.assert(
-      fc.property(fc.oneof(fc.double({ max: 0 }), fc.constant(Infinity), fc.constant(NaN), fc.constant(1e39)), (x) => assert.ok(!isScaleRule(x))),
+      fc.property(fc.oneof(fc.double({ max: 0 }), fc.constant(Infinity), fc.constant(NaN), fc.constant(1e39)), (x) =>
+        assert.ok(!isScaleRule(x)),
+      ),
       { seed: 16, numRuns: 200 },
     );
     for (const word of ['sqrt', 'none'] as const) assert.equal(parseScaleRule(word, 'x'), word);
-    for (const bad of ['', ' ', '-1', '0', 'abc', 'Infinity']) assert.throws(() => parseScaleRule(bad, '--scale'), /^Error: --scale: expected sqrt, none or a positive number|--scale: expected sqrt, none or a positive number/);
+    for (const bad of ['', ' ', '-1', '0', 'abc', 'Infinity'])
+      assert.throws(
+        () => parseScaleRule(bad, '--scale'),
+        /^Error: --scale: expected sqrt, none or a positive number|--scale: expected sqrt, none or a positive number/,
+      );
   });
 });
 
@@ -94,7 +160,10 @@ describe('scale: canonical factors and the sweep', () => {
   it('are 1, numpy’s 1/√d_k and 1/d_k, labelled, in that order; only 1 without d_k', () => {
     KEY_DIMS.forEach((d, i) => {
       const c = canonicalFactors(d);
-      assert.deepEqual(c.map((x) => x.label), [...CANONICAL_LABELS]);
+      assert.deepEqual(
+        c.map((x) => x.label),
+        [...CANONICAL_LABELS],
+      );
       assert.equal(c[0].factor, 1);
       assert.ok(Math.abs(c[1].factor - reference.sqrt[i]) <= 1e-15 * reference.sqrt[i]);
       assert.ok(Math.abs(c[2].factor - reference.linear[i]) <= 1e-15 * reference.linear[i]);
@@ -104,10 +173,16 @@ describe('scale: canonical factors and the sweep', () => {
 
   it('start every sweep, followed by the grid', () => {
     const grid = logGrid(1e-2, 1, 5);
-    assert.deepEqual(sweepFactors(4, grid), [...canonicalFactors(4), ...grid.map((factor) => ({ factor, label: 'grid' }))]);
+    assert.deepEqual(sweepFactors(4, grid), [
+      ...canonicalFactors(4),
+      ...grid.map((factor) => ({ factor, label: 'grid' })),
+    ]);
     const dots = matrixFrom(2, 2, new Float32Array([1, 2, 3, 4]));
     const sweep = scaleSweep(dots, null, 4, grid);
-    assert.deepEqual(sweep.map((p) => [p.factor, p.label]), sweepFactors(4, grid).map((p) => [p.factor, p.label]));
+    assert.deepEqual(
+      sweep.map((p) => [p.factor, p.label]),
+      sweepFactors(4, grid).map((p) => [p.factor, p.label]),
+    );
     for (const p of sweep) assert.ok(SWEEP_LABELS.includes(p.label));
   });
 });
@@ -119,8 +194,24 @@ describe('scale: what can be re-scaled, and the refusal', () => {
   });
 
   it('the panel’s overview says the same as isRescalable', async () => {
-    const weights = MemorySource.fromSpec({ kind: 'json', json: JSON.stringify({ attentions: [[0.5, 0.5], [1, 0]] }) });
-    const scores = MemorySource.fromSpec({ kind: 'json', json: JSON.stringify({ scores: [[1, 2], [3, 4]] }) });
+    const weights = MemorySource.fromSpec({
+      kind: 'json',
+      json: JSON.stringify({
+        attentions: [
+          [0.5, 0.5],
+          [1, 0],
+        ],
+      }),
+    });
+    const scores = MemorySource.fromSpec({
+      kind: 'json',
+      json: JSON.stringify({
+        scores: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+    });
     assert.equal((await weights.overview()).rescalable, isRescalable('weights'));
     assert.equal((await scores.overview()).rescalable, isRescalable('scores'));
   });
@@ -135,14 +226,26 @@ describe('scale: what can be re-scaled, and the refusal', () => {
   });
 
   it('is the refusal each path gives: a JSON field, an override, a tensor of weights', () => {
-    assert.throws(() => readAttentionInput({ attentions: [[1]], scale: 2 }), { message: refuseRescale('$.scale', 'weightsField').message });
+    assert.throws(() => readAttentionInput({ attentions: [[1]], scale: 2 }), {
+      message: refuseRescale('$.scale', 'weightsField').message,
+    });
     const rule: ScaleRule = 2;
-    assert.throws(() => inspect(readAttentionInput({ attentions: [[1]] }), { scale: rule, scaleSource: '--scale' }), { message: refuseRescale('--scale', 'weightsOverride').message });
-    assert.throws(() => MemorySource.fromSpec({ kind: 'json', json: JSON.stringify({ attentions: [[1]] }), scale: 'sqrt' }), { message: refuseRescale('--scale', 'weightsOverride').message });
+    assert.throws(() => inspect(readAttentionInput({ attentions: [[1]] }), { scale: rule, scaleSource: '--scale' }), {
+      message: refuseRescale('--scale', 'weightsOverride').message,
+    });
+    assert.throws(
+      () => MemorySource.fromSpec({ kind: 'json', json: JSON.stringify({ attentions: [[1]] }), scale: 'sqrt' }),
+      { message: refuseRescale('--scale', 'weightsOverride').message },
+    );
   });
 
   it('has no protocol lane: a head request asking the host to re-scale is refused, not ignored', () => {
-    const checked = parseWebviewMessage({ kind: 'request', id: 1, method: 'head', params: { layer: 0, head: 0, scale: 2 } });
+    const checked = parseWebviewMessage({
+      kind: 'request',
+      id: 1,
+      method: 'head',
+      params: { layer: 0, head: 0, scale: 2 },
+    });
     assert.ok(!checked.ok);
     assert.match(checked.error, /^params\.scale: the host sends heads at the input’s own scale/);
   });
@@ -154,10 +257,17 @@ describe('scale: what can be re-scaled, and the refusal', () => {
         const path = join(dir, name);
         if (statSync(path).isDirectory()) walk(path);
         else if (path.endsWith('.ts') && !path.endsWith(join('core', 'scale.ts'))) {
-          readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
-            const code = line.replace(/\/\/.*$/, '').trim();
-            if (!code.startsWith('*') && !code.startsWith('/*') && /cannot be re-scaled|re-scaling is available/.test(code)) offenders.push(`${path}:${i + 1}`);
-          });
+          readFileSync(path, 'utf8')
+            .split('\n')
+            .forEach((line, i) => {
+              const code = line.replace(/\/\/.*$/, '').trim();
+              if (
+                !code.startsWith('*') &&
+                !code.startsWith('/*') &&
+                /cannot be re-scaled|re-scaling is available/.test(code)
+              )
+                offenders.push(`${path}:${i + 1}`);
+            });
         }
       }
     };
