@@ -9,7 +9,7 @@ import {
 import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
 import { inspectionJson } from './serialize';
-import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
+import { INFO_OPTIONS, TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
 import { writeReport } from '../node/reportFile';
 import { readRegularText } from '../node/regularFile';
 import { modelCommand } from './modelCommands';
@@ -51,6 +51,7 @@ Tensor files (.npy, .npz, .safetensors), read a head at a time:
   --tensor NAME             which tensor (or group) to read, when the file holds several candidates
   --layer L  --head H       only this layer / head (layer numbers as in the tensor names)
   --batch B                 batch entry B (default 0) of a tensor with a batch axis
+  --kind encoder|decoder|cross   which attention of an encoder-decoder output (default decoder)
   --layout AXES             the axis order when it cannot be told from the shape, e.g. bhqk, lbhqk, hqk, qk
                             (l layers, b batch, h heads, q queries, k keys; d the head dimension for q/k/v)
   --meaning weights|scores  what the maps hold: post-softmax weights, or logits (pre-softmax) to scale,
@@ -65,7 +66,8 @@ const INFO_HELP = `Usage: attention-inspector info FILE.npy|.npz|.safetensors [-
 Prints the file's tensors (name, dtype, shape, byte range), the attention candidates, and what compute
 would read: the tensor, its layout, layers × batch × heads × queries × keys, and weights or scores
 (with the evidence). Reads headers and a few sampled rows only.
-  --tensor NAME  --layout AXES  --meaning weights|scores   as for compute (see compute --help)`;
+  --tensor NAME  --layout AXES  --meaning weights|scores  --batch B  --kind encoder|decoder|cross
+                                                          as for compute (see compute --help)`;
 
 const REPORT_HELP = `Usage: attention-inspector report (FILE.json | --text "…") -o REPORT.html [options]
 
@@ -330,7 +332,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'info') {
-      const { values, positionals } = parseCommandLine(rest, { tensor: { type: 'string' }, layout: { type: 'string' }, meaning: { type: 'string' } });
+      const { values, positionals } = parseCommandLine(rest, INFO_OPTIONS);
       if (positionals.length !== 1) throw new InputError('info', 'takes one FILE (.npy, .npz or .safetensors)');
       const ext = extname(positionals[0]).toLowerCase();
       if (!TENSOR_EXTENSIONS.includes(ext)) throw new InputError(positionals[0], `unsupported file type "${ext || '(none)'}" for info (expected .npy, .npz or .safetensors)`);

@@ -7,7 +7,7 @@
 // ByteSource is passed in.
 import { type MaskSpec, type MaskWord, type ScaleRule, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, factorFor, isRescalable, refuseRescale } from '../core';
 import {
-  type AttentionFile, type AxisLabels, type HeadData, fileValueOptions, inspectFileHead, readHead, streamHeads,
+  type AttentionFile, type AxisLabels, type HeadData, fileValueOptions, inspectFileHead, paddingMismatch, readHead, streamHeads, withPadding,
 } from '../core/tensorfiles';
 import { poolToFit, type Grid } from '../core/downsample';
 import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, RegionParams, RegionPayload, Thumbnails } from '../protocol/messages';
@@ -30,6 +30,14 @@ export interface TensorFileSourceOptions {
   readonly overviewSide?: number;
   /** Long Q/K/V heads through the streaming kernels, where the host has them (the node worker). */
   readonly streamGiven?: StreamGivenHead;
+  /** Said in the panel header with the view's reason (how the token labels were fitted, …). */
+  readonly notes?: readonly string[];
+}
+
+/** The batch entry a file source shows, and how many there are (the Choose Batch Entry command offers the others). */
+export interface BatchChoice {
+  readonly entries: number;
+  readonly shown: number;
 }
 
 interface Scan {
@@ -49,6 +57,8 @@ export class TensorFileSource implements InspectionSource {
   private readonly baseMask: MaskName;
   /** Long maps: the last mask's pooled heads (one pass over the file per mask). */
   private pooledScan: { mask: MaskName; heads: Promise<PooledHeads> } | null = null;
+  /** Exported weights that give a padded key weight (found by the open-time sample or a later scan): said in the header. */
+  private paddingMismatch: string | null;
 
   constructor(
     private readonly opened: AttentionFile,
@@ -56,9 +66,25 @@ export class TensorFileSource implements InspectionSource {
     private readonly options: TensorFileSourceOptions,
   ) {
     this.baseMask = options.mask ?? 'none';
+    this.paddingMismatch = opened.padding?.mismatch ?? null;
     if (opened.meaning.meaning === 'weights' && (options.scale !== undefined || (options.mask ?? 'none') !== 'none')) {
       throw refuseRescale('scale', 'weightsFile');
     }
+  }
+
+  /** The batch entry shown and the entries there are: what Choose Batch Entry offers. */
+  get batchChoice(): BatchChoice {
+    return { entries: this.opened.view.batch, shown: this.opened.view.batchEntry };
+  }
+
+  /** The header lines: the view's reason and meaning, the batch entry shown, the padding applied. */
+  private warningsHead(): string[] {
+    const { view, meaning, padding } = this.opened;
+    const lines = [`${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`];
+    if (view.batch > 1) lines.push(`Batch entry ${view.batchEntry} of ${view.batch} is shown (0–${view.batch - 1}); run “Attention Inspector: Choose Batch Entry…” to show another.`);
+    if (padding) lines.push(`Padding: ${this.paddingMismatch ?? padding.note}.`);
+    lines.push(...(this.options.notes ?? []));
+    return lines;
   }
 
   private get rescalable(): boolean {
@@ -84,8 +110,12 @@ export class TensorFileSource implements InspectionSource {
     const word = this.maskSpec(mask) ?? 'none';
     if (typeof word !== 'string') throw new InputError('mask', 'tensor files carry no explicit mask matrix');
     const meaning = this.opened.meaning.meaning;
+    const padding = this.opened.padding;
+    if (padding && padding.masked.length > 0 && meaning !== 'weights') {
+      throw new InputError(padding.mask.tensor, `a padding mask is applied up to ${this.fullResolutionTokens} tokens; this file has ${this.opened.view.queries} (compute it with the CLI, which has no such limit)`);
+    }
     return {
-      file: this.opened.file, view: this.opened.view, batch: this.options.batch ?? 0, meaning, mask: word as MaskWord,
+      file: this.opened.file, view: this.opened.view, batch: this.opened.view.batchEntry, meaning, mask: word as MaskWord,
       factor: meaning === 'scores' ? this.factorFor(this.options.dK ?? this.opened.view.dK) : null,
       factorFor: (dK) => this.factorFor(dK),
       streamGiven: this.options.streamGiven,
@@ -129,7 +159,7 @@ export class TensorFileSource implements InspectionSource {
       hasRaw: false,
       summaries: pooled.summaries(),
       warnings: [
-        `${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`,
+        ...this.warningsHead(),
         `${view.queries} tokens: more than ${this.fullResolutionTokens}, so each cell is a block of ${pooled.cell} × ${pooled.cell} tokens showing its largest weight; click a cell for that region at full resolution.`,
       ],
       pooled: pooled.info(this.fullResolutionTokens),
@@ -155,13 +185,18 @@ export class TensorFileSource implements InspectionSource {
   }
 
   private inspectHead(data: HeadData, layer: number, head: number, mask: MaskName, grid?: readonly number[]): HeadInspection {
-    return inspectFileHead(data, this.opened.meaning.meaning, layer, head, {
+    const { view, meaning, padding } = this.opened;
+    const options = {
       scale: this.options.scale,
       mask: this.maskSpec(mask),
-      dK: this.options.dK ?? this.opened.view.dK,
+      dK: this.options.dK ?? view.dK,
       grid,
       ...fileValueOptions(this.opened),
-    });
+    };
+    // The padding mask beside the maps: applied to scores and Q/K/V, checked against weights.
+    const weights = meaning.meaning === 'weights';
+    if (weights && this.paddingMismatch === null) this.paddingMismatch = paddingMismatch(data, padding, `layer ${view.layerIds[layer]} head ${head}`);
+    return inspectFileHead(data, meaning.meaning, layer, head, withPadding(data, padding, weights, options));
   }
 
   /** One pass over every head in file order: summaries and pooled thumbnails together. */
@@ -183,7 +218,7 @@ export class TensorFileSource implements InspectionSource {
     const sums = new Map<number, { acc: Float64Array; count: number }>();
     let allowed: Uint8Array | null = null;
     let rows = 0, cols = 0;
-    for await (const slice of streamHeads(file, view, { batch: this.options.batch ?? 0 })) {
+    for await (const slice of streamHeads(file, view, { batch: this.opened.view.batchEntry })) {
       const h = this.inspectHead(slice.data, slice.layer, slice.head, mask, NO_SWEEP);
       const grid = poolToFit({ rows: h.weights.rows, cols: h.weights.cols, data: h.weights.data, allowed: h.allowed } as Grid, size, size, 'max').grid;
       byHead.set(`${slice.layer}:${slice.head}`, { summary: summaryOf(h), pooled: grid });
@@ -229,7 +264,7 @@ export class TensorFileSource implements InspectionSource {
       hasVectors: view.kind === 'qkv',
       hasRaw: false,
       summaries: scan.summaries,
-      warnings: [`${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`],
+      warnings: this.warningsHead(),
     };
   }
 
@@ -237,7 +272,7 @@ export class TensorFileSource implements InspectionSource {
     const mask = options.mask ?? this.baseMask;
     if ((options.variant ?? 'projected') === 'raw') throw new InputError('variant', 'tensor files have no token vectors X, so there is no raw (Q = K = V = X) variant');
     const { file, view } = this.opened;
-    const batch = this.options.batch ?? 0;
+    const batch = this.opened.view.batchEntry;
     if (this.long) {
       return (await this.pooled(mask)).payload(layer, head);
     }
