@@ -11,6 +11,7 @@ import { type AttentionInput, type InputForm, inputShape } from './schema';
 import { type TextModelSettings, DEFAULT_TEXT_SETTINGS, countTokens, embedTokens, seededProjections, tokenize } from './text';
 import { InputError } from './errors';
 import { checkComputedHead, maskedScores } from './values';
+import { addRowVector, foldBiases } from './bias';
 import { type LimitOptions, TEXT_MODEL_MAXIMA, checkDenseCost, limitError, resolveLimits } from './limits';
 
 export interface HeadInspection {
@@ -160,9 +161,11 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
   if (input.form === 'qkv') {
     heads = [fromAttention(engine.attention(input.Q, input.K, input.V, { scale, mask }), 0, 0, input.Q.cols, { q: input.Q, k: input.K, v: input.V }, grid, engine)];
   } else if (input.form === 'projected') {
-    const result = engine.multiHeadAttention(input.X, input.heads, input.W_O, { scale, mask });
+    // Biases ride along as a ones column of X (src/core/bias.ts): q, k, v come out as X·W + b.
+    const folded = input.biases ? foldBiases(input.X, input.heads, input.biases) : { x: input.X, heads: input.heads };
+    const result = engine.multiHeadAttention(folded.x, folded.heads, input.W_O, { scale, mask });
     heads = result.heads.map((r, h) => fromAttention(r, 0, h, r.q.cols, { q: r.q, k: r.k, v: r.v }, grid, engine));
-    if (input.multiHead) output = result.output;
+    if (input.multiHead) output = input.b_O ? addRowVector(result.output, input.b_O) : result.output;
   } else {
     const maskAllowed = allowedCells(mask, n, m);
     const factor = factorFor(scale, dK);

@@ -1,8 +1,9 @@
 // The value rules for what is shown, checked on every value (not a sample). Agreed between the
 // readers and the weights-vs-scores detection:
-// - weights (post-softmax): a row all NaN or all zero is a fully masked query row (shown masked,
-//   counted in a note); any other NaN or ±∞, a negative value, or a row that does not sum to 1
-//   within the source precision is refused by row and column.
+// - weights (post-softmax): a row all NaN or exactly all zero is a fully masked query row (shown
+//   masked, counted in a note); any other NaN or ±∞, a negative value, or a row that does not sum
+//   to 1 within the source precision (a near-zero sum included) is refused by row and column. One
+//   function, classifyWeightRow, decides this for the detection (meaning.ts) and the display.
 // - scores (pre-softmax): −∞ is a masked cell, and so is a value ≤ −1e30 (Hugging Face masks with
 //   torch.finfo(dtype).min: −3.4e38 in float32 and bfloat16) or float16's −65504; NaN and +∞ are
 //   refused by position.
@@ -61,37 +62,66 @@ export function maskedScores(dots: Matrix, allowed: Uint8Array | null, where: st
   return { dots: out ? { rows: dots.rows, cols: dots.cols, data: out } : dots, allowed: cells };
 }
 
+/** What one row of exported weights is, by the one rule both detection and display use. */
+export type WeightRowVerdict =
+  | { readonly kind: 'softmax'; readonly sum: number }
+  | { readonly kind: 'masked'; readonly why: 'nan' | 'zero' }
+  | { readonly kind: 'bad-value'; readonly column: number; readonly value: number }
+  | { readonly kind: 'bad-sum'; readonly sum: number };
+
+/**
+ * The weights rule for one row. A fully masked query is all NaN (nn.MultiheadAttention) or exactly
+ * all zero (weights multiplied by a mask); softmax never gives a negative or non-finite value; any
+ * other row sums to 1 within `tolerance` (the source precision's rounding, meaning.ts sumTolerance).
+ * A row that sums to nearly 0 but not exactly 0 is neither: tiny positive values are not a mask.
+ */
+export function classifyWeightRow(row: Float32Array, tolerance: number): WeightRowVerdict {
+  if (row.length > 0 && row.every((x) => Number.isNaN(x))) return { kind: 'masked', why: 'nan' };
+  let sum = 0;
+  for (let j = 0; j < row.length; j++) {
+    const x = row[j];
+    if (!Number.isFinite(x) || x < 0) return { kind: 'bad-value', column: j, value: x };
+    sum += x;
+  }
+  if (sum === 0) return { kind: 'masked', why: 'zero' };
+  return Math.abs(sum - 1) <= tolerance ? { kind: 'softmax', sum } : { kind: 'bad-sum', sum };
+}
+
+/** A bad verdict as a clause, e.g. `row 3 sums to 0.5, not 1 ± 0.001` (null for softmax and masked rows). */
+export function describeWeightRowProblem(verdict: WeightRowVerdict, row: number, tolerance: number): string | null {
+  if (verdict.kind === 'bad-value') {
+    const v = verdict.value;
+    return `row ${row} has ${Number.isFinite(v) ? `${Number(v.toPrecision(4))} < 0` : describeValue(v)} at column ${verdict.column}`;
+  }
+  if (verdict.kind === 'bad-sum') {
+    return `row ${row} sums to ${Number(verdict.sum.toPrecision(6))}, not 1 ± ${tolerance} (nor exactly 0, a fully masked row)`;
+  }
+  return null;
+}
+
 /**
  * Exported post-softmax weights, every value checked against the rule above. Returns the weights to
  * show (all-NaN rows as zero rows) and the fully masked rows; anything else out of rule is refused
- * naming `where`, the row and the column. `tolerance` is the row-sum tolerance of the stored dtype.
+ * naming `where`, the row and the column. `tolerance` is the row-sum tolerance of the source precision.
  */
 export function checkWeights(w: Matrix, tolerance: number, where: string, inFile = ''): { weights: Matrix; maskedRows: number[] } {
   const maskedRows: number[] = [];
   let out: Float32Array | null = null;
   for (let i = 0; i < w.rows; i++) {
-    const row = w.data.subarray(i * w.cols, (i + 1) * w.cols);
-    if (row.every((x) => Number.isNaN(x))) {
+    const verdict = classifyWeightRow(w.data.subarray(i * w.cols, (i + 1) * w.cols), tolerance);
+    if (verdict.kind === 'softmax') continue;
+    if (verdict.kind === 'masked') {
       maskedRows.push(i);
-      if (out === null) out = w.data.slice();
-      out.fill(0, i * w.cols, (i + 1) * w.cols);
-      continue;
-    }
-    let sum = 0;
-    for (let j = 0; j < w.cols; j++) {
-      const x = row[j];
-      if (!Number.isFinite(x) || x < -tolerance) {
-        throw new InputError(where, `at query ${i}, key ${j} the weight is ${describeValue(x)}: post-softmax weights must be finite and ≥ 0 (pass --meaning scores if these are logits)${suffix(inFile)}`);
+      if (verdict.why === 'nan') {
+        if (out === null) out = w.data.slice();
+        out.fill(0, i * w.cols, (i + 1) * w.cols);
       }
-      sum += x;
-    }
-    if (sum === 0) {
-      maskedRows.push(i);
       continue;
     }
-    if (Math.abs(sum - 1) > tolerance) {
-      throw new InputError(where, `the weights of query ${i} sum to ${Number(sum.toPrecision(6))}, not 1 ± ${tolerance} (nor 0 for a masked row): not post-softmax weights (pass --meaning scores if these are logits)${suffix(inFile)}`);
+    if (verdict.kind === 'bad-value') {
+      throw new InputError(where, `at query ${i}, key ${verdict.column} the weight is ${describeValue(verdict.value)}: post-softmax weights must be finite and ≥ 0 (pass --meaning scores if these are logits)${suffix(inFile)}`);
     }
+    throw new InputError(where, `the weights of query ${i} sum to ${Number(verdict.sum.toPrecision(6))}, not 1 ± ${tolerance} (nor exactly 0 for a fully masked row): not post-softmax weights (pass --meaning scores if these are logits)${suffix(inFile)}`);
   }
   return { weights: out ? { rows: w.rows, cols: w.cols, data: out } : w, maskedRows };
 }

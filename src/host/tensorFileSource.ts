@@ -192,6 +192,7 @@ export class TensorFileSource implements InspectionSource {
       dK: this.options.dK ?? view.dK,
       grid,
       ...fileValueOptions(this.opened),
+      sumTolerance: meaning.tolerance,
     };
     // The padding mask beside the maps: applied to scores and Q/K/V, checked against weights.
     const weights = meaning.meaning === 'weights';

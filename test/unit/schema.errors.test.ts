@@ -34,7 +34,15 @@ export const BAD_INPUTS: Case[] = [
   ['both single and heads', { X, W_Q: W, W_K: W, W_V: W, heads: [] }, '$.heads: give either W_Q/W_K/W_V (one head) or heads (multi-head), not both'],
   ['heads not an array', { X, heads: {} }, '$.heads: expected a non-empty array of heads, found an object'],
   ['head missing W_V', { X, heads: [{ W_Q: W, W_K: W, W_V: W }, { W_Q: W, W_K: W }] }, '$.heads[1].W_V: missing (a head needs W_Q, W_K and W_V)'],
-  ['head with unknown field', { X, heads: [{ W_Q: W, W_K: W, W_V: W, b: 1 }] }, '$.heads[0].b: unknown field (a head has W_Q, W_K, W_V)'],
+  ['head with unknown field', { X, heads: [{ W_Q: W, W_K: W, W_V: W, b: 1 }] }, '$.heads[0].b: unknown field (a head has W_Q, W_K, W_V and optionally b_Q, b_K, b_V)'],
+  ['bias length ≠ d_k', { X, W_Q: W, W_K: W, W_V: W, b_Q: [1, 2, 3] }, '$.b_Q: expected 2 numbers (d_k, one per query feature), found 3'],
+  ['bias not an array', { X, heads: [{ W_Q: W, W_K: W, W_V: W, b_V: 1 }] }, '$.heads[0].b_V: expected a vector (an array of 2 numbers, d_v, one per value feature), found 1'],
+  ['top-level bias with heads', { X, heads: [{ W_Q: W, W_K: W, W_V: W }], b_K: [0, 0] }, '$.b_K: with heads, each head gives its own biases ($.heads[i].b_Q, …)'],
+  ['b_O without W_O', { X, heads: [{ W_Q: W, W_K: W, W_V: W }], b_O: [0, 0] }, '$.b_O: b_O is the bias of W_O: give W_O with it'],
+  ['b_O length ≠ W_O columns', { X, heads: [{ W_Q: W, W_K: W, W_V: W }], W_O: [[1, 0, 0], [0, 1, 0]], b_O: [0] }, '$.b_O: expected 3 numbers (d_out, the output columns of W_O), found 1'],
+  ['unknown weight_layout', { X, W_Q: W, W_K: W, W_V: W, weight_layout: 'oi' }, '$.weight_layout: expected "xw" (W is [in, out]: Q = X·W) or "linear" (nn.Linear\'s [out, in]: Q = X·Wᵀ), found "oi"'],
+  ['linear W columns ≠ d_model', { X, W_Q: [[1, 0, 0], [0, 1, 0]], W_K: [[1, 0], [0, 1]], W_V: [[1, 0, 0]], weight_layout: 'linear' }, '$.W_K: expected 3 columns (d_model of X; weight_layout "linear" gives W as nn.Linear\'s [out, in]), found 2'],
+  ['linear W_K rows ≠ W_Q rows', { X, W_Q: [[1, 0, 0], [0, 1, 0]], W_K: [[1, 0, 0]], W_V: [[1, 0, 0]], weight_layout: 'linear' }, '$.W_K: expected 2 rows (d_k of W_Q; weight_layout "linear" gives W as nn.Linear\'s [out, in]), found 1'],
   ['head W_K wrong rows', { X, heads: [{ W_Q: W, W_K: W, W_V: W }, { W_Q: W, W_K: [[1, 0], [0, 1]], W_V: W }] }, '$.heads[1].W_K: expected 3 rows (d_model of X), found 2'],
   ['W_O rows ≠ Σd_v', { X, heads: [{ W_Q: W, W_K: W, W_V: W }], W_O: [[1]] }, "$.W_O: expected 2 rows (the sum of the heads' d_v), found 1"],
   ['W_O with a single head', { X, W_Q: W, W_K: W, W_V: W, W_O: W }, '$.W_O: W_O goes with heads (multi-head)'],
@@ -71,6 +79,16 @@ describe('JSON schema: every bad-input rule has a one-line error naming the path
 
   it('a literal 1e400 (parsed as Infinity) is rejected', () => {
     assert.throws(() => parseAttentionJson('{"Q": [[1e400]], "K": [[1]], "V": [[1]]}'), { message: '$.Q[0][0]: expected a finite number, found Infinity (out of float32 range)' });
+  });
+  it('Python json.dump literals: -Infinity in scores is a masked cell; any other NaN/Infinity is named by path and byte offset', () => {
+    const masked = parseAttentionJson('{"scores": [[0, -Infinity], [1, 2]]}');
+    assert.equal(masked.form === 'scores' && masked.scores[0].data[1], -Infinity);
+    assert.throws(() => parseAttentionJson('{"Q": [[1, NaN]], "K": [[1, 2]], "V": [[1]]}'), { message: '$.Q[0][1] (byte 11): expected a finite number, found NaN: NaN is not JSON (Python\'s json.dump writes it for float("nan")); a fully masked query\'s weights can be written as zeros' });
+    assert.throws(() => parseAttentionJson('{"attentions": [[1, 0], [-Infinity, 1]]}'), { message: '$.attentions[1][0] (byte 25): expected a finite number, found -Infinity: -Infinity is read only in scores, as a masked cell' });
+    assert.throws(() => parseAttentionJson('{"tokens": ["é"], "scores": [[Infinity]]}'), { message: '$.scores[0][0] (byte 31): expected a finite number, found Infinity: Infinity is not JSON (Python\'s json.dump writes it for float("inf")); only -Infinity in scores is read, as a masked cell' });
+    // Strings that spell the literals are strings; a syntax error after a literal keeps its true offset.
+    assert.equal(parseAttentionJson('{"tokens": ["NaN", "-Infinity"], "scores": [[1, 2], [3, -Infinity]]}').tokens?.[0], 'NaN');
+    assert.throws(() => parseAttentionJson('{"scores": [[-Infinity, ]]}'), { message: '$ (byte 24): invalid JSON: expected a value, found "]"' });
   });
   it('JSON syntax errors name the byte offset', () => {
     assert.throws(() => parseAttentionJson('{"Q": [[1, ]]}'), (e: unknown) => e instanceof InputError && /^\$ \(byte 11\): invalid JSON: expected a value, found "]"$/.test(e.message));

@@ -1,9 +1,11 @@
 // Are these maps attention weights (post-softmax) or scores (logits)? Softmax rows are
-// non-negative and sum to 1, so a sample of rows from a few heads decides; a fully masked row may
-// be all zeros. Any negative value, non-finite value or row sum away from 1 means scores. The
-// tolerance follows the dtype: bfloat16 keeps 8 significant bits, so its rows sum to 1 only
-// within about 2^-8.
+// non-negative and sum to 1, so a sample of rows from a few heads decides, by the same row rule the
+// display applies to every value (classifyWeightRow, src/core/values.ts): a fully masked row is all
+// NaN or exactly all zero; any negative value, other non-finite value or row sum away from 1 means
+// scores. The tolerance follows the source precision: bfloat16 keeps 8 significant bits, so its
+// rows sum to 1 only within about 2^-8.
 import { type Matrix } from '../matrix';
+import { classifyWeightRow, describeWeightRowProblem } from '../values';
 import { type DType } from './dtype';
 import { TensorFileError } from './errors';
 import { readHead, readHeadRows } from './heads';
@@ -38,25 +40,18 @@ export function sampleRows(n: number, count = ROWS_PER_HEAD): number[] {
 
 /**
  * The first row (of those sampled) that is not a softmax row, described; null when all are. `firstRow`
- * is the head row that m's row 0 is (when m holds only some of the head's rows).
+ * is the head row that m's row 0 is (when m holds only some of the head's rows). The rule is
+ * classifyWeightRow's, the one the display applies to every value (src/core/values.ts).
  */
 export function firstNonSoftmaxRow(m: Matrix, rows: readonly number[], tolerance: number, firstRow = 0): string | null {
   for (const i of rows) {
-    const at = firstRow + i;
-    // A query that may attend to nothing: nn.MultiheadAttention gives NaN for it, others all zeros.
-    if (isAllNaN(m.data.subarray(i * m.cols, (i + 1) * m.cols))) continue;
-    let sum = 0;
-    for (let j = 0; j < m.cols; j++) {
-      const x = m.data[i * m.cols + j];
-      if (!Number.isFinite(x)) return `row ${at} has ${x}`;
-      if (x < -tolerance) return `row ${at} has ${Number(x.toPrecision(4))} < 0`;
-      sum += x;
-    }
-    if (Math.abs(sum - 1) > tolerance && Math.abs(sum) > tolerance) return `row ${at} sums to ${Number(sum.toPrecision(6))}, not 1`;
+    const problem = describeWeightRowProblem(classifyWeightRow(m.data.subarray(i * m.cols, (i + 1) * m.cols), tolerance), firstRow + i, tolerance);
+    if (problem !== null) return problem;
   }
   return null;
 }
 
+/** Is this row a fully masked query of nn.MultiheadAttention (all NaN)? */
 export function isAllNaN(row: Float32Array): boolean {
   return row.length > 0 && row.every((x) => Number.isNaN(x));
 }
@@ -160,7 +155,7 @@ export async function detectMeaning(file: TensorFile, view: AttentionView, overr
   const nan = masked > 0 ? `; ${masked} sampled row${masked === 1 ? ' is' : 's are'} all NaN, as nn.MultiheadAttention gives for a query with no allowed key: shown as fully masked rows` : '';
   return {
     meaning: 'weights',
-    evidence: `all ${checked} sampled rows from ${heads.length} head${heads.length === 1 ? '' : 's'} are non-negative and sum to 1 ± ${tolerance} (or 0 when fully masked): softmax weights${narrowed}${nan}`,
+    evidence: `all ${checked} sampled rows from ${heads.length} head${heads.length === 1 ? '' : 's'} are non-negative and sum to 1 ± ${tolerance} (or are all NaN or all 0: fully masked): softmax weights${narrowed}${nan}`,
     overridden: false,
     tolerance,
     precision,
