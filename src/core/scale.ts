@@ -45,9 +45,17 @@ export function factorFor(rule: ScaleRule | undefined, dK: number | undefined, w
   return scaleFactor(chosen, dK);
 }
 
-/** The refusal of 'sqrt' on scores that do not say their key dimension. */
-export function sqrtNeedsDK(where: string): InputError {
-  return new InputError(where, 'scale sqrt needs the key dimension, and these scores have no $.d_k');
+/**
+ * The refusal of 'sqrt' on scores that do not say their key dimension: in the document's own
+ * `scale` field (the fix is in the same document), or asked for by a flag or setting.
+ */
+export function sqrtNeedsDK(where: string, inDocument = false): InputError {
+  return new InputError(
+    where,
+    inDocument
+      ? '"sqrt" needs the key dimension: add $.d_k'
+      : 'scale sqrt needs the key dimension, and these scores have no $.d_k',
+  );
 }
 
 /** A numeric rule that is exactly 1/√d_k is reported as 'sqrt' (what the user sees and exports). */

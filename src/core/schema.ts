@@ -5,7 +5,7 @@ import { type Matrix, fromRows, transpose } from './matrix';
 import type { HeadBias } from './bias';
 import { type MaskSpec, isMaskWord, MASK_WORDS } from './mask';
 import type { HeadProjection } from './attention';
-import { type ScaleRule, isScaleRule, refuseRescale } from './scale';
+import { type ScaleRule, isScaleRule, refuseRescale, sqrtNeedsDK } from './scale';
 import { InputError } from './errors';
 import { findJsonSyntaxError } from './jsonSyntax';
 import { type NonJsonLiteral, blankLiterals, findNonJsonLiterals, isMaskedScoreLiteral, literalError } from './jsonLiterals';
@@ -318,7 +318,7 @@ export function readAttentionInput(doc: unknown, limits?: LimitOptions): Attenti
   if ('mask' in o) extra.mask = readMask(o.mask, '$.mask', n, m);
   if ('scale' in o) {
     extra.scale = readScaleRule(o.scale, '$.scale');
-    if (extra.scale === 'sqrt' && body.form === 'scores' && body.dK === undefined) throw new InputError('$.scale', '"sqrt" needs the key dimension: add $.d_k');
+    if (extra.scale === 'sqrt' && body.form === 'scores' && body.dK === undefined) throw sqrtNeedsDK('$.scale', true);
   }
   return { ...body, ...extra };
 }
