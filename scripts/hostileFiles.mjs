@@ -33,7 +33,16 @@ export function safetensors(entries, metadata, { headerText } = {}) {
   return Buffer.concat([len, text, ...blobs]);
 }
 
-/** A zip of [name, bytes, {deflate, compressed, size}] members; `directory` may repeat entries. */
+/** A zip64 extra field: the 8-byte sizes whose 4-byte fields hold 0xFFFFFFFF, uncompressed first. */
+function zip64Extra(...sizes) {
+  const extra = Buffer.alloc(4 + 8 * sizes.length);
+  extra.writeUInt16LE(1, 0);
+  extra.writeUInt16LE(8 * sizes.length, 2);
+  sizes.forEach((v, i) => extra.writeBigUInt64LE(BigInt(v), 4 + 8 * i));
+  return extra;
+}
+
+/** A zip of [name, bytes, {deflate, compressed, size}] members; `repeatFirst` repeats the first entry in the directory. */
 export function zip(members, { repeatFirst = 0 } = {}) {
   const locals = [];
   const central = [];
@@ -43,17 +52,21 @@ export function zip(members, { repeatFirst = 0 } = {}) {
     const data = m.compressed ?? (m.deflate ? deflateRawSync(m.bytes) : m.bytes);
     const size = m.size ?? m.bytes.length;
     const crc = m.crc ?? crc32(m.bytes ?? Buffer.alloc(0));
+    // A member of 4 GiB or more keeps its sizes in a zip64 extra field (id 1), as numpy's writer does.
+    const big = size >= 0xffffffff;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(big ? 45 : 20, 4);
     local.writeUInt16LE(m.deflate ? 8 : 0, 8);
     local.writeUInt32LE(crc >>> 0, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(size, 22);
+    local.writeUInt32LE(big ? 0xffffffff : data.length, 18);
+    local.writeUInt32LE(big ? 0xffffffff : size, 22);
     local.writeUInt16LE(name.length, 26);
+    const localExtra = big ? zip64Extra(size, data.length) : Buffer.alloc(0);
+    local.writeUInt16LE(localExtra.length, 28);
     const entry = { name, method: m.deflate ? 8 : 0, crc, csize: data.length, size, offset };
-    locals.push(local, name, data);
-    offset += 30 + name.length + data.length;
+    locals.push(local, name, localExtra, data);
+    offset += 30 + name.length + localExtra.length + data.length;
     central.push(entry);
   }
   const dir = [];
@@ -64,11 +77,14 @@ export function zip(members, { repeatFirst = 0 } = {}) {
     c.writeUInt16LE(20, 6);
     c.writeUInt16LE(e.method, 10);
     c.writeUInt32LE(e.crc >>> 0, 16);
+    const big = e.size >= 0xffffffff;
     c.writeUInt32LE(e.csize, 20);
-    c.writeUInt32LE(e.size, 24);
+    c.writeUInt32LE(big ? 0xffffffff : e.size, 24);
     c.writeUInt16LE(name.length, 28);
+    const extra = big ? zip64Extra(e.size) : Buffer.alloc(0);
+    c.writeUInt16LE(extra.length, 30);
     c.writeUInt32LE(e.offset, 42);
-    dir.push(c, name);
+    dir.push(c, name, extra);
   };
   for (const e of central) record(e, e.name);
   for (let i = 0; i < repeatFirst; i++) record(central[0], Buffer.from(`copy${i}.npy`));

@@ -181,9 +181,9 @@ async function main() {
   await check('.npz with 100 000 entries pointing at one member (info)', ['info', at('entries.npz')], { error: /members exceed the limit|overlaps/ });
   put('overlap.npz', zip([{ name: 'a.npy', bytes: member }], { repeatFirst: 50 }));
   await check('.npz with 50 entries pointing at one member', ['compute', at('overlap.npz')], { error: /overlaps member/ });
-  const bombShape = [60, 4096, 4096];
+  const bombShape = [128, 4096, 4096];
   const bombHeader = npy('<f4', bombShape, new Float32Array(0));
-  const bombSize = bombHeader.length + 60 * 4096 * 4096 * 4;
+  const bombSize = bombHeader.length + 128 * 4096 * 4096 * 4;
   const bombData = deflatedZeros(bombHeader, bombSize - bombHeader.length);
   put('inflate.npz', zip([{ name: 'attn.npy', bytes: null, compressed: bombData, size: bombSize, crc: 0, deflate: true }]));
   // info lists the member from its header (inflating a few bytes) and names the limit as the problem.

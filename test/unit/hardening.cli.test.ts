@@ -103,20 +103,20 @@ describe('hardening: slow bombs are bounded in time', () => {
     const file = put('overlap.npz', zip([{ name: 'a.npy', bytes: member }], { repeatFirst: 3 }));
     refused(runCli(['compute', file]), /^error: overlap\.npz: byte \d+: member "copy\d\.npy" at byte 0 overlaps member "(a|copy\d)\.npy" \(bytes 0–\d+\): members may not share data$/);
   });
-  describe('an .npz of a few MB inflating to 3.75 GiB', () => {
+  describe('an 8 MB .npz inflating to 8 GiB', () => {
     let file = '';
     before(() => {
-      const header = npy('<f4', [60, 4096, 4096], new Float32Array(0));
-      const size = header.length + 60 * 4096 * 4096 * 4;
+      const header = npy('<f4', [128, 4096, 4096], new Float32Array(0));
+      const size = header.length + 128 * 4096 * 4096 * 4;
       file = put('inflate.npz', zip([{ name: 'attn.npy', bytes: null, compressed: deflatedZeros(header, size - header.length), size, crc: 0, deflate: true }]));
     });
-    const limit = /deflated member "attn\.npy" declares 4026531968 bytes from \d+ \(\d+:1\), over the 200:1 inflation limit \(a fixed cap against zip bombs; save with np\.savez, uncompressed, to read it\)/;
+    const limit = /deflated member "attn\.npy" declares 8589934720 bytes from \d+ \(\d+:1\), over the 200:1 inflation limit \(a fixed cap against zip bombs; save with np\.savez, uncompressed, to read it\)/;
     it('info lists the member from its header and names the limit, without inflating it', () => {
       const r = runCli(['info', file]);
       assert.equal(r.timedOut, false);
       assert.equal(r.code, 0, r.stderr);
       const info = JSON.parse(r.stdout);
-      assert.deepEqual(info.tensors.map((t: { name: string; shape: number[]; dtype: string; compressed: boolean }) => [t.name, t.shape, t.dtype, t.compressed]), [['attn', [60, 4096, 4096], '<f4', true]]);
+      assert.deepEqual(info.tensors.map((t: { name: string; shape: number[]; dtype: string; compressed: boolean }) => [t.name, t.shape, t.dtype, t.compressed]), [['attn', [128, 4096, 4096], '<f4', true]]);
       assert.match(info.problem, limit);
     });
     it('compute refuses it', () => {
