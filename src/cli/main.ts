@@ -227,14 +227,13 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
   if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" (expected .json, .npy, .npz or .safetensors)`);
   const fileOnly = Object.keys(values).find((k) => k !== 'd-k' && FILE_ONLY.includes(k)) ?? (values['d-k'] !== undefined ? 'd-k' : undefined);
   if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) or --text only');
-  let input;
   try {
-    input = parseAttentionJson(await readJsonFile(file), cliLimits(maxTokens));
+    // Schema errors and computed-value errors (an overflowing scale) both locate by JSON path: name the file too.
+    return { inspection: inspect(parseAttentionJson(await readJsonFile(file), cliLimits(maxTokens)), options) };
   } catch (e) {
     if (e instanceof InputError && e.where.startsWith('$')) throw new InputError(`${file}: ${e.where}`, e.rule);
     throw e;
   }
-  return { inspection: inspect(input, options) };
 }
 
 const REPORT_OPTIONS = {

@@ -80,7 +80,7 @@ async function inspectFile(deps: CommandDeps, uri?: vscode.Uri, tab?: PanelTab):
 async function openExample(deps: CommandDeps, id?: string, tab?: PanelTab): Promise<OpenResult | undefined> {
   let example = typeof id === 'string' ? EXAMPLES.find((e) => e.id === id) : undefined;
   if (typeof id === 'string' && !example) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: no example "{0}" (there are: {1}).', id, EXAMPLES.map((e) => e.id).join(', ')));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: no example "{0}" (there are: {1}).', escapeControl(id), EXAMPLES.map((e) => e.id).join(', ')));
     return undefined;
   }
   if (!example) {
