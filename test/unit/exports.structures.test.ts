@@ -218,6 +218,21 @@ describe('exports: the structures real torch exports contain', () => {
       }
     });
 
+    it('a padded encoder batch: attention_mask applies to encoder and cross-attention keys (checked ~0 in every query row of cross), not to the decoder', () => {
+      const e = expected.files['encoder_decoder_padded.pt'];
+      const shapes = { encoder: [2, 2, 2, 5, 5], decoder: [2, 2, 2, 3, 3], cross: [2, 2, 2, 3, 5] };
+      for (const kind of ['encoder', 'decoder', 'cross'] as const) {
+        const { json, stderr } = ok('compute', 'encoder_decoder_padded.pt', '--kind', kind, '--batch', '1');
+        for (const h of json.heads) exact(h.weights.flat(), block(e[kind], shapes[kind], [h.layer, 1, h.head]), `${kind} L${h.layer}H${h.head}`);
+        if (kind === 'decoder') {
+          assert.doesNotMatch(stderr, /pads key 4/);
+          assert.match(stderr, /"attention_mask" pads the encoder's tokens \(encoder self-attention and cross-attention\): it does not apply to the decoder's self-attention/);
+        } else {
+          assert.match(stderr, new RegExp(`"attention_mask": batch entry 1 pads key 4: the weights give it ~0 in every row checked \\(${kind === 'cross' ? '9 rows of 3 heads\\)' : '15 rows of 3 heads; the rows of queries that are padding'}`));
+        }
+      }
+    });
+
     it('--kind on a file with no encoder-decoder attentions, or a kind it lacks, or a bad word: exit 2, one line', () => {
       assert.match(refused('batch3.pt', 'compute', 'batch3.pt', '--kind', 'cross'), /--kind cross applies to encoder-decoder outputs/);
       assert.match(refused('--kind', 'compute', 'encoder_decoder.pt', '--kind', 'self'), /expected encoder, decoder, cross/);

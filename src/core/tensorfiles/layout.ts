@@ -452,6 +452,8 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
   if (batch > 1) notes.push(`batch entry ${batchEntry} of ${batch} shown; --batch changes it`);
   const generated = c.steps ? { steps: c.steps.steps, prompt: c.steps.prompt, cross: c.steps.cross } : undefined;
   const padding = maskTensor ? paddingMaskInfo(file.name, maskTensor, { batch, keys, generated }) : undefined;
+  const encoderMask = c.part === 'decoder' && !padding ? findPaddingMask(file, 'encoder') : undefined;
+  if (encoderMask) notes.push(`${quote(encoderMask.name)} pads the encoder's tokens (encoder self-attention and cross-attention): it does not apply to the decoder's self-attention, which would need decoder_attention_mask`);
   if (padding) notes.push(`padding mask ${quote(padding.tensor)} ${formatShape(padding.shape)} (${padding.describes}) stored beside the ${c.kind === 'qkv' ? 'queries/keys/values' : 'maps'}: applied per batch entry`);
   const layerIds = grouped ? c.layerIds : Array.from({ length: layers }, (_, i) => i);
   const what = grouped
