@@ -218,6 +218,21 @@ describe('exports: the structures real torch exports contain', () => {
       }
     });
 
+    it('a padded encoder batch: attention_mask applies to encoder and cross-attention keys (checked ~0 in every query row of cross), not to the decoder', () => {
+      const e = expected.files['encoder_decoder_padded.pt'];
+      const shapes = { encoder: [2, 2, 2, 5, 5], decoder: [2, 2, 2, 3, 3], cross: [2, 2, 2, 3, 5] };
+      for (const kind of ['encoder', 'decoder', 'cross'] as const) {
+        const { json, stderr } = ok('compute', 'encoder_decoder_padded.pt', '--kind', kind, '--batch', '1');
+        for (const h of json.heads) exact(h.weights.flat(), block(e[kind], shapes[kind], [h.layer, 1, h.head]), `${kind} L${h.layer}H${h.head}`);
+        if (kind === 'decoder') {
+          assert.doesNotMatch(stderr, /pads key 4/);
+          assert.match(stderr, /"attention_mask" pads the encoder's tokens \(encoder self-attention and cross-attention\): it does not apply to the decoder's self-attention/);
+        } else {
+          assert.match(stderr, new RegExp(`"attention_mask": batch entry 1 pads key 4: the weights give it ~0 in every row checked \\(${kind === 'cross' ? '9 rows of 3 heads\\)' : '15 rows of 3 heads; the rows of queries that are padding'}`));
+        }
+      }
+    });
+
     it('--kind on a file with no encoder-decoder attentions, or a kind it lacks, or a bad word: exit 2, one line', () => {
       assert.match(refused('batch3.pt', 'compute', 'batch3.pt', '--kind', 'cross'), /--kind cross applies to encoder-decoder outputs/);
       assert.match(refused('--kind', 'compute', 'encoder_decoder.pt', '--kind', 'self'), /expected encoder, decoder, cross/);
@@ -279,17 +294,28 @@ describe('exports: the structures real torch exports contain', () => {
       const e = expected.files['padded_weights.pt'];
       const { json, stderr } = ok('compute', 'padded_weights.pt', '--batch', '1');
       for (const h of json.heads) exact(h.weights.flat(), block(e.maps, [2, 2, 2, 5, 5], [h.layer, 1, h.head]), `L${h.layer}H${h.head}`);
-      assert.match(stderr, /"attention_mask": batch entry 1 pads keys 3, 4: the weights give them ~0 in every row checked \(15 rows of 3 heads\), as the mask says \(and in every row of the heads shown\)/);
+      assert.match(stderr, /"attention_mask": batch entry 1 pads keys 3, 4: the weights give them ~0 in every row checked \(15 rows of 3 heads; the rows of queries that are padding themselves mean nothing and are not checked\), as the mask says \(and in every row of the heads shown\)/);
       const info = ok('info', 'padded_weights.pt', '--batch', '1').json;
       assert.deepEqual([info.detected.padding.tensor, info.detected.padding.paddedKeys], ['attention_mask', [3, 4]]);
     });
 
     it('weights beside a mask that does not belong to them: shown as stored, and the mismatch said in stderr, info and the panel', async () => {
       const { stderr } = ok('compute', 'padded_weights_mismatch.pt', '--summary');
-      assert.match(stderr, /"attention_mask" pads key 1 of batch entry 0, but layer 0 head 0 query 1 gives it weight 0\.41\d*: this mask does not match these weights/);
+      assert.match(stderr, /"attention_mask" pads key 1 of batch entry 0, but layer 0 head 0 query \d gives it weight 0\.\d+: this mask does not match these weights \(another batch order, or the other polarity\?\); the weights are shown as stored/);
       const source = await tensorFileSource(bytes('padded_weights_mismatch.pt'), 'm', {}, async () => null);
       const ov = await source.overview();
       assert.ok(ov.warnings.some((w) => /^Padding: "attention_mask" pads key 1 of batch entry 0, but/.test(w)), ov.warnings.join(' | '));
+    });
+
+    it('a left-padded generate() with the prompt\'s attention_mask: the assembled map equals torch\'s steps, the padded prompt key is ~0 for every real query', () => {
+      const e = expected.files['generate_left_padded.pt'];
+      const { json, stderr } = ok('compute', 'generate_left_padded.pt', '--batch', '1');
+      assert.equal(json.meaning, 'weights');
+      for (const h of json.heads) {
+        exact(h.weights.flat(), block(e.assembled, [2, 2, 2, e.tokens, e.tokens], [h.layer, 1, h.head]), `L${h.layer}H${h.head}`);
+        (h.weights as number[][]).slice(1).forEach((row, i) => assert.ok(row[0] === 0, `query ${i + 1} gives padded key 0 no weight`));
+      }
+      assert.match(stderr, /"attention_mask": batch entry 1 pads key 0 \(the mask covers the prompt; generated tokens are never padding\): the weights give it ~0 in every row checked \(18 rows of 3 heads; the rows of queries that are padding themselves mean nothing and are not checked\), as the mask says/);
     });
 
     it('nn.MultiheadAttention key_padding_mask (True = ignore) beside its Q/K/V: equal to the weights nn.MultiheadAttention returned', async () => {

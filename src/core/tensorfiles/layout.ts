@@ -109,6 +109,8 @@ const TL_ROLE = /(^|[./])hook_(rot_)?([qkv])$/;
 const TL_PERMUTE = '.permute(0, 2, 1, 3)';
 /** TransformerLens activations that are neither maps nor Q/K/V (outputs, residuals, norms). */
 const TL_NOT_ATTENTION = /(^|[./])hook_(z|result|attn_out|mlp_\w+|resid_\w+|embed|pos_embed|normalized|scale|post|pre|pre_linear|q_input|k_input|v_input)$/;
+/** Hugging Face ModelOutput fields that are never attention (a hidden state [b, n, d] with n = d is square by chance). */
+const HF_NOT_ATTENTION = /(^|[./])(past_key_values|hidden_states|decoder_hidden_states|encoder_hidden_states|last_hidden_state|encoder_last_hidden_state|logits|loss)([./]|$)/;
 const LAYER_NUMBER = /(^|[._/:-])(\d+)(?=$|[._/:-])/;
 
 /** Default axes by number of dims. The 4-D map default is [layers, heads, q, k] (a stack of
@@ -144,7 +146,7 @@ function describe(info: TensorInfo): string {
 /** A float tensor of 2–5 dims whose last two axes look like queries × keys. */
 function looksLikeMaps(info: TensorInfo, maxDims: number): boolean {
   const n = info.shape.length;
-  if (!isFloat(info.dtype) || n < 2 || n > maxDims || MASK_NAME.test(info.name) || isRole(info.name) || isModelWeight(info) || TL_NOT_ATTENTION.test(info.name)) return false;
+  if (!isFloat(info.dtype) || n < 2 || n > maxDims || MASK_NAME.test(info.name) || isRole(info.name) || isModelWeight(info) || TL_NOT_ATTENTION.test(info.name) || HF_NOT_ATTENTION.test(info.name)) return false;
   return info.shape[n - 1] === info.shape[n - 2] || ATTENTION_NAME.test(info.name);
 }
 
@@ -450,6 +452,8 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
   if (batch > 1) notes.push(`batch entry ${batchEntry} of ${batch} shown; --batch changes it`);
   const generated = c.steps ? { steps: c.steps.steps, prompt: c.steps.prompt, cross: c.steps.cross } : undefined;
   const padding = maskTensor ? paddingMaskInfo(file.name, maskTensor, { batch, keys, generated }) : undefined;
+  const encoderMask = c.part === 'decoder' && !padding ? findPaddingMask(file, 'encoder') : undefined;
+  if (encoderMask) notes.push(`${quote(encoderMask.name)} pads the encoder's tokens (encoder self-attention and cross-attention): it does not apply to the decoder's self-attention, which would need decoder_attention_mask`);
   if (padding) notes.push(`padding mask ${quote(padding.tensor)} ${formatShape(padding.shape)} (${padding.describes}) stored beside the ${c.kind === 'qkv' ? 'queries/keys/values' : 'maps'}: applied per batch entry`);
   const layerIds = grouped ? c.layerIds : Array.from({ length: layers }, (_, i) => i);
   const what = grouped

@@ -18,6 +18,8 @@ export interface ResolvedPadding extends EntryPadding {
   readonly tolerance: number;
   /** Weights that give a padded key weight in the sampled rows: said instead of the check's success. */
   readonly mismatch?: string;
+  /** Self-attention: the key position of query row 0 (queries are the last keys); null for cross-attention. */
+  readonly queryKey: number | null;
 }
 
 /** The padding of `batch`, checked against sampled rows of the first, middle and last head when the maps are weights. */
@@ -26,7 +28,8 @@ export async function resolvePadding(file: TensorFile, view: AttentionView, mean
   if (!mask) return undefined;
   const entry = await entryPadding(file, mask, view.keys, batch);
   const tolerance = meaning.tolerance ?? sumTolerance('f32');
-  let checked: { rows: number; heads: number } | undefined;
+  const queryKey = view.part === 'cross' ? null : view.keys - view.queries;
+  let checked: { rows: number; heads: number; paddedQueries: boolean } | undefined;
   let mismatch: string | undefined;
   if (meaning.meaning === 'weights' && entry.masked.length > 0) {
     const heads = [...new Set([0, Math.floor((view.layers * view.heads - 1) / 2), view.layers * view.heads - 1])];
@@ -34,14 +37,14 @@ export async function resolvePadding(file: TensorFile, view: AttentionView, mean
     for (const flat of heads) {
       const at = { layer: Math.floor(flat / view.heads), head: flat % view.heads, batch };
       for (const r of rows) {
-        const found = paddedWeight(await readHeadRows(file, view, at, r, r + 1), entry.allowed, tolerance, r);
+        const found = paddedWeight(await readHeadRows(file, view, at, r, r + 1), entry.allowed, tolerance, r, queryKey);
         if (found && mismatch === undefined) mismatch = mismatchNote(mask, batch, found, `layer ${view.layerIds[at.layer]} head ${at.head}`);
       }
     }
-    checked = { rows: rows.length * heads.length, heads: heads.length };
+    checked = { rows: rows.length * heads.length, heads: heads.length, paddedQueries: queryKey !== null && entry.masked.some((j) => j >= queryKey) };
   }
   const note = mismatch ?? paddingNote(mask, batch, entry, meaning.meaning, checked);
-  return { ...entry, mask, batch, note, tolerance, ...(mismatch ? { mismatch } : {}) };
+  return { ...entry, mask, batch, note, tolerance, queryKey, ...(mismatch ? { mismatch } : {}) };
 }
 
 /**
@@ -59,6 +62,6 @@ export function withPadding<O extends { readonly mask?: MaskSpec; readonly maskS
 /** Exported weights of one head against the padding: the mismatch sentence, or null when every padded key gets ~0. */
 export function paddingMismatch(data: HeadData, padding: ResolvedPadding | undefined, where: string): string | null {
   if (!padding || padding.masked.length === 0 || data.kind !== 'map') return null;
-  const found = paddedWeight(data.matrix, padding.allowed, padding.tolerance);
+  const found = paddedWeight(data.matrix, padding.allowed, padding.tolerance, 0, padding.queryKey);
   return found ? mismatchNote(padding.mask, padding.batch, found, where) : null;
 }

@@ -121,13 +121,17 @@ export interface PaddedWeight {
 
 /**
  * Exported weights beside a padding mask: the first padded key some query gives more than
- * `tolerance` (null when every padded key gets ~0). Rows that are all NaN (nn.MultiheadAttention's
- * fully masked queries) are skipped; `firstRow` is the head row that w's row 0 is.
+ * `tolerance` (null when every padded key gets ~0). Skipped: rows that are all NaN
+ * (nn.MultiheadAttention's fully masked queries), and in self-attention the rows of queries that are
+ * padding themselves (`queryKey`: the key position of head row 0, null for cross-attention): with
+ * every key masked, Hugging Face's finfo.min makes such a row uniform, which means nothing.
+ * `firstRow` is the head row that w's row 0 is.
  */
-export function paddedWeight(w: Matrix, allowed: Uint8Array, tolerance: number, firstRow = 0): PaddedWeight | null {
+export function paddedWeight(w: Matrix, allowed: Uint8Array, tolerance: number, firstRow: number, queryKey: number | null): PaddedWeight | null {
   for (let i = 0; i < w.rows; i++) {
     const row = w.data.subarray(i * w.cols, (i + 1) * w.cols);
     if (row.every((x) => Number.isNaN(x))) continue;
+    if (queryKey !== null && allowed[queryKey + firstRow + i] === 0) continue;
     for (let j = 0; j < w.cols; j++) {
       if (allowed[j] === 0 && Math.abs(row[j]) > tolerance) return { key: j, query: firstRow + i, weight: row[j] };
     }
@@ -141,12 +145,12 @@ export function mismatchNote(mask: PaddingMaskInfo, batch: number, found: Padded
 }
 
 /** What the padding means for the entry shown, for `info`, stderr and the panel. */
-export function paddingNote(mask: PaddingMaskInfo, batch: number, padding: EntryPadding, meaning: 'weights' | 'scores' | 'qkv', checked?: { rows: number; heads: number }): string {
+export function paddingNote(mask: PaddingMaskInfo, batch: number, padding: EntryPadding, meaning: 'weights' | 'scores' | 'qkv', checked?: { rows: number; heads: number; paddedQueries: boolean }): string {
   const span = mask.span === 'prompt' ? " (the mask covers the prompt; generated tokens are never padding)" : mask.span === 'sequence' ? ' (the mask covers the whole sequence; its last token was never fed back)' : '';
   if (padding.masked.length === 0) return `${quote(mask.tensor)}: batch entry ${batch} has no padding${span}`;
   const keys = `${padding.masked.length === 1 ? 'key' : 'keys'} ${listKeys(padding.masked)}`;
   const what = meaning === 'weights'
-    ? `the weights give ${padding.masked.length === 1 ? 'it' : 'them'} ~0${checked ? ` in every row checked (${checked.rows} rows of ${checked.heads} head${checked.heads === 1 ? '' : 's'})` : ''}, as the mask says`
+    ? `the weights give ${padding.masked.length === 1 ? 'it' : 'them'} ~0${checked ? ` in every row checked (${checked.rows} rows of ${checked.heads} head${checked.heads === 1 ? '' : 's'}${checked.paddedQueries ? '; the rows of queries that are padding themselves mean nothing and are not checked' : ''})` : ''}, as the mask says`
     : 'masked for every query before the softmax';
   return `${quote(mask.tensor)}: batch entry ${batch} pads ${keys}${span}: ${what}`;
 }
