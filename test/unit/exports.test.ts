@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { InputError, matrixFrom } from '../../src/core';
 import { checkWeights } from '../../src/core/values';
+import { blankLiterals, findNonJsonLiterals } from '../../src/core/jsonLiterals';
 import { MemoryByteSource, firstNonSoftmaxRow, openAttention, readSlice, sumTolerance, axisLabels } from '../../src/core/tensorfiles';
 import { sourcePrecision } from '../../src/core/tensorfiles/meaning';
 import { TensorFileSource } from '../../src/host/tensorFileSource';
@@ -520,6 +521,23 @@ describe('JSON written by Python\'s json.dump from torch values', () => {
     const before = JSON.parse(text.subarray(0, byte).toString('utf8').replace(/,\s*$/, ']]]}').replace(/\[\s*$/, '[]]]}')) as { attentions: number[][][] };
     const head = before.attentions.length - 1, row = before.attentions[head].length - 1, col = before.attentions[head][row].length;
     refused(['compute', j('mha_nan_weights.json')], new RegExp(`mha_nan_weights\\.json: \\$\\.attentions\\[${head}\\]\\[${row}\\]\\[${col}\\] \\(byte ${byte}\\): expected a finite number, found NaN: NaN is not JSON`));
+  });
+
+  it('property: every bare NaN/Infinity/-Infinity is found at its JSON path, outside strings, and blanking keeps every offset (fast-check)', () => {
+    type Cell = number | 'NaN' | 'Infinity' | '-Infinity' | string[];
+    const cell: fc.Arbitrary<Cell> = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom<Cell>('NaN', 'Infinity', '-Infinity'), fc.constant(['NaN', '-Infinity']));
+    const docArb = fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(docArb, (rows) => {
+      // Written the way Python's json.dump writes them: the literals bare, strings quoted.
+      const text = `{"tokens": ["NaN"], "scores": [${rows.map((r) => `[${r.map((c) => (typeof c === 'number' ? JSON.stringify(c) : Array.isArray(c) ? JSON.stringify(c) : c)).join(', ')}]`).join(', ')}]}`;
+      const want = rows.flatMap((r, i) => r.flatMap((c, j) => (typeof c === 'string' ? [{ literal: c, path: `$.scores[${i}][${j}]` }] : [])));
+      const found = findNonJsonLiterals(text);
+      assert.deepEqual(found.map((l) => ({ literal: l.literal, path: l.path })), want);
+      for (const l of found) assert.ok(text.startsWith(l.literal, l.index));
+      const blanked = blankLiterals(text, found);
+      assert.equal(blanked.length, text.length);
+      JSON.parse(blanked);
+    }), { seed: 1313, numRuns: 300 });
   });
 
   it('q_infinity.json: Infinity in Q is refused by path and byte offset', () => {
