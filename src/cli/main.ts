@@ -4,7 +4,7 @@
 import { basename, extname } from 'node:path';
 import {
   type ComputeEngine, type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
-  type LimitOptions, InputError, escapeControl, MAX_TOKENS_CEILING, TEXT_MODEL_MAXIMA, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleRule, TOKENIZERS,
+  type LimitOptions, InputError, inputShape, escapeControl, MAX_TOKENS_CEILING, TEXT_MODEL_MAXIMA, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleRule, TOKENIZERS,
 } from '../core';
 import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
@@ -13,6 +13,7 @@ import { INFO_OPTIONS, TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, ten
 import { writeReport } from '../node/reportFile';
 import { readRegularText } from '../node/regularFile';
 import { modelCommand } from './modelCommands';
+import { type MaskPolarity, parseMaskFileArg, readMaskFile, readPolarityFlag } from './maskFile';
 import type { SourceSpec } from '../host/source';
 
 const VERSION = '0.1.0';
@@ -32,6 +33,13 @@ const STREAM_AFTER_BYTES = 64 * 1024 * 1024;
 
 const SCALE_HELP = '--scale sqrt|none|NUMBER   factor on the logits: 1/sqrt(d_k) (default when d_k is known), 1, or a number';
 const MASK_HELP = '--mask none|causal|anticausal   which keys each query may attend to (causal: keys up to the query)';
+const MASK_FILE_HELP = `--mask FILE[:NAME]        an explicit mask saved from PyTorch/numpy (.npy, an .npz/.safetensors/.pt tensor):
+                            [q, k], [batch, q, k], key padding [k] or [batch, k] (HF's [batch, 1, q|1, k] too).
+                            bool: True = masked out (nn.MultiheadAttention attn_mask/key_padding_mask);
+                            0/1 integers: 1 = attend (HF attention_mask); floats: additive (0 attend, -inf/finfo.min masked).
+                            What was assumed is said on stderr.
+  --mask-polarity masked|attend   what True/1 means in a bool or 0/1 mask file: masked out (nn.MultiheadAttention)
+                            or may attend (scaled_dot_product_attention, HF attention_mask)`;
 
 const COMPUTE_HELP = `Usage: attention-inspector compute (FILE.json | --text "…" | FILE.npy|.npz|.safetensors) [options]
 
@@ -43,31 +51,50 @@ Any input:
   --summary                 per-head statistics only, no matrices
   --engine wasm|js          WebAssembly SIMD kernels (default) or the plain TypeScript reference
   --max-tokens N            raise the token cap for --text and .json (default 4096, at most ${MAX_TOKENS_CEILING})
+JSON and tensor files:
+  ${MASK_FILE_HELP}
 Text (--text "I go home"): a seeded toy model
   --seed N  --d-model N (≤ ${TEXT_MODEL_MAXIMA.dModel})  --d-k N (≤ ${TEXT_MODEL_MAXIMA.dK})  --d-v N (≤ ${TEXT_MODEL_MAXIMA.dV})  --heads N (≤ ${TEXT_MODEL_MAXIMA.heads})
   --raw                     Q = K = V = X (no projections)   --no-positional   no sinusoidal positions
   --tokenizer words|whitespace|characters
-Tensor files (.npy, .npz, .safetensors), read a head at a time:
+Tensor files (.npy, .npz, .safetensors; torch.save .pt/.pth/.bin), read a head at a time:
   --tensor NAME             which tensor (or group) to read, when the file holds several candidates
   --layer L  --head H       only this layer / head (layer numbers as in the tensor names)
-  --batch B                 batch entry B (default 0) of a tensor with a batch axis
+  --batch B                 batch entry B (default 0) of a tensor with a batch axis (and of a --mask FILE with one)
   --kind encoder|decoder|cross   which attention of an encoder-decoder output (default decoder)
-  --layout AXES             the axis order when it cannot be told from the shape, e.g. bhqk, lbhqk, hqk, qk
-                            (l layers, b batch, h heads, q queries, k keys; d the head dimension for q/k/v)
+  --layout AXES             the axis order when it cannot be told from the shape, e.g. bhqk, lbhqk, hqk, qk,
+                            batch,q,k (l layers, b batch, h heads, q queries, k keys; d the head dimension
+                            for q/k/v). An ambiguous 3-D/4-D shape is read as [heads, q, k] / [layers, heads,
+                            q, k] and a note on stderr names the --layout that reads it the other way
   --meaning weights|scores  what the maps hold: post-softmax weights, or logits (pre-softmax) to scale,
-                            mask and softmax; detected from the values when not given
+                            mask and softmax; detected from the values when not given (rows that sum to 1
+                            within the source precision, bf16/f16 included, are weights)
   --tokens FILE             token labels: a JSON list of strings (default: NAME.tokens.json beside the file)
   --d-k N                   key dimension of exported scores (enables the 1/sqrt(d_k) factors)
 
-Errors: one line on stderr starting "error:", exit code 2.`;
+Real models (a Hugging Face folder: config.json, *.safetensors, tokenizer.json):
+  --model DIR --text "…" | --text-file F   run the model on the text; every layer × head
+  --layers 0,2-3  --heads 0,1  --summary  --max-tokens N  --no-special-tokens
 
-const INFO_HELP = `Usage: attention-inspector info FILE.npy|.npz|.safetensors [--tensor NAME] [--layout AXES] [--meaning weights|scores]
+Model weights (state dicts, q_proj.weight, c_attn, W_Q …) are refused with what they are: open the model
+folder with --model instead. Errors: one line on stderr starting "error:", exit code 2.`;
+
+const INFO_HELP = `Usage: attention-inspector info FILE.npy|.npz|.safetensors|.pt|.pth|.bin [--tensor NAME] [--layout AXES] [--meaning weights|scores]
+       attention-inspector info --model DIR
 
 Prints the file's tensors (name, dtype, shape, byte range), the attention candidates, and what compute
-would read: the tensor, its layout, layers × batch × heads × queries × keys, and weights or scores
-(with the evidence). Reads headers and a few sampled rows only.
+would read: the tensor, its kind (maps or q/k/v), layout, layers × batch × heads × queries × keys,
+the notes on ambiguous shapes, and weights or scores (with the evidence). Reads headers and a few
+sampled rows only. A file that cannot be read as attention gets "problem": the one line compute prints.
   --tensor NAME  --layout AXES  --meaning weights|scores  --batch B  --kind encoder|decoder|cross
-                                                          as for compute (see compute --help)`;
+                as for compute (see compute --help)
+  --model DIR   a Hugging Face folder: architecture, sizes, dtype, tokenizer, what is supported`;
+
+const MODELS_HELP = `Usage: attention-inspector models [--cache DIR]
+
+Lists the models in the Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)
+as JSON, with what compute --model can run.
+  --cache DIR   another hub cache folder`;
 
 const REPORT_HELP = `Usage: attention-inspector report (FILE.json | --text "…") -o REPORT.html [options]
 
@@ -88,19 +115,19 @@ Usage:
                               [--raw] [--no-positional] [--tokenizer words|whitespace|characters] [--summary]
   attention-inspector compute FILE.npy|.npz|.safetensors [--tensor NAME] [--layer L] [--head H] [--batch B]
                               [--layout AXES] [--tokens FILE] [--meaning weights|scores] [--d-k N]
-                              [--scale …] [--mask …] [--summary]
+                              [--scale …] [--mask none|causal|anticausal|FILE[:NAME]] [--mask-polarity masked|attend] [--summary]
   attention-inspector info FILE.npy|.npz|.safetensors [--tensor NAME] [--layout AXES]
   attention-inspector compute --model DIR --text "…"|--text-file F [--layers 0,2-3] [--heads 0,1] [--summary] [--max-tokens N]
   attention-inspector info --model DIR      (architecture, sizes, dtype, tokenizer, what is supported)
   attention-inspector models [--cache DIR]  (models in the Hugging Face cache)
   attention-inspector report FILE.json|--text "…" -o REPORT.html [--title T] [--scale …] [--mask …] [text flags]
   attention-inspector --help | --version
-  attention-inspector COMMAND --help   (compute, info, report: every option explained)
+  attention-inspector COMMAND --help | -h   (compute, info, report, models: every option explained)
 
 Output: one JSON object on stdout {"tokens", "heads": [{"scores", "weights", "output", "entropy", "sharpness"}]}.
 Errors: one line on stderr starting "error:", exit code 2.`;
 
-const SUBCOMMAND_HELP: Record<string, string> = { compute: COMPUTE_HELP, info: INFO_HELP, report: REPORT_HELP };
+const SUBCOMMAND_HELP: Record<string, string> = { compute: COMPUTE_HELP, info: INFO_HELP, report: REPORT_HELP, models: MODELS_HELP };
 
 const COMPUTE_OPTIONS = {
   ...TENSOR_OPTIONS,
@@ -117,6 +144,7 @@ const COMPUTE_OPTIONS = {
   tokenizer: { type: 'string' },
   'max-tokens': { type: 'string' },
   engine: { type: 'string' },
+  'mask-polarity': { type: 'string' },
 } as const;
 
 /**
@@ -129,10 +157,19 @@ function readEngineFlag(value: string | boolean | undefined): ComputeEngine {
   throw new InputError('--engine', `expected wasm or js, found ${JSON.stringify(value)}`);
 }
 
-function readMaskFlag(value: string | boolean | undefined): MaskSpec | undefined {
+function readMaskFlag(value: string | boolean | undefined, files = false): MaskSpec | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && isMaskWord(value)) return value;
-  throw new InputError('--mask', `expected ${MASK_WORDS.join(', ')}, found ${JSON.stringify(value)}`);
+  if (files && typeof value === 'string' && parseMaskFileArg(value)) return undefined;
+  throw new InputError('--mask', `expected ${MASK_WORDS.join(', ')}${files ? ' or a mask file (.npy, .npz[:NAME], .safetensors[:NAME], .pt[:NAME])' : ''}, found ${JSON.stringify(value)}`);
+}
+
+/** --mask FILE[:NAME] and --mask-polarity: the file to read the mask from, once the input's shape is known. */
+function maskFileFlags(values: Record<string, string | boolean | undefined>): { arg: { path: string; name?: string }; polarity: MaskPolarity | undefined } | null {
+  const arg = typeof values.mask === 'string' && !isMaskWord(values.mask) ? parseMaskFileArg(values.mask) : null;
+  const polarity = readPolarityFlag(values['mask-polarity']);
+  if (polarity !== undefined && !arg) throw new InputError('--mask-polarity', 'goes with --mask FILE (a boolean or 0/1 mask saved from PyTorch)');
+  return arg ? { arg, polarity } : null;
 }
 
 /** A JSON input, read whole: a regular file only (never blocking on a FIFO), at most maxJsonBytes. */
@@ -169,7 +206,7 @@ function textSettings(values: Record<string, string | boolean | undefined>): Par
   return settings;
 }
 
-type Output = { inspection: Inspection } | { streamed: true };
+type Output = { inspection: Inspection; notes?: string[] } | { streamed: true };
 
 const TEXT_ONLY = ['seed', 'd-model', 'd-v', 'heads', 'raw', 'no-positional', 'tokenizer'];
 
@@ -183,13 +220,15 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
   const { values, positionals } = parseCommandLine(argv, COMPUTE_OPTIONS);
   const options: InspectOptions = {
     scale: typeof values.scale === 'string' ? parseScaleRule(values.scale, '--scale') : undefined,
-    mask: readMaskFlag(values.mask),
+    mask: readMaskFlag(values.mask, true),
     scaleSource: '--scale',
     maskSource: '--mask',
     engine: readEngineFlag(values.engine),
   };
   if (values.scale === true) throw new InputError('--scale', 'needs a value');
+  const maskFile = maskFileFlags(values);
   if (typeof values.text === 'string') {
+    if (maskFile) throw new InputError('--mask', 'a mask file applies to tensor files and .json input (text takes none, causal or anticausal)');
     if (positionals.length) throw new InputError(positionals[0], 'give either FILE or --text, not both');
     const fileOnly = Object.keys(values).find((k) => FILE_ONLY.includes(k));
     if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) only');
@@ -220,7 +259,7 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
       }
       process.stdout.write(chunk);
     };
-    await computeTensorFile(file, values, options, summary, write, stderrLine);
+    await computeTensorFile(file, values, options, summary, write, stderrLine, maskFile ? (target) => readMaskFile(maskFile.arg, maskFile.polarity, target) : undefined);
     if (held.length) process.stdout.write(held.join(''));
     return { streamed: true };
   }
@@ -229,7 +268,11 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
   if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) or --text only');
   try {
     // Schema errors and computed-value errors (an overflowing scale) both locate by JSON path: name the file too.
-    return { inspection: inspect(parseAttentionJson(await readJsonFile(file), cliLimits(maxTokens)), options) };
+    const input = parseAttentionJson(await readJsonFile(file), cliLimits(maxTokens));
+    if (!maskFile) return { inspection: inspect(input, options) };
+    const { n, m } = inputShape(input);
+    const mask = await readMaskFile(maskFile.arg, maskFile.polarity, { queries: n, keys: m, batch: 0, batches: 1 });
+    return { inspection: inspect(input, { ...options, mask: mask.allowed }), notes: [mask.note] };
   } catch (e) {
     if (e instanceof InputError && e.where.startsWith('$')) throw new InputError(`${file}: ${e.where}`, e.rule);
     throw e;
@@ -301,6 +344,10 @@ function isOutOfMemory(e: unknown): e is RangeError {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === 'help' && rest.length > 0 && SUBCOMMAND_HELP[rest[0]] !== undefined) {
+      process.stdout.write(SUBCOMMAND_HELP[rest[0]] + '\n');
+      return 0;
+    }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(USAGE + '\n');
       return command === undefined ? 2 : 0;
@@ -320,6 +367,7 @@ export async function main(argv: string[]): Promise<number> {
       const output = await compute(rest, rest.includes('--summary'));
       if ('inspection' in output) {
         for (const w of output.inspection.warnings) stderrLine(`warning: ${w}`);
+        for (const n of output.notes ?? []) stderrLine(`note: ${n}`);
         writeJson(inspectionJson(output.inspection, rest.includes('--summary')));
       }
       return 0;

@@ -2,7 +2,7 @@
 // headers are read up front, then one head at a time, and each head's JSON is written before the
 // next is read, so memory stays at one head whatever the file.
 import { basename } from 'node:path';
-import { type InspectOptions, InputError } from '../core';
+import { type InspectOptions, type Matrix, InputError } from '../core';
 import {
   ATTENTION_PARTS, type AttentionFile, type AttentionPart, type HeadData, type Meaning, type ViewLabels, detectAttention, detectMeaning, findCandidates, fileValueOptions, inspectFileHead,
   labelsForView, layerPosition, listTensors, paddingMismatch, readHead, resolvePadding, streamHeads, tokensFromFile, withPadding,
@@ -71,8 +71,11 @@ async function openFor(path: string, values: Values): Promise<AttentionFile & { 
   }
 }
 
+/** An explicit mask (--mask FILE, src/cli/maskFile.ts) resolved once the maps' shape and batch are known. */
+export type ExplicitMaskReader = (target: { queries: number; keys: number; batch: number; batches: number }) => Promise<{ allowed: Matrix; note: string }>;
+
 /** Writes {"file", "tensor", "layout", "meaning", "tokens", "keyTokens", "heads": [...]} head by head. */
-export async function computeTensorFile(path: string, values: Values, options: InspectOptions, summary: boolean, write: (chunk: string) => void, note: (line: string) => void): Promise<void> {
+export async function computeTensorFile(path: string, values: Values, options: InspectOptions, summary: boolean, write: (chunk: string) => void, note: (line: string) => void, explicitMask?: ExplicitMaskReader): Promise<void> {
   const opened = await openFor(path, values);
   const { file, view, meaning, close, padding } = opened;
   try {
@@ -83,7 +86,8 @@ export async function computeTensorFile(path: string, values: Values, options: I
     const dK = positiveInteger(values['d-k'], '--d-k');
     if (headArg !== undefined && headArg >= view.heads) throw new InputError('--head', `${headArg} is out of range (the tensor has heads 0–${view.heads - 1})`);
     const layerPos = layerArg === undefined ? undefined : layerPosition(file, view, layerArg);
-    const fileOptions = { ...options, dK: dK ?? (view.kind === 'qkv' ? view.dK : undefined), ...fileValueOptions(opened), sumTolerance: meaning.tolerance };
+    const mask = explicitMask ? await explicitMask({ queries: view.queries, keys: view.keys, batch, batches: view.batch }) : null;
+    const fileOptions = { ...options, ...(mask ? { mask: mask.allowed } : {}), dK: dK ?? (view.kind === 'qkv' ? view.dK : undefined), ...fileValueOptions(opened), sumTolerance: meaning.tolerance };
 
     write(`{"file":${JSON.stringify(basename(path))},"tensor":${JSON.stringify(view.id)},"layout":${JSON.stringify(view.layout)},"meaning":${JSON.stringify(meaning.meaning)},`);
     write(`"tokens":${JSON.stringify(labels.queries)},"keyTokens":${JSON.stringify(labels.keys)},"tokenSource":${JSON.stringify(opened.labels.source)},"heads":[`);
@@ -114,6 +118,7 @@ export async function computeTensorFile(path: string, values: Values, options: I
       note(`note: ${basename(path)}: ${mismatch ?? `${padding.note}${checkedAll}`}`);
     }
     if (opened.labels.note) note(`note: ${basename(path)}: ${opened.labels.note}`);
+    if (mask) note(`note: ${mask.note}`);
     if (meaning.meaning !== 'qkv') note(`note: ${basename(path)}: read as ${meaning.meaning}${meaning.overridden ? ' (as asked)' : ''}: ${meaning.evidence}`);
   } finally {
     await close();

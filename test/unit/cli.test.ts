@@ -113,7 +113,7 @@ describe('CLI: attention-inspector compute', () => {
     fails(['compute', broken], `${broken}: $ (byte 15): invalid JSON: expected a quoted key, found end of input`);
     fails(['compute', join(dir, 'missing.json')], `${join(dir, 'missing.json')}: no such file`);
     fails(['compute', '--text', 'a b', '--scale', 'sharp'], '--scale: expected sqrt, none or a positive number, found "sharp"');
-    fails(['compute', '--text', 'a b', '--mask', 'forward'], '--mask: expected none, causal, anticausal, found "forward"');
+    fails(['compute', '--text', 'a b', '--mask', 'forward'], '--mask: expected none, causal, anticausal or a mask file (.npy, .npz[:NAME], .safetensors[:NAME], .pt[:NAME]), found "forward"');
     fails(['compute', '--text', 'a b', '--heads', '0'], '--heads: expected a positive integer, found "0"');
     fails(['compute', '--text', 'a b', '--bogus'], /^error: --bogus: unknown option/);
     fails(['compute', '--text', '   '], 'text: no tokens found (the text is empty or only white space)');
