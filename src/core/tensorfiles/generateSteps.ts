@@ -109,13 +109,14 @@ function checkSteps(file: TensorFile, prefix: string, steps: Map<number, Map<num
   const parent = parentOf(prefix);
   const sequences = file.has(`${parent}sequences`) ? file.tensor(`${parent}sequences`) : undefined;
   if (sequences && sequences.shape[sequences.shape.length - 1] !== tokens + 1) {
-    return fail(sequences.name, `${quote(sequences.name)} has ${sequences.shape[sequences.shape.length - 1]} tokens, but ${n} steps over a ${prompt}-token prompt account for ${tokens + 1} (${tokens} fed to the model, then the last one generated)`);
+    return fail(sequences.name, `${quote(sequences.name)} has ${sequences.shape[sequences.shape.length - 1]} tokens, but ${n} step${n === 1 ? '' : 's'} over a ${prompt}-token prompt account for ${tokens + 1} (${tokens} fed to the model, then the last one generated)`);
   }
   const notAttention = file.tensors.filter((t) => new RegExp(`^${escapeRegExp(parent)}(scores|logits)\\.\\d+$`).test(t.name)).map((t) => t.name);
   const layerTensors = Array.from({ length: layerCount }, (_, l) => assemble(file, prefix, l, Array.from({ length: n }, (_, s) => steps.get(s)!.get(l)!), { prompt, tokens, keys, cross }));
+  const stepsText = `${n} step${n === 1 ? '' : 's'}`;
   const summary = cross
-    ? `generate() output ${label}: ${n} steps of one query row over ${keys} encoder keys, assembled as one ${tokens} × ${keys} cross-attention map`
-    : `generate() output${prefix === '' ? ' (a nested tuple of steps, recognised by its shapes)' : ` ${label}`}: ${n} steps, prompt ${prompt} token${prompt === 1 ? '' : 's'}, assembled as one causal map of ${tokens} tokens`;
+    ? `generate() output ${label}: ${stepsText} of one query row over ${keys} encoder keys, assembled as one ${tokens} × ${keys} cross-attention map`
+    : `generate() output${prefix === '' ? ' (a nested tuple of steps, recognised by its shapes)' : ` ${label}`}: ${stepsText}, prompt ${prompt} token${prompt === 1 ? '' : 's'}, assembled as one causal map of ${tokens} tokens`;
   return { prefix, steps: n, layers: layerCount, prompt, tokens, keys, cross, layerTensors, stepTensors, notAttention, summary };
 }
 
