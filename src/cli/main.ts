@@ -4,12 +4,12 @@
 import { basename, extname } from 'node:path';
 import {
   type ComputeEngine, type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
-  type LimitOptions, InputError, inputShape, escapeControl, MAX_TOKENS_CEILING, TEXT_MODEL_MAXIMA, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleText, TOKENIZERS,
+  type LimitOptions, InputError, inputShape, escapeControl, MAX_TOKENS_CEILING, TEXT_MODEL_MAXIMA, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleRule, TOKENIZERS,
 } from '../core';
 import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
 import { inspectionJson } from './serialize';
-import { TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
+import { INFO_OPTIONS, TENSOR_EXTENSIONS, TENSOR_OPTIONS, computeTensorFile, tensorInfo } from './tensorCommands';
 import { writeReport } from '../node/reportFile';
 import { readRegularText } from '../node/regularFile';
 import { modelCommand } from './modelCommands';
@@ -61,6 +61,7 @@ Tensor files (.npy, .npz, .safetensors; torch.save .pt/.pth/.bin), read a head a
   --tensor NAME             which tensor (or group) to read, when the file holds several candidates
   --layer L  --head H       only this layer / head (layer numbers as in the tensor names)
   --batch B                 batch entry B (default 0) of a tensor with a batch axis (and of a --mask FILE with one)
+  --kind encoder|decoder|cross   which attention of an encoder-decoder output (default decoder)
   --layout AXES             the axis order when it cannot be told from the shape, e.g. bhqk, lbhqk, hqk, qk,
                             batch,q,k (l layers, b batch, h heads, q queries, k keys; d the head dimension
                             for q/k/v). An ambiguous 3-D/4-D shape is read as [heads, q, k] / [layers, heads,
@@ -85,7 +86,8 @@ Prints the file's tensors (name, dtype, shape, byte range), the attention candid
 would read: the tensor, its kind (maps or q/k/v), layout, layers × batch × heads × queries × keys,
 the notes on ambiguous shapes, and weights or scores (with the evidence). Reads headers and a few
 sampled rows only. A file that cannot be read as attention gets "problem": the one line compute prints.
-  --tensor NAME  --layout AXES  --meaning weights|scores   as for compute (see compute --help)
+  --tensor NAME  --layout AXES  --meaning weights|scores  --batch B  --kind encoder|decoder|cross
+                as for compute (see compute --help)
   --model DIR   a Hugging Face folder: architecture, sizes, dtype, tokenizer, what is supported`;
 
 const MODELS_HELP = `Usage: attention-inspector models [--cache DIR]
@@ -217,7 +219,7 @@ const FILE_ONLY = Object.keys(TENSOR_OPTIONS).filter((k) => k !== 'd-k');
 async function compute(argv: string[], summary: boolean): Promise<Output> {
   const { values, positionals } = parseCommandLine(argv, COMPUTE_OPTIONS);
   const options: InspectOptions = {
-    scale: typeof values.scale === 'string' ? parseScaleText(values.scale, '--scale') : undefined,
+    scale: typeof values.scale === 'string' ? parseScaleRule(values.scale, '--scale') : undefined,
     mask: readMaskFlag(values.mask, true),
     scaleSource: '--scale',
     maskSource: '--mask',
@@ -264,19 +266,17 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
   if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" (expected .json, .npy, .npz or .safetensors)`);
   const fileOnly = Object.keys(values).find((k) => k !== 'd-k' && FILE_ONLY.includes(k)) ?? (values['d-k'] !== undefined ? 'd-k' : undefined);
   if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) or --text only');
-  let input;
   try {
-    input = parseAttentionJson(await readJsonFile(file), cliLimits(maxTokens));
+    // Schema errors and computed-value errors (an overflowing scale) both locate by JSON path: name the file too.
+    const input = parseAttentionJson(await readJsonFile(file), cliLimits(maxTokens));
+    if (!maskFile) return { inspection: inspect(input, options) };
+    const { n, m } = inputShape(input);
+    const mask = await readMaskFile(maskFile.arg, maskFile.polarity, { queries: n, keys: m, batch: 0, batches: 1 });
+    return { inspection: inspect(input, { ...options, mask: mask.allowed }), notes: [mask.note] };
   } catch (e) {
     if (e instanceof InputError && e.where.startsWith('$')) throw new InputError(`${file}: ${e.where}`, e.rule);
     throw e;
   }
-  if (maskFile) {
-    const { n, m } = inputShape(input);
-    const mask = await readMaskFile(maskFile.arg, maskFile.polarity, { queries: n, keys: m, batch: 0, batches: 1 });
-    return { inspection: inspect(input, { ...options, mask: mask.allowed }), notes: [mask.note] };
-  }
-  return { inspection: inspect(input, options) };
 }
 
 const REPORT_OPTIONS = {
@@ -301,7 +301,7 @@ async function report(argv: string[]): Promise<{ output: string; bytes: number; 
   const { values, positionals } = parseCommandLine(argv, REPORT_OPTIONS);
   const output = values.output;
   if (typeof output !== 'string' || output === '') throw new InputError('-o', 'needs the output file, e.g. -o report.html');
-  const scale = typeof values.scale === 'string' ? parseScaleText(values.scale, '--scale') : undefined;
+  const scale = typeof values.scale === 'string' ? parseScaleRule(values.scale, '--scale') : undefined;
   const mask = readMaskFlag(values.mask) as Exclude<MaskSpec, object> | undefined;
   const title = typeof values.title === 'string' ? values.title : undefined;
   let spec: SourceSpec;
@@ -379,7 +379,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'info') {
-      const { values, positionals } = parseCommandLine(rest, { tensor: { type: 'string' }, layout: { type: 'string' }, meaning: { type: 'string' } });
+      const { values, positionals } = parseCommandLine(rest, INFO_OPTIONS);
       if (positionals.length !== 1) throw new InputError('info', 'takes one FILE (.npy, .npz or .safetensors)');
       const ext = extname(positionals[0]).toLowerCase();
       if (!TENSOR_EXTENSIONS.includes(ext)) throw new InputError(positionals[0], `unsupported file type "${ext || '(none)'}" for info (expected .npy, .npz or .safetensors)`);

@@ -9,7 +9,7 @@ import * as kernels from '../core/kernels';
 import { type LayerAttention, type LoadedModel, ModelError, SUPPORTED_ARCHITECTURES, expectedTensors, parseModelConfig, runModel, tokenizeForModel } from '../core/models';
 import { hubCacheDir, listCachedModels } from '../core/models/cache';
 import { NodeCacheListing } from '../node/models/cacheListing';
-import { attendOnPool, openModelDir } from '../node/models/run';
+import { attendOnPool, matmulOnPool, openModelDir } from '../node/models/run';
 import { NodeModelFolder } from '../node/models/nodeFolder';
 import { shutdownFastAttention } from '../node/parallel';
 import { parseCommandLine, positiveInteger } from './args';
@@ -133,6 +133,7 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
     try {
       await runModel(model, input, {
         attend: attendOnPool(stop.signal),
+        matmul: matmulOnPool(stop.signal),
         onLayer: (layer) => {
           if (layers && !layers.includes(layer.layer)) return;
           maskWord ??= maskName(layer);
@@ -149,7 +150,8 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
         signal: stop.signal,
       });
     } catch (e) {
-      if (!(e instanceof LastLayerDone)) throw e;
+      // Past the last asked-for layer the pool's products reject with CancelledError carrying the reason.
+      if (!(e instanceof LastLayerDone) && !(stop.signal.reason instanceof LastLayerDone)) throw e;
     }
     write(`],"mask":${JSON.stringify(maskWord)}}\n`);
     if (held.length) io.out(held.join(''));

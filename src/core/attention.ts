@@ -3,18 +3,7 @@
 // and these stay the reference they are tested against.
 import { type Matrix, matmul, matmulTransposed, concatColumns, project, scaleMatrix } from './matrix';
 import { type MaskSpec, allowedCells, emptyRows } from './mask';
-
-/** 'sqrt' is the Transformer's 1/√d_k, 'none' is 1, a number is a multiplier used as given. */
-export type ScaleSpec = 'sqrt' | 'none' | number;
-
-export function scaleFactor(scale: ScaleSpec, dK: number | undefined): number {
-  if (scale === 'none') return 1;
-  if (scale === 'sqrt') {
-    if (dK === undefined) throw new RangeError('scale "sqrt" needs d_k');
-    return 1 / Math.sqrt(dK);
-  }
-  return scale;
-}
+import { type ScaleRule, factorFor } from './scale';
 
 /** Unscaled logits Q·Kᵀ (n×m) for n queries and m keys of width d_k. */
 export function dotScores(q: Matrix, k: Matrix): Matrix {
@@ -65,7 +54,8 @@ export function weightedValues(weights: Matrix, v: Matrix): Matrix {
 }
 
 export interface AttentionOptions {
-  scale?: ScaleSpec;
+  /** Default: 1/√d_k (src/core/scale.ts). */
+  scale?: ScaleRule;
   mask?: MaskSpec;
 }
 
@@ -88,7 +78,7 @@ export interface AttentionResult {
 export function attention(q: Matrix, k: Matrix, v: Matrix, options: AttentionOptions = {}): AttentionResult {
   if (q.cols !== k.cols) throw new RangeError(`Q has d_k ${q.cols} but K has ${k.cols}`);
   if (k.rows !== v.rows) throw new RangeError(`K has ${k.rows} keys but V has ${v.rows} rows`);
-  const factor = scaleFactor(options.scale ?? 'sqrt', q.cols);
+  const factor = factorFor(options.scale, q.cols);
   const dots = dotScores(q, k);
   const scores = scaleMatrix(dots, factor);
   const allowed = allowedCells(options.mask ?? 'none', q.rows, k.rows);

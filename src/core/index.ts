@@ -4,6 +4,7 @@ export * from './matrix';
 export * from './random';
 export * from './mask';
 export * from './attention';
+export * from './scale';
 export * from './sharpness';
 export * from './liveSoftmax';
 export * from './variance';

@@ -2,7 +2,8 @@
 // mask, the weights, the output, per-row sharpness, the scale sweep and the diagonal dominance.
 // The CLI prints this, the extension sends it to the panel, the tests compare it with numpy.
 import { type Matrix, scaleMatrix } from './matrix';
-import { type AttentionResult, type ScaleSpec, attention, multiHeadAttention, scaleFactor, softmaxRows } from './attention';
+import { type AttentionResult, attention, multiHeadAttention, softmaxRows } from './attention';
+import { type ScaleRule, defaultScaleRule, factorFor, namedRule, refuseRescale, sqrtNeedsDK } from './scale';
 import { type MaskSpec, allowedCells, emptyRows } from './mask';
 import { type RowSharpness, type SweepPoint, logGrid, rowSharpness, scaleSweep, summarizeSharpness, zeroRows } from './sharpness';
 import { type DiagonalDominance, diagonalDominance } from './selfSimilarity';
@@ -52,13 +53,14 @@ export interface Inspection {
   /** Multi-head output (heads concatenated, ·W_O when given); null for a single head or weights. */
   readonly output: Matrix | null;
   readonly mask: MaskName;
-  readonly scale: ScaleSpec | null;
+  /** The rule the factors came from (a number equal to 1/√d_k reads 'sqrt'); null for weights. */
+  readonly scale: ScaleRule | null;
   readonly warnings: string[];
 }
 
 export interface InspectOptions {
-  /** Overrides the input's own scale. */
-  readonly scale?: ScaleSpec;
+  /** Overrides the input's own scale rule. */
+  readonly scale?: ScaleRule;
   /** Overrides the input's own mask. */
   readonly mask?: MaskSpec;
   /** Where an override came from, for error messages (a flag or a setting). */
@@ -136,7 +138,7 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
   const warnings: string[] = [];
 
   if (input.form === 'weights') {
-    if (options.scale !== undefined) throw new InputError(options.scaleSource ?? 'scale', 'the input is post-softmax attentions, which cannot be re-scaled (give scores or Q/K/V)');
+    if (options.scale !== undefined) throw refuseRescale(options.scaleSource ?? 'scale', 'weightsOverride');
     if (options.mask !== undefined) throw new InputError(options.maskSource ?? 'mask', 'the input is post-softmax attentions; a mask can no longer apply (give scores or Q/K/V)');
     const heads = input.layers.flatMap((layer, l) => layer.map((w, h) => inspectWeights(w, l, h)));
     input.layers.forEach((layer, l) => layer.forEach((w, h) => warnings.push(...weightRowWarnings(w, l, h))));
@@ -150,10 +152,10 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
   checkDenseCost(options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores'), n, m, denseHeads, 'give fewer tokens or heads');
   const mask = options.mask ?? input.mask ?? 'none';
   const dK = input.form === 'qkv' ? input.Q.cols : input.form === 'scores' ? input.dK : undefined;
-  let scale = options.scale ?? input.scale ?? (input.form === 'scores' && input.dK === undefined ? 'none' : 'sqrt');
-  if (scale === 'sqrt' && input.form === 'scores' && input.dK === undefined) {
-    throw new InputError(options.scale !== undefined ? options.scaleSource ?? 'scale' : '$.scale', 'scale sqrt needs the key dimension, and these scores have no $.d_k');
-  }
+  // Projected heads each know their d_k (the width of W_Q); only given scores may lack one.
+  const keyDimKnown = input.form === 'projected' ? input.heads[0].W_Q.cols : dK;
+  const scale = options.scale ?? input.scale ?? defaultScaleRule(keyDimKnown);
+  if (scale === 'sqrt' && keyDimKnown === undefined) throw sqrtNeedsDK(options.scale !== undefined ? options.scaleSource ?? 'scale' : '$.scale');
   let heads: HeadInspection[];
   let output: Matrix | null = null;
   if (input.form === 'qkv') {
@@ -166,7 +168,7 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
     if (input.multiHead) output = input.b_O ? addRowVector(result.output, input.b_O) : result.output;
   } else {
     const maskAllowed = allowedCells(mask, n, m);
-    const factor = scaleFactor(scale, dK);
+    const factor = factorFor(scale, dK);
     const source = options.inputSource ?? '$.scores';
     // Given scores have no values to average, so their output is absent. Masked scores (−∞, ≤ −1e30)
     // join the mask; NaN and +∞ are refused by position (src/core/values.ts).
@@ -185,8 +187,7 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
   for (const i of emptyRows(allowedCells(mask, n, m), n, m)) {
     warnings.push(`query ${i} (${JSON.stringify(tokens[i])}) may attend to no key under the mask: its weights and output are all zero`);
   }
-  if (typeof scale === 'number' && dK !== undefined && Math.abs(scale - 1 / Math.sqrt(dK)) < 1e-12) scale = 'sqrt';
-  return { form: input.form, tokens, keyTokens, offsets: null, heads, output, mask: maskName(mask), scale, warnings };
+  return { form: input.form, tokens, keyTokens, offsets: null, heads, output, mask: maskName(mask), scale: namedRule(scale, dK), warnings };
 }
 
 /**

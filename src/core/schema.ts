@@ -4,7 +4,8 @@
 import { type Matrix, fromRows, transpose } from './matrix';
 import type { HeadBias } from './bias';
 import { type MaskSpec, isMaskWord, MASK_WORDS } from './mask';
-import type { HeadProjection, ScaleSpec } from './attention';
+import type { HeadProjection } from './attention';
+import { type ScaleRule, isScaleRule, refuseRescale, sqrtNeedsDK } from './scale';
 import { InputError } from './errors';
 import { findJsonSyntaxError } from './jsonSyntax';
 import { type NonJsonLiteral, blankLiterals, findNonJsonLiterals, isMaskedScoreLiteral, literalError } from './jsonLiterals';
@@ -16,7 +17,7 @@ export interface CommonFields {
   /** Key labels (length m) for cross attention. */
   readonly keyTokens?: string[];
   readonly mask?: MaskSpec;
-  readonly scale?: ScaleSpec;
+  readonly scale?: ScaleRule;
 }
 
 export type AttentionInput = CommonFields &
@@ -138,18 +139,9 @@ function expectCols(m: Matrix, cols: number, path: string, why: string): void {
   if (m.cols !== cols) throw new InputError(path, `expected ${cols} columns (${why}), found ${m.cols}`);
 }
 
-export function readScale(value: unknown, path: string): ScaleSpec {
-  if (value === 'sqrt' || value === 'none') return value;
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= FLOAT32_MAX) return value;
+export function readScaleRule(value: unknown, path: string): ScaleRule {
+  if (isScaleRule(value)) return value;
   throw new InputError(path, `expected "sqrt", "none" or a positive finite number, found ${describe(value)}`);
-}
-
-/** Parses a scale given as text (a CLI flag or a setting): sqrt, none, or a positive number. */
-export function parseScaleText(text: string, where: string): ScaleSpec {
-  if (text === 'sqrt' || text === 'none') return text;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InputError(where, `expected sqrt, none or a positive number, found ${JSON.stringify(text)}`);
-  return n;
 }
 
 export function readMask(value: unknown, path: string, n: number, m: number): MaskSpec {
@@ -308,7 +300,7 @@ export function readAttentionInput(doc: unknown, limits?: LimitOptions): Attenti
         if (k >= 0) throw new InputError(`$.attentions…[layer ${l}][head ${h}][${Math.floor(k / w.cols)}][${k % w.cols}]`, `expected a weight ≥ 0 (attentions are post-softmax), found ${w.data[k]}`);
       }),
     );
-    if ('scale' in o) throw new InputError('$.scale', 'attentions are post-softmax weights and cannot be re-scaled (give scores or Q/K/V to scale)');
+    if ('scale' in o) throw refuseRescale('$.scale', 'weightsField');
     if ('mask' in o) throw new InputError('$.mask', 'attentions are post-softmax weights; a mask can no longer apply (give scores or Q/K/V)');
     body = { form, layers: matrices };
   }
@@ -325,8 +317,8 @@ export function readAttentionInput(doc: unknown, limits?: LimitOptions): Attenti
   if ('key_tokens' in o) extra.keyTokens = readTokens(o.key_tokens, '$.key_tokens', m, 'one per key column');
   if ('mask' in o) extra.mask = readMask(o.mask, '$.mask', n, m);
   if ('scale' in o) {
-    extra.scale = readScale(o.scale, '$.scale');
-    if (extra.scale === 'sqrt' && body.form === 'scores' && body.dK === undefined) throw new InputError('$.scale', '"sqrt" needs the key dimension: add $.d_k');
+    extra.scale = readScaleRule(o.scale, '$.scale');
+    if (extra.scale === 'sqrt' && body.form === 'scores' && body.dK === undefined) throw sqrtNeedsDK('$.scale', true);
   }
   return { ...body, ...extra };
 }

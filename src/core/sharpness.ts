@@ -5,6 +5,7 @@
 import type { Matrix } from './matrix';
 import { softmaxRows } from './attention';
 import { emptyRows } from './mask';
+import { type SweepLabel, canonicalFactors, sweepFactors } from './scale';
 
 export interface RowSharpness {
   /** Shannon entropy in nats; 0 for a one-hot or an empty (fully masked) row. */
@@ -93,19 +94,13 @@ export function summarizeSharpness(rows: RowSharpness): SharpnessSummary {
 
 export interface SweepPoint extends SharpnessSummary {
   readonly factor: number;
-  /** 'unscaled' (1), 'sqrt' (1/√d_k), 'linear' (1/d_k), or 'grid'. */
-  readonly label: 'unscaled' | 'sqrt' | 'linear' | 'grid';
+  /** A canonical factor's label (src/core/scale.ts), or 'grid'. */
+  readonly label: SweepLabel;
 }
 
-/** The canonical factors 1, 1/√d_k, 1/d_k (only 1 when d_k is unknown). */
-export function canonicalFactors(dK: number | undefined): { factor: number; label: SweepPoint['label'] }[] {
-  const out: { factor: number; label: SweepPoint['label'] }[] = [{ factor: 1, label: 'unscaled' }];
-  if (dK !== undefined) {
-    out.push({ factor: 1 / Math.sqrt(dK), label: 'sqrt' });
-    out.push({ factor: 1 / dK, label: 'linear' });
-  }
-  return out;
-}
+// The canonical factors belong to src/core/scale.ts; re-exported so that importers of the sweep
+// (the webview, the kernels) keep finding them here.
+export { canonicalFactors };
 
 /** `count` factors evenly spaced in log10 from `from` to `to` inclusive (default 10⁻³…10¹, 25 points). */
 export function logGrid(from = 1e-3, to = 10, count = 25): number[] {
@@ -119,7 +114,7 @@ export function logGrid(from = 1e-3, to = 10, count = 25): number[] {
  * that order), then the grid. `dots` are the unscaled logits, so every factor re-scales the same scores.
  */
 export function scaleSweep(dots: Matrix, allowed: Uint8Array | null, dK: number | undefined, grid: readonly number[] = logGrid()): SweepPoint[] {
-  const points = [...canonicalFactors(dK), ...grid.map((factor) => ({ factor, label: 'grid' as const }))];
+  const points = sweepFactors(dK, grid);
   return points.map(({ factor, label }) => ({ factor, label, ...summarizeSharpness(rowSharpness(softmaxRows(dots, allowed, factor), allowed)) }));
 }
 

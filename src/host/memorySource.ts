@@ -2,11 +2,11 @@
 // cached per mask. Browser-safe (no node, no vscode): the standalone report rebuilds it in the page
 // from the same SourceSpec.
 import {
-  type AttentionInput, type ComputeEngine, type HeadInspection, type Inspection, type LimitOptions, type MaskSpec, type Matrix, type ScaleSpec,
-  InputError, diagonalDominance, inspect, isMaskWord, parseAttentionJson, rowSharpness, softmaxRows, matmul, textInput, varianceExperiment,
+  type AttentionInput, type ComputeEngine, type HeadInspection, type Inspection, type LimitOptions, type MaskSpec, type ScaleRule,
+  InputError, inspect, isMaskWord, isRescalable, parseAttentionJson, textInput, varianceExperiment,
 } from '../core';
 import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample } from '../protocol/messages';
-import { type HeadOptions, type InspectionSource, type SourceSpec, exact } from './source';
+import type { HeadOptions, InspectionSource, SourceSpec } from './source';
 import { meanPayload, packThumbnails, payloadOf, summaryOf, meanWeights } from './payload';
 
 const TITLE_CHARS = 60;
@@ -43,7 +43,7 @@ export class MemorySource implements InspectionSource {
   private constructor(
     private readonly input: AttentionInput,
     private readonly form: Overview['form'],
-    private readonly scale: ScaleSpec | undefined,
+    private readonly scale: ScaleRule | undefined,
     private readonly maskOverride: MaskSpec | undefined,
     readonly spec: SourceSpec,
     private readonly engine: ComputeEngine | undefined,
@@ -127,7 +127,7 @@ export class MemorySource implements InspectionSource {
       heads,
       mask,
       masks: this.masks(),
-      rescalable: this.input.form !== 'weights',
+      rescalable: isRescalable(this.form),
       hasVectors: this.input.form === 'qkv' || this.input.form === 'projected',
       hasRaw: this.rawInput !== null,
       summaries: ins.heads.map(summaryOf),
@@ -149,12 +149,9 @@ export class MemorySource implements InspectionSource {
     if (head === 'mean') {
       const inLayer = ins.heads.filter((h) => h.layer === layer);
       if (inLayer.length === 0) throw new InputError('layer', `no layer ${layer}`);
-      if (options.scale !== undefined) throw new InputError('scale', 'the mean of heads is a mean of softmaxes: it cannot be re-scaled');
       return meanPayload(inLayer, layer, mask);
     }
-    const h = this.find(ins, layer, head);
-    if (options.scale === undefined || options.scale === h.factor) return payloadOf(h, variant, mask);
-    return payloadOf(rescaled(h, options.scale), variant, mask);
+    return payloadOf(this.find(ins, layer, head), variant, mask);
   }
 
   async thumbnails(size: number, mask: MaskName = this.baseMask): Promise<Thumbnails> {
@@ -174,17 +171,4 @@ export class MemorySource implements InspectionSource {
     this.varianceCache ??= varianceExperiment().map(({ dK, samples, varDot, varScaled }) => ({ dK, samples, varDot, varScaled }));
     return this.varianceCache;
   }
-}
-
-/** The same head with its logits re-scaled: new weights, sharpness and output (the sweep stays). */
-function rescaled(h: HeadInspection, factor: number): HeadInspection {
-  if (!h.dots) throw new InputError('scale', 'exported attention weights cannot be re-scaled (there are no logits)');
-  const weights = softmaxRows(h.dots, h.allowed, factor);
-  const scores: Matrix = { rows: h.dots.rows, cols: h.dots.cols, data: exact(h.dots.data.map((x) => x * factor)) };
-  return {
-    ...h, factor, scores, weights,
-    rows: rowSharpness(weights, h.allowed),
-    output: h.v ? matmul(weights, h.v) : null,
-    diagonal: weights.rows === weights.cols ? diagonalDominance(weights) : null,
-  };
 }

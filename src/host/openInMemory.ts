@@ -1,13 +1,13 @@
 // Builds the panel's data source from a serializable request, for inputs held in memory: text, a
 // JSON document, or a tensor file's bytes. Browser-safe (no node, no vscode): VS Code for the Web
 // uses it directly, and the node worker (src/node/openSource.ts) adds files read from disk.
-import { type ComputeEngine, InputError, type LimitOptions, type ScaleSpec, type TextModelSettings, limitError, resolveLimits } from '../core';
+import { type ComputeEngine, InputError, type LimitOptions, type ScaleRule, type TextModelSettings, limitError, resolveLimits } from '../core';
 import { tokenize } from '../core/text';
-import { type Meaning, MemoryByteSource, type ByteSource, type Tokens, axisLabels, openAttention, tokensFromFile } from '../core/tensorfiles';
+import { type AttentionPart, type Meaning, MemoryByteSource, type ByteSource, type Tokens, labelsForView, openAttention, tokensFromFile } from '../core/tensorfiles';
 import { MemorySource } from './memorySource';
 import type { InspectionSource, SourceSpec } from './source';
 import type { StreamGivenHead } from './pooledFileHeads';
-import { TensorFileSource } from './tensorFileSource';
+import { type BatchChoice, TensorFileSource } from './tensorFileSource';
 
 /** Options for a tensor file (the CLI's --tensor, --layout, --meaning, --d-k, --batch). */
 export interface TensorFileRequestOptions {
@@ -15,8 +15,11 @@ export interface TensorFileRequestOptions {
   readonly layout?: string;
   readonly meaning?: Meaning;
   readonly dK?: number;
+  /** The batch entry shown (default 0): the Choose Batch Entry command reopens with another. */
   readonly batch?: number;
-  readonly scale?: ScaleSpec;
+  /** Which attention of an encoder-decoder output (default the decoder's). */
+  readonly kind?: AttentionPart;
+  readonly scale?: ScaleRule;
   readonly mask?: 'none' | 'causal' | 'anticausal';
   /** Caps on headers (limits.maxHeaderBytes); the defaults apply when absent. */
   readonly limits?: LimitOptions;
@@ -33,6 +36,8 @@ export interface OpenedInfo {
   readonly offsets: [number, number][] | null;
   /** The spec the standalone report rebuilds from (text and JSON only). */
   readonly spec: SourceSpec | null;
+  /** Tensor files: the batch entry shown and how many there are. */
+  readonly batch?: BatchChoice;
 }
 
 export interface OpenedSource {
@@ -60,18 +65,17 @@ export async function openInMemory(request: InMemoryRequest, engine?: ComputeEng
         throw limitError(request.name, `${request.bytes.length} bytes`, 'maxFileBytesInMemory', caps, 'bytes read into memory');
       }
       const source = await tensorFileSource(new MemoryByteSource(request.name, request.bytes), request.title, { ...request.options, limits: caps }, async () => null);
-      return { source, info: { offsets: null, spec: null }, close: async () => undefined };
+      return { source, info: { offsets: null, spec: null, batch: source.batchChoice }, close: async () => undefined };
     }
   }
   throw new InputError('request.kind', `unknown input kind ${JSON.stringify((request as { kind: unknown }).kind)}`);
 }
 
 /** A tensor file's panel source; `sidecar` finds tokens beside the file when it carries none. */
-export async function tensorFileSource(bytes: ByteSource, title: string, options: TensorFileRequestOptions, sidecar: () => Promise<Tokens | null>, streamGiven?: StreamGivenHead): Promise<InspectionSource> {
-  const opened = await openAttention(bytes, { tensor: options.tensor, layout: options.layout, meaning: options.meaning, batch: options.batch, limits: options.limits });
+export async function tensorFileSource(bytes: ByteSource, title: string, options: TensorFileRequestOptions, sidecar: () => Promise<Tokens | null>, streamGiven?: StreamGivenHead): Promise<TensorFileSource> {
+  const opened = await openAttention(bytes, { tensor: options.tensor, layout: options.layout, kind: options.kind, meaning: options.meaning, batch: options.batch, limits: options.limits });
   const tokens = (await tokensFromFile(opened.file)) ?? (await sidecar());
-  const name = bytes.name.split(/[\\/]/).pop() ?? bytes.name;
-  const labels = axisLabels(name, opened.view, tokens ? tokens.tokens : null);
+  const { labels, note } = await labelsForView(opened.file, opened.view, tokens);
   // Exported weights cannot be re-scaled or re-masked: the defaults from settings only apply to logits.
   const weights = opened.meaning.meaning === 'weights';
   return new TensorFileSource(opened, labels, {
@@ -81,6 +85,7 @@ export async function tensorFileSource(bytes: ByteSource, title: string, options
     scale: weights ? undefined : options.scale,
     mask: weights ? undefined : options.mask,
     streamGiven,
+    notes: note ? [note] : [],
   });
 }
 

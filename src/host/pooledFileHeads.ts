@@ -3,7 +3,7 @@
 // rows' q·k against every key), its weights (as exported, or the softmax of the logits) max-pooled
 // into the overview and measured row by row, then dropped. Memory is one block of rows, never the
 // n×n head; a region is its rows computed again.
-import { type MaskWord, type Matrix, allowedRows, cropColumns, matrixFrom, rowSharpness, softmaxWithSharpness } from '../core';
+import { type MaskWord, type Matrix, allowedRows, cropColumns, factorFor, matrixFrom, rowSharpness, softmaxWithSharpness } from '../core';
 import * as kernels from '../core/kernels';
 import { type AttentionView, type TensorFile, readHead, readHeadRows } from '../core/tensorfiles';
 import type { RegionParams, RegionPayload } from '../protocol/messages';
@@ -50,7 +50,7 @@ async function headRows(long: LongFile, layer: number, head: number, dK: number 
   const d = q.cols;
   return {
     rows: async (r0, r1) => kernels.matmulTransposed(matrixFrom(r1 - r0, d, q.data.subarray(r0 * d, r1 * d)), k),
-    factor: long.factorFor ? long.factorFor(d) : 1 / Math.sqrt(d),
+    factor: long.factorFor ? long.factorFor(d) : factorFor(undefined, d),
     dK: d,
     dV: data.v ? data.v.cols : null,
   };
@@ -105,7 +105,7 @@ async function streamedQkvHead(long: LongFile, stream: StreamGivenHead, layer: n
   const { q, k } = data;
   // Without values there is no output, but the weights are the same: a zero column stands in.
   const v = data.v ?? matrixFrom(k.rows, 1, new Float32Array(k.rows));
-  const factor = long.factorFor ? long.factorFor(q.cols) : 1 / Math.sqrt(q.cols);
+  const factor = long.factorFor ? long.factorFor(q.cols) : factorFor(undefined, q.cols);
   const figures = await stream(q, k, v, factor, long.mask, cell);
   return { layer, head, ...figures, factor, dK: q.cols, dV: data.v ? data.v.cols : null };
 }

@@ -2,19 +2,20 @@
 // interface, so an in-memory inspection (JSON and text inputs, memorySource.ts) and a lazy
 // file-backed reader (.npy/.safetensors) are interchangeable.
 //
+// Heads come at the input's own scale rule (src/core/scale.ts); the panel re-scales a head's
+// logits itself (webview/live.ts), so there is no re-scaling request.
+//
 // To add a source, implement `overview` and `head`; `thumbnails` and `variance` are optional (the
 // handler falls back to `thumbnailsFromHeads` and the core's variance experiment). Throw an
 // `InputError` for a request the source cannot answer (its one-line message reaches the panel).
 // Typed arrays in results must own their whole buffer (use `exact`): VS Code's postMessage ships a
 // typed array's entire backing buffer, so a subarray of a 1 GB file would ship the gigabyte.
 import type { HeadIndex, HeadPayload, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample, Variant } from '../protocol/messages';
-import type { LimitOptions, ScaleSpec, TextModelSettings, MaskWord } from '../core';
+import type { LimitOptions, ScaleRule, TextModelSettings, MaskWord } from '../core';
 
 export interface HeadOptions {
   /** The mask to apply (default: the input's own). Sources that cannot re-mask throw InputError. */
   readonly mask?: MaskName;
-  /** Re-scale the unscaled logits by this factor (default: the input's own factor). */
-  readonly scale?: number;
   /** 'raw' is Q = K = V = X, one head (layer 0, head 0), where `overview().hasRaw`. */
   readonly variant?: Variant;
 }
@@ -40,7 +41,7 @@ export type SourceSpec =
       readonly kind: 'text';
       readonly text: string;
       readonly settings?: Partial<TextModelSettings>;
-      readonly scale?: ScaleSpec;
+      readonly scale?: ScaleRule;
       readonly mask?: MaskWord;
       readonly title?: string;
       /** Overrides limits.maxTokens (the CLI's --max-tokens). */
@@ -52,7 +53,7 @@ export type SourceSpec =
       readonly kind: 'json';
       /** The JSON document's text, in the schema of src/core/schema.ts. */
       readonly json: string;
-      readonly scale?: ScaleSpec;
+      readonly scale?: ScaleRule;
       readonly mask?: MaskWord;
       readonly title?: string;
       /** Caps for this input: JSON bytes and tokens (src/core/limits.ts); the defaults apply when absent. */

@@ -5,9 +5,9 @@
 // FULL_RESOLUTION_TOKENS tokens goes the long way (pooledFileHeads.ts): a block of rows at a time into
 // an overview of token blocks, with regions at full resolution on request. Browser-safe: the
 // ByteSource is passed in.
-import { type MaskSpec, type MaskWord, type ScaleSpec, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, inspect, matrixFrom } from '../core';
+import { type MaskSpec, type MaskWord, type ScaleRule, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, factorFor, isRescalable, refuseRescale } from '../core';
 import {
-  type AttentionFile, type AxisLabels, type HeadData, fileValueOptions, inspectFileHead, readHead, streamHeads,
+  type AttentionFile, type AxisLabels, type HeadData, fileValueOptions, inspectFileHead, paddingMismatch, readHead, streamHeads, withPadding,
 } from '../core/tensorfiles';
 import { poolToFit, type Grid } from '../core/downsample';
 import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, RegionParams, RegionPayload, Thumbnails } from '../protocol/messages';
@@ -19,7 +19,7 @@ import { meanPayload, payloadOf, summaryOf } from './payload';
 export interface TensorFileSourceOptions {
   readonly title: string;
   /** The scale to apply to scores and Q/K/V (default: 1/√d_k when d_k is known, else none). */
-  readonly scale?: ScaleSpec;
+  readonly scale?: ScaleRule;
   readonly mask?: 'none' | 'causal' | 'anticausal';
   /** Key dimension for exported scores. */
   readonly dK?: number;
@@ -30,6 +30,14 @@ export interface TensorFileSourceOptions {
   readonly overviewSide?: number;
   /** Long Q/K/V heads through the streaming kernels, where the host has them (the node worker). */
   readonly streamGiven?: StreamGivenHead;
+  /** Said in the panel header with the view's reason (how the token labels were fitted, …). */
+  readonly notes?: readonly string[];
+}
+
+/** The batch entry a file source shows, and how many there are (the Choose Batch Entry command offers the others). */
+export interface BatchChoice {
+  readonly entries: number;
+  readonly shown: number;
 }
 
 interface Scan {
@@ -49,6 +57,8 @@ export class TensorFileSource implements InspectionSource {
   private readonly baseMask: MaskName;
   /** Long maps: the last mask's pooled heads (one pass over the file per mask). */
   private pooledScan: { mask: MaskName; heads: Promise<PooledHeads> } | null = null;
+  /** Exported weights that give a padded key weight (found by the open-time sample or a later scan): said in the header. */
+  private paddingMismatch: string | null;
 
   constructor(
     private readonly opened: AttentionFile,
@@ -56,13 +66,29 @@ export class TensorFileSource implements InspectionSource {
     private readonly options: TensorFileSourceOptions,
   ) {
     this.baseMask = options.mask ?? 'none';
+    this.paddingMismatch = opened.padding?.mismatch ?? null;
     if (opened.meaning.meaning === 'weights' && (options.scale !== undefined || (options.mask ?? 'none') !== 'none')) {
-      throw new InputError('scale', 'exported attention weights cannot be re-scaled or re-masked');
+      throw refuseRescale('scale', 'weightsFile');
     }
   }
 
+  /** The batch entry shown and the entries there are: what Choose Batch Entry offers. */
+  get batchChoice(): BatchChoice {
+    return { entries: this.opened.view.batch, shown: this.opened.view.batchEntry };
+  }
+
+  /** The header lines: the view's reason and meaning, the batch entry shown, the padding applied. */
+  private warningsHead(): string[] {
+    const { view, meaning, padding } = this.opened;
+    const lines = [`${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`];
+    if (view.batch > 1) lines.push(`Batch entry ${view.batchEntry} of ${view.batch} is shown (0–${view.batch - 1}); run “Attention Inspector: Choose Batch Entry…” to show another.`);
+    if (padding) lines.push(`Padding: ${this.paddingMismatch ?? padding.note}.`);
+    lines.push(...(this.options.notes ?? []));
+    return lines;
+  }
+
   private get rescalable(): boolean {
-    return this.opened.meaning.meaning !== 'weights';
+    return isRescalable(this.opened.meaning.meaning === 'weights' ? 'weights' : 'scores');
   }
 
   private get fullResolutionTokens(): number {
@@ -75,18 +101,21 @@ export class TensorFileSource implements InspectionSource {
     return view.queries === view.keys && view.queries > this.fullResolutionTokens;
   }
 
-  /** The factor logits with key dimension dK are soft-maxed at: the same rule as every other input (inspect's). */
+  /** The factor logits with key dimension dK are soft-maxed at: the same rule as every other input (src/core/scale.ts). */
   private factorFor(dK: number | undefined): number {
-    const probe = inspect({ form: 'scores', scores: [matrixFrom(1, 1, new Float32Array(1))], dK }, { scale: this.options.scale });
-    return probe.heads[0].factor as number;
+    return factorFor(this.options.scale, dK);
   }
 
   private longFile(mask: MaskName): LongFile {
     const word = this.maskSpec(mask) ?? 'none';
     if (typeof word !== 'string') throw new InputError('mask', 'tensor files carry no explicit mask matrix');
     const meaning = this.opened.meaning.meaning;
+    const padding = this.opened.padding;
+    if (padding && padding.masked.length > 0 && meaning !== 'weights') {
+      throw new InputError(padding.mask.tensor, `a padding mask is applied up to ${this.fullResolutionTokens} tokens; this file has ${this.opened.view.queries} (compute it with the CLI, which has no such limit)`);
+    }
     return {
-      file: this.opened.file, view: this.opened.view, batch: this.options.batch ?? 0, meaning, mask: word as MaskWord,
+      file: this.opened.file, view: this.opened.view, batch: this.opened.view.batchEntry, meaning, mask: word as MaskWord,
       factor: meaning === 'scores' ? this.factorFor(this.options.dK ?? this.opened.view.dK) : null,
       factorFor: (dK) => this.factorFor(dK),
       streamGiven: this.options.streamGiven,
@@ -130,7 +159,7 @@ export class TensorFileSource implements InspectionSource {
       hasRaw: false,
       summaries: pooled.summaries(),
       warnings: [
-        `${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`,
+        ...this.warningsHead(),
         `${view.queries} tokens: more than ${this.fullResolutionTokens}, so each cell is a block of ${pooled.cell} × ${pooled.cell} tokens showing its largest weight; click a cell for that region at full resolution.`,
       ],
       pooled: pooled.info(this.fullResolutionTokens),
@@ -155,15 +184,20 @@ export class TensorFileSource implements InspectionSource {
     return mask;
   }
 
-  private inspectHead(data: HeadData, layer: number, head: number, mask: MaskName, scale: number | undefined, grid?: readonly number[]): HeadInspection {
-    return inspectFileHead(data, this.opened.meaning.meaning, layer, head, {
-      scale: scale ?? this.options.scale,
+  private inspectHead(data: HeadData, layer: number, head: number, mask: MaskName, grid?: readonly number[]): HeadInspection {
+    const { view, meaning, padding } = this.opened;
+    const options = {
+      scale: this.options.scale,
       mask: this.maskSpec(mask),
-      dK: this.options.dK ?? this.opened.view.dK,
+      dK: this.options.dK ?? view.dK,
       grid,
       ...fileValueOptions(this.opened),
-      sumTolerance: this.opened.meaning.tolerance,
-    });
+      sumTolerance: meaning.tolerance,
+    };
+    // The padding mask beside the maps: applied to scores and Q/K/V, checked against weights.
+    const weights = meaning.meaning === 'weights';
+    if (weights && this.paddingMismatch === null) this.paddingMismatch = paddingMismatch(data, padding, `layer ${view.layerIds[layer]} head ${head}`);
+    return inspectFileHead(data, meaning.meaning, layer, head, withPadding(data, padding, weights, options));
   }
 
   /** One pass over every head in file order: summaries and pooled thumbnails together. */
@@ -185,8 +219,8 @@ export class TensorFileSource implements InspectionSource {
     const sums = new Map<number, { acc: Float64Array; count: number }>();
     let allowed: Uint8Array | null = null;
     let rows = 0, cols = 0;
-    for await (const slice of streamHeads(file, view, { batch: this.options.batch ?? 0 })) {
-      const h = this.inspectHead(slice.data, slice.layer, slice.head, mask, undefined, NO_SWEEP);
+    for await (const slice of streamHeads(file, view, { batch: this.opened.view.batchEntry })) {
+      const h = this.inspectHead(slice.data, slice.layer, slice.head, mask, NO_SWEEP);
       const grid = poolToFit({ rows: h.weights.rows, cols: h.weights.cols, data: h.weights.data, allowed: h.allowed } as Grid, size, size, 'max').grid;
       byHead.set(`${slice.layer}:${slice.head}`, { summary: summaryOf(h), pooled: grid });
       rows = grid.rows;
@@ -231,7 +265,7 @@ export class TensorFileSource implements InspectionSource {
       hasVectors: view.kind === 'qkv',
       hasRaw: false,
       summaries: scan.summaries,
-      warnings: [`${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`],
+      warnings: this.warningsHead(),
     };
   }
 
@@ -239,20 +273,17 @@ export class TensorFileSource implements InspectionSource {
     const mask = options.mask ?? this.baseMask;
     if ((options.variant ?? 'projected') === 'raw') throw new InputError('variant', 'tensor files have no token vectors X, so there is no raw (Q = K = V = X) variant');
     const { file, view } = this.opened;
-    const batch = this.options.batch ?? 0;
+    const batch = this.opened.view.batchEntry;
     if (this.long) {
-      if (options.scale !== undefined) throw new InputError('scale', `re-scaling is available for up to ${this.fullResolutionTokens} tokens; this file has ${view.queries}`);
       return (await this.pooled(mask)).payload(layer, head);
     }
     if (head === 'mean') {
-      if (options.scale !== undefined) throw new InputError('scale', 'the mean of heads is a mean of softmaxes: it cannot be re-scaled');
       const heads: HeadInspection[] = [];
-      for (let h = 0; h < view.heads; h++) heads.push(this.inspectHead(await readHead(file, view, { layer, head: h, batch }), layer, h, mask, undefined, NO_SWEEP));
+      for (let h = 0; h < view.heads; h++) heads.push(this.inspectHead(await readHead(file, view, { layer, head: h, batch }), layer, h, mask, NO_SWEEP));
       return meanPayload(heads, layer, mask);
     }
-    if (options.scale !== undefined && !this.rescalable) throw new InputError('scale', 'exported attention weights cannot be re-scaled (there are no logits)');
     const data = await readHead(file, view, { layer, head, batch });
-    return payloadOf(this.inspectHead(data, layer, head, mask, options.scale), 'projected', mask);
+    return payloadOf(this.inspectHead(data, layer, head, mask), 'projected', mask);
   }
 
   async thumbnails(size: number, mask: MaskName = this.baseMask): Promise<Thumbnails> {

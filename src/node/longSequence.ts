@@ -3,7 +3,7 @@
 // resolution. The heads are computed one at a time by the streaming kernels (streaming.ts), which
 // never hold an n×n matrix: what stays in memory is, per head, the overview (at most OVERVIEW_SIDE²
 // values), per-row figures and Q, K, V (O(n·d)).
-import { type HeadProjection, InputError, type MaskWord, type Matrix, type ScaleSpec, isMaskWord, matrixFrom } from '../core';
+import { type HeadProjection, InputError, type MaskWord, type Matrix, type ScaleRule, isMaskWord, matrixFrom } from '../core';
 import { MASK_TITLES, type HeadIndex, type HeadPayload, type MaskName, type Overview, type RegionParams, type RegionPayload, type Thumbnails } from '../protocol/messages';
 import { OVERVIEW_SIDE, PooledHeads } from '../host/pooledHeads';
 import { type HeadOptions, type InspectionSource, type SourceSpec, exact } from '../host/source';
@@ -20,7 +20,7 @@ export interface LongTextInput {
 export interface LongTextOptions {
   readonly title: string;
   readonly spec: SourceSpec;
-  readonly scale?: ScaleSpec;
+  readonly scale?: ScaleRule;
   readonly mask?: MaskWord;
   readonly fullResolutionTokens: number;
   /** Overview blocks per side (default OVERVIEW_SIDE). */
@@ -105,7 +105,6 @@ export class LongTextSource implements InspectionSource {
 
   async head(layer: number, head: HeadIndex, options: HeadOptions = {}): Promise<HeadPayload> {
     if (options.variant === 'raw') throw new InputError('variant', `raw attention (Q = K = V = X) is shown for up to ${this.options.fullResolutionTokens} tokens`);
-    if (options.scale !== undefined) throw new InputError('scale', `re-scaling is available for up to ${this.options.fullResolutionTokens} tokens; this text has ${this.n}`);
     const { pooled } = await this.compute(this.wordMask(options.mask));
     if (layer !== 0) throw new InputError('layer', `a text has one layer, not ${layer + 1}`);
     return pooled.payload(layer, head);

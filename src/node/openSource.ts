@@ -37,7 +37,7 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
   try {
     const options = request.limits ? { ...request.options, limits: { ...request.options?.limits, ...request.limits } } : request.options ?? {};
     const source = await tensorFileSource(bytes, request.title, options, () => readSidecarTokens(request.path), streamGivenOnPool);
-    return { source, info: { offsets: null, spec: null }, close: () => bytes.close() };
+    return { source, info: { offsets: null, spec: null, batch: source.batchChoice }, close: () => bytes.close() };
   } catch (e) {
     await bytes.close();
     throw e;

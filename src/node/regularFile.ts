@@ -27,8 +27,27 @@ function cannot(name: string, e: unknown, what: OpenFailure): TensorFileError {
   return new TensorFileError(name, {}, what((e as NodeJS.ErrnoException).code ?? 'EIO'));
 }
 
-const CANNOT_OPEN: OpenFailure = (code) => `cannot open (${code})`;
-const CANNOT_READ: OpenFailure = (code) => `cannot read (${code})`;
+/** What the common error codes mean, so the message states the rule and not only a code. */
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'the path is too long',
+  EMFILE: 'too many open files',
+  EIO: 'an I/O error',
+};
+
+/** `no such file (ENOENT)`; an unknown code stands alone. */
+export function errnoReason(code: string): string {
+  const words = ERRNO_WORDS[code];
+  return words ? `${words} (${code})` : code;
+}
+
+const CANNOT_OPEN: OpenFailure = (code) => `cannot open: ${errnoReason(code)}`;
+const CANNOT_READ: OpenFailure = (code) => `cannot read: ${errnoReason(code)}`;
 
 /**
  * Opens a regular file for reading, never blocking: stat (following symlinks) first, then open with

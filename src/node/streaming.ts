@@ -6,7 +6,8 @@
 // are exactly those of the full matrix.
 import type { Matrix } from '../core/matrix';
 import { concatColumns, cropColumns, matrixFrom, project, zeros } from '../core/matrix';
-import { type HeadProjection, type ScaleSpec, scaleFactor } from '../core/attention';
+import type { HeadProjection } from '../core/attention';
+import { type ScaleRule, factorFor } from '../core/scale';
 import { type MaskSpec, allowedCells, allowedRows } from '../core/mask';
 import * as reference from '../core/attention';
 import { rowSharpness } from '../core/sharpness';
@@ -19,7 +20,7 @@ import { AttentionPool, CancelledError, type Engine, borrowSharedMemory, returnS
 
 export interface StreamOptions {
   readonly mask?: MaskSpec;
-  readonly scale?: ScaleSpec;
+  readonly scale?: ScaleRule;
   /** Overview cells per side (default 512; at most n). */
   readonly overviewSize?: number;
   readonly signal?: AbortSignal;
@@ -196,7 +197,7 @@ async function streamWithReference(x: Matrix, heads: readonly HeadProjection[], 
     }
     for (let i = 0; i < n; i++) output.data.set(out.data.subarray(i * v.cols, (i + 1) * v.cols), i * output.cols + col);
     col += v.cols;
-    await onHead({ head: h, factor: scaleFactor(options.scale ?? 'sqrt', q.cols), overview, cell, output: out, q, k, v, entropy, maxWeight, diagonal });
+    await onHead({ head: h, factor: factorFor(options.scale, q.cols), overview, cell, output: out, q, k, v, entropy, maxWeight, diagonal });
   }
   return { output, engine: 'js' };
 }
@@ -227,7 +228,7 @@ function colSlice(a: Matrix, c0: number, c1: number): Matrix {
  * queries rows[0]…rows[1]−1 against every key, cropped to keys cols[0]…cols[1]−1. Cost is
  * O(rows·n·d), memory O(rows·n).
  */
-export function headRegion(q: Matrix, k: Matrix, v: Matrix, rows: readonly [number, number], cols: readonly [number, number], options: { mask?: MaskSpec; scale?: ScaleSpec } = {}, useKernels = true): HeadRegion {
+export function headRegion(q: Matrix, k: Matrix, v: Matrix, rows: readonly [number, number], cols: readonly [number, number], options: { mask?: MaskSpec; scale?: ScaleRule } = {}, useKernels = true): HeadRegion {
   const n = q.rows, m = k.rows;
   const [r0, r1] = rows, [c0, c1] = cols;
   if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= n)) throw new RangeError(`region rows [${r0}, ${r1}) are not inside 0…${n}`);

@@ -5,7 +5,7 @@ import { type Tokens, parseTokenList } from '../core/tensorfiles/tokens';
 import { type TensorFile, openTensorFile } from '../core/tensorfiles/tensorFile';
 import { TensorFileError } from '../core/tensorfiles/errors';
 import { FileByteSource } from './fileByteSource';
-import { readRegularText } from './regularFile';
+import { errnoReason, readRegularText } from './regularFile';
 
 /** A token list is a few KB even for long contexts; refuse anything absurd before reading it. */
 const MAX_SIDECAR_BYTES = 64 * 1024 * 1024;
@@ -32,7 +32,7 @@ export function sidecarPaths(filePath: string): string[] {
 /** Tokens from an explicit file (--tokens PATH): a JSON list of strings, or {"tokens": [...]}. */
 export async function readTokensFile(filePath: string): Promise<Tokens> {
   const tokens = await readTokenList(filePath);
-  if (tokens === null) throw new TensorFileError(path.basename(filePath), {}, 'cannot read token list (ENOENT)');
+  if (tokens === null) throw new TensorFileError(path.basename(filePath), {}, `cannot read token list: ${errnoReason('ENOENT')}`);
   return tokens;
 }
 
@@ -55,7 +55,7 @@ async function readTokenList(candidate: string): Promise<Tokens | null> {
       MAX_SIDECAR_BYTES,
       (bytes) => new TensorFileError(name, {}, `token list of ${bytes} bytes exceeds the ${MAX_SIDECAR_BYTES}-byte cap for token lists (a fixed cap)`),
       name,
-      (code) => (code === 'ENOENT' ? 'ENOENT' : `cannot read token list (${code})`),
+      (code) => (code === 'ENOENT' ? 'ENOENT' : `cannot read token list: ${errnoReason(code)}`),
     );
   } catch (e) {
     if (e instanceof TensorFileError && e.rule === 'ENOENT') return null;

@@ -5,6 +5,8 @@
 // id; `notify` and `push` are one-way. Big matrices travel as Float32Array/Uint8Array that own their
 // whole buffer (VS Code's postMessage ships a typed array's entire backing buffer), never as JSON.
 
+import type { SweepLabel } from '../core/scale';
+
 export const PROTOCOL_VERSION = 1;
 
 /** Which keys each query may see; 'custom' is an explicit 0/1 matrix from the input. */
@@ -109,7 +111,7 @@ export interface RegionPayload {
 
 export interface SweepSample {
   readonly factor: number;
-  readonly label: 'unscaled' | 'sqrt' | 'linear' | 'grid';
+  readonly label: SweepLabel;
   readonly meanEntropy: number;
   readonly meanMaxWeight: number;
   readonly meanEffectiveTokens: number;
@@ -178,8 +180,6 @@ export interface HeadParams {
   readonly layer: number;
   readonly head: HeadIndex;
   readonly mask?: MaskName;
-  /** Re-scale the logits by this factor instead of the input's own. */
-  readonly scale?: number;
   readonly variant?: Variant;
 }
 

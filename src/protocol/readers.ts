@@ -7,6 +7,7 @@ import {
   type Overview, type PooledInfo, type RegionParams, type RegionPayload, type SweepSample, type Thumbnails, type VarianceSample,
   EXPORT_FORMATS, MASK_NAMES, MAX_REGION_CELLS, VARIANTS,
 } from './messages';
+import { SWEEP_LABELS } from '../core/scale';
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
@@ -107,11 +108,13 @@ export function readOverviewParams(value: unknown): { readonly mask?: MaskName }
 
 export function readHeadParams(value: unknown): HeadParams {
   const p = params(value);
+  // Heads come at the input's own scale; the panel re-scales the logits it has. A client asking the
+  // host to re-scale would otherwise get the unscaled picture without a word.
+  if (p.scale !== undefined) fail('params.scale', 'the host sends heads at the input’s own scale; re-scale a head’s dots in the panel');
   return {
     layer: integer(p.layer, 'params.layer', 0, MAX_DIM),
     head: headIndex(p.head, 'params.head'),
     mask: optionalMask(p),
-    scale: p.scale === undefined ? undefined : positive(p.scale, 'params.scale'),
     variant: p.variant === undefined ? undefined : oneOf(p.variant, VARIANTS, 'params.variant'),
   };
 }
@@ -239,7 +242,7 @@ function readSweep(value: unknown): SweepSample[] {
     const o = record(p, `head.sweep[${i}]`);
     return {
       factor: positive(o.factor, `head.sweep[${i}].factor`),
-      label: oneOf(o.label, ['unscaled', 'sqrt', 'linear', 'grid'] as const, `head.sweep[${i}].label`),
+      label: oneOf(o.label, SWEEP_LABELS, `head.sweep[${i}].label`),
       meanEntropy: finite(o.meanEntropy, `head.sweep[${i}].meanEntropy`),
       meanMaxWeight: finite(o.meanMaxWeight, `head.sweep[${i}].meanMaxWeight`),
       meanEffectiveTokens: finite(o.meanEffectiveTokens, `head.sweep[${i}].meanEffectiveTokens`),

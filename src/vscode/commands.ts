@@ -80,7 +80,7 @@ async function inspectFile(deps: CommandDeps, uri?: vscode.Uri, tab?: PanelTab):
 async function openExample(deps: CommandDeps, id?: string, tab?: PanelTab): Promise<OpenResult | undefined> {
   let example = typeof id === 'string' ? EXAMPLES.find((e) => e.id === id) : undefined;
   if (typeof id === 'string' && !example) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: no example "{0}" (there are: {1}).', id, EXAMPLES.map((e) => e.id).join(', ')));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: no example "{0}" (there are: {1}).', escapeControl(id), EXAMPLES.map((e) => e.id).join(', ')));
     return undefined;
   }
   if (!example) {
@@ -103,6 +103,48 @@ async function showTab(deps: CommandDeps, tab: PanelTab): Promise<OpenResult | {
   const editor = vscode.window.activeTextEditor;
   if (editor && !editor.selection.isEmpty) return inspectSelection(deps, tab);
   return openExample(deps, tab === 'variance' ? 'i-go-home' : 'scaling', tab);
+}
+
+/**
+ * Reopens the active tensor file's panel on another batch entry (a quick pick of 0…B−1 unless `entry`
+ * is given): the record keeps its other options, so layout, kind and meaning stay as they were.
+ */
+async function chooseBatchEntry(deps: CommandDeps, entry?: number): Promise<OpenResult | undefined> {
+  const active = deps.panels.active;
+  if (!active || active.record.input.kind !== 'tensor') {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: open a tensor file with a batch axis first (Inspect File…); Choose Batch Entry shows another entry of its batch.'));
+    return undefined;
+  }
+  await active.overviewLoaded.catch(() => undefined);
+  const choice = active.batchChoice;
+  if (!choice || choice.entries < 2) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: {0} has one batch entry; there is no other to show.', escapeControl(active.record.title)));
+    return undefined;
+  }
+  let chosen = entry;
+  if (chosen === undefined) {
+    const items = Array.from({ length: choice.entries }, (_, b) => ({ label: vscode.l10n.t('Batch entry {0}', b), description: b === choice.shown ? vscode.l10n.t('shown now') : undefined, entry: b }));
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Choose Batch Entry ({0} entries)', choice.entries), placeHolder: vscode.l10n.t('The panel reopens on the entry you pick') });
+    if (!pick) return undefined;
+    chosen = pick.entry;
+  }
+  if (!Number.isInteger(chosen) || chosen < 0 || chosen >= choice.entries) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: batch entry {0} is out of range (0–{1}).', String(chosen), choice.entries - 1));
+    return undefined;
+  }
+  const input = active.record.input;
+  const base = active.record.title.replace(/ · batch \d+$/, '');
+  const record: InspectionRecord = {
+    ...active.record,
+    id: newId(),
+    title: chosen === 0 ? base : `${base} · batch ${chosen}`,
+    input: { ...input, options: { ...input.options, batch: chosen } },
+    openedAt: Date.now(),
+  };
+  const opened = await deps.panels.open(record);
+  // The new panel replaces the old one (it opened beside it); a failed open leaves the old one showing.
+  if (opened) active.dispose();
+  return opened;
 }
 
 async function exportView(deps: CommandDeps, format?: ExportFormat): Promise<boolean> {
@@ -151,6 +193,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('attentionInspector.compareScalings', () => showTab(deps, 'scaling')),
     register('attentionInspector.showVarianceExperiment', () => showTab(deps, 'variance')),
     register('attentionInspector.exportView', (format?: ExportFormat) => exportView(deps, format)),
+    register('attentionInspector.chooseBatchEntry', (entry?: number) => chooseBatchEntry(deps, typeof entry === 'number' ? entry : undefined)),
     register('attentionInspector.revealInSidebar', async () => {
       await vscode.commands.executeCommand('workbench.view.extension.attentionInspector');
       if (panels.active) await vscode.commands.executeCommand('attentionInspector.heads.focus');

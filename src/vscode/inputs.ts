@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { InputError } from '../core';
 import type { LimitOptions } from '../core/limits';
 import type { OpenRequest } from '../host/openRequest';
+import { inMemoryRefusal, isRegularFileType } from './fileChecks';
 import type { InspectionInput, InspectionRecord } from './recent';
 import type { Platform } from './platform';
 import type { Settings } from './settings';
@@ -39,21 +40,20 @@ export function fileTitle(uri: vscode.Uri): string {
   return path.basename(uri.path);
 }
 
-async function readLimited(uri: vscode.Uri, limit: number): Promise<Uint8Array> {
+async function readLimited(uri: vscode.Uri, limits: LimitOptions): Promise<Uint8Array> {
   const name = path.basename(uri.path);
   let size: number;
   try {
     const stat = await vscode.workspace.fs.stat(uri);
     // A FIFO or a device (or a symlink to one) reports size 0 and blocks or never ends: refused.
-    if ((stat.type & vscode.FileType.File) === 0) throw new InputError(name, 'is not a regular file (only regular files are read)');
+    if (!isRegularFileType(stat.type)) throw new InputError(name, 'is not a regular file (only regular files are read)');
     size = stat.size;
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(name, `cannot read the file (${e instanceof vscode.FileSystemError ? e.code : 'not found'})`);
   }
-  if (size > limit) {
-    throw new InputError(name, `${size} bytes exceed the limit of ${limit} bytes read into memory (setting attentionInspector.limits.maxFileBytesInMemory)`);
-  }
+  const refusal = inMemoryRefusal(name, size, limits);
+  if (refusal) throw refusal;
   try {
     return await vscode.workspace.fs.readFile(uri);
   } catch (e) {
@@ -88,7 +88,7 @@ export async function openRequestFor(record: InspectionRecord, settings: Setting
       };
     case 'json': {
       const uri = vscode.Uri.parse(input.uri);
-      const bytes = await readLimited(uri, settings.maxFileBytesInMemory);
+      const bytes = await readLimited(uri, limitsOf(settings));
       let json: string;
       try {
         json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -101,7 +101,7 @@ export async function openRequestFor(record: InspectionRecord, settings: Setting
       const uri = vscode.Uri.parse(input.uri);
       const options = { ...input.options };
       if (uri.scheme === 'file' && platform.readsLocalFiles) return { kind: 'file', path: uri.fsPath, title: record.title, options, limits: limitsOf(settings) };
-      const bytes = await readLimited(uri, settings.maxFileBytesInMemory);
+      const bytes = await readLimited(uri, limitsOf(settings));
       return { kind: 'bytes', name: path.basename(uri.path), bytes, title: record.title, options, limits: limitsOf(settings) };
     }
   }

@@ -104,6 +104,11 @@ export class InspectorPanel implements vscode.Disposable {
     return this.record.id;
   }
 
+  /** Tensor files: the batch entry shown and how many there are (Choose Batch Entry), once the input is open. */
+  get batchChoice(): { readonly entries: number; readonly shown: number } | undefined {
+    return this.source instanceof UnavailableSource ? undefined : this.source.info.batch;
+  }
+
   /** Character offsets of each token (text inputs), for the editor link. */
   get offsets(): [number, number][] | null {
     return this.source instanceof UnavailableSource ? null : this.source.info.offsets;

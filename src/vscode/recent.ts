@@ -2,7 +2,7 @@
 // can re-open them and a restored panel knows what it showed. Text is kept up to a cap; a file is
 // kept by URI (its bytes are read again when re-opened).
 import * as vscode from 'vscode';
-import type { MaskWord, ScaleSpec, TextModelSettings } from '../core';
+import type { MaskWord, ScaleRule, TextModelSettings } from '../core';
 import type { TensorFileRequestOptions } from '../host/openRequest';
 import type { PanelTab } from '../protocol/messages';
 
@@ -14,10 +14,10 @@ export type InspectionInput =
       /** Where the text came from, to link tokens back to the editor (absent for examples). */
       readonly document?: { readonly uri: string; readonly offset: number; readonly version?: number };
       readonly settings?: Partial<TextModelSettings>;
-      readonly scale?: ScaleSpec;
+      readonly scale?: ScaleRule;
       readonly mask?: MaskWord;
     }
-  | { readonly kind: 'json'; readonly uri: string; readonly scale?: ScaleSpec; readonly mask?: MaskWord }
+  | { readonly kind: 'json'; readonly uri: string; readonly scale?: ScaleRule; readonly mask?: MaskWord }
   | { readonly kind: 'tensor'; readonly uri: string; readonly options?: TensorFileRequestOptions };
 
 export interface InspectionRecord {

@@ -2,14 +2,14 @@
 // core takes. A bad value never breaks a command: it falls back to the default and the user is told
 // once which setting was ignored and why.
 import * as vscode from 'vscode';
-import { type MaskWord, type ScaleSpec, type TextModelSettings, type TokenizerKind, escapeControl, parseScaleText } from '../core';
+import { type MaskWord, type ScaleRule, type TextModelSettings, type TokenizerKind, escapeControl, parseScaleRule } from '../core';
 import type { ColorMapName } from '../protocol/messages';
 
 export const SECTION = 'attentionInspector';
 
 export interface Settings {
   readonly text: Partial<TextModelSettings>;
-  readonly scale: ScaleSpec;
+  readonly scale: ScaleRule;
   readonly mask: MaskWord;
   readonly colorMap: ColorMapName;
   readonly maxTokens: number;
@@ -57,10 +57,10 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     positional: choice(config, 'model.positionalEncoding', ['sinusoidal', 'none'] as const, 'sinusoidal') === 'sinusoidal',
     tokenizer: choice(config, 'tokenizer', TOKENIZERS, 'words'),
   };
-  let scale: ScaleSpec = 'sqrt';
+  let scale: ScaleRule = 'sqrt';
   const scaleText = config.get<unknown>('defaultScale', 'sqrt');
   try {
-    scale = parseScaleText(String(scaleText), `${SECTION}.defaultScale`);
+    scale = parseScaleRule(String(scaleText), `${SECTION}.defaultScale`);
   } catch (e) {
     warnOnce(`defaultScale=${String(scaleText)}`, vscode.l10n.t('Setting {0}; using "sqrt".', e instanceof Error ? e.message : String(e)));
   }

@@ -1,6 +1,7 @@
 // The sidebar's tree views: Examples, Recent inspections, Workspace tensor files, and the layers and
 // heads of the active panel with their entropy.
 import * as vscode from 'vscode';
+import { keepRegularFiles } from './fileChecks';
 import type { HeadSummary } from '../protocol/messages';
 import type { InspectorPanel } from './inspectorPanel';
 import type { PanelManager } from './panels';
@@ -153,9 +154,9 @@ export class WorkspaceFilesTree implements vscode.TreeDataProvider<FileItem>, vs
   async getChildren(): Promise<FileItem[]> {
     if (!vscode.workspace.workspaceFolders?.length) return [];
     const found = await vscode.workspace.findFiles(readSettings().workspaceGlob, '**/{node_modules,.git,.vscode-test}/**', MAX_WORKSPACE_FILES);
-    // Regular files only: a FIFO or a device named *.npy would block or never end when opened.
-    const regular = await Promise.all(found.map((u) => vscode.workspace.fs.stat(u).then((st) => (st.type & vscode.FileType.File) !== 0, () => false)));
-    this.files = found.filter((_, i) => regular[i]).sort((a, b) => a.path.localeCompare(b.path));
+    // Regular files only, by stat alone: a FIFO or a device named *.npy would block or never end when opened.
+    const regular = await keepRegularFiles(found, (u) => vscode.workspace.fs.stat(u).then((st) => st.type));
+    this.files = regular.sort((a, b) => a.path.localeCompare(b.path));
     return this.files.map((u) => new FileItem(u));
   }
 

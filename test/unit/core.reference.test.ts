@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ScaleSpec, type MaskSpec, inspect, readAttentionInput, readMask, inputShape, softmaxWithSharpness } from '../../src/core';
+import { type ScaleRule, type MaskSpec, inspect, readAttentionInput, readMask, inputShape, softmaxWithSharpness } from '../../src/core';
 import { assertClose, assertMatrixClose, assertVectorClose } from '../helpers/close';
 
 const DIR = join(__dirname, '..', 'fixtures', 'core');
@@ -16,7 +16,7 @@ interface ExpectedHead {
   sweep: { factor: number; meanEntropy: number; meanMaxWeight: number; meanEffectiveTokens: number; meanNormalizedEntropy: number; meanJacobianNorm: number }[];
   diagonal: { meanDiagonalWeight: number; argmaxOnDiagonal: number } | null;
 }
-interface Fixture { name: string; input: unknown; options: { scale?: ScaleSpec; mask?: unknown }; expected: { heads: ExpectedHead[]; output: number[][] | null } }
+interface Fixture { name: string; input: unknown; options: { scale?: ScaleRule; mask?: unknown }; expected: { heads: ExpectedHead[]; output: number[][] | null } }
 
 const fixtures: Fixture[] = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')));
 

@@ -52,11 +52,11 @@ describe('TensorFileSource (panel data from .npy/.npz/.safetensors)', () => {
   });
 
   it('Q/K/V files re-scale and re-mask like JSON input', async () => {
-    const src = await open('qkv.npz');
+    const src = await open('qkv.npz', { title: 'qkv.npz', scale: 1 });
     const ov = await src.overview();
     assert.equal(ov.hasVectors, true);
     assert.deepEqual(ov.masks, ['none', 'causal', 'anticausal']);
-    const causal = await src.head(0, 1, { mask: 'causal', scale: 1 });
+    const causal = await src.head(0, 1, { mask: 'causal' });
     assert.equal(causal.factor, 1);
     for (let i = 0; i < causal.n; i++) {
       const row = Array.from(causal.weights.subarray(i * causal.m, (i + 1) * causal.m));
@@ -68,7 +68,7 @@ describe('TensorFileSource (panel data from .npy/.npz/.safetensors)', () => {
 
   it('refuses what a file cannot do, in one line', async () => {
     const src = await open('model.safetensors');
-    await assert.rejects(src.head(0, 0, { scale: 2 }), /exported attention weights cannot be re-scaled/);
+    await assert.rejects(open('model.safetensors', { title: 'model.safetensors', scale: 2 }), /exported attention weights cannot be re-scaled/);
     await assert.rejects(src.head(0, 0, { mask: 'causal' }), /cannot be re-masked/);
     await assert.rejects(src.head(0, 0, { variant: 'raw' }), /no raw/);
     await assert.rejects(src.head(0, 7), /head 7 is out of range/);

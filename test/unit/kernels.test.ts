@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  type Matrix, type MaskSpec, type ScaleSpec, allowedCells, attention, matmul, matrixFrom, multiHeadAttention, normalGenerator,
+  type Matrix, type MaskSpec, type ScaleRule, allowedCells, attention, matmul, matrixFrom, multiHeadAttention, normalGenerator,
   readAttentionInput, readMask, inputShape, scaleFactor, scaleSweep, softmaxRows, matmulTransposed,
 } from '../../src/core';
 import * as kernels from '../../src/core/kernels';
@@ -32,7 +32,7 @@ function assertSame(actual: Matrix, expected: Matrix, tol: number, where: string
 interface Fixture {
   name: string;
   input: unknown;
-  options: { scale?: ScaleSpec; mask?: unknown };
+  options: { scale?: ScaleRule; mask?: unknown };
   expected: { heads: { factor: number | null; scores: (number | null)[][] | null; weights: number[][]; output: number[][] | null; sweep: { factor: number; meanEntropy: number; meanMaxWeight: number; meanEffectiveTokens: number; meanNormalizedEntropy: number; meanJacobianNorm: number }[] }[]; output: number[][] | null };
 }
 
@@ -52,7 +52,7 @@ describe('WebAssembly kernels', () => {
         const { n, m } = inputShape(input);
         const mask: MaskSpec = fx.options.mask !== undefined ? readMask(fx.options.mask, 'options.mask', n, m) : input.mask ?? 'none';
         const dK = input.form === 'qkv' ? input.Q.cols : input.form === 'scores' ? input.dK : undefined;
-        const scale: ScaleSpec = fx.options.scale ?? input.scale ?? (input.form === 'scores' && input.dK === undefined ? 'none' : 'sqrt');
+        const scale: ScaleRule = fx.options.scale ?? input.scale ?? (input.form === 'scores' && input.dK === undefined ? 'none' : 'sqrt');
         const allowed = allowedCells(mask, n, m);
         let heads: { dots: Matrix; scores: Matrix; weights: Matrix; output: Matrix | null; dK: number | undefined }[];
         if (input.form === 'qkv') {
@@ -115,7 +115,7 @@ describe('WebAssembly kernels', () => {
             return matrixFrom(n, m, Float32Array.from({ length: n * m }, () => (uniform() > -0.3 ? 1 : 0)));
           };
           const spec: MaskSpec = mask === 'table' ? table() : mask;
-          for (const scale of ['sqrt', 'none', 0.05, -0.7] as ScaleSpec[]) {
+          for (const scale of ['sqrt', 'none', 0.05, -0.7] as ScaleRule[]) {
             const want = attention(q, k, v, { mask: spec, scale });
             const got = kernels.attention(q, k, v, { mask: spec, scale });
             const at = `${n}×${m} d_k ${dk} mask ${mask} scale ${scale}`;

@@ -83,7 +83,6 @@ describe('long texts: pooled overview and full-resolution regions', () => {
     assert.equal((await short.source.overview()).pooled, undefined);
     await assert.rejects(answerRequest(short.source, 'region', { layer: 0, head: 0, row0: 0, rows: 1, col0: 0, cols: 1 }), /region: this input is shown at full resolution already/);
     const long = await openSource(spec, { fullResolutionTokens: 100, overviewSide: 64 });
-    await assert.rejects(long.source.head(0, 0, { scale: 2 }), /scale: re-scaling is available for up to 100 tokens; this text has 300/);
     await assert.rejects(long.source.head(0, 0, { variant: 'raw' }), /variant: raw attention/);
     await assert.rejects(long.source.head(0, 0, { mask: 'custom' }), /mask: a text has no custom mask/);
     await assert.rejects(long.source.region!({ layer: 0, head: 0, row0: 300, rows: 1, col0: 0, cols: 1 }), /region: starts past the last token \(299\)/);

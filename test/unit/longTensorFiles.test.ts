@@ -67,7 +67,7 @@ describe('long attention maps in tensor files (numpy reference)', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function open(name: string, options: { dK?: number; mask?: 'causal'; streamGiven?: StreamGivenHead }) {
+  async function open(name: string, options: { dK?: number; mask?: 'causal'; scale?: number; streamGiven?: StreamGivenHead }) {
     const bytes = new MemoryByteSource(name, readFileSync(join(dir, name)));
     const opened = await openAttention(bytes, {});
     return new TensorFileSource(opened, axisLabels(name, opened.view, null), { title: name, fullResolutionTokens: 100, overviewSide: SIDE, ...options });
@@ -108,8 +108,8 @@ describe('long attention maps in tensor files (numpy reference)', () => {
     });
   }
 
-  it('refuses re-scaling a long map in one line', async () => {
-    const source = await open('scores.npy', { dK: DK });
-    await assert.rejects(source.head(0, 0, { scale: 2 }), /scale: re-scaling is available for up to 100 tokens; this file has 200/);
+  it('shows a long map at the scale rule it was opened with', async () => {
+    const source = await open('scores.npy', { dK: DK, scale: 2 });
+    assert.equal((await source.head(0, 0)).factor, 2);
   });
 });

@@ -19,7 +19,7 @@ describe('protocol: validating webview → host messages', () => {
       { kind: 'hello', protocol: 1 },
       { kind: 'request', id: 1, method: 'overview', params: {} },
       { kind: 'request', id: 2, method: 'overview', params: { mask: 'causal' } },
-      { kind: 'request', id: 3, method: 'head', params: { layer: 0, head: 'mean', mask: 'anticausal', scale: 0.25, variant: 'raw' } },
+      { kind: 'request', id: 3, method: 'head', params: { layer: 0, head: 'mean', mask: 'anticausal', variant: 'raw' } },
       { kind: 'request', id: 4, method: 'thumbnails', params: { size: 64 } },
       { kind: 'request', id: 5, method: 'variance', params: {} },
       { kind: 'request', id: 6, method: 'export', params: { format: 'png', name: 'a.png', data: new ArrayBuffer(4) } },

@@ -117,7 +117,7 @@ async function throughJsonReaders(family: string, text: string): Promise<void> {
       const overview = await source.overview();
       const head = await source.head(0, 0);
       for (const w of head.weights) assert.ok(Number.isFinite(w), 'weights are finite');
-      if (overview.rescalable) await source.head(0, 0, { scale: 0.5 });
+      if (overview.rescalable) await MemorySource.fromSpec({ kind: 'json', json: text, scale: 0.5 }).head(0, 0);
     });
   });
 }

@@ -587,14 +587,14 @@ describe('tensor files: node helpers', () => {
       await fsp.writeFile(`${file}.tokens.json`, '[1, 2]');
       await assert.rejects(readSidecarTokens(file), (e: unknown) => e instanceof TensorFileError && /token list\[0\] is not a string/.test(e.message));
       assert.deepEqual((await readTokensFile(join(dir, 'attn.tokens.json'))).tokens, ['a', 'b']);
-      await assert.rejects(readTokensFile(join(dir, 'none.json')), /none\.json: cannot read token list \(ENOENT\)/);
+      await assert.rejects(readTokensFile(join(dir, 'none.json')), /none\.json: cannot read token list: no such file \(ENOENT\)/);
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
   });
 
   it('a missing file or a directory is a TensorFileError', async () => {
-    await assert.rejects(FileByteSource.open(join(DIR, 'missing.npy')), (e: unknown) => e instanceof TensorFileError && /missing\.npy: cannot open \(ENOENT\)/.test(e.message));
+    await assert.rejects(FileByteSource.open(join(DIR, 'missing.npy')), (e: unknown) => e instanceof TensorFileError && /missing\.npy: cannot open: no such file \(ENOENT\)/.test(e.message));
     await assert.rejects(FileByteSource.open(DIR), TensorFileError);
   });
 

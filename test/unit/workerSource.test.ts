@@ -24,7 +24,7 @@ describe('WorkerSource (inspection worker thread)', function () {
   afterEach(() => assert.equal(WorkerSource.liveWorkers, 0, 'every worker is terminated after its test'));
 
   it('answers overview and head as the in-memory source does (to float32 rounding), with token offsets', async () => {
-    const spec = { kind: 'text' as const, text: 'I go  home', settings: { heads: 2 } };
+    const spec = { kind: 'text' as const, text: 'I go  home', settings: { heads: 2 }, scale: 0.5 };
     const remote = await WorkerSource.open(spec, { workerPath });
     try {
       const local = MemorySource.fromSpec(spec);
@@ -38,7 +38,7 @@ describe('WorkerSource (inspection worker thread)', function () {
         assert.ok(Math.abs(s.meanMaxWeight - b.summaries[i].meanMaxWeight) < 1e-5);
       });
       assert.deepEqual(remote.info.offsets, [[0, 1], [2, 4], [6, 10]]);
-      const [h1, h2] = [await remote.head(0, 1, { scale: 0.5 }), await local.head(0, 1, { scale: 0.5 })];
+      const [h1, h2] = [await remote.head(0, 1), await local.head(0, 1)];
       assert.ok(h1.weights instanceof Float32Array);
       h1.weights.forEach((w, i) => assert.ok(Math.abs(w - h2.weights[i]) < 1e-6, `weight ${i}`));
       assert.equal(remote.spec?.kind, 'text');

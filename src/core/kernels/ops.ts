@@ -6,9 +6,10 @@
 import type { Matrix } from '../matrix';
 import * as reference from '../matrix';
 import * as referenceAttention from '../attention';
-import { type AttentionOptions, type AttentionResult, type HeadProjection, type MultiHeadResult, scaleFactor } from '../attention';
+import type { AttentionOptions, AttentionResult, HeadProjection, MultiHeadResult } from '../attention';
+import { factorFor, sweepFactors } from '../scale';
 import { allowedCells } from '../mask';
-import { type SharpnessSummary, type SweepPoint, canonicalFactors, logGrid } from '../sharpness';
+import { type SharpnessSummary, type SweepPoint, logGrid } from '../sharpness';
 import * as referenceSharpness from '../sharpness';
 import { type KernelExports, MASK_NONE, MASK_TABLE, maskKind, panelBytes } from './abi';
 import { type AttentionPlan, type HeadShapes, planAttention, planSweep, runSweepTask, runTask, schedule, sweepAccLength } from './plan';
@@ -102,7 +103,7 @@ export function attention(q: Matrix, k: Matrix, v: Matrix, options: AttentionOpt
   if (k.rows !== v.rows) throw new RangeError(`K has ${k.rows} keys but V has ${v.rows} rows`);
   if (empty(q.rows, k.rows, q.cols, v.cols)) return referenceAttention.attention(q, k, v, options);
   const mask = options.mask ?? 'none';
-  const factor = scaleFactor(options.scale ?? 'sqrt', q.cols);
+  const factor = factorFor(options.scale, q.cols);
   const allowed = allowedCells(mask, q.rows, k.rows);
   return withKernels(() => referenceAttention.attention(q, k, v, options), (rt) => {
     const plan = planAttention(rt.arena, { heads: [{ factor, q, k, v }], concat: false, maskKind: maskKind(mask), executors: 1 });
@@ -121,7 +122,7 @@ export function multiHeadShapes(x: Matrix, heads: readonly HeadProjection[], wO:
       if (x.cols !== w.rows) throw new RangeError(`matmul: ${x.rows}×${x.cols} · ${w.rows}×${w.cols} do not chain`);
     }
     if (h.W_Q.cols !== h.W_K.cols) throw new RangeError(`Q has d_k ${h.W_Q.cols} but K has ${h.W_K.cols}`);
-    return { factor: scaleFactor(scale ?? 'sqrt', h.W_Q.cols), wq: h.W_Q, wk: h.W_K, wv: h.W_V };
+    return { factor: factorFor(scale, h.W_Q.cols), wq: h.W_Q, wk: h.W_K, wv: h.W_V };
   });
   const concatCols = heads.reduce((s, h) => s + h.W_V.cols, 0);
   if (wO && wO.rows !== concatCols) throw new RangeError(`matmul: ${x.rows}×${concatCols} · ${wO.rows}×${wO.cols} do not chain`);
@@ -176,7 +177,7 @@ export function sweepStatistics(dots: Matrix, allowed: Uint8Array | null, factor
 
 /** The reference scaleSweep's points (canonical factors first, then the grid) from sweepStatistics. */
 export function scaleSweep(dots: Matrix, allowed: Uint8Array | null, dK: number | undefined, grid: readonly number[] = logGrid()): SweepPoint[] {
-  const points = [...canonicalFactors(dK), ...grid.map((factor) => ({ factor, label: 'grid' as const }))];
+  const points = sweepFactors(dK, grid);
   const stats = sweepStatistics(dots, allowed, points.map((p) => p.factor));
   return points.map(({ factor, label }, i) => ({ factor, label, ...stats[i] }));
 }

@@ -7,7 +7,7 @@ import type { Matrix } from '../matrix';
 import { type AttentionResult } from '../attention';
 import type { MaskSpec } from '../mask';
 import * as kernels from '../kernels';
-import { columns, setColumns } from './blocks';
+import { type MatmulFn, columns, setColumns } from './blocks';
 import { zeros, matrixFrom } from '../matrix';
 
 export interface GivenHead {
@@ -46,6 +46,8 @@ export interface ModelInput {
 
 export interface ForwardOptions {
   readonly attend?: AttendFn;
+  /** The projections' and MLPs' products (default: this thread's kernels). */
+  readonly matmul?: MatmulFn;
   readonly keepQK?: boolean;
   /** Called once per layer, in order, as soon as its attention is known; keep what you need of it. */
   readonly onLayer?: (layer: LayerAttention) => void | Promise<void>;

@@ -5,10 +5,11 @@
 // q_lin/k_lin/v_lin/out_lin. Padded keys (attention_mask 0) are masked for every query.
 import type { ModelConfig } from './config';
 import type { WeightStore } from './weights';
-import { activateInPlace, addInPlace, layerNorm, linear } from './blocks';
+import { type MatmulFn, activateInPlace, addInPlace, layerNorm, linear, matmulInThread } from './blocks';
 import { type ForwardOptions, type ForwardResult, type ModelInput, attendInThread, modelMask, multiHeadSelfAttention, throwIfAborted } from './attention';
 import { ModelError } from './errors';
 import type { Matrix } from '../matrix';
+import { scaleFactor } from '../scale';
 
 /** The checkpoint's prefix ("bert.", "roberta.", "distilbert." or none), found from its embeddings. */
 export function bertPrefix(config: ModelConfig, weights: WeightStore): string {
@@ -28,8 +29,8 @@ async function norm(weights: WeightStore, base: string, d: number): Promise<[Flo
   return [await weights.vector(`${base}.weight`, [d]), await weights.vector(`${base}.bias`, [d])];
 }
 
-async function dense(weights: WeightStore, base: string, out: number, inp: number, x: Matrix): Promise<Matrix> {
-  return linear(x, await weights.matrix(`${base}.weight`, out, inp), await weights.vector(`${base}.bias`, [out]));
+async function dense(weights: WeightStore, base: string, out: number, inp: number, x: Matrix, mm: MatmulFn): Promise<Matrix> {
+  return linear(x, await weights.matrix(`${base}.weight`, out, inp), await weights.vector(`${base}.bias`, [out]), mm);
 }
 
 export async function bertForward(config: ModelConfig, weights: WeightStore, input: ModelInput, options: ForwardOptions = {}): Promise<ForwardResult> {
@@ -37,6 +38,7 @@ export async function bertForward(config: ModelConfig, weights: WeightStore, inp
   const n = input.ids.length;
   const p = bertPrefix(config, weights);
   const attend = options.attend ?? attendInThread;
+  const mm = options.matmul ?? matmulInThread;
   const distil = config.bertVariant === 'distilbert';
   const positions = config.bertVariant === 'roberta' ? robertaPositions(input.ids, config.padTokenId ?? 1) : Array.from({ length: n }, (_, i) => i);
   const last = positions.length ? Math.max(...positions) : 0;
@@ -52,22 +54,22 @@ export async function bertForward(config: ModelConfig, weights: WeightStore, inp
   }
   let h = layerNorm(x, ...(await norm(weights, `${p}embeddings.LayerNorm`, d)), eps);
   const mask = modelMask(n, false, null, input.attentionMask);
-  const factor = 1 / Math.sqrt(headDim);
+  const factor = scaleFactor('sqrt', headDim);
   for (let l = 0; l < layers; l++) {
     throwIfAborted(options.signal);
     const b = distil ? `${p}transformer.layer.${l}.` : `${p}encoder.layer.${l}.`;
     const names = distil
       ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', o: 'attention.out_lin', ln1: 'sa_layer_norm', up: 'ffn.lin1', down: 'ffn.lin2', ln2: 'output_layer_norm' }
       : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', o: 'attention.output.dense', ln1: 'attention.output.LayerNorm', up: 'intermediate.dense', down: 'output.dense', ln2: 'output.LayerNorm' };
-    const q = await dense(weights, b + names.q, d, d, h), k = await dense(weights, b + names.k, d, d, h), v = await dense(weights, b + names.v, d, d, h);
+    const q = await dense(weights, b + names.q, d, d, h, mm), k = await dense(weights, b + names.k, d, d, h, mm), v = await dense(weights, b + names.v, d, d, h, mm);
     const attn = await multiHeadSelfAttention(q, k, v, { heads, kvHeads: heads, headDim }, mask, factor, attend);
     await options.onLayer?.({ layer: l, factor, mask, heads: attn.heads, kvHeadOf: attn.kvHeadOf, window: null, ...(options.keepQK ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}) });
-    const o = await dense(weights, b + names.o, d, d, attn.output);
+    const o = await dense(weights, b + names.o, d, d, attn.output, mm);
     addInPlace(o, h);
     h = layerNorm(o, ...(await norm(weights, b + names.ln1, d)), eps);
-    const f = await dense(weights, b + names.up, inner, d, h);
+    const f = await dense(weights, b + names.up, inner, d, h, mm);
     activateInPlace(f.data, config.activation);
-    const g = await dense(weights, b + names.down, d, inner, f);
+    const g = await dense(weights, b + names.down, d, inner, f, mm);
     addInPlace(g, h);
     h = layerNorm(g, ...(await norm(weights, b + names.ln2, d)), eps);
   }

@@ -1,20 +1,29 @@
 // The building blocks every architecture here is made of, as small pure functions over row-major
-// float32 matrices (n tokens × features). Products go through the WebAssembly GEMM kernels (the
-// reference core where WebAssembly SIMD is missing); norms, activations and rotary embeddings are
+// float32 matrices (n tokens × features). Products go through an injected MatmulFn (by default the
+// WebAssembly GEMM kernels on this thread, the reference core where WebAssembly SIMD is missing); norms, activations and rotary embeddings are
 // elementwise loops that accumulate in float64, as the float64 references do.
 import { type Matrix, matrixFrom } from '../matrix';
 import * as kernels from '../kernels';
 
+/**
+ * A·B, or A·Bᵀ when `transposed` (B stored [out, in], torch's nn.Linear layout). The forward passes
+ * take it as an option: this thread's kernels by default, the worker pool's column-split GEMM in node
+ * (src/node/models/run.ts), which keeps src/core free of node.
+ */
+export type MatmulFn = (a: Matrix, b: Matrix, transposed: boolean) => Promise<Matrix>;
+
+export const matmulInThread: MatmulFn = async (a, b, transposed) => (transposed ? kernels.matmulTransposed(a, b) : kernels.matmul(a, b));
+
 /** x·Wᵀ + b for a torch `nn.Linear` weight W stored [out, in] (the Hugging Face layout). */
-export function linear(x: Matrix, weight: Matrix, bias: Float32Array | null = null): Matrix {
-  const y = kernels.matmulTransposed(x, weight);
+export async function linear(x: Matrix, weight: Matrix, bias: Float32Array | null = null, matmul: MatmulFn = matmulInThread): Promise<Matrix> {
+  const y = await matmul(x, weight, true);
   if (bias) addBiasInPlace(y, bias);
   return y;
 }
 
 /** x·W + b for GPT-2's `Conv1D`, whose weight is stored [in, out]. */
-export function conv1d(x: Matrix, weight: Matrix, bias: Float32Array | null = null): Matrix {
-  const y = kernels.matmul(x, weight);
+export async function conv1d(x: Matrix, weight: Matrix, bias: Float32Array | null = null, matmul: MatmulFn = matmulInThread): Promise<Matrix> {
+  const y = await matmul(x, weight, false);
   if (bias) addBiasInPlace(y, bias);
   return y;
 }

@@ -7,4 +7,5 @@ export { WeightStore, type WeightSummary } from './weights';
 export { ModelTokenizer, type ModelToken, type TokenizedText, type TokenizerKind } from './tokenizer';
 export { type AttendFn, type GivenHead, type LayerAttention, type ModelInput, type ForwardOptions, type ForwardResult, attendInThread, modelMask } from './attention';
 export { type LoadedModel, loadModel, runModel, tokenizeForModel, expectedTensors } from './model';
+export { type MatmulFn, matmulInThread } from './blocks';
 export { ModelError } from './errors';

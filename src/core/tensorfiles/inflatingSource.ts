@@ -4,12 +4,25 @@
 // Reads that move forward (a header, then heads in file order) continue the same stream; a read
 // behind the current position restarts from the member's first byte. Memory stays at about one
 // requested range plus one chunk's output; a random read costs inflating everything before it.
+// Each read starts with a small push and doubles it: deflate expands at most ~1032:1, so reading a
+// .npy header (the first ~128 bytes) inflates at most FIRST_CHUNK × 1032 bytes, never the member.
 import { Inflate } from 'fflate';
 import { type ByteSource, checkRange } from './byteSource';
 import { TensorFileError } from './errors';
 
-/** Compressed bytes per read: small, because highly compressible data (zeros) can expand ~1000×. */
+/** Compressed bytes per push, at most: small, because highly compressible data (zeros) can expand ~1000×. */
 const CHUNK = 16 * 1024;
+/** The first push of each read: 256 compressed bytes inflate to at most ~264 KB. */
+const FIRST_CHUNK = 256;
+
+/**
+ * Refuses a read that would inflate past `freeBytes` of output, by throwing the error it returns
+ * (a zip bomb's data is refused when it is needed, so its header can still be listed).
+ */
+export interface InflationGuard {
+  readonly freeBytes: number;
+  refuse(): Error;
+}
 
 export class InflatingByteSource implements ByteSource {
   private inflater!: Inflate;
@@ -35,6 +48,8 @@ export class InflatingByteSource implements ByteSource {
     private readonly compressedSize: number,
     /** The uncompressed size the zip directory declares; reads are checked against it. */
     readonly size: number,
+    /** Set when the member's declared inflation is suspect: reads past its freeBytes are refused. */
+    private readonly guard?: InflationGuard,
   ) {
     this.restart();
   }
@@ -71,16 +86,19 @@ export class InflatingByteSource implements ByteSource {
 
   private async readNow(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this.name, this.size, offset, length);
+    if (this.guard && offset + length > this.guard.freeBytes) throw this.guard.refuse();
     if (this.broken || offset < this.keptStart) this.restart();
     this.wantFrom = offset;
     this.dropBefore(offset);
     const end = offset + length;
+    let push = FIRST_CHUNK;
     while (this.produced < end) {
       if (this.inputDone) {
         this.broken = true;
         throw new TensorFileError(this.name, { offset: this.produced }, `deflated data ends after ${this.produced} bytes but the zip directory declares ${this.size}`);
       }
-      const take = Math.min(CHUNK, this.compressedSize - this.consumed);
+      const take = Math.min(push, this.compressedSize - this.consumed);
+      push = Math.min(CHUNK, push * 2);
       const chunk = take > 0 ? await this.archive.read(this.dataStart + this.consumed, take) : new Uint8Array(0);
       this.consumed += take;
       const last = this.consumed >= this.compressedSize;

@@ -2,7 +2,7 @@
 // are; exported scores and Q/K/V go through the same scaling, mask and softmax as JSON input. The
 // CLI and the extension's file source both call this, so a file means the same thing everywhere.
 import { type HeadInspection, inspect, inspectWeights } from '../inspect';
-import type { ScaleSpec } from '../attention';
+import { type ScaleRule, refuseRescale } from '../scale';
 import type { MaskSpec } from '../mask';
 import { type Meaning, sumTolerance } from './meaning';
 import type { DType } from './dtype';
@@ -15,7 +15,7 @@ import { InputError } from '../errors';
 import { matmulTransposed } from '../matrix';
 
 export interface FileHeadOptions {
-  readonly scale?: ScaleSpec;
+  readonly scale?: ScaleRule;
   readonly mask?: MaskSpec;
   /** Key dimension for exported scores (enables the 1/√d_k factors); Q/K/V know their own. */
   readonly dK?: number;
@@ -47,7 +47,7 @@ export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number,
     return at({ ...inspect({ form: 'scores', scores: [dots], dK: data.q.cols }, common).heads[0], q: data.q, k: data.k });
   }
   if (meaning === 'weights') {
-    if (options.scale !== undefined) throw new InputError(options.scaleSource ?? 'scale', 'this tensor holds post-softmax weights, which cannot be re-scaled (pass --meaning scores if they are logits)');
+    if (options.scale !== undefined) throw refuseRescale(options.scaleSource ?? 'scale', 'weightsTensor');
     if (options.mask !== undefined) throw new InputError(options.maskSource ?? 'mask', 'this tensor holds post-softmax weights; a mask can no longer apply');
     const { weights, maskedRows } = checkWeights(data.matrix, options.sumTolerance ?? sumTolerance(options.dtype ?? 'f32'), where, inFile);
     const inspected = inspectWeights(weights, layer, head);

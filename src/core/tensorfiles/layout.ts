@@ -5,12 +5,17 @@
 // choice is unambiguous, and reads the axes by a documented default that `layout` overrides.
 import { isFloat } from './dtype';
 import { TensorFileError, quote } from './errors';
+import { type StepGroup, findStepGroups, stepGroupTensors } from './generateSteps';
 import { isModelWeight, modelWeightsMessage } from './modelWeights';
+import { type PaddingMaskInfo, findPaddingMask, paddingMaskInfo } from './paddingMask';
 import { formatShape } from './shape';
 import { type TensorFile, type TensorInfo } from './tensorFile';
 
 export type Axis = 'layers' | 'batch' | 'heads' | 'q' | 'k' | 'd';
 export type ViewKind = 'maps' | 'qkv';
+/** The three kinds of attention an encoder-decoder returns (Hugging Face's names without `_attentions`). */
+export type AttentionPart = 'encoder' | 'decoder' | 'cross';
+export const ATTENTION_PARTS: readonly AttentionPart[] = ['encoder', 'decoder', 'cross'];
 
 /** The tensors behind one layer of a view: a map tensor, or a q/k(/v) set. */
 export interface LayerTensors {
@@ -31,6 +36,19 @@ export interface Candidate {
   readonly layerIds: number[];
   /** One line for listings: id, shape, dtype. */
   readonly description: string;
+  /** Which part of an encoder-decoder output (encoder_attentions, decoder_attentions, cross_attentions). */
+  readonly part?: AttentionPart;
+  /** generate()'s steps, assembled into one map per layer. */
+  readonly steps?: StepGroup;
+}
+
+/** One part of an encoder-decoder output, as `info` lists them. */
+export interface PartSummary {
+  readonly part: AttentionPart;
+  readonly id: string;
+  readonly layers: number;
+  /** Shape of one layer's tensor (assembled, for generate() steps). */
+  readonly shape: readonly number[];
 }
 
 export interface AttentionView {
@@ -60,6 +78,15 @@ export interface AttentionView {
   readonly notes: string[];
   /** Key/value heads when fewer than the query heads (grouped-query attention): query head h uses ⌊h·kvHeads/heads⌋. */
   readonly kvHeads?: number;
+  /** The encoder-decoder part shown, and every part the file holds. */
+  readonly part?: AttentionPart;
+  readonly parts?: readonly PartSummary[];
+  /** generate() steps assembled into one map: query rows 0…prompt−1 from step 0, then one row per step. */
+  readonly generated?: { readonly steps: number; readonly prompt: number; readonly cross: boolean };
+  /** A padding mask ([batch, keys]) stored beside the maps or Q/K/V, applied per batch entry. */
+  readonly padding?: PaddingMaskInfo;
+  /** The batch entry the notes speak of (ViewOptions.batch, default 0). */
+  readonly batchEntry: number;
 }
 
 export interface ViewOptions {
@@ -67,6 +94,10 @@ export interface ViewOptions {
   tensor?: string;
   /** Axis names, comma-separated, e.g. 'batch,heads,q,k' (--layout). */
   layout?: string;
+  /** Which part of an encoder-decoder output (--kind); default the decoder's self-attention, or the first part there is. */
+  kind?: AttentionPart;
+  /** The batch entry shown (--batch; default 0): checked against the batch axis and named in the notes. */
+  batch?: number;
 }
 
 const ATTENTION_NAME = /att|pattern|score|prob/i;
@@ -78,6 +109,8 @@ const TL_ROLE = /(^|[./])hook_(rot_)?([qkv])$/;
 const TL_PERMUTE = '.permute(0, 2, 1, 3)';
 /** TransformerLens activations that are neither maps nor Q/K/V (outputs, residuals, norms). */
 const TL_NOT_ATTENTION = /(^|[./])hook_(z|result|attn_out|mlp_\w+|resid_\w+|embed|pos_embed|normalized|scale|post|pre|pre_linear|q_input|k_input|v_input)$/;
+/** Hugging Face ModelOutput fields that are never attention (a hidden state [b, n, d] with n = d is square by chance). */
+const HF_NOT_ATTENTION = /(^|[./])(past_key_values|hidden_states|decoder_hidden_states|encoder_hidden_states|last_hidden_state|encoder_last_hidden_state|logits|loss)([./]|$)/;
 const LAYER_NUMBER = /(^|[._/:-])(\d+)(?=$|[._/:-])/;
 
 /** Default axes by number of dims. The 4-D map default is [layers, heads, q, k] (a stack of
@@ -113,7 +146,7 @@ function describe(info: TensorInfo): string {
 /** A float tensor of 2–5 dims whose last two axes look like queries × keys. */
 function looksLikeMaps(info: TensorInfo, maxDims: number): boolean {
   const n = info.shape.length;
-  if (!isFloat(info.dtype) || n < 2 || n > maxDims || MASK_NAME.test(info.name) || isRole(info.name) || isModelWeight(info) || TL_NOT_ATTENTION.test(info.name)) return false;
+  if (!isFloat(info.dtype) || n < 2 || n > maxDims || MASK_NAME.test(info.name) || isRole(info.name) || isModelWeight(info) || TL_NOT_ATTENTION.test(info.name) || HF_NOT_ATTENTION.test(info.name)) return false;
   return info.shape[n - 1] === info.shape[n - 2] || ATTENTION_NAME.test(info.name);
 }
 
@@ -141,8 +174,18 @@ interface RoleSet {
 /** Every attention-like candidate in the file: per-layer groups, q/k/v sets, then single tensors. */
 export function findCandidates(file: TensorFile): Candidate[] {
   const tensors = file.tensors;
-  const used = new Set<string>();
   const candidates: Candidate[] = [];
+  // generate() steps: one assembled map per layer, and the step tensors (and per-step logits) used up.
+  const stepGroups = findStepGroups(file);
+  const used = stepGroupTensors(stepGroups);
+  for (const g of stepGroups) {
+    const id = `${g.prefix === '' ? '' : `${g.prefix}.`}{steps}.{}`;
+    const shape = file.tensor(g.layerTensors[0]).shape;
+    candidates.push({
+      id, kind: 'maps', layerTensors: g.layerTensors.map((map) => ({ map })), layerIds: g.layerTensors.map((_, l) => l), steps: g,
+      description: `${id}: generate() output, ${g.steps} steps × ${g.layers} layers assembled as ${g.layers} layers of ${formatShape(shape)} ${file.tensor(g.layerTensors[0]).dtypeLabel}`,
+    });
+  }
 
   // q/k/v sets: same name but for the role segment; per layer when a numeric segment varies.
   const sets = new Map<string, RoleSet>();
@@ -219,7 +262,28 @@ export function findCandidates(file: TensorFile): Candidate[] {
     if (used.has(t.name) || !looksLikeMaps(t, 5)) continue;
     candidates.push({ id: t.name, kind: 'maps', layerTensors: [{ map: t.name }], layerIds: [], description: `${t.name}: ${describe(t)}` });
   }
-  return candidates;
+  return candidates.map((c) => {
+    const part = partOf(c.id);
+    return part ? { ...c, part } : c;
+  });
+}
+
+/** encoder_attentions.{}, decoder_attentions.{steps}.{}, cross_attentions.3 …: the part of an encoder-decoder output. */
+function partOf(id: string): AttentionPart | undefined {
+  const m = /(^|\.)(encoder|decoder|cross)_attentions(\.|$)/.exec(id);
+  return m ? (m[2] as AttentionPart) : undefined;
+}
+
+/** The part --kind names (or the default: the decoder's self-attention, else the first part), with why. */
+function choosePart(file: TensorFile, parts: readonly Candidate[], kind: AttentionPart | undefined): { chosen: Candidate; why: string } {
+  const listed = parts.map((c) => `${c.part} (${quote(c.id)})`).join(', ');
+  if (kind !== undefined) {
+    const named = parts.find((c) => c.part === kind);
+    if (!named) throw new TensorFileError(file.name, {}, `--kind ${kind}: no ${kind}_attentions here; the file holds ${listed || 'no encoder-decoder attentions'}`);
+    return { chosen: named, why: `chosen with --kind ${kind}` };
+  }
+  const decoder = parts.find((c) => c.part === 'decoder');
+  return decoder ? { chosen: decoder, why: "an encoder-decoder output's decoder self-attention (the default)" } : { chosen: parts[0], why: `the first part of an encoder-decoder output (${parts[0].part})` };
 }
 
 const AXIS_ALIASES: Record<string, Axis> = {
@@ -261,9 +325,18 @@ function candidateList(cands: Candidate[]): string {
  */
 export function detectAttention(file: TensorFile, options: ViewOptions = {}): AttentionView {
   const candidates = findCandidates(file);
+  const parts = candidates.filter((c) => c.part !== undefined);
   let chosen: Candidate;
   let why: string;
-  if (options.tensor !== undefined) {
+  if (options.kind !== undefined && options.tensor !== undefined) {
+    throw new TensorFileError(file.name, {}, '--kind and --tensor both choose the tensor: pass one of them');
+  }
+  if (options.kind !== undefined || (options.tensor === undefined && parts.length > 0 && parts.length === candidates.length)) {
+    if (options.kind !== undefined && parts.length === 0) {
+      throw new TensorFileError(file.name, {}, `--kind ${options.kind} applies to encoder-decoder outputs (encoder_attentions, decoder_attentions, cross_attentions); this file has none (candidates: ${candidateList(candidates) || 'none'})`);
+    }
+    ({ chosen, why } = choosePart(file, parts, options.kind));
+  } else if (options.tensor !== undefined) {
     const named = candidates.find((c) => c.id === options.tensor);
     if (named) chosen = named;
     else if (file.has(options.tensor)) {
@@ -288,10 +361,11 @@ export function detectAttention(file: TensorFile, options: ViewOptions = {}): At
   } else {
     throw new TensorFileError(file.name, {}, `${candidates.length} attention-like candidates, pass --tensor NAME with one of: ${candidateList(candidates)}`);
   }
-  return buildView(file, chosen, options.layout, why);
+  const partSummaries = parts.map((p): PartSummary => ({ part: p.part!, id: p.id, layers: p.layerTensors.length, shape: file.tensor(p.layerTensors[0].map ?? p.layerTensors[0].q!).shape }));
+  return buildView(file, chosen, options.layout, why, options.batch ?? 0, partSummaries);
 }
 
-function buildView(file: TensorFile, c: Candidate, layoutText: string | undefined, why: string): AttentionView {
+function buildView(file: TensorFile, c: Candidate, layoutText: string | undefined, why: string, batchEntry: number, parts: readonly PartSummary[]): AttentionView {
   const grouped = c.layerIds.length > 0;
   const first = c.layerTensors[0];
   const main = file.tensor(c.kind === 'maps' ? first.map! : first.q!);
@@ -300,11 +374,17 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
     throw new TensorFileError(file.name, { tensor }, rule);
   };
   if (ndim < 2) fail(main.name, `has shape ${formatShape(main.shape)}; attention needs at least 2 dims`);
+  const maskTensor = findPaddingMask(file, c.part);
   let axes: Axis[];
   let how: string;
+  // A padding mask [B, keys] beside a 4-D stack whose first axis is B says that axis is the batch.
+  const batchFromMask = layoutText === undefined && !grouped && ndim === 4 && maskTensor !== undefined && maskTensor.shape.length === 2 && maskTensor.shape[0] > 1 && maskTensor.shape[0] === main.shape[0];
   if (layoutText !== undefined) {
     axes = parseLayout(file.name, layoutText, ndim, c.kind, grouped, main.name);
     how = 'as given by --layout';
+  } else if (batchFromMask) {
+    axes = ['batch', 'heads', 'q', c.kind === 'maps' ? 'k' : 'd'];
+    how = `the first axis is the batch: it is the batch of ${quote(maskTensor.name)} ${formatShape(maskTensor.shape)} stored beside it; pass --layout layers,heads,${c.kind === 'maps' ? 'q,k' : 'q,d'} if it is layers`;
   } else if (c.kind === 'qkv' && ndim === 4 && main.name.endsWith(TL_PERMUTE)) {
     axes = ['batch', 'heads', 'q', 'd'];
     how = "TransformerLens's [batch, pos, head, d_head] with the head axis moved before the positions";
@@ -359,10 +439,22 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
   const batch = size('batch');
   const headsAxis = axes.indexOf('heads');
   const kvHeads = c.kind === 'qkv' && headsAxis >= 0 ? file.tensor(first.k!).shape[headsAxis] : heads;
-  const notes = ambiguityNotes(main.shape, axes, grouped, layoutText !== undefined, c.kind);
+  const notes = c.steps ? [c.steps.summary] : [];
+  if (parts.length > 0 && c.part !== undefined) {
+    notes.push(`encoder-decoder output: ${parts.map((p) => `${p.part} ${quote(p.id)} ${p.layers} layer${p.layers === 1 ? '' : 's'} of ${formatShape(p.shape)}`).join(', ')}; showing ${c.part}${c.part === 'cross' ? ' (decoder tokens are the queries, encoder tokens the keys)' : ''} (--kind ${ATTENTION_PARTS.join('|')} chooses another)`);
+  }
+  if (!batchFromMask) notes.push(...ambiguityNotes(main.shape, axes, grouped, layoutText !== undefined, c.kind));
   if (kvHeads !== heads) notes.push(`grouped-query attention: ${heads} query heads share ${kvHeads} key/value heads (query head h uses key/value head ⌊h·${kvHeads}/${heads}⌋)`);
-  if (batch > 1) notes.push(`a batch of ${batch}: showing entry 0 unless another is chosen (--batch B)`);
   if (layers === 0 || heads === 0 || batch === 0) fail(main.name, `has an empty axis in ${formatShape(main.shape)}`);
+  if (!Number.isInteger(batchEntry) || batchEntry < 0 || batchEntry >= batch) {
+    fail(main.name, `batch entry ${batchEntry} is out of range: the batch axis has ${batch === 1 ? 'one entry (0)' : `entries 0–${batch - 1}`}`);
+  }
+  if (batch > 1) notes.push(`batch entry ${batchEntry} of ${batch} shown; --batch changes it`);
+  const generated = c.steps ? { steps: c.steps.steps, prompt: c.steps.prompt, cross: c.steps.cross } : undefined;
+  const padding = maskTensor ? paddingMaskInfo(file.name, maskTensor, { batch, keys, generated }) : undefined;
+  const encoderMask = c.part === 'decoder' && !padding ? findPaddingMask(file, 'encoder') : undefined;
+  if (encoderMask) notes.push(`${quote(encoderMask.name)} pads the encoder's tokens (encoder self-attention and cross-attention): it does not apply to the decoder's self-attention, which would need decoder_attention_mask`);
+  if (padding) notes.push(`padding mask ${quote(padding.tensor)} ${formatShape(padding.shape)} (${padding.describes}) stored beside the ${c.kind === 'qkv' ? 'queries/keys/values' : 'maps'}: applied per batch entry`);
   const layerIds = grouped ? c.layerIds : Array.from({ length: layers }, (_, i) => i);
   const what = grouped
     ? `${c.layerTensors.length} per-layer tensors ${quote(c.id)} (layers ${layerIds[0]}–${layerIds[layerIds.length - 1]}), each ${formatShape(main.shape)} ${main.dtypeLabel}`
@@ -373,6 +465,7 @@ function buildView(file: TensorFile, c: Candidate, layoutText: string | undefine
   return {
     kind: c.kind, id: c.id, axes, layout: axes.join(','), grouped, layerTensors: c.layerTensors,
     layers, layerIds, batch, heads, queries: n, keys, dK, dV, reason, notes, ...(kvHeads !== heads ? { kvHeads } : {}),
+    batchEntry, ...(c.part ? { part: c.part, parts } : {}), ...(generated ? { generated } : {}), ...(padding ? { padding } : {}),
   };
 }
 

@@ -4,9 +4,9 @@
 // actually used are ever decompressed.
 import { type ByteSource, SliceByteSource } from './byteSource';
 import { TensorFileError, quote } from './errors';
-import { InflatingByteSource } from './inflatingSource';
+import { type InflationGuard, InflatingByteSource } from './inflatingSource';
 import { type NpyHeader, readNpyHeader } from './npy';
-import { memberDataOffset, readZipDirectory } from './zip';
+import { type ZipEntry, memberDataOffset, readZipDirectory } from './zip';
 import type { LimitOptions } from '../limits';
 import { INFLATION_CHECKED_BYTES, MAX_INFLATION_RATIO } from './shape';
 
@@ -24,6 +24,18 @@ export interface NpzContents {
   readonly members: NpzMember[];
   /** Members that are not .npy arrays (listed so a request for them gets a precise error). */
   readonly otherMembers: string[];
+}
+
+/**
+ * A deflated member that declares more than INFLATION_CHECKED_BYTES at over MAX_INFLATION_RATIO:1 is
+ * a zip bomb or nearly constant data; either way inflating it is refused, but only when bytes past
+ * the first INFLATION_CHECKED_BYTES are read: its .npy header is still read, so `info` lists it.
+ */
+function inflationGuard(archiveName: string, entry: ZipEntry): InflationGuard | undefined {
+  const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+  if (entry.uncompressedSize <= INFLATION_CHECKED_BYTES || ratio <= MAX_INFLATION_RATIO) return undefined;
+  const rule = `deflated member ${quote(entry.name)} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} (${Math.round(ratio)}:1), over the ${MAX_INFLATION_RATIO}:1 inflation limit (a fixed cap against zip bombs; save with np.savez, uncompressed, to read it)`;
+  return { freeBytes: INFLATION_CHECKED_BYTES, refuse: () => new TensorFileError(archiveName, { offset: entry.directoryOffset }, rule) };
 }
 
 export async function readNpz(archive: ByteSource, limits?: LimitOptions): Promise<NpzContents> {
@@ -50,11 +62,7 @@ export async function readNpz(archive: ByteSource, limits?: LimitOptions): Promi
       }
       source = new SliceByteSource(memberLabel, archive, start, entry.uncompressedSize);
     } else if (entry.method === 8) {
-      const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-      if (entry.uncompressedSize > INFLATION_CHECKED_BYTES && ratio > MAX_INFLATION_RATIO) {
-        throw new TensorFileError(archive.name, where, `deflated member ${quote(entry.name)} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} (${Math.round(ratio)}:1), over the ${MAX_INFLATION_RATIO}:1 inflation limit (a fixed cap against zip bombs; save with np.savez, uncompressed, to read it)`);
-      }
-      source = new InflatingByteSource(memberLabel, archive, start, entry.compressedSize, entry.uncompressedSize);
+      source = new InflatingByteSource(memberLabel, archive, start, entry.compressedSize, entry.uncompressedSize, inflationGuard(archive.name, entry));
     } else {
       throw new TensorFileError(archive.name, where, `member ${quote(entry.name)} uses compression method ${entry.method} (only stored and deflated are read)`);
     }

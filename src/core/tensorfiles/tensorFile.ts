@@ -110,6 +110,15 @@ export class TensorFile {
     return viewName;
   }
 
+  /**
+   * @internal Registers a view built elsewhere (generate()'s steps assembled into one map): like
+   * `permuted`'s views it is read by name and not listed with the file's tensors. Idempotent by name.
+   */
+  addView(view: Stored): string {
+    if (!this.views.has(view.info.name)) this.views.set(view.info.name, view);
+    return view.info.name;
+  }
+
   /** @internal */
   stored(name: string): Stored {
     const s = this.byName.get(name) ?? this.views.get(name);
@@ -210,7 +219,9 @@ async function openTorch(source: ByteSource, limits?: LimitOptions): Promise<Ten
       source: t.source,
     };
   });
-  const metadata = contents.tokens ? { tokens: JSON.stringify(contents.tokens) } : null;
+  // Pickled token lists are carried as metadata, as safetensors carries them (JSON strings).
+  const lists = Object.entries({ ...contents.tokenLists, ...(contents.tokens ? { tokens: contents.tokens } : {}) });
+  const metadata = lists.length > 0 ? Object.fromEntries(lists.map(([key, list]) => [key, JSON.stringify(list)])) : null;
   return new TensorFile(source, 'torch', stored, metadata);
 }
 

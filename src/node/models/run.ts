@@ -1,8 +1,9 @@
-// The node side of a model run: a folder on disk, the attention step on the worker pool (the
-// WebAssembly kernels on min(2, cores) threads, heads in parallel; one thread when the pool cannot
-// start), and the projections and MLPs on the kernels in this thread.
-import { type AttendFn, type LoadedModel, loadModel } from '../../core/models';
-import { computeHeadsFast } from '../parallel';
+// The node side of a model run: a folder on disk, and the forward pass on the worker pool (the
+// WebAssembly kernels on min(2, cores) threads; one thread when the pool cannot start): attention
+// with heads in parallel, the projections and MLPs with output columns split over the threads.
+// Weights stay in their file dtype on disk; each layer's are converted to float32 when it runs.
+import { type AttendFn, type LoadedModel, type MatmulFn, loadModel } from '../../core/models';
+import { computeHeadsFast, matmulFast } from '../parallel';
 import { NodeModelFolder } from './nodeFolder';
 
 /** Attention for a layer's heads on the shared worker pool. */
@@ -11,6 +12,11 @@ export function attendOnPool(signal?: AbortSignal): AttendFn {
     const { heads: done } = await computeHeadsFast(heads, { mask, scale: factor, signal });
     return done.map((h) => ({ dots: h.dots!, factor: h.factor, scores: h.scores!, allowed: h.allowed, weights: h.weights, output: h.output, emptyRows: h.emptyRows }));
   };
+}
+
+/** Projections and MLPs on the shared worker pool (products under minMacs multiply-adds stay on this thread). */
+export function matmulOnPool(signal?: AbortSignal, minMacs?: number): MatmulFn {
+  return (a, b, transposed) => matmulFast(a, b, transposed, { signal, minMacs });
 }
 
 /** Opens and checks the model folder at `dir`; close() releases its files. */

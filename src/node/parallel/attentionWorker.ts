@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { KernelExports } from '../../core/kernels/abi';
 import { type Task, runSweepTask, runTask } from '../../core/kernels/plan';
 import { type StreamTask, runStreamTask } from '../../core/kernels/streamPlan';
+import { type GemmTask, runGemmTask } from './gemmPlan';
 import { type Handlers, isRequest, serveRequest } from '../../protocol/rpc';
 import type { Job, PoolMethods, WorkerInit } from './protocol';
 
@@ -22,6 +23,7 @@ const handlers: Handlers<PoolMethods> = {
     const { job } = bound;
     if (job.kind === 'attention') runTask(bound.exports, job.plan, task as Task, bound.scratch);
     else if (job.kind === 'sweep') runSweepTask(bound.exports, job.plan, task as Task);
+    else if (job.kind === 'gemm') runGemmTask(bound.exports, job.plan, task as GemmTask);
     else runStreamTask(bound.exports, job.plan, task as StreamTask, bound.scratch);
     return null;
   },

@@ -15,6 +15,8 @@
 //   sweepStatisticsFast(dots, allowed, factors, { signal }) → Promise<SharpnessSummary[]>
 //   scaleSweepFast(dots, allowed, dK, grid?, { signal }) → Promise<SweepPoint[]> (as core scaleSweep)
 //     Softmax sharpness of dots·f for many factors without any n×m matrix per factor.
+//   matmulFast(a, b, transposed, { signal }) → Promise<Matrix>: A·B or A·Bᵀ, output columns split over
+//     the workers (the real models' projections and MLPs), bit-identical to kernels.matmul.
 //   shutdownFastAttention() → Promise<void>: terminates the shared pool's workers (call on deactivate).
 //   Long sequences (n ≥ 8192, or whenever n×n per head is too much to hold), in ../streaming:
 //   streamHeadOverviews(x, heads, { mask, scale, overviewSize, signal }, onHead) computes one head at
@@ -33,15 +35,17 @@
 // Errors: shapes that do not chain throw the reference's RangeError; a call needing more than 4 GiB of
 // WebAssembly memory throws RangeError (use streamHeadOverviews in ../streaming for long sequences).
 import type { Matrix } from '../../core/matrix';
-import { type AttentionOptions, type HeadProjection, scaleFactor } from '../../core/attention';
+import type { AttentionOptions, HeadProjection } from '../../core/attention';
+import { factorFor, sweepFactors } from '../../core/scale';
 import { allowedCells } from '../../core/mask';
-import { type SharpnessSummary, type SweepPoint, canonicalFactors, logGrid } from '../../core/sharpness';
+import { type SharpnessSummary, type SweepPoint, logGrid } from '../../core/sharpness';
 import * as kernels from '../../core/kernels';
 import { type AttentionPlan, planAttention, planSweep, schedule, sweepAccLength } from '../../core/kernels/plan';
 import { type HeadParts, readHeadParts, readMatrix, sweepSummaries, writeAttentionInputs } from '../../core/kernels/io';
 import { Arena } from '../../core/kernels/arena';
 import { AttentionPool, CancelledError } from './pool';
 import { MAX_PAGES, SharedMemoryCache } from './memoryCache';
+import { columnStrips, planGemm } from './gemmPlan';
 
 export { AttentionPool, CancelledError, liveAttentionWorkers } from './pool';
 export type { HeadParts as FastHead } from '../../core/kernels/io';
@@ -192,7 +196,7 @@ export async function computeHeadsFast(heads: readonly GivenHead[], options: Fas
   const allowed = allowedCells(mask, n, m);
   const arena = new Arena();
   const plan = planAttention(arena, {
-    heads: heads.map(({ q, k, v }) => ({ factor: scaleFactor(options.scale ?? 'sqrt', q.cols), q, k, v })),
+    heads: heads.map(({ q, k, v }) => ({ factor: factorFor(options.scale, q.cols), q, k, v })),
     concat: false, maskKind: kernels.maskKind(mask), executors: pool.size, keep: options.keep,
   });
   const memory = sharedMemory(arena, options.reuseMemory);
@@ -231,7 +235,43 @@ export async function sweepStatisticsFast(dots: Matrix, allowed: Uint8Array | nu
 
 /** The core scaleSweep's points (canonical factors, then the grid), computed by sweepStatisticsFast. */
 export async function scaleSweepFast(dots: Matrix, allowed: Uint8Array | null, dK: number | undefined, grid: readonly number[] = logGrid(), options: { signal?: AbortSignal; pool?: AttentionPool } = {}): Promise<SweepPoint[]> {
-  const points = [...canonicalFactors(dK), ...grid.map((factor) => ({ factor, label: 'grid' as const }))];
+  const points = sweepFactors(dK, grid);
   const stats = await sweepStatisticsFast(dots, allowed, points.map((p) => p.factor), options);
   return points.map(({ factor, label }, i) => ({ factor, label, ...stats[i] }));
+}
+
+/**
+ * Multiply-adds below which a product stays on this thread: posting the task and binding the memory
+ * in each worker costs about as much as a 4-million-MAC product (a 128×128×256 projection).
+ */
+export const POOLED_GEMM_MIN_MACS = 2 ** 22;
+
+/**
+ * A·B (B k×m) or, with transposed, A·Bᵀ (B m×k, the nn.Linear layout), output columns split over the
+ * pool's workers in strips of whole panels. Bit-identical to kernels.matmul / kernels.matmulTransposed
+ * (same kernel, same k order per element); small products, and hosts without the pool, run there.
+ * The result is a fresh array (copied out of the shared memory, which goes back to the cache at once).
+ */
+export async function matmulFast(a: Matrix, b: Matrix, transposed: boolean, options: { signal?: AbortSignal; pool?: AttentionPool; minMacs?: number } = {}): Promise<Matrix> {
+  const k = a.cols, m = transposed ? b.rows : b.cols;
+  if ((transposed ? b.cols : b.rows) !== k) {
+    throw new RangeError(`${transposed ? 'matmulTransposed' : 'matmul'}: ${a.rows}×${a.cols} · ${transposed ? `(${b.rows}×${b.cols})ᵀ` : `${b.rows}×${b.cols}`} do not chain`);
+  }
+  throwIfAborted(options.signal);
+  const pool = poolFor(options);
+  const n = a.rows;
+  if (n * k * m < (options.minMacs ?? POOLED_GEMM_MIN_MACS) || n === 0 || k === 0 || m === 0 || !parallelReady(pool)) {
+    return transposed ? kernels.matmulTransposed(a, b) : kernels.matmul(a, b);
+  }
+  const arena = new Arena();
+  const plan = planGemm(arena, n, k, m, transposed);
+  const memory = sharedMemory(arena, true);
+  const buffer = memory.buffer;
+  new Float32Array(buffer, plan.a.ptr, n * k).set(a.data.subarray(0, n * k));
+  new Float32Array(buffer, plan.b.ptr, k * m).set(b.data.subarray(0, k * m));
+  // Twice as many strips as workers: a worker slowed by the other engineers' load does not hold the rest.
+  await pool.run(memory, { kind: 'gemm', plan }, [columnStrips(m, 2 * pool.size)], options.signal);
+  const c = readMatrix(buffer, plan.c, true);
+  memoryCache.lend(memory, []);
+  return c;
 }

@@ -115,7 +115,7 @@ export class AttentionPool {
     if (this.closed) return Promise.reject(new Error('the attention pool is closed'));
     if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason));
     const workers = this.start();
-    const scratch = job.kind === 'sweep' ? [] : job.plan.scratch;
+    const scratch = job.kind === 'sweep' || job.kind === 'gemm' ? [] : job.plan.scratch;
     return new Promise<void>((resolve, reject) => {
       let phase = -1;
       let queue: WorkerTask[] = [];

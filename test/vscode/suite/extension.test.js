@@ -188,6 +188,22 @@ suite('files, examples and the sidebar', () => {
     assert.deepStrictEqual(heads, ['L0', 'L1']);
   });
 
+  test('Choose Batch Entry reopens a batch > 1 tensor file on the entry asked for, in place of the old panel', async () => {
+    const uri = vscode.Uri.file(path.join(ROOT, 'test', 'fixtures', 'torch', 'structures', 'batch3.pt'));
+    const first = await vscode.commands.executeCommand('attentionInspector.inspectFile', uri);
+    assert.strictEqual(first.layers, 2);
+    const reopened = await vscode.commands.executeCommand('attentionInspector.chooseBatchEntry', 2);
+    assert.ok(reopened, 'reopened');
+    assert.strictEqual(reopened.title, 'batch3.pt · batch 2');
+    const s = await waitFor('only the reopened panel', async () => {
+      const now = await state();
+      return now.livePanels === 1 ? now : null;
+    });
+    assert.deepStrictEqual(s.panels.map((p) => p.title), ['batch3.pt · batch 2']);
+    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.chooseBatchEntry', 3), undefined, 'out of range: a message, no panel');
+    assert.strictEqual((await state()).livePanels, 1);
+  });
+
   test('Inspect File opens a JSON input', async () => {
     const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('attention.json'));
     assert.deepStrictEqual(result.tokens, ['I', 'go', 'home']);

@@ -37,6 +37,8 @@ export interface TorchContents {
   readonly tensors: TorchTensorEntry[];
   /** A list of strings saved under the key `tokens` (e.g. {"attentions": …, "tokens": [...]}). */
   readonly tokens: string[] | null;
+  /** Other lists of strings under a key ending in `tokens` (`encoder_tokens`, `decoder_tokens`…), by path. */
+  readonly tokenLists: Record<string, string[]>;
   /** Other plain values (numbers, strings) by path, shown by `info`. */
   readonly values: Record<string, string>;
 }
@@ -127,7 +129,7 @@ export async function readTorchArchive(archive: ByteSource, limits?: LimitOption
     if (!storage) storageSources.set(member, (storage = await memberSource(archive, entry)));
     tensors.push(place(archive.name, name, tensor, member, storage, entry.method === 8, littleEndian));
   }
-  return { tensors, tokens: found.tokens, values: found.values };
+  return { tensors, tokens: found.tokens, tokenLists: found.tokenLists, values: found.values };
 }
 
 /** Checks a tensor against its storage's bytes and says where its C-order bytes are. */
@@ -164,6 +166,7 @@ function place(file: string, name: string, t: TorchTensor, member: string, stora
 interface Flattened {
   tensors: { name: string; tensor: TorchTensor }[];
   tokens: string[] | null;
+  tokenLists: Record<string, string[]>;
   values: Record<string, string>;
 }
 
@@ -174,7 +177,7 @@ interface Flattened {
  * `tokens` list of strings nor a plain number/string/None is refused by what it is.
  */
 function flatten(file: string, root: PyValue): Flattened {
-  const out: Flattened = { tensors: [], tokens: null, values: {} };
+  const out: Flattened = { tensors: [], tokens: null, tokenLists: {}, values: {} };
   const names = new Set<string>();
   let nodes = 0;
   const stem = (file.split(/[\\/]/).pop() ?? file).replace(/\.[^.]*$/, '') || 'tensor';
@@ -198,8 +201,11 @@ function flatten(file: string, root: PyValue): Flattened {
         for (const [k, item] of v.entries.values()) {
           const key = typeof k === 'string' ? k : typeof k === 'number' || typeof k === 'bigint' ? String(k) : undefined;
           if (key === undefined) throw new TensorFileError(file, { tensor: name }, `a dict key is ${describeValue(k)}; tensors are named by string or integer keys`);
-          if (key === 'tokens' && isStringList(item)) {
-            out.tokens = (item as { items: string[] }).items;
+          if (key.endsWith('tokens') && isStringList(item)) {
+            // encoder_tokens / decoder_tokens label an encoder-decoder's two sequences.
+            const items = (item as { items: string[] }).items;
+            if (key === 'tokens') out.tokens = items;
+            else out.tokenLists[[...path, key].join('.')] = items;
             continue;
           }
           visit(item, [...path, key], depth + 1);
