@@ -41,7 +41,7 @@ const MASK_FILE_HELP = `--mask FILE[:NAME]        an explicit mask saved from Py
   --mask-polarity masked|attend   what True/1 means in a bool or 0/1 mask file: masked out (nn.MultiheadAttention)
                             or may attend (scaled_dot_product_attention, HF attention_mask)`;
 
-const COMPUTE_HELP = `Usage: attention-inspector compute (FILE.json | --text "…" | FILE.npy|.npz|.safetensors) [options]
+const COMPUTE_HELP = `Usage: attention-inspector compute (FILE.json | --text "…" | FILE.npy|.npz|.safetensors|.pt|.pth|.bin | --model DIR --text "…") [options]
 
 Prints one JSON object: {"tokens", "heads": [{"scores", "weights", "output", "entropy", "sharpness"}]}.
 

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { InputError, matrixFrom } from '../../src/core';
+import { InputError, REFERENCE_ENGINE, inspect, matrixFrom, readAttentionInput } from '../../src/core';
 import { checkWeights } from '../../src/core/values';
 import { blankLiterals, findNonJsonLiterals } from '../../src/core/jsonLiterals';
 import { MemoryByteSource, firstNonSoftmaxRow, openAttention, readSlice, sumTolerance, axisLabels } from '../../src/core/tensorfiles';
@@ -146,7 +146,7 @@ describe('detection suite: torch.save and numpy exports written by torch (test/f
   });
 
   it('single.pt --layout batch,heads,q,k --batch 1: the other reading of the same shape, batch entry 1', async () => {
-    await checkInfo(t('single.pt'), { layout: 'batch,heads,q,k' }, { kind: 'maps', layout: 'batch,heads,q,k', meaning: 'weights', shape: { layers: 1, batch: 2, heads: 3, queries: 5, keys: 5 }, notes: [/a batch of 2: showing entry 0 unless another is chosen \(--batch B\)/] });
+    await checkInfo(t('single.pt'), { layout: 'batch,heads,q,k' }, { kind: 'maps', layout: 'batch,heads,q,k', meaning: 'weights', shape: { layers: 1, batch: 2, heads: 3, queries: 5, keys: 5 }, notes: [/batch entry 0 of 2 shown; --batch changes it/] });
     const { json } = computeOk([t('single.pt'), '--layout', 'batch,heads,q,k', '--batch', '1']);
     const e = torchTensor('single.pt', 'single');
     assert.equal(json.heads.length, 3);
@@ -264,7 +264,7 @@ describe('detection suite: torch.save and numpy exports written by torch (test/f
   });
 
   it('mha_nan_rows.pt --layout batch,heads,q,k --batch 1: the batch read as a batch', async () => {
-    await checkInfo(t('mha_nan_rows.pt'), { layout: 'batch,heads,q,k' }, { kind: 'maps', layout: 'batch,heads,q,k', meaning: 'weights', shape: { layers: 1, batch: 2, heads: 2, queries: 5, keys: 5 }, notes: [/a batch of 2: showing entry 0 unless another is chosen \(--batch B\)/] });
+    await checkInfo(t('mha_nan_rows.pt'), { layout: 'batch,heads,q,k' }, { kind: 'maps', layout: 'batch,heads,q,k', meaning: 'weights', shape: { layers: 1, batch: 2, heads: 2, queries: 5, keys: 5 }, notes: [/batch entry 0 of 2 shown; --batch changes it/] });
     const { json } = computeOk([t('mha_nan_rows.pt'), '--layout', 'batch,heads,q,k', '--batch', '1']);
     const e = torchTensor('mha_nan_rows.pt', 'attn_weights');
     for (const h of json.heads) assertStored(h.weights, block(e.values, e.shape, 2 + h.head), `B1H${h.head}`);
@@ -298,7 +298,7 @@ describe('detection suite: torch.save and numpy exports written by torch (test/f
   });
 
   it('head_averaged_batch.npy --layout batch,q,k --batch 2: nn.MultiheadAttention\'s head-averaged [batch, q, k]', async () => {
-    await checkInfo(t('head_averaged_batch.npy'), { layout: 'batch,q,k' }, { kind: 'maps', layout: 'batch,q,k', meaning: 'weights', shape: { layers: 1, batch: 3, heads: 1, queries: 4, keys: 4 }, notes: [/a batch of 3: showing entry 0 unless another is chosen \(--batch B\)/] });
+    await checkInfo(t('head_averaged_batch.npy'), { layout: 'batch,q,k' }, { kind: 'maps', layout: 'batch,q,k', meaning: 'weights', shape: { layers: 1, batch: 3, heads: 1, queries: 4, keys: 4 }, notes: [/batch entry 0 of 3 shown; --batch changes it/] });
     const { json } = computeOk([t('head_averaged_batch.npy'), '--layout', 'batch,q,k', '--batch', '2']);
     assert.equal(json.heads.length, 1);
     const stored = (await readSlice((await openAttention(new MemoryByteSource('h.npy', new Uint8Array(readFileSync(t('head_averaged_batch.npy')))))).file, 'h', [2])).data;
@@ -322,21 +322,25 @@ describe('detection suite: numpy and safetensors fixtures (test/fixtures/tensorf
     for (const h of json.heads) assertStored(h.weights, block(e.values, e.shape, h.head), `H${h.head}`);
   });
 
+  // These two fixtures store an attention_mask [1, 4] that pads key 3 while the weights attend to it:
+  // the mask is named and said not to match, and the weights are shown as stored.
+  const STORED_MASK = [/padding mask "attention_mask" \[1, 4\] \(Hugging Face convention: 1 = attend, 0 = padding\) stored beside the maps/, /"attention_mask" pads key 3 of batch entry 0, but .* this mask does not match these weights .*the weights are shown as stored/];
   const storedWeights: [file: string, layout: string, notes: RegExp[], index: (h: HeadOut) => [tensor: string, block: number]][] = [
-    ['bf16.safetensors', 'batch,heads,q,k', [], (h) => [`attentions.${h.layer}`, h.head]],
+    ['bf16.safetensors', 'batch,heads,q,k', STORED_MASK, (h) => [`attentions.${h.layer}`, h.head]],
     ['blocks.npz', 'heads,q,k', [AMBIGUOUS_3D], (h) => [`blocks.${h.layer}.attn.hook_pattern`, h.head]],
     ['blocks.safetensors', 'heads,q,k', [AMBIGUOUS_3D], (h) => [`blocks.${h.layer}.attn.hook_pattern`, h.head]],
     ['fortran_compressed.npz', 'layers,heads,q,k', [AMBIGUOUS_4D], (h) => ['attn', h.layer * 3 + h.head]],
     ['model.safetensors', 'layers,batch,heads,q,k', [], (h) => ['attn', h.layer * 3 + h.head]],
     ['not_npy.npz', 'heads,q,k', [AMBIGUOUS_3D], (h) => ['attn', h.head]],
     ['per_layer_arr.npz', 'heads,q,k', [AMBIGUOUS_3D], (h) => [`arr_${h.layer}`, h.head]],
-    ['per_layer_compressed.npz', 'batch,heads,q,k', [], (h) => [`attentions.${h.layer}`, h.head]],
+    ['per_layer_compressed.npz', 'batch,heads,q,k', STORED_MASK, (h) => [`attentions.${h.layer}`, h.head]],
     ['weights4d_f16.npy', 'layers,heads,q,k', [AMBIGUOUS_4D], (h) => ['weights4d_f16', h.layer * 2 + h.head]],
     ['weights5d_f32.npy', 'layers,batch,heads,q,k', [], (h) => ['weights5d_f32', h.layer * 3 + h.head]],
     ['weights_be_f2.npy', 'heads,q,k', [AMBIGUOUS_3D], (h) => ['weights_be_f2', h.head]],
   ];
   for (const [file, layout, notes, index] of storedWeights) {
-    it(`${file}: weights read as [${layout}]${notes.length ? ' (ambiguity noted)' : ''}, every head as stored`, async () => {
+    const noted = notes.length === 0 ? '' : notes === STORED_MASK ? ' (the stored mask named as not matching them)' : ' (ambiguity noted)';
+    it(`${file}: weights read as [${layout}]${noted}, every head as stored`, async () => {
       await checkInfo(f(file), {}, { kind: 'maps', layout, meaning: 'weights', notes });
       const { json } = computeOk([f(file)]);
       assert.ok(json.heads.length > 0);
@@ -504,6 +508,23 @@ describe('JSON written by Python\'s json.dump from torch values', () => {
       assert.deepEqual(out.tokens, ['a', 'cat', 'sat', '.']);
     });
   }
+
+  it('property: a head with biases equals Q/K/V computed as X·W + b in float64, in either weight layout (fast-check)', () => {
+    const dims = fc.record({ n: fc.integer({ min: 1, max: 5 }), d: fc.integer({ min: 1, max: 5 }), dk: fc.integer({ min: 1, max: 4 }), dv: fc.integer({ min: 1, max: 4 }) });
+    const value = fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround);
+    const mat = (r: number, c: number) => fc.array(fc.array(value, { minLength: c, maxLength: c }), { minLength: r, maxLength: r });
+    const arb = dims.chain(({ n, d, dk, dv }) => fc.record({ X: mat(n, d), W_Q: mat(d, dk), W_K: mat(d, dk), W_V: mat(d, dv), b_Q: fc.array(value, { minLength: dk, maxLength: dk }), b_K: fc.array(value, { minLength: dk, maxLength: dk }), b_V: fc.array(value, { minLength: dv, maxLength: dv }) }));
+    const affine = (x: number[][], w: number[][], b: number[]) => x.map((row) => b.map((bj, j) => row.reduce((s, xi, i) => s + xi * w[i][j], bj)));
+    const tr = (w: number[][]) => w[0].map((_, j) => w.map((row) => row[j]));
+    fc.assert(fc.property(arb, fc.boolean(), (doc, linear) => {
+      const given = linear ? { ...doc, W_Q: tr(doc.W_Q), W_K: tr(doc.W_K), W_V: tr(doc.W_V), weight_layout: 'linear' } : doc;
+      const head = inspect(readAttentionInput(given), { engine: REFERENCE_ENGINE }).heads[0];
+      const want = inspect(readAttentionInput({ Q: affine(doc.X, doc.W_Q, doc.b_Q), K: affine(doc.X, doc.W_K, doc.b_K), V: affine(doc.X, doc.W_V, doc.b_V) }), { engine: REFERENCE_ENGINE }).heads[0];
+      for (const [a, b] of [[head.q!, want.q!], [head.k!, want.k!], [head.v!, want.v!], [head.weights, want.weights], [head.output!, want.output!]]) {
+        a.data.forEach((x, i) => assert.ok(Math.abs(x - b.data[i]) <= 1e-5 * Math.max(1, Math.abs(b.data[i])), `${x} vs ${b.data[i]}`));
+      }
+    }), { seed: 1313, numRuns: 200 });
+  });
 
   it('scores_neg_inf.json: -Infinity from masked_fill(-inf) is a masked cell; softmax matches torch', () => {
     const text = readFileSync(j('scores_neg_inf.json'), 'utf8');
