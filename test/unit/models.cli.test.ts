@@ -84,6 +84,17 @@ describe('CLI: compute --model, info --model, models', function () {
     for (let i = 0; i < out.ids.length; i++) for (let j = 0; j < out.ids.length; j++) assert.equal(h.scores[i][j] === null, !(j <= i && j > i - 4), `[${i}][${j}]`);
   });
 
+  it('a text past the dense cap is refused in one line naming the cap and the flag, before any weight is read', () => {
+    const dir = join(tinyModelsDir(), 'llama-tiny');
+    // 4 heads: 7200² × 4 cells pass MAX_DENSE_CELLS (12 · 4096²).
+    const r = run(['compute', '--model', dir, '--text', Array(7200).fill('a').join(' '), '--max-tokens', '20000', '--summary']);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^error: --text: \d+ queries × \d+ keys × 4 heads = \d+ attention cells exceed the limit of 201326592 cells computed at once .*--max-tokens does not raise this cap/);
+    assert.equal(r.stdout, '');
+  });
+
   it('info --model: architecture, sizes, dtype, tokenizer', () => {
     const r = run(['info', '--model', join(tinyModelsDir(), 'qwen2-tiny')]);
     assert.equal(r.code, 0, r.stderr);
