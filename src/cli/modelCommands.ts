@@ -177,7 +177,7 @@ function describeModel(model: LoadedModel): object {
   const { config, weights, tokenizer } = model;
   const summary = weights.summary();
   const needed = expectedTensors(config, weights);
-  const layerParams = needed.filter((t) => /\.(h|layers|layer)\.0\./.test(t.name)).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+  const layerParams = needed.filter((t) => /(^|\.)(h|layers|layer)\.0\./.test(t.name)).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
   return {
     model: model.folder.name,
     architecture: config.architecture, modelType: config.modelType, family: config.family, supported: true,

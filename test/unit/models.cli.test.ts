@@ -105,6 +105,11 @@ describe('CLI: compute --model, info --model, models', function () {
     assert.deepEqual(Object.keys(info.weights.dtypes), ['BF16']);
     assert.equal(info.tokenizer.kind, 'byte-level BPE');
     assert.equal(info.kvHeads, 2);
+    // One layer: input/post norms 2·64, q/k/v 64·64 + 2·(32·64) with biases 64 + 2·32, o 64·64, MLP 3·(64·128).
+    assert.equal(info.memory.weightsPerLayerF32Bytes, 4 * (2 * 64 + 64 * 64 + 2 * 32 * 64 + 64 + 2 * 32 + 64 * 64 + 3 * 64 * 128));
+    // GPT-2 checkpoints name layers "h.0." with no prefix: ln_1, c_attn, c_proj, ln_2, c_fc, c_proj (d 32, inner 128).
+    const gpt2 = JSON.parse(run(['info', '--model', join(tinyModelsDir(), 'gpt2-tiny')]).stdout);
+    assert.equal(gpt2.memory.weightsPerLayerF32Bytes, 4 * (64 + 32 * 96 + 96 + 32 * 32 + 32 + 64 + 32 * 128 + 128 + 128 * 32 + 32));
   });
 
   it('models lists the Hugging Face cache ($HF_HUB_CACHE) with architecture, size and support', () => {
