@@ -7,8 +7,10 @@
 // Ours runs the fast path the extension uses (src/node/parallel: WebAssembly SIMD kernels, heads on
 // worker threads); numpy runs in a child (bench/numpy_baseline.py) with OPENBLAS_CORETYPE and
 // OPENBLAS_L2_SIZE removed from its environment only. Each case: two warm-ups, then reps runs, median.
-// Options: --json (one JSON object on stdout), --quick (3 reps, small tensor file, no Chromium run),
-// --reps N, --skip-files, --skip-render, --growth (the streaming path from 128 to 16384 tokens).
+//   model-*   real models against PyTorch, memory-* compute --model's peak RSS (bench/models.mjs)
+// Options: --json (one JSON object on stdout), --quick (3 reps, small tensor file, no Chromium run,
+// one model rep), --reps N, --model-reps N (default 3), --skip-files, --skip-render, --skip-models,
+// --growth (the streaming path from 128 to 16384 tokens).
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -184,6 +186,27 @@ if (!flag('--skip-files')) {
     }
   }
 }
+// ---- real models (issue 12), from their own benchmark: each side in its own process ----
+if (!flag('--skip-models')) {
+  log('real models (bench/models.mjs)…');
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'models.mjs'), '--json', ...(quick ? ['--quick'] : ['--reps', option('--model-reps', '3')])], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) log('model benchmark failed (see above)');
+  else {
+    const models = JSON.parse(r.stdout.trim().split('\n').pop());
+    const mb = (x) => `${x.toFixed(0)} MB`;
+    for (const c of models.cases) {
+      if (c.torchMs === undefined) {
+        cases.push({ name: c.name, n: c.n, oursMs: c.oursMs, numpyMs: null, baseline: 'none (peak RSS)', baselineMs: null, ratio: null, note: `compute --model --summary peak RSS ${mb(c.peakRssMB)}` });
+        continue;
+      }
+      const p = c.profile, pct = (x) => `${((100 * x) / c.oursMs).toFixed(0)}%`;
+      cases.push({
+        name: c.name, n: c.n, oursMs: c.oursMs, numpyMs: null, baseline: models.baseline, baselineMs: c.torchMs, ratio: c.ratio,
+        note: `peak RSS ours ${mb(c.oursPeakRssMB)}, torch ${mb(c.torchPeakRssMB)}; GEMM ${pct(p.gemmMs)}, attention ${pct(p.attentionMs)}, weights ${pct(p.weightsMs)}, rest ${pct(p.otherMs)}`,
+      });
+    }
+  }
+}
 const renderFile = join(ROOT, 'bench-results', 'render.json');
 let renderNote = null;
 if (!flag('--skip-render') && !quick) {
@@ -213,7 +236,7 @@ if (asJson) {
   console.log(`${'case'.padEnd(20)} ${'ours ms'.padStart(9)} ${'baseline ms'.padStart(12)}  ${'ours/baseline'.padStart(13)}  ${'(best of runs)'.padStart(14)}  baseline`);
   for (const c of cases) {
     const base = c.numpyMs ?? c.baselineMs ?? null;
-    const extra = c.oursFreshMemoryMs ? `  (fresh memory every call: ${f(c.oursFreshMemoryMs)} ms, ${c.freshMemoryRatio.toFixed(2)}×)` : c.oursMBps ? `  (${f(c.oursMBps)} MB/s, cat ${f(c.catMBps)} MB/s, peak RSS ${f(c.peakRssMB)} MB)` : c.vs128 ? `  (×${f(c.vs128)} the time of n = 128, 12 heads one at a time, peak RSS ${f(c.peakRssMB)} MB)` : c.fps ? `  (${f(c.fps)} fps)` : '';
+    const extra = c.note ? `  (${c.note})` : c.oursFreshMemoryMs ? `  (fresh memory every call: ${f(c.oursFreshMemoryMs)} ms, ${c.freshMemoryRatio.toFixed(2)}×)` : c.oursMBps ? `  (${f(c.oursMBps)} MB/s, cat ${f(c.catMBps)} MB/s, peak RSS ${f(c.peakRssMB)} MB)` : c.vs128 ? `  (×${f(c.vs128)} the time of n = 128, 12 heads one at a time, peak RSS ${f(c.peakRssMB)} MB)` : c.fps ? `  (${f(c.fps)} fps)` : '';
     console.log(`${c.name.padEnd(20)} ${f(c.oursMs).padStart(9)} ${f(base).padStart(12)}  ${(c.ratio === null ? '—' : `${c.ratio.toFixed(2)}×`).padStart(13)}  ${(c.minRatio === undefined ? '' : `${c.minRatio.toFixed(2)}×`).padStart(14)}  ${c.numpyMs !== null ? 'numpy' : c.baseline}${extra}`);
   }
   console.log('');

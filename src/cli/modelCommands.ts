@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { type Inspection, InputError, inspect } from '../core';
+import { checkDenseCost } from '../core/limits';
 import * as kernels from '../core/kernels';
 import { type LayerAttention, type LoadedModel, ModelError, SUPPORTED_ARCHITECTURES, expectedTensors, parseModelConfig, runModel, tokenizeForModel } from '../core/models';
 import { hubCacheDir, listCachedModels } from '../core/models/cache';
@@ -105,6 +106,10 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
     const n = tokens.ids.length;
     if (n === 0) throw new InputError('--text', 'gives no tokens');
     if (n > maxTokens) throw new InputError('--text', `${n} tokens exceed the limit of ${maxTokens} (flag --max-tokens; every layer holds ${config.heads} × n² scores and weights)`);
+    // Each layer's heads are held whole (dots, scores, weights): past the dense cap the text is refused
+    // here, before any weight is read. The long-sequence path (pooled overviews per head) does not yet
+    // cover models.
+    checkDenseCost('--text', n, n, config.heads, `fewer tokens; --max-tokens does not raise this cap, and the long-sequence path (pooled overviews per head) does not cover models yet`);
     for (const w of tokens.warnings) io.err(`warning: ${w}`);
     const labels = tokens.tokens.map((t) => t.text);
 
@@ -172,7 +177,7 @@ function describeModel(model: LoadedModel): object {
   const { config, weights, tokenizer } = model;
   const summary = weights.summary();
   const needed = expectedTensors(config, weights);
-  const layerParams = needed.filter((t) => /\.(h|layers|layer)\.0\./.test(t.name)).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+  const layerParams = needed.filter((t) => /(^|\.)(h|layers|layer)\.0\./.test(t.name)).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
   return {
     model: model.folder.name,
     architecture: config.architecture, modelType: config.modelType, family: config.family, supported: true,

@@ -84,6 +84,17 @@ describe('CLI: compute --model, info --model, models', function () {
     for (let i = 0; i < out.ids.length; i++) for (let j = 0; j < out.ids.length; j++) assert.equal(h.scores[i][j] === null, !(j <= i && j > i - 4), `[${i}][${j}]`);
   });
 
+  it('a text past the dense cap is refused in one line naming the cap and the flag, before any weight is read', () => {
+    const dir = join(tinyModelsDir(), 'llama-tiny');
+    // 4 heads: 7200² × 4 cells pass MAX_DENSE_CELLS (12 · 4096²).
+    const r = run(['compute', '--model', dir, '--text', Array(7200).fill('a').join(' '), '--max-tokens', '20000', '--summary']);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^error: --text: \d+ queries × \d+ keys × 4 heads = \d+ attention cells exceed the limit of 201326592 cells computed at once .*--max-tokens does not raise this cap/);
+    assert.equal(r.stdout, '');
+  });
+
   it('info --model: architecture, sizes, dtype, tokenizer', () => {
     const r = run(['info', '--model', join(tinyModelsDir(), 'qwen2-tiny')]);
     assert.equal(r.code, 0, r.stderr);
@@ -94,6 +105,11 @@ describe('CLI: compute --model, info --model, models', function () {
     assert.deepEqual(Object.keys(info.weights.dtypes), ['BF16']);
     assert.equal(info.tokenizer.kind, 'byte-level BPE');
     assert.equal(info.kvHeads, 2);
+    // One layer: input/post norms 2·64, q/k/v 64·64 + 2·(32·64) with biases 64 + 2·32, o 64·64, MLP 3·(64·128).
+    assert.equal(info.memory.weightsPerLayerF32Bytes, 4 * (2 * 64 + 64 * 64 + 2 * 32 * 64 + 64 + 2 * 32 + 64 * 64 + 3 * 64 * 128));
+    // GPT-2 checkpoints name layers "h.0." with no prefix: ln_1, c_attn, c_proj, ln_2, c_fc, c_proj (d 32, inner 128).
+    const gpt2 = JSON.parse(run(['info', '--model', join(tinyModelsDir(), 'gpt2-tiny')]).stdout);
+    assert.equal(gpt2.memory.weightsPerLayerF32Bytes, 4 * (64 + 32 * 96 + 96 + 32 * 32 + 32 + 64 + 32 * 128 + 128 + 128 * 32 + 32));
   });
 
   it('models lists the Hugging Face cache ($HF_HUB_CACHE) with architecture, size and support', () => {

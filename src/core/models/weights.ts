@@ -11,6 +11,7 @@ import { ModelError } from './errors';
 export const SINGLE_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
 const WEIGHT_DTYPES = ['f32', 'f16', 'bf16'];
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 interface Located {
   readonly entry: SafetensorsEntry;
@@ -121,6 +122,11 @@ export class WeightStore {
     const { entry, source } = this.locate(name, shape);
     const bytes = await source.read(entry.byteOffset, entry.byteLength);
     this.bytesRead += entry.byteLength;
+    // Little-endian F32 read into an aligned buffer is already the float32 array: no second copy (the
+    // forward passes never write into weights).
+    if (entry.type.dtype === 'f32' && entry.type.littleEndian && HOST_LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+      return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    }
     return decodeToFloat32(bytes, entry.type as typeof entry.type & { dtype: 'f32' });
   }
 
