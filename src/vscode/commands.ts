@@ -129,7 +129,7 @@ async function chooseBatchEntry(deps: CommandDeps, entry?: number): Promise<Open
     chosen = pick.entry;
   }
   if (!Number.isInteger(chosen) || chosen < 0 || chosen >= choice.entries) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: batch entry {0} is out of range (0–{1}).', escapeControl(String(chosen)), choice.entries - 1));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: batch entry {0} is out of range (0–{1}).', escapeControl(String(chosen)), escapeControl(String(choice.entries - 1))));
     return undefined;
   }
   const input = active.record.input;
