@@ -195,14 +195,20 @@ export class InspectorPanel implements vscode.Disposable {
     return { script, style };
   }
 
-  dispose(): void {
-    if (this.disposed) return;
+  /** Ends this inspection but keeps its webview panel open, for another input to take over. */
+  detach(): vscode.WebviewPanel {
+    if (this.disposed) return this.panel;
     this.disposed = true;
     panelCount--;
     this.session.dispose();
     if (!(this.source instanceof UnavailableSource)) this.source.dispose();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.host.onDisposed(this);
-    this.panel.dispose();
+    return this.panel;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.detach().dispose();
   }
 }

@@ -244,7 +244,7 @@ suite('files, examples and the sidebar', () => {
 
   test('the custom editor (Open With… Attention Inspector) opens a tensor file into the panel', async () => {
     const contributed = manifest.contributes.customEditors.map((e) => e.viewType);
-    assert.deepStrictEqual(contributed, ['attentionInspector.tensorFile']);
+    assert.deepStrictEqual(contributed, ['attentionInspector.tensorFile', 'attentionInspector.tensorFileOption']);
     await vscode.commands.executeCommand('vscode.openWith', workspaceUri('tensors/model.safetensors'), 'attentionInspector.tensorFile');
     const panel = await waitFor('the custom editor panel', async () => (await state()).panels.find((p) => p.tokens));
     assert.deepStrictEqual(panel.tokens, ['The', 'cat', 'sat', '.']);
