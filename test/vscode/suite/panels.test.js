@@ -1,6 +1,6 @@
 // Issue 16, the panel as people use it: one panel per input, one column for panels, the reuseActive
 // setting, and the custom editor as the default editor of tensor files.
-/* global suite, test, teardown */
+/* global suite, test, setup, teardown */
 const assert = require('assert');
 const vscode = require('vscode');
 
@@ -50,6 +50,7 @@ async function withReuseActive(value, run) {
 }
 
 suite('one panel per input', () => {
+  setup(closeAll);
   teardown(closeAll);
 
   test('3 example clicks (one a repeat) give 2 panels in one column beside the editor', async () => {
@@ -115,6 +116,7 @@ suite('one panel per input', () => {
 });
 
 suite('the custom editor is the default for tensor files', () => {
+  setup(closeAll);
   teardown(closeAll);
 
   test('vscode.open on a .npy lands in the inspector; Reopen With the text editor still works', async () => {
