@@ -11,7 +11,9 @@ import { PanelRecords, RecentInspections } from './recent';
 import { readSettings } from './settings';
 import { ExamplesTree, HeadsTree, RecentTree, WorkspaceFilesTree } from './trees';
 
+/** The default editor of .npy/.npz/.safetensors/.pt/.pth; the second is offered (Open With) for .bin, which is often not a tensor file. */
 export const CUSTOM_EDITOR_VIEW_TYPE = 'attentionInspector.tensorFile';
+export const CUSTOM_EDITOR_OPTION_VIEW_TYPE = 'attentionInspector.tensorFileOption';
 
 export function activateWith(context: vscode.ExtensionContext, platform: Platform): void {
   const log = vscode.window.createOutputChannel('Attention Inspector', { log: true });
@@ -38,10 +40,10 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state) => panels.restore(panel, state),
     }),
-    vscode.window.registerCustomEditorProvider(CUSTOM_EDITOR_VIEW_TYPE, {
+    ...[CUSTOM_EDITOR_VIEW_TYPE, CUSTOM_EDITOR_OPTION_VIEW_TYPE].map((viewType) => vscode.window.registerCustomEditorProvider(viewType, {
       openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
       resolveCustomEditor: (document, panel) => panels.resolveCustomEditor(document.uri, panel),
-    } satisfies vscode.CustomReadonlyEditorProvider, { supportsMultipleEditorsPerDocument: true }),
+    } satisfies vscode.CustomReadonlyEditorProvider, { supportsMultipleEditorsPerDocument: true })),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('attentionInspector.colorMap')) {
         const colorMap = readSettings().colorMap;

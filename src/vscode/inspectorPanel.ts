@@ -3,10 +3,12 @@
 // worker thread. The panel never keeps its context when hidden: its view state lives in the webview's
 // getState/setState, and the serializer rebuilds it after a reload from the restore key.
 import * as vscode from 'vscode';
-import { InputError, oneLineMessage } from '../core';
+import { InputError, escapeControl, oneLineMessage } from '../core';
 import { PanelSession, type ExportFile } from '../host/session';
 import { buildPanelHtml, makeNonce } from '../host/html';
+import { textModelNotice, withNotices } from '../host/textModelNotice';
 import type { InspectionSource } from '../host/source';
+import { defaultExportName } from './exportFile';
 import { limitsOf } from './inputs';
 import type { PanelSource } from './platform';
 import { readSettings } from './settings';
@@ -34,6 +36,17 @@ export class UnavailableSource implements InspectionSource {
   head(): never {
     throw new InputError('restore', this.reason);
   }
+}
+
+/** "Saved NAME — Open / Reveal in Explorer" after an export; the choice opens or reveals the file. */
+async function offerSavedFile(target: vscode.Uri): Promise<void> {
+  const open = vscode.l10n.t('Open');
+  const reveal = vscode.l10n.t('Reveal in Explorer');
+  const name = target.path.slice(target.path.lastIndexOf('/') + 1);
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}', escapeControl(name)), open, reveal);
+  if (choice === open) await vscode.commands.executeCommand('vscode.open', target);
+  // Inside the workspace the explorer can show it (also on the web); elsewhere the OS file manager.
+  else if (choice === reveal) await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(target) ? 'revealInExplorer' : 'revealFileInOS', target);
 }
 
 let panelCount = 0;
@@ -65,7 +78,8 @@ export class InspectorPanel implements vscode.Disposable {
     if (current.enableScripts !== true || (current.localResourceRoots ?? []).map(String).join() !== (wanted.localResourceRoots ?? []).map(String).join()) webview.options = wanted;
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'activitybar.svg');
     // The session must exist before the HTML loads: the page's first request can come at once.
-    this.session = new PanelSession(source, (m) => this.post(m), {
+    const notices = record.input.kind === 'text' ? [textModelNotice()] : [];
+    this.session = new PanelSession(withNotices(source, notices), (m) => this.post(m), {
       save: (file) => this.save(file),
       reportAssets: () => this.reportAssets(),
       log: (line) => host.log.warn(`[${record.title}] ${line}`),
@@ -179,13 +193,16 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private async save(file: ExportFile): Promise<ExportResult> {
+    const name = defaultExportName(this.record.title, file.name);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const defaultUri = folder ? vscode.Uri.joinPath(folder, file.name) : undefined;
-    const ext = /\.([A-Za-z0-9]+)$/.exec(file.name)?.[1] ?? file.format;
-    const target = await vscode.window.showSaveDialog({ defaultUri, filters: { [file.format.toUpperCase()]: [ext] }, title: vscode.l10n.t('Export {0}', file.name) });
+    const defaultUri = folder ? vscode.Uri.joinPath(folder, name) : undefined;
+    const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1] ?? file.format;
+    const target = await vscode.window.showSaveDialog({ defaultUri, filters: { [file.format.toUpperCase()]: [ext] }, title: vscode.l10n.t('Export {0}', escapeControl(name)) });
     if (!target) return { saved: false };
     const bytes = typeof file.data === 'string' ? new TextEncoder().encode(file.data) : file.data;
     await vscode.workspace.fs.writeFile(target, bytes);
+    // Not awaited: the webview's status line should not wait for the user to answer the notification.
+    void offerSavedFile(target);
     return { saved: true, location: target.scheme === 'file' ? target.fsPath : target.toString() };
   }
 
@@ -195,14 +212,20 @@ export class InspectorPanel implements vscode.Disposable {
     return { script, style };
   }
 
-  dispose(): void {
-    if (this.disposed) return;
+  /** Ends this inspection but keeps its webview panel open, for another input to take over. */
+  detach(): vscode.WebviewPanel {
+    if (this.disposed) return this.panel;
     this.disposed = true;
     panelCount--;
     this.session.dispose();
     if (!(this.source instanceof UnavailableSource)) this.source.dispose();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.host.onDisposed(this);
-    this.panel.dispose();
+    return this.panel;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.detach().dispose();
   }
 }

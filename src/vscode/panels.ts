@@ -1,6 +1,7 @@
-// Opens, tracks and restores inspector panels. Each inspection gets its own panel (several can be
-// compared side by side); the last one the user focused is "active" for commands such as Export
-// Current View and for the Layers & Heads view.
+// Opens, tracks and restores inspector panels. Each input gets one panel (several can be compared
+// side by side); opening an input that is already open reveals its panel. The last panel the user
+// focused is "active" for commands such as Export Current View and for the Layers & Heads view.
+// Panels open beside the editor once, then in that same column, so clicks never add columns.
 import * as vscode from 'vscode';
 import { oneLineMessage } from '../core';
 import { CancelledError } from '../protocol/cancelled';
@@ -8,8 +9,8 @@ import type { PanelTab } from '../protocol/messages';
 import { fileInput, fileTitle, openRequestFor } from './inputs';
 import { InspectorPanel, PANEL_VIEW_TYPE, type PanelHost, UnavailableSource } from './inspectorPanel';
 import { type PanelSource, type Platform, panelHooks } from './platform';
-import { type InspectionRecord, PanelRecords, RecentInspections, newId } from './recent';
-import { readSettings } from './settings';
+import { type InspectionInput, type InspectionRecord, PanelRecords, RecentInspections, newId } from './recent';
+import { SECTION, readSettings } from './settings';
 
 export interface OpenResult {
   readonly id: string;
@@ -17,6 +18,22 @@ export interface OpenResult {
   readonly tokens: string[];
   readonly layers: number;
   readonly heads: number;
+}
+
+/**
+ * What makes two inputs "the same" for reuse: everything but the document version (an edit elsewhere
+ * in the document leaves the same selection the same input). The tab is not part of it: asking for
+ * another tab of an open input shows that tab in its panel.
+ */
+export function inputKey(input: InspectionInput): string {
+  if (input.kind !== 'text' || !input.document) return JSON.stringify(input);
+  const { version: _version, ...document } = input.document;
+  return JSON.stringify({ ...input, document });
+}
+
+/** attentionInspector.panel.reuseActive: a new input replaces the active panel's content (anything but true is off). */
+function reuseActiveSetting(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<unknown>('panel.reuseActive', false) === true;
 }
 
 export class PanelManager implements vscode.Disposable {
@@ -75,6 +92,8 @@ export class PanelManager implements vscode.Disposable {
    * the user cancelled or the input was bad (the message has been shown).
    */
   async open(record: InspectionRecord, options: { remember?: boolean } = {}): Promise<OpenResult | undefined> {
+    const existing = this.findOpen(record.input);
+    if (existing) return this.revealExisting(existing, record, options);
     const settings = readSettings();
     let source: PanelSource;
     let created: PanelSource | undefined;
@@ -95,10 +114,49 @@ export class PanelManager implements vscode.Disposable {
     } finally {
       if (created) this.opening.delete(created);
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.panelTitle(record), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, InspectorPanel.webviewOptions(this.extensionUri));
-    const inspector = this.adopt(panel, record, source);
+    // A custom editor belongs to its file, so only a plain panel is ever replaced.
+    const replaced = reuseActiveSetting() && this.activePanel?.panel.viewType === PANEL_VIEW_TYPE ? this.activePanel : undefined;
+    const inspector = replaced ? this.replaceContent(replaced, record, source) : this.adopt(this.createPanel(record), record, source);
     if (options.remember !== false) await this.recent.add(record);
     await this.records.remember(record);
+    return this.resultOf(inspector);
+  }
+
+  /** The live panel showing `input`, if any (custom editors included: a file open there is open). */
+  private findOpen(input: InspectionInput): InspectorPanel | undefined {
+    const key = inputKey(input);
+    return [...this.panels].find((p) => inputKey(p.record.input) === key);
+  }
+
+  /** Opening what is already open: its panel comes to the front, on the tab asked for. */
+  private async revealExisting(panel: InspectorPanel, record: InspectionRecord, options: { remember?: boolean }): Promise<OpenResult> {
+    panel.panel.reveal(undefined, false);
+    if (record.tab) panel.show(record.tab);
+    this.setActive(panel);
+    if (options.remember !== false) await this.recent.add(panel.record);
+    return this.resultOf(panel);
+  }
+
+  /**
+   * A new webview panel in the panels' column: the column of the newest plain panel still open, else
+   * Beside the editor. (Beside every time would add a column per click, since the panel that has the
+   * focus is the one it is beside.)
+   */
+  private createPanel(record: InspectionRecord): vscode.WebviewPanel {
+    const column = [...this.panels].reverse().find((p) => p.panel.viewType === PANEL_VIEW_TYPE && p.panel.viewColumn !== undefined)?.panel.viewColumn ?? vscode.ViewColumn.Beside;
+    return vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.panelTitle(record), { viewColumn: column, preserveFocus: false }, InspectorPanel.webviewOptions(this.extensionUri));
+  }
+
+  /** reuseActive: the active panel's webview shows the new input; its old session and worker go. */
+  private replaceContent(old: InspectorPanel, record: InspectionRecord, source: PanelSource): InspectorPanel {
+    const webview = old.detach();
+    webview.title = this.panelTitle(record);
+    webview.reveal(undefined, false);
+    return this.adopt(webview, record, source);
+  }
+
+  private async resultOf(inspector: InspectorPanel): Promise<OpenResult> {
+    const { record } = inspector;
     try {
       const overview = await inspector.overviewLoaded;
       return { id: record.id, title: record.title, tokens: overview.tokens, layers: overview.layers, heads: overview.heads };

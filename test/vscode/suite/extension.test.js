@@ -244,7 +244,7 @@ suite('files, examples and the sidebar', () => {
 
   test('the custom editor (Open With… Attention Inspector) opens a tensor file into the panel', async () => {
     const contributed = manifest.contributes.customEditors.map((e) => e.viewType);
-    assert.deepStrictEqual(contributed, ['attentionInspector.tensorFile']);
+    assert.deepStrictEqual(contributed, ['attentionInspector.tensorFile', 'attentionInspector.tensorFileOption']);
     await vscode.commands.executeCommand('vscode.openWith', workspaceUri('tensors/model.safetensors'), 'attentionInspector.tensorFile');
     const panel = await waitFor('the custom editor panel', async () => (await state()).panels.find((p) => p.tokens));
     assert.deepStrictEqual(panel.tokens, ['The', 'cat', 'sat', '.']);
@@ -286,10 +286,10 @@ suite('load: no leaks', () => {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     }
     await closeAll();
-    // Five at once, then all closed.
+    // Five at once (five different selections: the same one again would reveal its panel), then all closed.
     for (let i = 0; i < 5; i++) {
       await openWorkspaceFile('sample.txt');
-      vscode.window.activeTextEditor.selection = new vscode.Selection(0, 0, 1, 10);
+      vscode.window.activeTextEditor.selection = new vscode.Selection(0, 0, 1, 10 + i);
       await vscode.commands.executeCommand(INSPECT);
     }
     assert.strictEqual((await state()).livePanels, 5);
