@@ -5,6 +5,9 @@ import type { HeadIndex, HeadPayload, HostMessage, MaskName, Overview, RegionPar
 import { MASK_TITLES } from '../src/protocol/messages';
 import type { HostClient } from './client';
 import { PanelData } from './data';
+import { factorMarks } from './factors';
+import { PanelStatus } from './elements/status';
+import type { PanelModel } from './panelModel';
 import { Store, sliceChanged } from './store';
 import { COLORMAP_LABELS, DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from './colormap';
 import type { PanelContext, View } from './context';
@@ -40,16 +43,6 @@ interface SelectLike extends HTMLElement {
   value: string;
 }
 
-/** Everything the panel shows: the view state and what has been loaded for it. */
-interface PanelModel {
-  readonly view: ViewState;
-  readonly overview: Overview | null;
-  readonly payload: HeadPayload | null;
-  readonly live: LiveHead | null;
-  readonly theme: Theme;
-  readonly hover: Cell | null;
-}
-
 export class App implements PanelContext {
   private readonly model: Store<PanelModel>;
   private readonly data: PanelData;
@@ -71,13 +64,13 @@ export class App implements PanelContext {
   } | null = null;
 
   constructor(private readonly root: HTMLElement, private readonly client: HostClient, private readonly store: StateStore, private readonly report: boolean) {
-    this.model = new Store<PanelModel>({ view: DEFAULT_STATE, overview: null, payload: null, live: null, theme: readTheme(), hover: null });
+    this.model = new Store<PanelModel>({ view: DEFAULT_STATE, overview: null, payload: null, live: null, theme: readTheme(), hover: null, status: '' });
     this.data = new PanelData(client);
     this.watchModel();
     this.toolbar = el('header', { cls: 'toolbar' });
     this.warnings = el('div', { cls: 'warnings', attrs: { role: 'status' } });
     this.main = el('div', { cls: 'main' }, el('p', { cls: 'muted', text: 'Loading…' }));
-    this.status = el('footer', { cls: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
+    this.status = new PanelStatus(this.model);
     clear(root);
     root.append(this.toolbar, this.warnings, this.main, this.status);
     observeTheme(() => this.onTheme());
@@ -461,7 +454,7 @@ export class App implements PanelContext {
       const can = p.dots !== null && p.factor !== null;
       c.slider.disabled = !can;
       const dK = p.dK;
-      const points = [{ f: 1, label: '1' }, ...(dK ? [{ f: 1 / Math.sqrt(dK), label: '1/√d_k' }, { f: 1 / dK, label: '1/d_k' }] : [])];
+      const points = factorMarks(dK);
       const min = Math.min(-3, Math.log10(dK ? 1 / dK : 1) - 0.3);
       c.slider.min = String(min);
       c.slider.max = String(SLIDER_MAX_LOG);
@@ -490,7 +483,7 @@ export class App implements PanelContext {
 
   private onSlider(value: number): void {
     const p = this.payload;
-    const marks = [1, ...(p.dK ? [1 / Math.sqrt(p.dK), 1 / p.dK] : [])];
+    const marks = factorMarks(p.dK).map((mark) => mark.f);
     const snapped = marks.find((m) => Math.abs(Math.log10(m) - value) < SNAP);
     this.pendingFactor = snapped ?? 10 ** value;
     // Coalesce slider events to one re-softmax per frame.
@@ -551,7 +544,7 @@ export class App implements PanelContext {
   }
 
   private setStatus(text: string): void {
-    this.status.textContent = text;
+    this.model.set({ status: text });
   }
 
   private fail(e: unknown): void {
