@@ -4,6 +4,11 @@
 import type { HeadIndex, HeadPayload, HostMessage, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../src/protocol/messages';
 import { MASK_TITLES } from '../src/protocol/messages';
 import type { HostClient } from './client';
+import { PanelData } from './data';
+import { factorMarks } from './factors';
+import { PanelStatus } from './elements/status';
+import type { PanelModel } from './panelModel';
+import { Store, sliceChanged } from './store';
 import { COLORMAP_LABELS, DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from './colormap';
 import type { PanelContext, View } from './context';
 import { clear, el } from './dom';
@@ -31,7 +36,6 @@ const TAB_TITLES: Record<TabId, string> = {
 
 const SLIDER_MAX_LOG = 1;
 const SNAP = 0.03;
-const CACHE_HEADS = 4;
 
 type Push = Extract<HostMessage, { kind: 'push' }>;
 
@@ -40,19 +44,11 @@ interface SelectLike extends HTMLElement {
 }
 
 export class App implements PanelContext {
-  theme: Theme;
-  overview!: Overview;
-  payload!: HeadPayload;
-  live!: LiveHead;
-  state: ViewState = DEFAULT_STATE;
-  highlight: HeatmapHighlight = { hover: null, locked: null, cursor: null };
-
+  private readonly model: Store<PanelModel>;
+  private readonly data: PanelData;
   private views: Record<TabId, View> | null = null;
-  private readonly dirty = new Set<TabId>();
-  private readonly heads = new Map<string, HeadPayload>();
-  private rawCache = new Map<string, Promise<HeadPayload>>();
-  private thumbCache = new Map<string, Promise<Thumbnails>>();
-  private varianceCache: Promise<VarianceSample[]> | null = null;
+  /** Per tab, the inputs it was last drawn from: a tab redraws when shown only if they changed. */
+  private readonly drawnFrom = new Map<TabId, { data: readonly unknown[]; highlight: readonly unknown[] }>();
   private loadSeq = 0;
   private pendingTab: TabId | null = null;
   private factorFrame = 0;
@@ -68,11 +64,13 @@ export class App implements PanelContext {
   } | null = null;
 
   constructor(private readonly root: HTMLElement, private readonly client: HostClient, private readonly store: StateStore, private readonly report: boolean) {
-    this.theme = readTheme();
+    this.model = new Store<PanelModel>({ view: DEFAULT_STATE, overview: null, payload: null, live: null, theme: readTheme(), hover: null, status: '' });
+    this.data = new PanelData(client);
+    this.watchModel();
     this.toolbar = el('header', { cls: 'toolbar' });
     this.warnings = el('div', { cls: 'warnings', attrs: { role: 'status' } });
     this.main = el('div', { cls: 'main' }, el('p', { cls: 'muted', text: 'Loading…' }));
-    this.status = el('footer', { cls: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
+    this.status = new PanelStatus(this.model);
     clear(root);
     root.append(this.toolbar, this.warnings, this.main, this.status);
     observeTheme(() => this.onTheme());
@@ -82,16 +80,38 @@ export class App implements PanelContext {
       if (root.clientWidth === width || !this.views) return;
       width = root.clientWidth;
       cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => this.refreshAll());
+      frame = requestAnimationFrame(() => this.redrawActive(true));
     }).observe(root);
   }
 
   // ---- PanelContext ----------------------------------------------------------------------------
 
+  get theme(): Theme {
+    return this.model.state.theme;
+  }
+
+  get overview(): Overview {
+    return this.model.state.overview as Overview;
+  }
+
+  get payload(): HeadPayload {
+    return this.model.state.payload as HeadPayload;
+  }
+
+  get live(): LiveHead {
+    return this.model.state.live as LiveHead;
+  }
+
+  get state(): ViewState {
+    return this.model.state.view;
+  }
+
+  get highlight(): HeatmapHighlight {
+    return { hover: this.model.state.hover, locked: this.state.lockedRow, cursor: this.state.cursor };
+  }
+
   get factor(): number | null {
-    const p = this.payload;
-    if (!p.dots || p.factor === null) return p.factor;
-    return this.state.factor ?? p.factor;
+    return factorOf(this.state, this.payload);
   }
 
   get sequential(): SequentialName {
@@ -111,17 +131,19 @@ export class App implements PanelContext {
   async start(): Promise<void> {
     const seq = ++this.loadSeq;
     try {
-      const own = await this.client.request('overview', {});
+      const own = await this.data.overview(null);
       if (seq !== this.loadSeq) return;
-      this.state = sanitizeState(this.store.get(), own);
-      if (this.pendingTab) this.state = { ...this.state, tab: this.pendingTab };
+      let view = sanitizeState(this.store.get(), own);
+      if (this.pendingTab) view = { ...view, tab: this.pendingTab };
       this.pendingTab = null;
-      this.overview = this.state.mask && this.state.mask !== own.mask ? await this.client.request('overview', { mask: this.state.mask }) : own;
-      const payload = await this.fetchHead();
+      const overview = view.mask && view.mask !== own.mask ? await this.data.overview(view.mask) : own;
+      const payload = await this.data.head(view, overview.mask);
       if (seq !== this.loadSeq) return;
-      this.setPayload(payload);
+      this.maskShown = view.mask;
+      this.model.set({ view, overview, payload, live: headAtFactor(payload, factorOf(view, payload) ?? 1), hover: null });
       this.build();
-      this.refreshAll();
+      this.redrawActive();
+      this.updateStatusLine();
       this.root.setAttribute('aria-busy', 'false');
       document.body.dataset.ready = '1';
     } catch (e) {
@@ -129,13 +151,32 @@ export class App implements PanelContext {
     }
   }
 
+  /** What follows from a change of the model: each reaction watches only the values it needs. */
+  private watchModel(): void {
+    const m = this.model;
+    m.watch((s) => [s.view] as const, ([view]) => this.store.set(view));
+    m.watch((s) => [s.view.layer, s.view.head, s.view.mask] as const, (_, s) => {
+      if (this.views) void this.reload(s.view.mask);
+    });
+    m.watch((s) => [s.payload, s.view.factor] as const, ([payload], s) => {
+      if (payload) m.set({ live: headAtFactor(payload, factorOf(s.view, payload) ?? 1) });
+    });
+    m.watch((s) => [s.view.tab] as const, ([tab]) => {
+      if (this.tabs) (this.tabs as unknown as { selectedIndex: number }).selectedIndex = TABS.indexOf(tab);
+    });
+    m.watch((s) => [s.payload, s.live, s.overview] as const, () => {
+      this.syncSlider();
+      this.updateStatusLine();
+    });
+    m.subscribe(() => this.redrawActive());
+  }
+
   onPush(push: Push): void {
     if (push.event === 'reset') {
-      this.heads.clear();
-      this.rawCache.clear();
-      this.thumbCache.clear();
+      this.data.reset();
       this.views = null;
       this.tabs = null;
+      this.drawnFrom.clear();
       void this.start();
     } else if (push.event === 'configure') {
       if (push.colorMap) this.setState({ sequential: push.colorMap });
@@ -145,7 +186,7 @@ export class App implements PanelContext {
       if (this.views) this.setState({ tab: push.tab });
     } else if (push.event === 'export') {
       void this.exportFormat(push.format).catch((e: unknown) => this.setStatus(`export failed: ${e instanceof Error ? e.message : String(e)}`));
-    } else if (!this.overview || !this.views) {
+    } else if (!this.model.state.overview || !this.views) {
       return;
     } else if (push.event === 'focusRow') {
       // The host speaks in tokens; a long sequence's rows are blocks of tokens.
@@ -166,99 +207,50 @@ export class App implements PanelContext {
     return this.exportReport();
   }
 
-  private maskParam(): MaskName | undefined {
-    return this.state.mask ?? undefined;
-  }
-
-  private async fetchHead(): Promise<HeadPayload> {
-    const { layer, head } = this.state;
-    const mask = this.state.mask ?? this.overview.mask;
-    const key = `${layer}:${head}:${mask}`;
-    const cached = this.heads.get(key);
-    if (cached) return cached;
-    const payload = await this.client.request('head', { layer, head, mask: this.maskParam() });
-    this.heads.set(key, payload);
-    while (this.heads.size > CACHE_HEADS) this.heads.delete(this.heads.keys().next().value as string);
-    return payload;
-  }
-
-  private setPayload(p: HeadPayload): void {
-    this.payload = p;
-    this.live = headAtFactor(p, this.factor ?? 1);
-  }
-
-  /** Loads the head the state names (after a head, layer or mask change) and refreshes. */
-  private async reload(maskChanged: boolean): Promise<void> {
+  /** Loads the head the state names (after a head, layer or mask change). */
+  private async reload(mask: MaskName | null): Promise<void> {
     const seq = ++this.loadSeq;
     this.setStatus('Loading…');
     try {
-      if (maskChanged) this.overview = await this.client.request('overview', { mask: this.maskParam() });
-      const payload = await this.fetchHead();
+      const overview = mask === this.maskShown ? this.overview : await this.data.overview(mask);
+      const payload = await this.data.head(this.state, overview.mask);
       if (seq !== this.loadSeq) return;
-      this.setPayload(payload);
+      this.maskShown = mask;
+      this.model.set({ overview, payload });
       this.syncControls();
-      this.refreshAll();
     } catch (e) {
       this.setStatus(`error: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
+  /** The mask the loaded overview was asked for (null: the input's own). */
+  private maskShown: MaskName | null = null;
+
   rawHead(): Promise<HeadPayload> {
-    const key = this.state.mask ?? this.overview.mask;
-    let p = this.rawCache.get(key);
-    if (!p) {
-      p = this.client.request('head', { layer: 0, head: 0, mask: this.maskParam(), variant: 'raw' });
-      this.rawCache.set(key, p);
-      p.catch(() => this.rawCache.delete(key));
-    }
-    return p;
+    return this.data.rawHead(this.state.mask, this.overview.mask);
   }
 
   thumbnails(): Promise<Thumbnails> {
-    const key = this.state.mask ?? this.overview.mask;
-    let p = this.thumbCache.get(key);
-    if (!p) {
-      const count = this.overview.layers * (this.overview.heads + 1);
-      p = this.client.request('thumbnails', { size: count > 64 ? 32 : 64, mask: this.maskParam() });
-      this.thumbCache.set(key, p);
-      p.catch(() => this.thumbCache.delete(key));
-    }
-    return p;
+    return this.data.thumbnails(this.overview, this.state.mask);
   }
 
   variance(): Promise<VarianceSample[]> {
-    this.varianceCache ??= this.client.request('variance', {});
-    return this.varianceCache;
+    return this.data.variance();
   }
 
   region(params: RegionParams): Promise<RegionPayload> {
-    return this.client.request('region', params);
+    return this.data.region(params);
   }
 
   // ---- state --------------------------------------------------------------------------------------
 
   setState(patch: Partial<ViewState>): void {
-    const before = this.state;
-    this.state = { ...before, ...patch };
-    this.store.set(this.state);
-    if (!this.views) return;
-    const changed = (k: keyof ViewState) => k in patch && patch[k] !== before[k];
-    if (changed('tab')) this.showTab(this.state.tab);
-    if (changed('layer') || changed('head') || changed('mask')) {
-      if (changed('mask')) {
-        this.thumbCache.delete(this.state.mask ?? this.overview.mask);
-      }
-      void this.reload(changed('mask'));
-      return;
-    }
-    if (changed('factor')) this.onFactor();
-    if (changed('sequential') || changed('diverging') || changed('range') || changed('sort')) this.refreshAll();
-    if (changed('lockedRow') || changed('cursor') || changed('zoom') || changed('center')) this.refreshHighlight();
+    if ('mask' in patch && patch.mask !== this.state.mask && this.model.state.overview) this.data.dropThumbnails(patch.mask ?? this.overview.mask);
+    this.model.set({ view: { ...this.state, ...patch } });
   }
 
   hover(cell: Cell | null): void {
-    this.highlight = { ...this.highlight, hover: cell };
-    this.refreshHighlight(false);
+    this.model.set({ hover: cell });
   }
 
   click(cell: Cell): void {
@@ -462,7 +454,7 @@ export class App implements PanelContext {
       const can = p.dots !== null && p.factor !== null;
       c.slider.disabled = !can;
       const dK = p.dK;
-      const points = [{ f: 1, label: '1' }, ...(dK ? [{ f: 1 / Math.sqrt(dK), label: '1/√d_k' }, { f: 1 / dK, label: '1/d_k' }] : [])];
+      const points = factorMarks(dK);
       const min = Math.min(-3, Math.log10(dK ? 1 / dK : 1) - 0.3);
       c.slider.min = String(min);
       c.slider.max = String(SLIDER_MAX_LOG);
@@ -491,7 +483,7 @@ export class App implements PanelContext {
 
   private onSlider(value: number): void {
     const p = this.payload;
-    const marks = [1, ...(p.dK ? [1 / Math.sqrt(p.dK), 1 / p.dK] : [])];
+    const marks = factorMarks(p.dK).map((mark) => mark.f);
     const snapped = marks.find((m) => Math.abs(Math.log10(m) - value) < SNAP);
     this.pendingFactor = snapped ?? 10 ** value;
     // Coalesce slider events to one re-softmax per frame.
@@ -502,52 +494,33 @@ export class App implements PanelContext {
     });
   }
 
-  private onFactor(): void {
-    this.live = headAtFactor(this.payload, this.factor ?? 1);
-    this.syncSlider();
+  /**
+   * Brings the shown tab up to date with the model: a full update when its data inputs changed, the
+   * slider's fast path when only the re-softmaxed head did, a highlight update when only the hover,
+   * lock, cursor or zoom did. Hidden tabs are brought up to date when they are shown.
+   */
+  private redrawActive(force = false): void {
     const views = this.views;
-    if (!views) return;
-    const active = views[this.state.tab];
-    if (active.updateFactor) active.updateFactor(this);
-    else active.update(this);
-    for (const id of TABS) if (id !== this.state.tab) this.dirty.add(id);
-    this.updateStatusLine();
-  }
-
-  private showTab(id: TabId): void {
-    if (this.tabs) (this.tabs as unknown as { selectedIndex: number }).selectedIndex = TABS.indexOf(id);
-    if (this.views && this.dirty.has(id)) {
-      this.dirty.delete(id);
-      this.views[id].update(this);
-    }
-  }
-
-  private refreshAll(): void {
-    const views = this.views;
-    if (!views) return;
-    this.highlight = { hover: null, locked: this.state.lockedRow, cursor: this.state.cursor };
-    this.live = headAtFactor(this.payload, this.factor ?? 1);
-    this.syncSlider();
-    views[this.state.tab].update(this);
-    for (const id of TABS) if (id !== this.state.tab) this.dirty.add(id);
-    this.updateStatusLine();
-  }
-
-  private refreshHighlight(all = true): void {
-    this.highlight = { ...this.highlight, locked: this.state.lockedRow, cursor: this.state.cursor };
-    const views = this.views;
-    if (!views) return;
-    const active = views[this.state.tab];
-    active.updateHighlight?.(this);
-    if (all) for (const id of TABS) if (id !== this.state.tab) this.dirty.add(id);
+    const s = this.model.state;
+    if (!views || !s.payload) return;
+    const id = s.view.tab;
+    const v = s.view;
+    const data = [s.overview, s.payload, s.theme, v.sequential, v.diverging, v.range, v.sort];
+    const live = [s.live];
+    const highlight = [s.hover, v.lockedRow, v.cursor, v.zoom, v.center];
+    const before = this.drawnFrom.get(id);
+    this.drawnFrom.set(id, { data: [...data, ...live], highlight });
+    const view = views[id];
+    if (force || !before || sliceChanged(before.data.slice(0, data.length), data)) view.update(this);
+    else if (sliceChanged(before.data.slice(data.length), live)) (view.updateFactor ?? view.update).call(view, this);
+    else if (sliceChanged(before.highlight, highlight)) view.updateHighlight?.(this);
   }
 
   private onTheme(): void {
-    this.theme = readTheme();
     const picker = this.toolbar.querySelector('.theme-picker') as SelectLike | null;
     const current = ['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-light', 'vscode-dark'].find((c) => document.body.classList.contains(c));
     if (picker && current && picker.value !== current) picker.value = current;
-    this.refreshAll();
+    this.model.set({ theme: readTheme() });
   }
 
   private renderWarnings(): void {
@@ -571,7 +544,7 @@ export class App implements PanelContext {
   }
 
   private setStatus(text: string): void {
-    this.status.textContent = text;
+    this.model.set({ status: text });
   }
 
   private fail(e: unknown): void {
@@ -631,4 +604,10 @@ function maskHelp(m: MaskName): string {
     case 'anticausal': return 'Query i sees keys from i on: reading backward';
     default: return 'The explicit 0/1 mask given in the input';
   }
+}
+
+/** The factor in use: the slider's when the head can be re-scaled, else the input's own (null: exported weights). */
+function factorOf(view: ViewState, p: HeadPayload): number | null {
+  if (!p.dots || p.factor === null) return p.factor;
+  return view.factor ?? p.factor;
 }
