@@ -38,6 +38,8 @@ export interface TensorFileSourceOptions {
 export interface BatchChoice {
   readonly entries: number;
   readonly shown: number;
+  /** An encoder-decoder output: the attention shown and every one the file holds (Choose Attention Kind). */
+  readonly parts?: { readonly shown: string; readonly available: readonly string[] };
 }
 
 interface Scan {
@@ -74,7 +76,8 @@ export class TensorFileSource implements InspectionSource {
 
   /** The batch entry shown and the entries there are: what Choose Batch Entry offers. */
   get batchChoice(): BatchChoice {
-    return { entries: this.opened.view.batch, shown: this.opened.view.batchEntry };
+    const { batch, batchEntry, part, parts } = this.opened.view;
+    return { entries: batch, shown: batchEntry, ...(part && parts?.length ? { parts: { shown: part, available: parts.map((p) => p.part) } } : {}) };
   }
 
   /** The header lines: the view's reason and meaning, the batch entry shown, the padding applied. */
@@ -82,6 +85,7 @@ export class TensorFileSource implements InspectionSource {
     const { view, meaning, padding } = this.opened;
     const lines = [`${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`];
     if (view.batch > 1) lines.push(`Batch entry ${view.batchEntry} of ${view.batch} is shown (0–${view.batch - 1}); run “Attention Inspector: Choose Batch Entry…” to show another.`);
+    if (view.part && (view.parts?.length ?? 0) > 1) lines.push(`The ${view.part} attention is shown (the file holds ${view.parts!.map((p) => p.part).join(', ')}); run “Attention Inspector: Choose Attention Kind…” to show another.`);
     if (padding) lines.push(`Padding: ${this.paddingMismatch ?? padding.note}.`);
     lines.push(...(this.options.notes ?? []));
     return lines;

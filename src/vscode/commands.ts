@@ -2,6 +2,7 @@
 // instead of failing silently, and returns a small summary so tests can check what happened.
 import * as vscode from 'vscode';
 import { escapeControl, oneLineMessage } from '../core';
+import type { AttentionPart } from '../core/tensorfiles';
 import { EXPORT_FORMATS, type ExportFormat, type PanelTab } from '../protocol/messages';
 import type { EditorLink } from './editorLink';
 import { INPUT_EXTENSIONS, isInputFile } from './inputs';
@@ -147,6 +148,52 @@ async function chooseBatchEntry(deps: CommandDeps, entry?: number): Promise<Open
   return opened;
 }
 
+/**
+ * Reopens the active encoder-decoder file's panel on another of its attentions (encoder, decoder or
+ * cross; a quick pick unless `kind` is given), keeping the record's other options as they were.
+ */
+async function chooseAttentionKind(deps: CommandDeps, kind?: string): Promise<OpenResult | undefined> {
+  const active = deps.panels.active;
+  if (!active || active.record.input.kind !== 'tensor') {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: open an encoder-decoder output first (Inspect File…); Choose Attention Kind shows its encoder, decoder or cross attention.'));
+    return undefined;
+  }
+  await active.overviewLoaded.catch(() => undefined);
+  const parts = active.batchChoice?.parts;
+  if (!parts || parts.available.length < 2) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: {0} holds one kind of attention; there is no other to show.', escapeControl(active.record.title)));
+    return undefined;
+  }
+  let chosen = kind;
+  if (chosen === undefined) {
+    const describe: Record<string, string> = {
+      encoder: vscode.l10n.t('encoder self-attention: encoder tokens on both axes'),
+      decoder: vscode.l10n.t('decoder self-attention (causal): decoder tokens on both axes'),
+      cross: vscode.l10n.t('cross-attention: decoder tokens (queries) × encoder tokens (keys)'),
+    };
+    const items = parts.available.map((p) => ({ label: p, detail: describe[p], description: p === parts.shown ? vscode.l10n.t('shown now') : undefined, part: p }));
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Choose Attention Kind'), placeHolder: vscode.l10n.t('The panel reopens on the attention you pick') });
+    if (!pick) return undefined;
+    chosen = pick.part;
+  }
+  if (!parts.available.includes(chosen)) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0} has no {1} attention (it holds {2}).', escapeControl(active.record.title), escapeControl(String(chosen)), escapeControl(parts.available.join(', '))));
+    return undefined;
+  }
+  const input = active.record.input;
+  const base = active.record.title.replace(/ · (encoder|decoder|cross)$/, '');
+  const record: InspectionRecord = {
+    ...active.record,
+    id: newId(),
+    title: `${base} · ${chosen}`,
+    input: { ...input, options: { ...input.options, kind: chosen as AttentionPart } },
+    openedAt: Date.now(),
+  };
+  const opened = await deps.panels.open(record);
+  if (opened) active.dispose();
+  return opened;
+}
+
 async function exportView(deps: CommandDeps, format?: ExportFormat): Promise<boolean> {
   const active = deps.panels.active;
   if (!active) {
@@ -194,6 +241,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('attentionInspector.showVarianceExperiment', () => showTab(deps, 'variance')),
     register('attentionInspector.exportView', (format?: ExportFormat) => exportView(deps, format)),
     register('attentionInspector.chooseBatchEntry', (entry?: number) => chooseBatchEntry(deps, typeof entry === 'number' ? entry : undefined)),
+    register('attentionInspector.chooseAttentionKind', (kind?: string) => chooseAttentionKind(deps, typeof kind === 'string' ? kind : undefined)),
     register('attentionInspector.revealInSidebar', async () => {
       await vscode.commands.executeCommand('workbench.view.extension.attentionInspector');
       if (panels.active) await vscode.commands.executeCommand('attentionInspector.heads.focus');

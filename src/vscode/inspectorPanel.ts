@@ -8,6 +8,7 @@ import { PanelSession, type ExportFile } from '../host/session';
 import { buildPanelHtml, makeNonce } from '../host/html';
 import { textModelNotice, withNotices } from '../host/textModelNotice';
 import type { InspectionSource } from '../host/source';
+import type { BatchChoice } from '../host/tensorFileSource';
 import { defaultExportName } from './exportFile';
 import { limitsOf } from './inputs';
 import type { PanelSource } from './platform';
@@ -119,7 +120,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   /** Tensor files: the batch entry shown and how many there are (Choose Batch Entry), once the input is open. */
-  get batchChoice(): { readonly entries: number; readonly shown: number } | undefined {
+  get batchChoice(): BatchChoice | undefined {
     return this.source instanceof UnavailableSource ? undefined : this.source.info.batch;
   }
 

@@ -204,6 +204,22 @@ suite('files, examples and the sidebar', () => {
     assert.strictEqual((await state()).livePanels, 1);
   });
 
+  test('Choose Attention Kind reopens an encoder-decoder output on its cross-attention, in place of the old panel', async () => {
+    const uri = vscode.Uri.file(path.join(ROOT, 'test', 'fixtures', 'torch', 'structures', 'encoder_decoder.pt'));
+    const first = await vscode.commands.executeCommand('attentionInspector.inspectFile', uri);
+    assert.ok(first, 'opened');
+    const reopened = await vscode.commands.executeCommand('attentionInspector.chooseAttentionKind', 'cross');
+    assert.ok(reopened, 'reopened');
+    assert.strictEqual(reopened.title, 'encoder_decoder.pt · cross');
+    const s = await waitFor('only the reopened panel', async () => {
+      const now = await state();
+      return now.livePanels === 1 ? now : null;
+    });
+    assert.deepStrictEqual(s.panels.map((p) => p.title), ['encoder_decoder.pt · cross']);
+    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.chooseAttentionKind', 'bogus'), undefined, 'no such kind: a message, no panel');
+    assert.strictEqual((await state()).livePanels, 1);
+  });
+
   test('Inspect File opens a JSON input', async () => {
     const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('attention.json'));
     assert.deepStrictEqual(result.tokens, ['I', 'go', 'home']);
