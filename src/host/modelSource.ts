@@ -30,6 +30,8 @@ export interface ModelRequest {
   readonly title?: string;
   /** Token ids to run instead of tokenizing `text` (Inspect Induction); labels come from the vocabulary. */
   readonly ids?: readonly number[];
+  /** Run the induction sequence instead (inductionIds: this many random tokens, twice). */
+  readonly induction?: number;
   /** limits.maxTokens caps the tokens (default 4096). */
   readonly limits?: LimitOptions;
 }
@@ -124,14 +126,22 @@ export function inductionIds(model: LoadedModel, length: number, seed = 1): numb
 
 /** The tokens for a request: the tokenizer's on text, or given ids labelled from the vocabulary. */
 async function tokensFor(model: LoadedModel, request: ModelRequest): Promise<TokenizedText> {
-  if (!request.ids) return tokenizeForModel(model, request.text);
+  const given = request.induction !== undefined ? inductionIds(model, inductionLength(model, request.induction)) : request.ids;
+  if (!given) return tokenizeForModel(model, request.text);
   const text = await model.folder.readText('tokenizer.json');
   const pieces = text ? vocabularyPieces(text) : [];
-  const tokens: ModelToken[] = request.ids.map((id) => {
+  const tokens: ModelToken[] = given.map((id) => {
     const special = model.tokenizer?.isSpecial(id) ?? false;
     return { id, piece: pieces[id] ?? String(id), text: pieces[id] ?? `#${id}`, offsets: null, special };
   });
-  return { ids: request.ids.slice(), tokens, tokenTypeIds: request.ids.map(() => 0), warnings: [] };
+  const note = request.induction !== undefined ? [`Induction sequence: ${(given.length - (given.length % 2)) / 2} random tokens, then the same tokens again; a head's induction score is its mean weight on the token after the previous occurrence.`] : [];
+  return { ids: given.slice(), tokens, tokenTypeIds: given.map(() => 0), warnings: note };
+}
+
+/** The induction half-length asked for, within the model's positions (two halves and up to two special tokens). */
+function inductionLength(model: LoadedModel, asked: number): number {
+  if (!Number.isInteger(asked) || asked < 2) throw new InputError('induction', `expected at least 2 random tokens, found ${asked}`);
+  return Math.max(2, Math.min(asked, Math.floor((model.config.maxPositions - 2) / 2)));
 }
 
 function headerLines(model: LoadedModel, name: string, layers: readonly CapturedLayer[], kvHeadOf: readonly number[], tokenWarnings: readonly string[]): string[] {
@@ -196,8 +206,9 @@ export class ModelSource implements InspectionSource {
       options.onLayer?.(layers.length, c.layers);
     };
     await runModel(model, { ids: tokenized.ids, tokenTypeIds: tokenized.tokenTypeIds }, { attend: options.attend, matmul: options.matmul, signal: options.signal, onLayer });
-    const title = request.title ?? `${name}: ${shortText(request.ids ? tokenized.tokens.map((t) => t.text).join('') : request.text)}`;
-    const offsets = request.ids ? null : editorOffsets(tokenized.tokens, request.text.length);
+    const given = request.ids !== undefined || request.induction !== undefined;
+    const title = request.title ?? `${name}: ${shortText(given ? tokenized.tokens.map((t) => t.text).join('') : request.text)}`;
+    const offsets = given ? null : editorOffsets(tokenized.tokens, request.text.length);
     return new ModelSource(title, tokenized.tokens.map(tokenLabel), layers, summaries, headerLines(model, name, layers, kvHeadOf, tokenized.warnings), offsets, engine, c.causal);
   }
 

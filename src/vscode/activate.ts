@@ -10,6 +10,8 @@ import type { Platform } from './platform';
 import { PanelRecords, RecentInspections } from './recent';
 import { readSettings } from './settings';
 import { ExamplesTree, HeadsTree, RecentTree, WorkspaceFilesTree } from './trees';
+import { ModelStatus } from './modelStatus';
+import { ModelsTree } from './modelsView';
 
 export const CUSTOM_EDITOR_VIEW_TYPE = 'attentionInspector.tensorFile';
 
@@ -23,11 +25,14 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
   const recentTree = new RecentTree(recent);
   const headsTree = new HeadsTree(panels);
   const headsView = vscode.window.createTreeView('attentionInspector.heads', { treeDataProvider: headsTree });
+  const modelsTree = new ModelsTree(platform);
+  const modelStatus = new ModelStatus();
   const noPanel = vscode.l10n.t('Open an inspection to see its layers and heads here.');
   headsView.message = noPanel;
 
   context.subscriptions.push(
-    log, recent, panels, editorLink, workspaceFiles, recentTree, headsTree, headsView,
+    log, recent, panels, editorLink, workspaceFiles, recentTree, headsTree, headsView, modelsTree, modelStatus,
+    vscode.window.registerTreeDataProvider('attentionInspector.models', modelsTree),
     vscode.window.registerTreeDataProvider('attentionInspector.examples', new ExamplesTree()),
     vscode.window.registerTreeDataProvider('attentionInspector.recent', recentTree),
     vscode.window.registerTreeDataProvider('attentionInspector.workspaceFiles', workspaceFiles),
@@ -48,6 +53,6 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
         for (const p of panels.all()) p.setColorMap(colorMap);
       }
     }),
-    ...registerCommands({ extensionUri: context.extensionUri, panels, recent, workspaceFiles, editorLink, headsTree, log, platform }),
+    ...registerCommands({ extensionUri: context.extensionUri, panels, recent, workspaceFiles, editorLink, headsTree, log, platform, modelsTree }),
   );
 }

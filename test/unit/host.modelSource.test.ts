@@ -126,6 +126,16 @@ describe('host: the model source on the tiny models', function () {
     }
   });
 
+  it('a request with induction builds the sequence in the worker and says so in the header', async () => {
+    const opened = await openSource({ kind: 'model', path: join(tinyModelsDir(), 'llama-tiny'), text: '', induction: 8 });
+    const o = await opened.source.overview();
+    assert.equal(o.n, 1 + 16, 'BOS, then 8 tokens twice');
+    assert.deepEqual(o.tokens.slice(1, 9), o.tokens.slice(9, 17));
+    assert.ok(o.warnings.some((w) => /Induction sequence: 8 random tokens/.test(w)));
+    assert.equal(opened.info.offsets, null);
+    await opened.close();
+  });
+
   it('refuses past the token cap in one line naming the folder and the setting', async () => {
     const dir = join(tinyModelsDir(), 'gpt2-tiny');
     await assert.rejects(openSource({ kind: 'model', path: dir, text: TEXT, limits: { maxTokens: 3 } }), (e: Error) => {
