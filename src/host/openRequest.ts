@@ -3,11 +3,15 @@
 // reaching into node code; only src/node/openSource.ts knows how to read the 'file' kind from disk.
 import type { LimitOptions } from '../core';
 import type { InMemoryRequest, TensorFileRequestOptions } from './openInMemory';
+import type { ModelRequest } from './modelSource';
 
+export type { ModelRequest } from './modelSource';
 export type { InMemoryRequest, OpenedInfo, OpenedSource, TensorFileRequestOptions } from './openInMemory';
 
 export type OpenRequest =
   | InMemoryRequest
+  /** A Hugging Face model folder on the local disk run on a text (node only: src/host/modelSource.ts). */
+  | ModelRequest
   /** A tensor file on the local disk, read by positional reads (node only). */
   | {
       readonly kind: 'file';

@@ -10,6 +10,8 @@ import { titleOf } from '../host/memorySource';
 import { LongTextSource, identityHead } from './longSequence';
 import type { StreamGivenHead } from '../host/pooledFileHeads';
 import { streamGivenHead } from './streaming';
+import { type ModelRequest, ModelSource } from '../host/modelSource';
+import { attendOnPool, matmulOnPool, openModelDir } from './models/run';
 
 import type { OpenRequest } from '../host/openRequest';
 
@@ -32,6 +34,7 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
     const long = openLongText(request, options.fullResolutionTokens ?? FULL_RESOLUTION_TOKENS, options.overviewSide);
     if (long) return long;
   }
+  if (request.kind === 'model') return openModel(request);
   if (request.kind !== 'file') return openInMemory(request, computeEngine());
   const bytes = await FileByteSource.open(request.path);
   try {
@@ -41,6 +44,21 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
   } catch (e) {
     await bytes.close();
     throw e;
+  }
+}
+
+/**
+ * A model folder run on the request's text on the worker pool. The model's files are closed as soon
+ * as the forward pass ends (ModelSource keeps the scores it needs), so nothing of the model stays
+ * loaded while the panel is open; a failed or cancelled run leaves nothing open either.
+ */
+async function openModel(request: ModelRequest): Promise<OpenedSource> {
+  const model = await openModelDir(request.path);
+  try {
+    const source = await ModelSource.run(model, request, { attend: attendOnPool(), matmul: matmulOnPool(), engine: computeEngine() });
+    return { source, info: { offsets: source.offsets, spec: null }, close: async () => undefined };
+  } finally {
+    await model.close();
   }
 }
 

@@ -34,6 +34,14 @@ export interface HeadSummary {
   readonly meanEffectiveTokens: number;
   /** Mean weight a query puts on its own position (square matrices only). */
   readonly diagonalShare: number | null;
+  /** Head catalogue (src/core/headCatalogue.ts), for real model heads: mean weight on key i−1. */
+  readonly previousTokenScore?: number | null;
+  /** Mean weight on the first position (the attention sink), queries 1…n−1. */
+  readonly firstTokenMass?: number | null;
+  /** Mean weight on the token after the previous occurrence of the query's token (repeated text only). */
+  readonly inductionScore?: number | null;
+  /** Grouped-query attention: the key/value head this query head shares. */
+  readonly kvHead?: number;
 }
 
 /** Everything the panel needs before it asks for a head: labels, shapes and what can be switched. */

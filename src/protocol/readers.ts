@@ -180,7 +180,18 @@ function readSummary(value: unknown, path: string): HeadSummary {
     meanMaxWeight: finite(o.meanMaxWeight, `${path}.meanMaxWeight`),
     meanEffectiveTokens: finite(o.meanEffectiveTokens, `${path}.meanEffectiveTokens`),
     diagonalShare: nullable(o.diagonalShare, (v) => finite(v, `${path}.diagonalShare`)),
+    ...optionalCatalogue(o, path),
   };
+}
+
+/** The head catalogue's optional figures (real model heads): present only where the source gives them. */
+function optionalCatalogue(o: Record<string, unknown>, path: string): Pick<HeadSummary, 'previousTokenScore' | 'firstTokenMass' | 'inductionScore' | 'kvHead'> {
+  const out: { -readonly [K in 'previousTokenScore' | 'firstTokenMass' | 'inductionScore' | 'kvHead']?: HeadSummary[K] } = {};
+  for (const key of ['previousTokenScore', 'firstTokenMass', 'inductionScore'] as const) {
+    if (o[key] !== undefined) out[key] = nullable(o[key], (v) => finite(v, `${path}.${key}`));
+  }
+  if (o.kvHead !== undefined) out.kvHead = integer(o.kvHead, `${path}.kvHead`, 0, MAX_DIM);
+  return out;
 }
 
 export function readOverview(value: unknown): Overview {

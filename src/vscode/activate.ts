@@ -10,6 +10,8 @@ import type { Platform } from './platform';
 import { PanelRecords, RecentInspections } from './recent';
 import { readSettings } from './settings';
 import { ExamplesTree, HeadsTree, RecentTree, WorkspaceFilesTree } from './trees';
+import { ModelStatus } from './modelStatus';
+import { ModelsTree } from './modelsView';
 
 /** The default editor of .npy/.npz/.safetensors/.pt/.pth; the second is offered (Open With) for .bin, which is often not a tensor file. */
 export const CUSTOM_EDITOR_VIEW_TYPE = 'attentionInspector.tensorFile';
@@ -25,11 +27,14 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
   const recentTree = new RecentTree(recent);
   const headsTree = new HeadsTree(panels);
   const headsView = vscode.window.createTreeView('attentionInspector.heads', { treeDataProvider: headsTree });
+  const modelsTree = new ModelsTree(platform);
+  const modelStatus = new ModelStatus();
   const noPanel = vscode.l10n.t('Open an inspection to see its layers and heads here.');
   headsView.message = noPanel;
 
   context.subscriptions.push(
-    log, recent, panels, editorLink, workspaceFiles, recentTree, headsTree, headsView,
+    log, recent, panels, editorLink, workspaceFiles, recentTree, headsTree, headsView, modelsTree, modelStatus,
+    vscode.window.registerTreeDataProvider('attentionInspector.models', modelsTree),
     vscode.window.registerTreeDataProvider('attentionInspector.examples', new ExamplesTree()),
     vscode.window.registerTreeDataProvider('attentionInspector.recent', recentTree),
     vscode.window.registerTreeDataProvider('attentionInspector.workspaceFiles', workspaceFiles),
@@ -50,6 +55,6 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
         for (const p of panels.all()) p.setColorMap(colorMap);
       }
     }),
-    ...registerCommands({ extensionUri: context.extensionUri, panels, recent, workspaceFiles, editorLink, headsTree, log, platform }),
+    ...registerCommands({ extensionUri: context.extensionUri, panels, recent, workspaceFiles, editorLink, headsTree, log, platform, modelsTree }),
   );
 }

@@ -11,6 +11,9 @@ import { type InspectionRecord, type RecentInspections, newId } from './recent';
 import type { Platform } from './platform';
 import { debugState } from './debugState';
 import { EXAMPLES, type HeadsTree, type WorkspaceFilesTree, exampleRecord } from './trees';
+import { activeModelName, chooseModel } from './modelPicker';
+import type { ModelsTree } from './modelsView';
+import { readSettings } from './settings';
 
 export interface CommandDeps {
   readonly extensionUri: vscode.Uri;
@@ -21,7 +24,11 @@ export interface CommandDeps {
   readonly headsTree: HeadsTree;
   readonly log: vscode.LogOutputChannel;
   readonly platform: Platform;
+  readonly modelsTree?: ModelsTree;
 }
+
+/** Random tokens per half of the Inspect Induction sequence (then repeated once). */
+const INDUCTION_TOKENS = 32;
 
 const TITLE_CHARS = 40;
 
@@ -43,10 +50,12 @@ function selectionRecord(tab?: PanelTab): InspectionRecord | undefined {
     void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: the selection is only white space; select some words.'));
     return undefined;
   }
+  // The chosen model (attentionInspector.model.path) runs the selection; empty is the seeded model.
+  const model = readSettings().modelPath;
   return {
     id: newId(),
-    title: selectionTitle(text),
-    input: { kind: 'text', text, document: { uri: doc.uri.toString(), offset: doc.offsetAt(editor.selection.start), version: doc.version } },
+    title: model ? `${activeModelName(model)}: ${selectionTitle(text)}` : selectionTitle(text),
+    input: { kind: 'text', text, document: { uri: doc.uri.toString(), offset: doc.offsetAt(editor.selection.start), version: doc.version }, ...(model ? { model } : {}) },
     tab,
     openedAt: Date.now(),
   };
@@ -55,6 +64,23 @@ function selectionRecord(tab?: PanelTab): InspectionRecord | undefined {
 async function inspectSelection(deps: CommandDeps, tab?: PanelTab): Promise<OpenResult | undefined> {
   const record = selectionRecord(tab);
   return record ? deps.panels.open(record) : undefined;
+}
+
+/** Runs the chosen model on a random token sequence repeated twice, so its induction heads show. */
+async function inspectInduction(deps: CommandDeps, tokens?: number): Promise<OpenResult | undefined> {
+  const model = readSettings().modelPath;
+  if (!model) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: Inspect Induction needs a real model (the seeded random model has no induction heads); run Choose Model… first.'));
+    return undefined;
+  }
+  const half = typeof tokens === 'number' && Number.isInteger(tokens) && tokens >= 2 ? tokens : INDUCTION_TOKENS;
+  const record: InspectionRecord = {
+    id: newId(),
+    title: vscode.l10n.t('{0}: induction ({1} random tokens, twice)', activeModelName(model), half),
+    input: { kind: 'text', text: '', model, induction: half },
+    openedAt: Date.now(),
+  };
+  return deps.panels.open(record);
 }
 
 async function inspectFile(deps: CommandDeps, uri?: vscode.Uri, tab?: PanelTab): Promise<OpenResult | undefined> {
@@ -240,6 +266,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('attentionInspector.compareScalings', () => showTab(deps, 'scaling')),
     register('attentionInspector.showVarianceExperiment', () => showTab(deps, 'variance')),
     register('attentionInspector.exportView', (format?: ExportFormat) => exportView(deps, format)),
+    register('attentionInspector.chooseModel', (path?: string) => chooseModel(deps.platform, typeof path === 'string' ? path : undefined)),
+    register('attentionInspector.inspectInduction', (tokens?: number) => inspectInduction(deps, tokens)),
+    register('attentionInspector.models.refresh', () => {
+      deps.modelsTree?.refresh();
+      return true;
+    }),
     register('attentionInspector.chooseBatchEntry', (entry?: number) => chooseBatchEntry(deps, typeof entry === 'number' ? entry : undefined)),
     register('attentionInspector.chooseAttentionKind', (kind?: string) => chooseAttentionKind(deps, typeof kind === 'string' ? kind : undefined)),
     register('attentionInspector.revealInSidebar', async () => {

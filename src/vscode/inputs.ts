@@ -71,15 +71,20 @@ export function limitsOf(settings: Settings): LimitOptions {
   };
 }
 
+/** Said in the header of a selection inspected with the seeded random model. */
+export const SEEDED_MODEL_NOTE = 'seeded random model: pick a real model for real attention';
+
 /** The worker's request for a record, reading what must be read on the host side. */
 export async function openRequestFor(record: InspectionRecord, settings: Settings, platform: Platform): Promise<OpenRequest> {
   const input = record.input;
   switch (input.kind) {
     case 'text':
+      if (input.model) return { kind: 'model', path: input.model, text: input.text, title: record.title, induction: input.induction, limits: limitsOf(settings) };
       return {
         kind: 'text',
         text: input.text,
-        title: record.title,
+        // The panel header says what a selection's numbers are not: a real model's (examples teach with it on purpose).
+        title: input.document ? `${record.title} · ${SEEDED_MODEL_NOTE}` : record.title,
         settings: { ...settings.text, ...input.settings },
         scale: input.scale ?? settings.scale,
         mask: input.mask ?? settings.mask,

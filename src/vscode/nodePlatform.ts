@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { WorkerSource } from '../node/workerSource';
 import type { Platform, SourceHooks } from './platform';
+import { listHubModels } from '../node/modelCache';
 
 export function nodePlatform(extensionUri: vscode.Uri): Platform {
   const options = (hooks: SourceHooks) => ({
@@ -17,5 +18,7 @@ export function nodePlatform(extensionUri: vscode.Uri): Platform {
     lazy: (request, hooks) => WorkerSource.lazy(request, options(hooks)),
     liveWorkers: () => WorkerSource.liveWorkers,
     memory: () => ({ ...process.memoryUsage() }),
+    // Where the extension host runs (also on a remote host): the cache beside the files the model reads.
+    listModels: () => listHubModels(),
   };
 }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { InspectionSource } from '../host/source';
 import type { OpenedInfo, OpenRequest } from '../host/openRequest';
 import { escapeControl } from '../core/errors';
+import type { CachedModel } from '../core/models/cache';
 
 /** A panel's data source as the VS Code layer uses it. */
 export interface PanelSource extends InspectionSource {
@@ -35,6 +36,8 @@ export interface Platform {
   liveWorkers(): number;
   /** Process memory, where the platform can tell. */
   memory(): Record<string, number> | null;
+  /** The models in the Hugging Face cache, where the platform can read it (node: the extension host's disk). */
+  listModels?(): Promise<{ readonly hubDir: string; readonly models: CachedModel[] }>;
 }
 
 /** Hooks for a panel: slow requests show a progress notification (with Cancel where it works); crashes are reported. */

@@ -16,6 +16,10 @@ export type InspectionInput =
       readonly settings?: Partial<TextModelSettings>;
       readonly scale?: ScaleRule;
       readonly mask?: MaskWord;
+      /** A Hugging Face model folder to run the text through (absent: the seeded random model). */
+      readonly model?: string;
+      /** With `model`: run the induction sequence of this many random tokens (twice) instead of the text. */
+      readonly induction?: number;
     }
   | { readonly kind: 'json'; readonly uri: string; readonly scale?: ScaleRule; readonly mask?: MaskWord }
   | { readonly kind: 'tensor'; readonly uri: string; readonly options?: TensorFileRequestOptions };

@@ -17,6 +17,8 @@ export interface Settings {
   readonly maxHeaderBytes: number;
   readonly maxHeadsShown: number;
   readonly workspaceGlob: string;
+  /** attentionInspector.model.path: a Hugging Face model folder; empty = the seeded random model. */
+  readonly modelPath: string;
 }
 
 const TOKENIZERS: readonly TokenizerKind[] = ['words', 'whitespace', 'characters'];
@@ -74,5 +76,14 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     maxHeaderBytes: integer(config, 'limits.maxHeaderBytes', 100_000_000, 1024, 1_000_000_000),
     maxHeadsShown: integer(config, 'limits.maxHeadsShown', 64, 1, 4096),
     workspaceGlob: String(config.get<unknown>('workspaceGlob', '**/*.{npy,npz,safetensors}') || '**/*.{npy,npz,safetensors}'),
+    modelPath: modelPathOf(config),
   };
+}
+
+/** The model folder setting, trimmed; anything but a string is the seeded model (said once). */
+function modelPathOf(config: vscode.WorkspaceConfiguration): string {
+  const value = config.get<unknown>('model.path', '');
+  if (typeof value === 'string') return value.trim();
+  warnOnce(`model.path=${String(value)}`, vscode.l10n.t('Setting {0}.model.path: expected a folder path; using the seeded random model.', SECTION));
+  return '';
 }

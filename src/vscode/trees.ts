@@ -175,6 +175,11 @@ export type HeadNode = { kind: 'layer'; layer: number; summaries: HeadSummary[] 
 export function headDescription(s: HeadSummary): string {
   const parts = [vscode.l10n.t('H {0} nats', s.meanEntropy.toFixed(2)), vscode.l10n.t('max {0}', s.meanMaxWeight.toFixed(2))];
   if (s.diagonalShare !== null) parts.push(vscode.l10n.t('diag {0}', s.diagonalShare.toFixed(2)));
+  // The head catalogue, for real model heads (src/core/headCatalogue.ts).
+  if (typeof s.previousTokenScore === 'number') parts.push(vscode.l10n.t('prev {0}', s.previousTokenScore.toFixed(2)));
+  if (typeof s.firstTokenMass === 'number') parts.push(vscode.l10n.t('sink {0}', s.firstTokenMass.toFixed(2)));
+  if (typeof s.inductionScore === 'number') parts.push(vscode.l10n.t('induction {0}', s.inductionScore.toFixed(2)));
+  if (typeof s.kvHead === 'number') parts.push(vscode.l10n.t('kv {0}', s.kvHead));
   return parts.join(' · ');
 }
 

@@ -54,6 +54,7 @@ export class InProcessSource extends ForwardingSource implements PanelSource {
       const request = this.request;
       this.opened = (async () => {
         if (request.kind === 'file') throw new InputError('file', 'local files are read through the VS Code file system in the web (this is a bug)');
+        if (request.kind === 'model') throw new InputError(request.path, 'real models run in desktop VS Code (or on a remote extension host); VS Code for the Web uses the seeded random model');
         if (request.kind === 'text') {
           // The streaming path for long texts needs worker threads; here a long text would be whole n×n matrices.
           const count = countTokens(request.text, request.settings?.tokenizer ?? 'words');
