@@ -71,9 +71,6 @@ export function limitsOf(settings: Settings): LimitOptions {
   };
 }
 
-/** Said in the header of a selection inspected with the seeded random model. */
-export const SEEDED_MODEL_NOTE = 'seeded random model: pick a real model for real attention';
-
 /** The worker's request for a record, reading what must be read on the host side. */
 export async function openRequestFor(record: InspectionRecord, settings: Settings, platform: Platform): Promise<OpenRequest> {
   const input = record.input;
@@ -83,8 +80,8 @@ export async function openRequestFor(record: InspectionRecord, settings: Setting
       return {
         kind: 'text',
         text: input.text,
-        // The panel header says what a selection's numbers are not: a real model's (examples teach with it on purpose).
-        title: input.document ? `${record.title} · ${SEEDED_MODEL_NOTE}` : record.title,
+        // The seeded-model notice is the panel's first warning line (inspectorPanel.ts, textModelNotice).
+        title: record.title,
         settings: { ...settings.text, ...input.settings },
         scale: input.scale ?? settings.scale,
         mask: input.mask ?? settings.mask,

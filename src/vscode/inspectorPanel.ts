@@ -79,7 +79,8 @@ export class InspectorPanel implements vscode.Disposable {
     if (current.enableScripts !== true || (current.localResourceRoots ?? []).map(String).join() !== (wanted.localResourceRoots ?? []).map(String).join()) webview.options = wanted;
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'activitybar.svg');
     // The session must exist before the HTML loads: the page's first request can come at once.
-    const notices = record.input.kind === 'text' ? [textModelNotice()] : [];
+    // A real model (input.model) says what it is in its own header; only the seeded one needs the notice.
+    const notices = record.input.kind === 'text' && !record.input.model ? [textModelNotice()] : [];
     this.session = new PanelSession(withNotices(source, notices), (m) => this.post(m), {
       save: (file) => this.save(file),
       reportAssets: () => this.reportAssets(),
