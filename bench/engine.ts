@@ -52,7 +52,11 @@ export function fullInputs(n: number, seed: number): FullInputs {
   const x = randomMatrix(n, D_MODEL, seed);
   const scale = 1 / Math.sqrt(D_MODEL);
   const [wq, wk, wv] = [1, 2, 3].map((i) => randomMatrix(D_MODEL, D_MODEL, seed + i, scale));
-  const heads = Array.from({ length: HEADS }, (_, h) => ({ W_Q: columns(wq, h * D_K, D_K), W_K: columns(wk, h * D_K, D_K), W_V: columns(wv, h * D_K, D_K) }));
+  const heads = Array.from({ length: HEADS }, (_, h) => ({
+    W_Q: columns(wq, h * D_K, D_K),
+    W_K: columns(wk, h * D_K, D_K),
+    W_V: columns(wv, h * D_K, D_K),
+  }));
   return { x, wq, wk, wv, heads };
 }
 
@@ -83,12 +87,24 @@ export function makePool(workerFile: string): AttentionPool {
 }
 
 /** reuseMemory false maps fresh memory every call (the first call's cost, page faults included). */
-export async function runFull(inputs: FullInputs, pool: AttentionPool, reuseMemory = true): Promise<{ output: Matrix; engine: string }> {
-  const r = await computeMultiHeadFast(inputs.x, inputs.heads, { pool, keep: { dots: false, scores: false }, reuseMemory });
+export async function runFull(
+  inputs: FullInputs,
+  pool: AttentionPool,
+  reuseMemory = true,
+): Promise<{ output: Matrix; engine: string }> {
+  const r = await computeMultiHeadFast(inputs.x, inputs.heads, {
+    pool,
+    keep: { dots: false, scores: false },
+    reuseMemory,
+  });
   return { output: r.output, engine: r.engine };
 }
 
-export async function runAttn(inputs: AttnInputs, pool: AttentionPool, reuseMemory = true): Promise<{ outputs: Matrix[]; engine: string }> {
+export async function runAttn(
+  inputs: AttnInputs,
+  pool: AttentionPool,
+  reuseMemory = true,
+): Promise<{ outputs: Matrix[]; engine: string }> {
   const r = await computeHeadsFast(inputs.heads, { pool, keep: { dots: false, scores: false }, reuseMemory });
   return { outputs: r.heads.map((h) => h.output), engine: r.engine };
 }

@@ -17,23 +17,31 @@ function benchIds(n: number, vocab: number): number[] {
   return Array.from({ length: n }, (_, i) => (i * 7919 + 13) % Math.min(vocab, 50257));
 }
 
-interface Profile { total: number; gemm: number; attention: number; weights: number }
+interface Profile {
+  total: number;
+  gemm: number;
+  attention: number;
+  weights: number;
+}
 
 async function main(): Promise<void> {
   const [dir, tokensArg, repsArg] = process.argv.slice(2);
-  const n = Number(tokensArg), reps = Number(repsArg ?? 3);
+  const n = Number(tokensArg),
+    reps = Number(repsArg ?? 3);
   kernels.initKernelsSync();
   const model = await openModelDir(dir);
   const ids = benchIds(n, model.config.vocabSize);
   const profile: Profile = { total: 0, gemm: 0, attention: 0, weights: 0 };
-  const timed = <A extends unknown[], R>(key: keyof Profile, fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-    const t0 = performance.now();
-    try {
-      return await fn(...args);
-    } finally {
-      profile[key] += performance.now() - t0;
-    }
-  };
+  const timed =
+    <A extends unknown[], R>(key: keyof Profile, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const t0 = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        profile[key] += performance.now() - t0;
+      }
+    };
   const store = model.weights;
   store.vector = timed('weights', store.vector.bind(store));
   store.rows = timed('weights', store.rows.bind(store));
@@ -46,21 +54,34 @@ async function main(): Promise<void> {
     let kept: Matrix[][] = [];
     (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
-    const { hidden } = await runModel(model, { ids }, { attend, matmul, onLayer: (l) => void kept.push(l.heads.map((h) => h.weights)) });
+    const { hidden } = await runModel(
+      model,
+      { ids },
+      { attend, matmul, onLayer: (l) => void kept.push(l.heads.map((h) => h.weights)) },
+    );
     profile.total = performance.now() - t0;
     if (rep > 0) runs.push({ ...profile });
     const d = model.config.hidden;
-    sample = { hidden: Array.from(hidden.data.subarray((n - 1) * d, (n - 1) * d + 16)), weights: Array.from(kept[kept.length - 1][0].data.subarray((n - 1) * n, (n - 1) * n + 16)) };
+    sample = {
+      hidden: Array.from(hidden.data.subarray((n - 1) * d, (n - 1) * d + 16)),
+      weights: Array.from(kept[kept.length - 1][0].data.subarray((n - 1) * n, (n - 1) * n + 16)),
+    };
     kept = [];
   }
   await model.close();
   await shutdownFastAttention();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const mid = runs.find((r) => r.total === median(runs.map((x) => x.total)))!;
-  process.stdout.write(`${JSON.stringify({
-    ms: mid.total, times: runs.map((r) => r.total), profile: mid,
-    peakRssKb: process.resourceUsage().maxRSS, hiddenSample: sample.hidden, weightsSample: sample.weights,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      ms: mid.total,
+      times: runs.map((r) => r.total),
+      profile: mid,
+      peakRssKb: process.resourceUsage().maxRSS,
+      hiddenSample: sample.hidden,
+      weightsSample: sample.weights,
+    })}\n`,
+  );
 }
 
 main().catch((e: unknown) => {

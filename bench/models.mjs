@@ -34,11 +34,15 @@ const TORCH_PYTHON = process.env.ATTENTION_TORCH_PYTHON ?? '/usr/bin/python3';
 const MODELS = process.env.ATTENTION_BENCH_MODELS ?? join(homedir(), '.cache', 'attention-inspector', 'bench-models');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const WORKER = join(ROOT, 'dist', 'attentionWorker.js');
-if (!existsSync(WORKER) || !existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
+if (!existsSync(WORKER) || !existsSync(CLI))
+  throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
 
 function run(command, argv, options = {}) {
   const r = spawnSync(command, argv, { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
-  if (r.status !== 0) throw new Error(`${[command, ...argv].join(' ')} failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${[command, ...argv].join(' ')} failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`,
+    );
   return r;
 }
 
@@ -64,7 +68,9 @@ const needed = [...new Set([...CASES, ...MEMORY].map((c) => c.model))];
 if (needed.length) {
   mkdirSync(MODELS, { recursive: true });
   log(`bench models in ${MODELS} (written once by bench/make_bench_models.py)…`);
-  run(TORCH_PYTHON, [join(ROOT, 'bench', 'make_bench_models.py'), MODELS, '--only', needed.join(',')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  run(TORCH_PYTHON, [join(ROOT, 'bench', 'make_bench_models.py'), MODELS, '--only', needed.join(',')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 const TMP = mkdtempSync(join(tmpdir(), 'attention-models-bench-'));
@@ -73,27 +79,66 @@ const baseline = blas ? 'torch + OpenBLAS' : 'torch (generic BLAS)';
 try {
   if (CASES.length) {
     await esbuild.build({
-      entryPoints: [join(ROOT, 'bench', 'modelRun.ts')], outfile: join(TMP, 'modelRun.cjs'), bundle: true, platform: 'node', format: 'cjs',
-      target: 'node20', loader: { '.wasm': 'binary' }, logLevel: 'warning',
+      entryPoints: [join(ROOT, 'bench', 'modelRun.ts')],
+      outfile: join(TMP, 'modelRun.cjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      loader: { '.wasm': 'binary' },
+      logLevel: 'warning',
     });
     // The pool finds its worker next to the bundle, as it does next to dist/cli.js.
     copyFileSync(WORKER, join(TMP, 'attentionWorker.js'));
   }
-  const torchEnv = { ...process.env, OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2', ...(blas ? { LD_LIBRARY_PATH: [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } : {}) };
+  const torchEnv = {
+    ...process.env,
+    OMP_NUM_THREADS: '2',
+    OPENBLAS_NUM_THREADS: '2',
+    ...(blas ? { LD_LIBRARY_PATH: [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } : {}),
+  };
   for (const c of CASES) {
     const dir = join(MODELS, c.model);
     log(`${c.name}: ours…`);
-    const ours = JSON.parse(run(process.execPath, ['--expose-gc', join(TMP, 'modelRun.cjs'), dir, String(c.tokens), String(reps)]).stdout.trim().split('\n').pop());
+    const ours = JSON.parse(
+      run(process.execPath, ['--expose-gc', join(TMP, 'modelRun.cjs'), dir, String(c.tokens), String(reps)])
+        .stdout.trim()
+        .split('\n')
+        .pop(),
+    );
     log(`${c.name}: ${baseline}…`);
-    const torch = JSON.parse(run(TORCH_PYTHON, [join(ROOT, 'bench', 'torch_models.py'), dir, '--tokens', String(c.tokens), '--reps', String(reps)], { env: torchEnv }).stdout.trim().split('\n').pop());
+    const torch = JSON.parse(
+      run(
+        TORCH_PYTHON,
+        [join(ROOT, 'bench', 'torch_models.py'), dir, '--tokens', String(c.tokens), '--reps', String(reps)],
+        { env: torchEnv },
+      )
+        .stdout.trim()
+        .split('\n')
+        .pop(),
+    );
     const diff = (a, b) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
     const p = ours.profile;
     cases.push({
-      name: c.name, n: c.tokens, oursMs: ours.ms, torchMs: torch.ms, ratio: ours.ms / torch.ms,
-      oursPeakRssMB: ours.peakRssKb / 1024, torchPeakRssMB: torch.peakRssKb / 1024,
-      profile: { gemmMs: p.gemm, attentionMs: p.attention, weightsMs: p.weights, otherMs: p.total - p.gemm - p.attention - p.weights },
-      maxDiff: { hidden: diff(ours.hiddenSample, torch.hiddenSample), weights: diff(ours.weightsSample, torch.weightsSample) },
-      oursTimes: ours.times, torchTimes: torch.times,
+      name: c.name,
+      n: c.tokens,
+      oursMs: ours.ms,
+      torchMs: torch.ms,
+      ratio: ours.ms / torch.ms,
+      oursPeakRssMB: ours.peakRssKb / 1024,
+      torchPeakRssMB: torch.peakRssKb / 1024,
+      profile: {
+        gemmMs: p.gemm,
+        attentionMs: p.attention,
+        weightsMs: p.weights,
+        otherMs: p.total - p.gemm - p.attention - p.weights,
+      },
+      maxDiff: {
+        hidden: diff(ours.hiddenSample, torch.hiddenSample),
+        weights: diff(ours.weightsSample, torch.weightsSample),
+      },
+      oursTimes: ours.times,
+      torchTimes: torch.times,
     });
   }
   for (const c of MEMORY) {
@@ -102,11 +147,24 @@ try {
     writeFileSync(text, `hello${' hello'.repeat(c.tokens - 1)}`);
     log(`${c.name}…`);
     const t0 = performance.now();
-    const r = run(process.execPath, ['-r', join(ROOT, 'bench', 'rss-probe.cjs'), CLI, 'compute', '--model', join(MODELS, c.model), '--text-file', text, '--summary', '--max-tokens', String(c.tokens)]);
+    const r = run(process.execPath, [
+      '-r',
+      join(ROOT, 'bench', 'rss-probe.cjs'),
+      CLI,
+      'compute',
+      '--model',
+      join(MODELS, c.model),
+      '--text-file',
+      text,
+      '--summary',
+      '--max-tokens',
+      String(c.tokens),
+    ]);
     const ms = performance.now() - t0;
     const peak = Number(/PEAK_RSS_KB (\d+)/.exec(r.stderr)?.[1]);
     const out = JSON.parse(r.stdout);
-    if (out.tokens.length !== c.tokens) throw new Error(`${c.name}: the text gave ${out.tokens.length} tokens, not ${c.tokens}`);
+    if (out.tokens.length !== c.tokens)
+      throw new Error(`${c.name}: the text gave ${out.tokens.length} tokens, not ${c.tokens}`);
     cases.push({ name: c.name, n: c.tokens, oursMs: ms, peakRssMB: peak / 1024, heads: out.heads.length });
   }
 } finally {
@@ -114,21 +172,42 @@ try {
 }
 
 if (flag('--json')) {
-  console.log(JSON.stringify({ cases: cases.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => !k.endsWith('Times')))), baseline, reps }));
+  console.log(
+    JSON.stringify({
+      cases: cases.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => !k.endsWith('Times')))),
+      baseline,
+      reps,
+    }),
+  );
 } else {
   const f = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-  console.log(`Real models: median of ${reps} run${reps === 1 ? '' : 's'} after one warm-up, each side in its own process; ${cpus().length} cores, Node ${process.version}`);
-  console.log(`ours: the pooled forward pass of compute --model (WebAssembly SIMD, 2 worker threads); ${baseline}, torch.set_num_threads(2), float32, eager attention, all attentions out`);
+  console.log(
+    `Real models: median of ${reps} run${reps === 1 ? '' : 's'} after one warm-up, each side in its own process; ${cpus().length} cores, Node ${process.version}`,
+  );
+  console.log(
+    `ours: the pooled forward pass of compute --model (WebAssembly SIMD, 2 worker threads); ${baseline}, torch.set_num_threads(2), float32, eager attention, all attentions out`,
+  );
   console.log('');
-  console.log(`${'case'.padEnd(26)} ${'ours ms'.padStart(9)} ${'torch ms'.padStart(9)} ${'ours/torch'.padStart(10)}  ${'ours RSS'.padStart(9)} ${'torch RSS'.padStart(9)}  where our time goes`);
+  console.log(
+    `${'case'.padEnd(26)} ${'ours ms'.padStart(9)} ${'torch ms'.padStart(9)} ${'ours/torch'.padStart(10)}  ${'ours RSS'.padStart(9)} ${'torch RSS'.padStart(9)}  where our time goes`,
+  );
   for (const c of cases) {
     if (c.torchMs === undefined) {
-      console.log(`${c.name.padEnd(26)} ${f(c.oursMs).padStart(9)} ${'—'.padStart(9)} ${'—'.padStart(10)}  ${`${f(c.peakRssMB)} MB`.padStart(9)} ${'—'.padStart(9)}  compute --model --summary, whole process (${c.heads} heads)`);
+      console.log(
+        `${c.name.padEnd(26)} ${f(c.oursMs).padStart(9)} ${'—'.padStart(9)} ${'—'.padStart(10)}  ${`${f(c.peakRssMB)} MB`.padStart(9)} ${'—'.padStart(9)}  compute --model --summary, whole process (${c.heads} heads)`,
+      );
       continue;
     }
-    const p = c.profile, pct = (x) => `${((100 * x) / c.oursMs).toFixed(0)}%`;
-    console.log(`${c.name.padEnd(26)} ${f(c.oursMs).padStart(9)} ${f(c.torchMs).padStart(9)} ${`${c.ratio.toFixed(2)}×`.padStart(10)}  ${`${f(c.oursPeakRssMB)} MB`.padStart(9)} ${`${f(c.torchPeakRssMB)} MB`.padStart(9)}  GEMM ${pct(p.gemmMs)}, attention ${pct(p.attentionMs)}, weight reading+conversion ${pct(p.weightsMs)}, norms/activations/RoPE ${pct(p.otherMs)}`);
+    const p = c.profile,
+      pct = (x) => `${((100 * x) / c.oursMs).toFixed(0)}%`;
+    console.log(
+      `${c.name.padEnd(26)} ${f(c.oursMs).padStart(9)} ${f(c.torchMs).padStart(9)} ${`${c.ratio.toFixed(2)}×`.padStart(10)}  ${`${f(c.oursPeakRssMB)} MB`.padStart(9)} ${`${f(c.torchPeakRssMB)} MB`.padStart(9)}  GEMM ${pct(p.gemmMs)}, attention ${pct(p.attentionMs)}, weight reading+conversion ${pct(p.weightsMs)}, norms/activations/RoPE ${pct(p.otherMs)}`,
+    );
   }
   console.log('');
-  for (const c of cases) if (c.maxDiff) console.log(`agreement with torch, ${c.name}: last hidden row max |Δ| = ${c.maxDiff.hidden.toExponential(2)}, last layer head 0 last row weights max |Δ| = ${c.maxDiff.weights.toExponential(2)}`);
+  for (const c of cases)
+    if (c.maxDiff)
+      console.log(
+        `agreement with torch, ${c.name}: last hidden row max |Δ| = ${c.maxDiff.hidden.toExponential(2)}, last layer head 0 last row weights max |Δ| = ${c.maxDiff.weights.toExponential(2)}`,
+      );
 }

@@ -12,12 +12,15 @@ function weightsMatrix(n: number): { logits: Float32Array; weights: Float32Array
   const logits = new Float32Array(n * n);
   let x = 2463534242;
   for (let k = 0; k < logits.length; k++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     logits[k] = ((x >>> 0) / 4294967296) * 6 - 3;
   }
   const weights = new Float32Array(n * n);
   for (let i = 0; i < n; i++) {
-    let max = -Infinity, sum = 0;
+    let max = -Infinity,
+      sum = 0;
     for (let j = 0; j < n; j++) max = Math.max(max, logits[i * n + j]);
     for (let j = 0; j < n; j++) sum += weights[i * n + j] = Math.exp(logits[i * n + j] - max);
     for (let j = 0; j < n; j++) weights[i * n + j] /= sum;
@@ -35,20 +38,43 @@ function flush(canvas: HTMLCanvasElement): void {
 
 function heatmapFor(n: number, values: Float32Array) {
   const theme = readTheme();
-  const h = new Heatmap(theme, { name: 'bench', maxPlot: 800, interactive: false, showValues: false, labels: true, legend: true, widthShare: 1 });
+  const h = new Heatmap(theme, {
+    name: 'bench',
+    maxPlot: 800,
+    interactive: false,
+    showValues: false,
+    labels: true,
+    legend: true,
+    widthShare: 1,
+  });
   document.getElementById('app')!.replaceChildren(h.element);
   const model = (v: Float32Array) => ({
-    n, m: n, values: v, allowed: null, scale: { kind: 'sequential' as const, lo: 0, hi: 1 }, colormap: 'viridis' as const, pool: 'max' as const,
-    rowLabels: labels(n), colLabels: labels(n), bar: null, legendTitle: 'weight', legendTicks: [0, 0.5, 1],
+    n,
+    m: n,
+    values: v,
+    allowed: null,
+    scale: { kind: 'sequential' as const, lo: 0, hi: 1 },
+    colormap: 'viridis' as const,
+    pool: 'max' as const,
+    rowLabels: labels(n),
+    colLabels: labels(n),
+    bar: null,
+    legendTitle: 'weight',
+    legendTicks: [0, 0.5, 1],
   });
   return { h, model, first: model(values) };
 }
 
 /** ms for: a new matrix (pyramid + raster + draw), a redraw (hover), and a zoomed view at 1 px per cell or more. */
-export function panelFrames(n: number, repeats: number): { newMatrix: number; redraw: number; zoomed: number; plot: string } {
+export function panelFrames(
+  n: number,
+  repeats: number,
+): { newMatrix: number; redraw: number; zoomed: number; plot: string } {
   const { weights } = weightsMatrix(n);
   const { h, model, first } = heatmapFor(n, weights);
-  const newMatrix: number[] = [], redraw: number[] = [], zoomed: number[] = [];
+  const newMatrix: number[] = [],
+    redraw: number[] = [],
+    zoomed: number[] = [];
   for (let r = 0; r < repeats; r++) {
     let t = performance.now();
     h.setModel(r === 0 ? first : model(weights));
@@ -68,7 +94,12 @@ export function panelFrames(n: number, repeats: number): { newMatrix: number; re
     flush(h.canvas);
     zoomed.push(performance.now() - t);
   }
-  return { newMatrix: median(newMatrix), redraw: median(redraw), zoomed: median(zoomed), plot: h.canvas.dataset.plot ?? '' };
+  return {
+    newMatrix: median(newMatrix),
+    redraw: median(redraw),
+    zoomed: median(zoomed),
+    plot: h.canvas.dataset.plot ?? '',
+  };
 }
 
 /** Baseline 1: one fillRect per cell on a canvas of the same plot size. */
@@ -82,10 +113,11 @@ export function perCellCanvas(n: number): number {
   const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
   const cell = 800 / n;
   const t = performance.now();
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    ctx.fillStyle = cssColor(lut[lutIndex(scale, weights[i * n + j])]);
-    ctx.fillRect(j * cell, i * cell, cell, cell);
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      ctx.fillStyle = cssColor(lut[lutIndex(scale, weights[i * n + j])]);
+      ctx.fillRect(j * cell, i * cell, cell, cell);
+    }
   flush(canvas);
   return performance.now() - t;
 }
@@ -101,15 +133,16 @@ export async function perCellSvg(n: number): Promise<number> {
   svg.setAttribute('width', '800');
   svg.setAttribute('height', '800');
   const cell = 800 / n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    const r = document.createElementNS(NS, 'rect');
-    r.setAttribute('x', String(j * cell));
-    r.setAttribute('y', String(i * cell));
-    r.setAttribute('width', String(cell));
-    r.setAttribute('height', String(cell));
-    r.setAttribute('fill', cssColor(lut[lutIndex(scale, weights[i * n + j])]));
-    svg.appendChild(r);
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const r = document.createElementNS(NS, 'rect');
+      r.setAttribute('x', String(j * cell));
+      r.setAttribute('y', String(i * cell));
+      r.setAttribute('width', String(cell));
+      r.setAttribute('height', String(cell));
+      r.setAttribute('fill', cssColor(lut[lutIndex(scale, weights[i * n + j])]));
+      svg.appendChild(r);
+    }
   document.getElementById('app')!.replaceChildren(svg);
   svg.getBoundingClientRect();
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
@@ -120,20 +153,43 @@ export async function perCellSvg(n: number): Promise<number> {
 export function sliderFrames(n: number, frames: number): { msPerFrame: number; fps: number; softmaxMs: number } {
   const { logits, weights } = weightsMatrix(n);
   const payload = {
-    layer: 0, head: 0, variant: 'projected', mask: 'none', n, m: n, dK: 64, dV: null, factor: 0.125, dots: logits, allowed: null, weights,
-    entropy: new Float32Array(n), maxWeight: new Float32Array(n), effectiveTokens: new Float32Array(n), emptyRows: [], sweep: [], diagonal: null,
-    q: null, k: null, v: null, output: null,
+    layer: 0,
+    head: 0,
+    variant: 'projected',
+    mask: 'none',
+    n,
+    m: n,
+    dK: 64,
+    dV: null,
+    factor: 0.125,
+    dots: logits,
+    allowed: null,
+    weights,
+    entropy: new Float32Array(n),
+    maxWeight: new Float32Array(n),
+    effectiveTokens: new Float32Array(n),
+    emptyRows: [],
+    sweep: [],
+    diagonal: null,
+    q: null,
+    k: null,
+    v: null,
+    output: null,
   } as HeadPayload;
   const { h, model } = heatmapFor(n, weights);
   h.setModel(model(weights));
   h.render();
-  const total: number[] = [], softmax: number[] = [];
+  const total: number[] = [],
+    softmax: number[] = [];
   for (let f = 0; f < frames; f++) {
     const factor = 10 ** (-2 + (3 * f) / frames);
     const t0 = performance.now();
     const live = headAtFactor(payload, factor);
     const t1 = performance.now();
-    h.setModel({ ...model(live.weights), bar: { values: live.rows.entropy, max: Math.log(n), title: 'entropy', unit: 'nats' } });
+    h.setModel({
+      ...model(live.weights),
+      bar: { values: live.rows.entropy, max: Math.log(n), title: 'entropy', unit: 'nats' },
+    });
     h.render();
     flush(h.canvas);
     total.push(performance.now() - t0);

@@ -31,12 +31,19 @@ const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const WORKER = join(ROOT, 'dist', 'attentionWorker.js');
-if (!existsSync(WORKER)) throw new Error('dist/attentionWorker.js is missing: run `npm run build` first (npm run bench does)');
+if (!existsSync(WORKER))
+  throw new Error('dist/attentionWorker.js is missing: run `npm run build` first (npm run bench does)');
 
 const TMP = mkdtempSync(join(tmpdir(), 'attention-bench-'));
 await esbuild.build({
-  entryPoints: [join(ROOT, 'bench', 'engine.ts')], outfile: join(TMP, 'engine.cjs'), bundle: true, platform: 'node', format: 'cjs',
-  target: 'node20', loader: { '.wasm': 'binary' }, logLevel: 'warning',
+  entryPoints: [join(ROOT, 'bench', 'engine.ts')],
+  outfile: join(TMP, 'engine.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  loader: { '.wasm': 'binary' },
+  logLevel: 'warning',
 });
 const engine = createRequire(import.meta.url)(join(TMP, 'engine.cjs'));
 if (!engine.kernelsLoaded()) throw new Error('WebAssembly SIMD is not available in this Node.js');
@@ -89,7 +96,11 @@ const numpyEnv = { ...process.env };
 delete numpyEnv.OPENBLAS_CORETYPE;
 delete numpyEnv.OPENBLAS_L2_SIZE;
 function timeNumpy(name) {
-  const py = spawnSync('python3', [join(ROOT, 'bench', 'numpy_baseline.py'), TMP, String(reps), name], { env: numpyEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const py = spawnSync('python3', [join(ROOT, 'bench', 'numpy_baseline.py'), TMP, String(reps), name], {
+    env: numpyEnv,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (py.status !== 0) throw new Error(`numpy baseline failed: ${py.stderr}`);
   return JSON.parse(py.stdout);
 }
@@ -134,12 +145,28 @@ for (const [name, r] of Object.entries(ours)) {
   const numpyMs = r.numpy.cases[name].ms;
   const fresh = r.freshMs === undefined ? {} : { oursFreshMemoryMs: r.freshMs, freshMemoryRatio: r.freshMs / numpyMs };
   // Best-of-reps too: on a shared machine other tenants' bursts inflate some runs of either side.
-  const oursMinMs = Math.min(...r.times), numpyMinMs = Math.min(...r.numpy.cases[name].times);
-  cases.push({ name, n, oursMs: r.ms, numpyMs, ratio: r.ms / numpyMs, oursMinMs, numpyMinMs, minRatio: oursMinMs / numpyMinMs, ...fresh, engine: r.last.engine ?? 'wasm-parallel', oursTimes: r.times, numpyTimes: r.numpy.cases[name].times });
+  const oursMinMs = Math.min(...r.times),
+    numpyMinMs = Math.min(...r.numpy.cases[name].times);
+  cases.push({
+    name,
+    n,
+    oursMs: r.ms,
+    numpyMs,
+    ratio: r.ms / numpyMs,
+    oursMinMs,
+    numpyMinMs,
+    minRatio: oursMinMs / numpyMinMs,
+    ...fresh,
+    engine: r.last.engine ?? 'wasm-parallel',
+    oursTimes: r.times,
+    numpyTimes: r.numpy.cases[name].times,
+  });
   const outFile = join(TMP, `${name}-out.npy`);
   if (existsSync(outFile)) {
     const theirs = readNpy(outFile);
-    const mine = r.last.output ? r.last.output.data : Float32Array.from(r.last.outputs.flatMap((m) => Array.from(m.data)));
+    const mine = r.last.output
+      ? r.last.output.data
+      : Float32Array.from(r.last.outputs.flatMap((m) => Array.from(m.data)));
     checks.push({ name, maxAbsDiff: maxAbsDiff(mine, theirs) });
   }
 }
@@ -169,7 +196,16 @@ if (flag('--growth')) {
   }
   const base = growth[0].ms;
   for (const g of growth) {
-    cases.push({ name: `stream-${g.n}`, n: g.n, oursMs: g.ms, numpyMs: null, ratio: null, baseline: 'none (growth from n = 128)', vs128: g.ms / base, peakRssMB: g.maxRssMB });
+    cases.push({
+      name: `stream-${g.n}`,
+      n: g.n,
+      oursMs: g.ms,
+      numpyMs: null,
+      ratio: null,
+      baseline: 'none (growth from n = 128)',
+      vs128: g.ms / base,
+      peakRssMB: g.maxRssMB,
+    });
   }
 }
 await pool.close();
@@ -178,30 +214,65 @@ await pool.close();
 if (!flag('--skip-files')) {
   log('tensor files…');
   const gb = quick ? '0.25' : option('--gb', '1.1');
-  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'tensorfiles.mjs'), '--json', '--gb', gb], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'tensorfiles.mjs'), '--json', '--gb', gb], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) log(`tensor-file benchmark failed: ${r.stderr.trim().split('\n').pop()}`);
   else {
     for (const c of JSON.parse(r.stdout.trim().split('\n').pop()).cases) {
-      cases.push({ name: c.name, n: 1024, oursMs: c.oursMs, numpyMs: null, baseline: c.baseline, baselineMs: c.baselineMs, ratio: c.ratio, fileMB: c.fileMB, oursMBps: c.oursMBps, catMBps: c.catMBps, peakRssMB: c.peakRssMB });
+      cases.push({
+        name: c.name,
+        n: 1024,
+        oursMs: c.oursMs,
+        numpyMs: null,
+        baseline: c.baseline,
+        baselineMs: c.baselineMs,
+        ratio: c.ratio,
+        fileMB: c.fileMB,
+        oursMBps: c.oursMBps,
+        catMBps: c.catMBps,
+        peakRssMB: c.peakRssMB,
+      });
     }
   }
 }
 // ---- real models (issue 12), from their own benchmark: each side in its own process ----
 if (!flag('--skip-models')) {
   log('real models (bench/models.mjs)…');
-  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'models.mjs'), '--json', ...(quick ? ['--quick'] : ['--reps', option('--model-reps', '3')])], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bench', 'models.mjs'), '--json', ...(quick ? ['--quick'] : ['--reps', option('--model-reps', '3')])],
+    { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   if (r.status !== 0) log('model benchmark failed (see above)');
   else {
     const models = JSON.parse(r.stdout.trim().split('\n').pop());
     const mb = (x) => `${x.toFixed(0)} MB`;
     for (const c of models.cases) {
       if (c.torchMs === undefined) {
-        cases.push({ name: c.name, n: c.n, oursMs: c.oursMs, numpyMs: null, baseline: 'none (peak RSS)', baselineMs: null, ratio: null, note: `compute --model --summary peak RSS ${mb(c.peakRssMB)}` });
+        cases.push({
+          name: c.name,
+          n: c.n,
+          oursMs: c.oursMs,
+          numpyMs: null,
+          baseline: 'none (peak RSS)',
+          baselineMs: null,
+          ratio: null,
+          note: `compute --model --summary peak RSS ${mb(c.peakRssMB)}`,
+        });
         continue;
       }
-      const p = c.profile, pct = (x) => `${((100 * x) / c.oursMs).toFixed(0)}%`;
+      const p = c.profile,
+        pct = (x) => `${((100 * x) / c.oursMs).toFixed(0)}%`;
       cases.push({
-        name: c.name, n: c.n, oursMs: c.oursMs, numpyMs: null, baseline: models.baseline, baselineMs: c.torchMs, ratio: c.ratio,
+        name: c.name,
+        n: c.n,
+        oursMs: c.oursMs,
+        numpyMs: null,
+        baseline: models.baseline,
+        baselineMs: c.torchMs,
+        ratio: c.ratio,
         note: `peak RSS ours ${mb(c.oursPeakRssMB)}, torch ${mb(c.torchPeakRssMB)}; GEMM ${pct(p.gemmMs)}, attention ${pct(p.attentionMs)}, weights ${pct(p.weightsMs)}, rest ${pct(p.otherMs)}`,
       });
     }
@@ -219,28 +290,80 @@ if (!flag('--skip-render') && !quick) {
 if (existsSync(renderFile) && (renderNote !== null || !flag('--skip-render'))) {
   const render = JSON.parse(readFileSync(renderFile, 'utf8'));
   const row = render.rows.find((x) => x.n === 2048);
-  if (row) cases.push({ name: 'render-frame-2048', n: 2048, oursMs: row.newMatrix, numpyMs: null, baseline: 'fillRect per cell', baselineMs: row.perCellCanvas, ratio: row.newMatrix / row.perCellCanvas, target: '< 50 ms', source: renderNote ?? 'this run' });
-  cases.push({ name: 'render-slider-1024', n: 1024, oursMs: render.slider.msPerFrame, numpyMs: null, baseline: '30 fps frame budget', baselineMs: 1000 / 30, ratio: render.slider.msPerFrame / (1000 / 30), fps: render.slider.fps, source: renderNote ?? 'this run' });
+  if (row)
+    cases.push({
+      name: 'render-frame-2048',
+      n: 2048,
+      oursMs: row.newMatrix,
+      numpyMs: null,
+      baseline: 'fillRect per cell',
+      baselineMs: row.perCellCanvas,
+      ratio: row.newMatrix / row.perCellCanvas,
+      target: '< 50 ms',
+      source: renderNote ?? 'this run',
+    });
+  cases.push({
+    name: 'render-slider-1024',
+    n: 1024,
+    oursMs: render.slider.msPerFrame,
+    numpyMs: null,
+    baseline: '30 fps frame budget',
+    baselineMs: 1000 / 30,
+    ratio: render.slider.msPerFrame / (1000 / 30),
+    fps: render.slider.fps,
+    source: renderNote ?? 'this run',
+  });
 }
 rmSync(TMP, { recursive: true, force: true });
 
 // ---- report ----
-const numpyInfo = { version: numpy.numpy, blas: numpy.blas, threads: numpy.threads, env: 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset' };
+const numpyInfo = {
+  version: numpy.numpy,
+  blas: numpy.blas,
+  threads: numpy.threads,
+  env: 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset',
+};
 if (asJson) {
-  console.log(JSON.stringify({ cases: cases.map((c) => Object.fromEntries(Object.entries(c).filter(([key]) => !key.endsWith('Times')))), numpy: numpyInfo, checks }));
+  console.log(
+    JSON.stringify({
+      cases: cases.map((c) => Object.fromEntries(Object.entries(c).filter(([key]) => !key.endsWith('Times')))),
+      numpy: numpyInfo,
+      checks,
+    }),
+  );
 } else {
-  const f = (x) => (x === null || x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-  console.log(`Attention benchmark: median of ${reps} runs after two warm-ups; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
-  console.log(`ours: WebAssembly SIMD kernels, ${pool.size} worker threads (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`);
+  const f = (x) =>
+    x === null || x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+  console.log(
+    `Attention benchmark: median of ${reps} runs after two warm-ups; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`,
+  );
+  console.log(
+    `ours: WebAssembly SIMD kernels, ${pool.size} worker threads (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`,
+  );
   console.log('');
-  console.log(`${'case'.padEnd(20)} ${'ours ms'.padStart(9)} ${'baseline ms'.padStart(12)}  ${'ours/baseline'.padStart(13)}  ${'(best of runs)'.padStart(14)}  baseline`);
+  console.log(
+    `${'case'.padEnd(20)} ${'ours ms'.padStart(9)} ${'baseline ms'.padStart(12)}  ${'ours/baseline'.padStart(13)}  ${'(best of runs)'.padStart(14)}  baseline`,
+  );
   for (const c of cases) {
     const base = c.numpyMs ?? c.baselineMs ?? null;
-    const extra = c.note ? `  (${c.note})` : c.oursFreshMemoryMs ? `  (fresh memory every call: ${f(c.oursFreshMemoryMs)} ms, ${c.freshMemoryRatio.toFixed(2)}×)` : c.oursMBps ? `  (${f(c.oursMBps)} MB/s, cat ${f(c.catMBps)} MB/s, peak RSS ${f(c.peakRssMB)} MB)` : c.vs128 ? `  (×${f(c.vs128)} the time of n = 128, 12 heads one at a time, peak RSS ${f(c.peakRssMB)} MB)` : c.fps ? `  (${f(c.fps)} fps)` : '';
-    console.log(`${c.name.padEnd(20)} ${f(c.oursMs).padStart(9)} ${f(base).padStart(12)}  ${(c.ratio === null ? '—' : `${c.ratio.toFixed(2)}×`).padStart(13)}  ${(c.minRatio === undefined ? '' : `${c.minRatio.toFixed(2)}×`).padStart(14)}  ${c.numpyMs !== null ? 'numpy' : c.baseline}${extra}`);
+    const extra = c.note
+      ? `  (${c.note})`
+      : c.oursFreshMemoryMs
+        ? `  (fresh memory every call: ${f(c.oursFreshMemoryMs)} ms, ${c.freshMemoryRatio.toFixed(2)}×)`
+        : c.oursMBps
+          ? `  (${f(c.oursMBps)} MB/s, cat ${f(c.catMBps)} MB/s, peak RSS ${f(c.peakRssMB)} MB)`
+          : c.vs128
+            ? `  (×${f(c.vs128)} the time of n = 128, 12 heads one at a time, peak RSS ${f(c.peakRssMB)} MB)`
+            : c.fps
+              ? `  (${f(c.fps)} fps)`
+              : '';
+    console.log(
+      `${c.name.padEnd(20)} ${f(c.oursMs).padStart(9)} ${f(base).padStart(12)}  ${(c.ratio === null ? '—' : `${c.ratio.toFixed(2)}×`).padStart(13)}  ${(c.minRatio === undefined ? '' : `${c.minRatio.toFixed(2)}×`).padStart(14)}  ${c.numpyMs !== null ? 'numpy' : c.baseline}${extra}`,
+    );
   }
   console.log('');
   console.log(`sweep-2048 takes ${sweep.vsOursFull2048.toFixed(2)}× our full-2048 forward pass (target: under 1×)`);
-  for (const c of checks) console.log(`agreement with numpy, ${c.name} outputs: max |Δ| = ${c.maxAbsDiff.toExponential(2)}`);
+  for (const c of checks)
+    console.log(`agreement with numpy, ${c.name} outputs: max |Δ| = ${c.maxAbsDiff.toExponential(2)}`);
   if (renderNote) console.log(renderNote);
 }

@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   const { file, close } = await openTensorPath(process.argv[2]);
   try {
     const view = detectAttention(file, {});
-    let heads = 0, checksum = 0;
+    let heads = 0,
+      checksum = 0;
     for await (const slice of streamHeads(file, view)) {
       heads++;
       if (slice.data.kind === 'map') checksum += slice.data.matrix.data[0];

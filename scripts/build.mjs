@@ -25,15 +25,60 @@ const common = {
 const extensionHost = { ...common, minifySyntax: true };
 
 const bundles = [
-  { ...extensionHost, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  {
+    ...extensionHost,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
   // VS Code for the Web (package.json "browser"): the same extension, no node APIs.
-  { ...extensionHost, entryPoints: ['src/web/extension.ts'], outfile: 'dist/web/extension.js', platform: 'browser', format: 'cjs', target: 'es2022', external: ['vscode'] },
+  {
+    ...extensionHost,
+    entryPoints: ['src/web/extension.ts'],
+    outfile: 'dist/web/extension.js',
+    platform: 'browser',
+    format: 'cjs',
+    target: 'es2022',
+    external: ['vscode'],
+  },
   // The inspection worker: the extension host runs every computation in it (src/node/workerSource.ts).
-  { ...common, entryPoints: ['src/node/inspectionWorker.ts'], outfile: 'dist/inspectionWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  {
+    ...common,
+    entryPoints: ['src/node/inspectionWorker.ts'],
+    outfile: 'dist/inspectionWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
   // The attention pool's worker (src/node/parallel): runs kernel tasks over a shared WebAssembly memory.
-  { ...common, entryPoints: ['src/node/parallel/attentionWorker.ts'], outfile: 'dist/attentionWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
-  { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120' },
+  {
+    ...common,
+    entryPoints: ['src/node/parallel/attentionWorker.ts'],
+    outfile: 'dist/attentionWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+  },
   // The panel's stylesheet (also inlined into standalone reports).
   { ...common, entryPoints: ['media/panel.css'], outfile: 'dist/webview.css', sourcemap: false },
 ];

@@ -25,12 +25,26 @@ const runs = option('runs', 20000);
 const seed = option('seed', randomInt(1, 2 ** 31 - 1));
 const caseMs = option('case-ms', 2000);
 
-console.log(`fuzzing the readers: ${runs} cases per property, seed ${seed} (replay: npm run fuzz -- --runs ${runs} --seed ${seed})`);
+console.log(
+  `fuzzing the readers: ${runs} cases per property, seed ${seed} (replay: npm run fuzz -- --runs ${runs} --seed ${seed})`,
+);
 const started = Date.now();
 const result = spawnSync(
   process.execPath,
-  [join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '-r', 'tsx/cjs', '--timeout', '0', 'test/unit/readers.fuzz.test.ts'],
-  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FUZZ_RUNS: String(runs), FUZZ_SEED: String(seed), FUZZ_CASE_MS: String(caseMs) } },
+  [
+    join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+    '--no-config',
+    '-r',
+    'tsx/cjs',
+    '--timeout',
+    '0',
+    'test/unit/readers.fuzz.test.ts',
+  ],
+  {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, FUZZ_RUNS: String(runs), FUZZ_SEED: String(seed), FUZZ_CASE_MS: String(caseMs) },
+  },
 );
 console.log(`fuzz run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
 process.exit(result.status ?? 1);

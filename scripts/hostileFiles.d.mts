@@ -5,7 +5,11 @@ type Numbers = Float32Array | Float64Array | Int32Array | Uint8Array;
 export function npy(descr: string, shape: readonly number[], data: Numbers, options?: { rawShape?: string }): Buffer;
 
 /** A .safetensors file of [name, dtype, shape, data] entries; `headerText` replaces the JSON header. */
-export function safetensors(entries: readonly (readonly [string, string, readonly number[], Numbers])[], metadata?: Record<string, unknown> | null, options?: { headerText?: string }): Buffer;
+export function safetensors(
+  entries: readonly (readonly [string, string, readonly number[], Numbers])[],
+  metadata?: Record<string, unknown> | null,
+  options?: { headerText?: string },
+): Buffer;
 
 export interface ZipMember {
   name: string;

@@ -43,7 +43,9 @@ if (!check && hasCode()) {
     console.log(`${ok ? 'ok' : 'FAILED'}: ${url} answered ${res.status}`);
     await stop(ok ? 0 : 1);
   } else {
-    console.log(`\nAttention Inspector is running in VS Code in the browser (no \`code\` command found):\n\n  ${url}\n\nOpen it in a browser on this machine; select text and run "Attention Inspector: Inspect Selection". Ctrl+C stops it.`);
+    console.log(
+      `\nAttention Inspector is running in VS Code in the browser (no \`code\` command found):\n\n  ${url}\n\nOpen it in a browser on this machine; select text and run "Attention Inspector: Inspect Selection". Ctrl+C stops it.`,
+    );
     process.on('SIGINT', () => void stop(0));
     process.on('SIGTERM', () => void stop(0));
     await server.exited;

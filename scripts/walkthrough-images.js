@@ -39,21 +39,36 @@ function modelAttentionJson(dir) {
 }
 
 const SHOTS = [
-  { name: 'inspect-selection.png', tab: 'attention', report: ['--text', 'The animal did not cross the street because it was tired', '--title', 'Selection'] },
+  {
+    name: 'inspect-selection.png',
+    tab: 'attention',
+    report: ['--text', 'The animal did not cross the street because it was tired', '--title', 'Selection'],
+  },
   { name: 'scaling-view.png', tab: 'scaling', report: ['examples/causal-mask.json'], height: 1000 },
-  { name: 'tensor-file.png', tab: 'heads', report: (dir) => [modelAttentionJson(dir), '--title', 'gpt-style-attention.npy'] },
+  {
+    name: 'tensor-file.png',
+    tab: 'heads',
+    report: (dir) => [modelAttentionJson(dir), '--title', 'gpt-style-attention.npy'],
+  },
 ];
 
 async function main() {
   mkdirSync(OUT, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'walkthrough-'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
   try {
     for (const shot of SHOTS) {
       const html = join(dir, shot.name.replace(/\.png$/, '.html'));
       const inputs = typeof shot.report === 'function' ? shot.report(dir) : shot.report;
       cli(['report', ...inputs, '-o', html]);
-      const page = await browser.newPage({ viewport: { ...VIEWPORT, height: shot.height ?? VIEWPORT.height }, deviceScaleFactor: 1, colorScheme: COLOR_SCHEME });
+      const page = await browser.newPage({
+        viewport: { ...VIEWPORT, height: shot.height ?? VIEWPORT.height },
+        deviceScaleFactor: 1,
+        colorScheme: COLOR_SCHEME,
+      });
       await page.goto('file://' + html);
       await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20000 });
       await page.click(`vscode-tab-header[data-tab=${shot.tab}]`);

@@ -1,7 +1,17 @@
 // The panel: loads the overview and one head at a time from the host, keeps the view state, builds
 // the toolbar (head, mask, scale slider, colours, export) and the tabs, and tells the views what
 // changed. Views read everything through the PanelContext this class implements.
-import type { HeadIndex, HeadPayload, HostMessage, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../src/protocol/messages';
+import type {
+  HeadIndex,
+  HeadPayload,
+  HostMessage,
+  MaskName,
+  Overview,
+  RegionParams,
+  RegionPayload,
+  Thumbnails,
+  VarianceSample,
+} from '../src/protocol/messages';
 import { MASK_TITLES } from '../src/protocol/messages';
 import type { HostClient } from './client';
 import { PanelData } from './data';
@@ -59,12 +69,33 @@ export class App implements PanelContext {
   private readonly main: HTMLElement;
   private tabs: HTMLElement | null = null;
   private controls: {
-    layer: SelectLike | null; head: SelectLike; masks: HTMLElement | null; slider: HTMLInputElement | null; sliderText: HTMLElement | null;
-    marks: HTMLDataListElement | null; markButtons: HTMLElement | null; sequential: SelectLike; diverging: SelectLike; range: SelectLike;
+    layer: SelectLike | null;
+    head: SelectLike;
+    masks: HTMLElement | null;
+    slider: HTMLInputElement | null;
+    sliderText: HTMLElement | null;
+    marks: HTMLDataListElement | null;
+    markButtons: HTMLElement | null;
+    sequential: SelectLike;
+    diverging: SelectLike;
+    range: SelectLike;
   } | null = null;
 
-  constructor(private readonly root: HTMLElement, private readonly client: HostClient, private readonly store: StateStore, private readonly report: boolean) {
-    this.model = new Store<PanelModel>({ view: DEFAULT_STATE, overview: null, payload: null, live: null, theme: readTheme(), hover: null, status: '' });
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly client: HostClient,
+    private readonly store: StateStore,
+    private readonly report: boolean,
+  ) {
+    this.model = new Store<PanelModel>({
+      view: DEFAULT_STATE,
+      overview: null,
+      payload: null,
+      live: null,
+      theme: readTheme(),
+      hover: null,
+      status: '',
+    });
     this.data = new PanelData(client);
     this.watchModel();
     this.toolbar = el('header', { cls: 'toolbar' });
@@ -75,7 +106,8 @@ export class App implements PanelContext {
     root.append(this.toolbar, this.warnings, this.main, this.status);
     observeTheme(() => this.onTheme());
     // Heatmaps size themselves to the panel's width when drawn: redraw when the panel is resized.
-    let width = root.clientWidth, frame = 0;
+    let width = root.clientWidth,
+      frame = 0;
     new ResizeObserver(() => {
       if (root.clientWidth === width || !this.views) return;
       width = root.clientWidth;
@@ -119,7 +151,10 @@ export class App implements PanelContext {
   }
 
   get diverging(): DivergingName {
-    return this.state.diverging ?? (this.theme.kind === 'light' || this.theme.kind === 'high-contrast-light' ? 'blue-white-red' : 'blue-dark-orange');
+    return (
+      this.state.diverging ??
+      (this.theme.kind === 'light' || this.theme.kind === 'high-contrast-light' ? 'blue-white-red' : 'blue-dark-orange')
+    );
   }
 
   get focusRow(): number {
@@ -140,7 +175,13 @@ export class App implements PanelContext {
       const payload = await this.data.head(view, overview.mask);
       if (seq !== this.loadSeq) return;
       this.maskShown = view.mask;
-      this.model.set({ view, overview, payload, live: headAtFactor(payload, factorOf(view, payload) ?? 1), hover: null });
+      this.model.set({
+        view,
+        overview,
+        payload,
+        live: headAtFactor(payload, factorOf(view, payload) ?? 1),
+        hover: null,
+      });
       this.build();
       this.redrawActive();
       this.updateStatusLine();
@@ -154,20 +195,35 @@ export class App implements PanelContext {
   /** What follows from a change of the model: each reaction watches only the values it needs. */
   private watchModel(): void {
     const m = this.model;
-    m.watch((s) => [s.view] as const, ([view]) => this.store.set(view));
-    m.watch((s) => [s.view.layer, s.view.head, s.view.mask] as const, (_, s) => {
-      if (this.views) void this.reload(s.view.mask);
-    });
-    m.watch((s) => [s.payload, s.view.factor] as const, ([payload], s) => {
-      if (payload) m.set({ live: headAtFactor(payload, factorOf(s.view, payload) ?? 1) });
-    });
-    m.watch((s) => [s.view.tab] as const, ([tab]) => {
-      if (this.tabs) (this.tabs as unknown as { selectedIndex: number }).selectedIndex = TABS.indexOf(tab);
-    });
-    m.watch((s) => [s.payload, s.live, s.overview] as const, () => {
-      this.syncSlider();
-      this.updateStatusLine();
-    });
+    m.watch(
+      (s) => [s.view] as const,
+      ([view]) => this.store.set(view),
+    );
+    m.watch(
+      (s) => [s.view.layer, s.view.head, s.view.mask] as const,
+      (_, s) => {
+        if (this.views) void this.reload(s.view.mask);
+      },
+    );
+    m.watch(
+      (s) => [s.payload, s.view.factor] as const,
+      ([payload], s) => {
+        if (payload) m.set({ live: headAtFactor(payload, factorOf(s.view, payload) ?? 1) });
+      },
+    );
+    m.watch(
+      (s) => [s.view.tab] as const,
+      ([tab]) => {
+        if (this.tabs) (this.tabs as unknown as { selectedIndex: number }).selectedIndex = TABS.indexOf(tab);
+      },
+    );
+    m.watch(
+      (s) => [s.payload, s.live, s.overview] as const,
+      () => {
+        this.syncSlider();
+        this.updateStatusLine();
+      },
+    );
     m.subscribe(() => this.redrawActive());
   }
 
@@ -185,7 +241,9 @@ export class App implements PanelContext {
       this.pendingTab = push.tab;
       if (this.views) this.setState({ tab: push.tab });
     } else if (push.event === 'export') {
-      void this.exportFormat(push.format).catch((e: unknown) => this.setStatus(`export failed: ${e instanceof Error ? e.message : String(e)}`));
+      void this.exportFormat(push.format).catch((e: unknown) =>
+        this.setStatus(`export failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
     } else if (!this.model.state.overview || !this.views) {
       return;
     } else if (push.event === 'focusRow') {
@@ -245,7 +303,8 @@ export class App implements PanelContext {
   // ---- state --------------------------------------------------------------------------------------
 
   setState(patch: Partial<ViewState>): void {
-    if ('mask' in patch && patch.mask !== this.state.mask && this.model.state.overview) this.data.dropThumbnails(patch.mask ?? this.overview.mask);
+    if ('mask' in patch && patch.mask !== this.state.mask && this.model.state.overview)
+      this.data.dropThumbnails(patch.mask ?? this.overview.mask);
     this.model.set({ view: { ...this.state, ...patch } });
   }
 
@@ -281,7 +340,11 @@ export class App implements PanelContext {
     this.setState({ layer, head, tab: 'attention' });
   }
 
-  describeCell(cell: Cell, payload: HeadPayload = this.payload, live: LiveHead = this.live): { title: string; lines: [string, string][] } {
+  describeCell(
+    cell: Cell,
+    payload: HeadPayload = this.payload,
+    live: LiveHead = this.live,
+  ): { title: string; lines: [string, string][] } {
     const { tokens, keyTokens, m } = this.overview;
     const k = cell.row * m + cell.col;
     const masked = payload.allowed !== null && payload.allowed[k] === 0;
@@ -292,7 +355,8 @@ export class App implements PanelContext {
     const f = live.factor;
     if (payload.dots) {
       lines.push(['raw score q·k', masked ? 'masked' : formatNumber(payload.dots[k])]);
-      if (f !== null) lines.push([`scaled × ${formatNumber(f)}`, masked ? 'masked' : formatNumber(payload.dots[k] * f)]);
+      if (f !== null)
+        lines.push([`scaled × ${formatNumber(f)}`, masked ? 'masked' : formatNumber(payload.dots[k] * f)]);
     }
     lines.push(['weight', masked ? '0 (masked)' : formatNumber(live.weights[k])]);
     const h = live.rows.entropy[cell.row];
@@ -302,7 +366,10 @@ export class App implements PanelContext {
 
   private describeText(cell: Cell): string {
     const d = this.describeCell(cell);
-    return `${d.title}. ${d.lines.slice(2).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+    return `${d.title}. ${d.lines
+      .slice(2)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`;
   }
 
   private activeHeatmapsAnnounce(): ((text: string) => void)[] {
@@ -342,25 +409,34 @@ export class App implements PanelContext {
   private buildToolbar(): void {
     clear(this.toolbar);
     const o = this.overview;
-    const size = o.pooled ? `${o.pooled.tokens} tokens in ${o.n} × ${o.m} blocks of ${o.pooled.cell}` : `${o.n} × ${o.m}`;
+    const size = o.pooled
+      ? `${o.pooled.tokens} tokens in ${o.n} × ${o.m} blocks of ${o.pooled.cell}`
+      : `${o.n} × ${o.m}`;
     const shape = `${size}${o.layers > 1 ? ` · ${o.layers} layers` : ''} · ${o.heads} head${o.heads > 1 ? 's' : ''}`;
-    this.toolbar.append(el('div', { cls: 'title-row' },
-      el('h1', { text: 'Attention Inspector' }),
-      el('span', { cls: 'source-title', text: o.title }),
-      el('span', { cls: 'badge', text: o.form }),
-      el('span', { cls: 'muted', text: shape }),
-      this.report ? this.themePicker() : null));
+    this.toolbar.append(
+      el(
+        'div',
+        { cls: 'title-row' },
+        el('h1', { text: 'Attention Inspector' }),
+        el('span', { cls: 'source-title', text: o.title }),
+        el('span', { cls: 'badge', text: o.form }),
+        el('span', { cls: 'muted', text: shape }),
+        this.report ? this.themePicker() : null,
+      ),
+    );
     const controls = el('div', { cls: 'controls' });
 
     // Head and layer.
     let layer: SelectLike | null = null;
     if (o.layers > 1) {
       layer = el('vscode-single-select', { attrs: { 'aria-label': 'Layer' } }) as SelectLike;
-      for (let l = 0; l < o.layers; l++) layer.append(el('vscode-option', { text: `layer ${l}`, attrs: { value: String(l) } }));
+      for (let l = 0; l < o.layers; l++)
+        layer.append(el('vscode-option', { text: `layer ${l}`, attrs: { value: String(l) } }));
       layer.addEventListener('change', () => this.setState({ layer: Number((layer as SelectLike).value) }));
     }
     const head = el('vscode-single-select', { attrs: { 'aria-label': 'Head' } }) as SelectLike;
-    for (let h = 0; h < o.heads; h++) head.append(el('vscode-option', { text: `head ${h}`, attrs: { value: String(h) } }));
+    for (let h = 0; h < o.heads; h++)
+      head.append(el('vscode-option', { text: `head ${h}`, attrs: { value: String(h) } }));
     if (o.heads > 1) head.append(el('vscode-option', { text: 'mean of heads', attrs: { value: 'mean' } }));
     head.addEventListener('change', () => this.setState({ head: head.value === 'mean' ? 'mean' : Number(head.value) }));
     controls.append(el('div', { cls: 'control' }, el('span', { cls: 'control-label', text: 'Head' }), layer, head));
@@ -369,7 +445,10 @@ export class App implements PanelContext {
     let masks: HTMLElement | null = null;
     if (o.masks.length > 0) {
       masks = el('vscode-radio-group', { attrs: { 'aria-label': 'Mask' } });
-      for (const m of o.masks) masks.append(el('vscode-radio', { attrs: { name: 'mask', value: m, label: MASK_TITLES[m], title: maskHelp(m) } }));
+      for (const m of o.masks)
+        masks.append(
+          el('vscode-radio', { attrs: { name: 'mask', value: m, label: MASK_TITLES[m], title: maskHelp(m) } }),
+        );
       masks.addEventListener('change', (e) => {
         const target = e.target as HTMLElement & { checked?: boolean; value?: string };
         if (target.tagName === 'VSCODE-RADIO' && target.checked && target.value) {
@@ -378,39 +457,91 @@ export class App implements PanelContext {
       });
       controls.append(el('div', { cls: 'control' }, el('span', { cls: 'control-label', text: 'Mask' }), masks));
     } else {
-      controls.append(el('div', { cls: 'control' }, el('span', { cls: 'control-label', text: 'Mask' }), el('span', { cls: 'muted', text: 'as exported (weights cannot be re-masked)' })));
+      controls.append(
+        el(
+          'div',
+          { cls: 'control' },
+          el('span', { cls: 'control-label', text: 'Mask' }),
+          el('span', { cls: 'muted', text: 'as exported (weights cannot be re-masked)' }),
+        ),
+      );
     }
 
     // Scale.
-    let slider: HTMLInputElement | null = null, sliderText: HTMLElement | null = null, marks: HTMLDataListElement | null = null, markButtons: HTMLElement | null = null;
+    let slider: HTMLInputElement | null = null,
+      sliderText: HTMLElement | null = null,
+      marks: HTMLDataListElement | null = null,
+      markButtons: HTMLElement | null = null;
     if (o.rescalable) {
       marks = el('datalist', { attrs: { id: 'factor-marks' } });
-      slider = el('input', { cls: 'slider', attrs: { type: 'range', step: '0.01', list: 'factor-marks', 'aria-label': 'Scale factor for the scores (logarithmic)' } });
+      slider = el('input', {
+        cls: 'slider',
+        attrs: {
+          type: 'range',
+          step: '0.01',
+          list: 'factor-marks',
+          'aria-label': 'Scale factor for the scores (logarithmic)',
+        },
+      });
       const s = slider;
       s.addEventListener('input', () => this.onSlider(Number(s.value)));
       sliderText = el('output', { cls: 'slider-value num', attrs: { 'aria-live': 'off' } });
       markButtons = el('span', { cls: 'marks' });
-      controls.append(el('div', { cls: 'control scale' }, el('span', { cls: 'control-label', text: 'Scale' }), el('div', { cls: 'slider-box' }, s, marks), sliderText, markButtons));
+      controls.append(
+        el(
+          'div',
+          { cls: 'control scale' },
+          el('span', { cls: 'control-label', text: 'Scale' }),
+          el('div', { cls: 'slider-box' }, s, marks),
+          sliderText,
+          markButtons,
+        ),
+      );
     }
 
     // Colours.
     const sequential = el('vscode-single-select', { attrs: { 'aria-label': 'Colour map for weights' } }) as SelectLike;
-    for (const name of SEQUENTIAL) sequential.append(el('vscode-option', { text: COLORMAP_LABELS[name], attrs: { value: name } }));
+    for (const name of SEQUENTIAL)
+      sequential.append(el('vscode-option', { text: COLORMAP_LABELS[name], attrs: { value: name } }));
     sequential.addEventListener('change', () => this.setState({ sequential: sequential.value as SequentialName }));
     const diverging = el('vscode-single-select', { attrs: { 'aria-label': 'Colour map for scores' } }) as SelectLike;
     diverging.append(el('vscode-option', { text: 'follow theme', attrs: { value: 'auto' } }));
-    for (const name of DIVERGING) diverging.append(el('vscode-option', { text: COLORMAP_LABELS[name], attrs: { value: name } }));
-    diverging.addEventListener('change', () => this.setState({ diverging: diverging.value === 'auto' ? null : (diverging.value as DivergingName) }));
+    for (const name of DIVERGING)
+      diverging.append(el('vscode-option', { text: COLORMAP_LABELS[name], attrs: { value: name } }));
+    diverging.addEventListener('change', () =>
+      this.setState({ diverging: diverging.value === 'auto' ? null : (diverging.value as DivergingName) }),
+    );
     const range = el('vscode-single-select', { attrs: { 'aria-label': 'Colour range for weights' } }) as SelectLike;
-    range.append(el('vscode-option', { text: 'weights 0 – 1', attrs: { value: 'unit' } }), el('vscode-option', { text: 'weights stretched', attrs: { value: 'max' } }));
+    range.append(
+      el('vscode-option', { text: 'weights 0 – 1', attrs: { value: 'unit' } }),
+      el('vscode-option', { text: 'weights stretched', attrs: { value: 'max' } }),
+    );
     range.addEventListener('change', () => this.setState({ range: range.value as 'unit' | 'max' }));
-    controls.append(el('div', { cls: 'control' }, el('span', { cls: 'control-label', text: 'Colours' }), sequential, diverging, range));
+    controls.append(
+      el(
+        'div',
+        { cls: 'control' },
+        el('span', { cls: 'control-label', text: 'Colours' }),
+        sequential,
+        diverging,
+        range,
+      ),
+    );
 
     // Export.
     const exportBox = el('div', { cls: 'control export' }, el('span', { cls: 'control-label', text: 'Export' }));
     const button = (label: string, title: string, run: () => Promise<void>) => {
-      const b = el('vscode-button', { text: label, attrs: { secondary: '', title, 'data-export': label.toLowerCase() } });
-      b.addEventListener('click', () => void run().catch((e: unknown) => this.setStatus(`export failed: ${e instanceof Error ? e.message : String(e)}`)));
+      const b = el('vscode-button', {
+        text: label,
+        attrs: { secondary: '', title, 'data-export': label.toLowerCase() },
+      });
+      b.addEventListener(
+        'click',
+        () =>
+          void run().catch((e: unknown) =>
+            this.setStatus(`export failed: ${e instanceof Error ? e.message : String(e)}`),
+          ),
+      );
       exportBox.append(b);
     };
     button('PNG', 'The current view as a PNG image', () => this.exportFigure('png'));
@@ -426,9 +557,15 @@ export class App implements PanelContext {
 
   /** The report has no VS Code theme: let the reader pick one (the canvas follows via observeTheme). */
   private themePicker(): HTMLElement {
-    const themes: [string, string][] = [['vscode-dark', 'dark'], ['vscode-light', 'light'], ['vscode-high-contrast', 'high contrast'], ['vscode-high-contrast-light', 'high contrast light']];
+    const themes: [string, string][] = [
+      ['vscode-dark', 'dark'],
+      ['vscode-light', 'light'],
+      ['vscode-high-contrast', 'high contrast'],
+      ['vscode-high-contrast-light', 'high contrast light'],
+    ];
     const select = el('vscode-single-select', { cls: 'theme-picker', attrs: { 'aria-label': 'Theme' } }) as SelectLike;
-    for (const [cls, label] of themes) select.append(el('vscode-option', { text: `${label} theme`, attrs: { value: cls } }));
+    for (const [cls, label] of themes)
+      select.append(el('vscode-option', { text: `${label} theme`, attrs: { value: cls } }));
     select.value = themes.find(([cls]) => document.body.classList.contains(cls))?.[0] ?? 'vscode-dark';
     select.addEventListener('change', () => {
       for (const [cls] of themes) document.body.classList.remove(cls);
@@ -445,7 +582,9 @@ export class App implements PanelContext {
     if (c.layer) c.layer.value = String(s.layer);
     c.head.value = String(s.head);
     const activeMask = s.mask ?? this.overview.mask;
-    if (c.masks) for (const r of Array.from(c.masks.children) as (HTMLElement & { checked: boolean; value: string })[]) r.checked = r.value === activeMask;
+    if (c.masks)
+      for (const r of Array.from(c.masks.children) as (HTMLElement & { checked: boolean; value: string })[])
+        r.checked = r.value === activeMask;
     c.sequential.value = s.sequential;
     c.diverging.value = s.diverging ?? 'auto';
     c.range.value = s.range ?? defaultRange(this.overview.m);
@@ -462,7 +601,14 @@ export class App implements PanelContext {
       clear(c.markButtons);
       for (const pt of points) {
         c.marks.append(el('option', { attrs: { value: String(Math.log10(pt.f)), label: pt.label } }));
-        const b = el('vscode-button', { text: pt.label, attrs: { secondary: '', title: `Set the factor to ${pt.label} = ${formatNumber(pt.f)}`, 'data-factor': pt.label } });
+        const b = el('vscode-button', {
+          text: pt.label,
+          attrs: {
+            secondary: '',
+            title: `Set the factor to ${pt.label} = ${formatNumber(pt.f)}`,
+            'data-factor': pt.label,
+          },
+        });
         if (!can) b.setAttribute('disabled', '');
         b.addEventListener('click', () => this.setState({ factor: pt.f }));
         c.markButtons.append(b);
@@ -518,15 +664,21 @@ export class App implements PanelContext {
 
   private onTheme(): void {
     const picker = this.toolbar.querySelector('.theme-picker') as SelectLike | null;
-    const current = ['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-light', 'vscode-dark'].find((c) => document.body.classList.contains(c));
+    const current = ['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-light', 'vscode-dark'].find((c) =>
+      document.body.classList.contains(c),
+    );
     if (picker && current && picker.value !== current) picker.value = current;
     this.model.set({ theme: readTheme() });
   }
 
   private renderWarnings(): void {
     clear(this.warnings);
-    for (const w of this.overview.warnings.slice(0, 5)) this.warnings.append(el('p', { cls: 'warning', text: `⚠ ${w}` }));
-    if (this.overview.warnings.length > 5) this.warnings.append(el('p', { cls: 'warning', text: `… and ${this.overview.warnings.length - 5} more warnings` }));
+    for (const w of this.overview.warnings.slice(0, 5))
+      this.warnings.append(el('p', { cls: 'warning', text: `⚠ ${w}` }));
+    if (this.overview.warnings.length > 5)
+      this.warnings.append(
+        el('p', { cls: 'warning', text: `… and ${this.overview.warnings.length - 5} more warnings` }),
+      );
   }
 
   private updateStatusLine(): void {
@@ -549,7 +701,14 @@ export class App implements PanelContext {
 
   private fail(e: unknown): void {
     clear(this.main);
-    this.main.append(el('div', { cls: 'error-box' }, el('h2', { text: 'The inspector could not load this input' }), el('p', { text: e instanceof Error ? e.message : String(e) })));
+    this.main.append(
+      el(
+        'div',
+        { cls: 'error-box' },
+        el('h2', { text: 'The inspector could not load this input' }),
+        el('p', { text: e instanceof Error ? e.message : String(e) }),
+      ),
+    );
     this.root.setAttribute('aria-busy', 'false');
     document.body.dataset.ready = 'error';
   }
@@ -571,12 +730,21 @@ export class App implements PanelContext {
   }
 
   shownMatrix(): ShownMatrix {
-    const p = this.payload, f = this.live.factor;
+    const p = this.payload,
+      f = this.live.factor;
     return {
-      title: this.overview.title, layer: p.layer, head: p.head, mask: p.mask, factor: f,
-      tokens: this.overview.tokens, keyTokens: this.overview.keyTokens, n: p.n, m: p.m,
+      title: this.overview.title,
+      layer: p.layer,
+      head: p.head,
+      mask: p.mask,
+      factor: f,
+      tokens: this.overview.tokens,
+      keyTokens: this.overview.keyTokens,
+      n: p.n,
+      m: p.m,
       scores: p.dots && f !== null ? p.dots.map((x) => x * f) : null,
-      weights: this.live.weights, allowed: p.allowed,
+      weights: this.live.weights,
+      allowed: p.allowed,
     };
   }
 
@@ -587,22 +755,35 @@ export class App implements PanelContext {
   }
 
   private async exportReport(): Promise<void> {
-    const result = await this.client.request('export', { format: 'html', name: fileName(['attention-report'], 'html') });
-    this.setStatus(result.saved ? `Saved the report${result.location ? ` to ${result.location}` : ''}` : 'Report not saved');
+    const result = await this.client.request('export', {
+      format: 'html',
+      name: fileName(['attention-report'], 'html'),
+    });
+    this.setStatus(
+      result.saved ? `Saved the report${result.location ? ` to ${result.location}` : ''}` : 'Report not saved',
+    );
   }
 
   private async save(format: 'png' | 'svg' | 'csv' | 'json', name: string, data: ArrayBuffer | string): Promise<void> {
     const result = await this.client.request('export', { format, name, data });
-    this.setStatus(result.saved ? `Saved ${name}${result.location && result.location !== 'download' ? ` to ${result.location}` : ''}` : `${name} not saved`);
+    this.setStatus(
+      result.saved
+        ? `Saved ${name}${result.location && result.location !== 'download' ? ` to ${result.location}` : ''}`
+        : `${name} not saved`,
+    );
   }
 }
 
 function maskHelp(m: MaskName): string {
   switch (m) {
-    case 'none': return 'Every query sees every key (an encoder, like BERT)';
-    case 'causal': return 'Query i sees keys up to i: reading forward, as a decoder generates text';
-    case 'anticausal': return 'Query i sees keys from i on: reading backward';
-    default: return 'The explicit 0/1 mask given in the input';
+    case 'none':
+      return 'Every query sees every key (an encoder, like BERT)';
+    case 'causal':
+      return 'Query i sees keys up to i: reading forward, as a decoder generates text';
+    case 'anticausal':
+      return 'Query i sees keys from i on: reading backward';
+    default:
+      return 'The explicit 0/1 mask given in the input';
   }
 }
 

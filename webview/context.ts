@@ -1,6 +1,13 @@
 // What every view reads from the app (the loaded data, the state, the theme) and the few things it
 // may ask the app to do. Views never talk to the host themselves.
-import type { HeadPayload, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../src/protocol/messages';
+import type {
+  HeadPayload,
+  Overview,
+  RegionParams,
+  RegionPayload,
+  Thumbnails,
+  VarianceSample,
+} from '../src/protocol/messages';
 import type { DivergingName, SequentialName } from './colormap';
 import type { Cell, HeatmapHighlight } from './heatmap';
 import type { LiveHead } from './live';

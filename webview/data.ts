@@ -1,7 +1,18 @@
 // What the panel loads from the host, and the caches that keep it: the last few heads, the raw
 // (unprojected) head and the thumbnails per mask, the variance experiment once. No DOM, no state:
 // callers say which head and mask they want.
-import type { HeadIndex, HeadPayload, MaskName, Method, Methods, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample } from '../src/protocol/messages';
+import type {
+  HeadIndex,
+  HeadPayload,
+  MaskName,
+  Method,
+  Methods,
+  Overview,
+  RegionParams,
+  RegionPayload,
+  Thumbnails,
+  VarianceSample,
+} from '../src/protocol/messages';
 
 /** The part of HostClient this module needs (a test can pass a stand-in). */
 export interface Requester {
@@ -48,12 +59,16 @@ export class PanelData {
   }
 
   rawHead(mask: MaskName | null, ownMask: MaskName): Promise<HeadPayload> {
-    return once(this.raw, mask ?? ownMask, () => this.host.request('head', { layer: 0, head: 0, mask: mask ?? undefined, variant: 'raw' }));
+    return once(this.raw, mask ?? ownMask, () =>
+      this.host.request('head', { layer: 0, head: 0, mask: mask ?? undefined, variant: 'raw' }),
+    );
   }
 
   thumbnails(overview: Overview, mask: MaskName | null): Promise<Thumbnails> {
     const count = overview.layers * (overview.heads + 1);
-    return once(this.thumbs, mask ?? overview.mask, () => this.host.request('thumbnails', { size: count > 64 ? 32 : 64, mask: mask ?? undefined }));
+    return once(this.thumbs, mask ?? overview.mask, () =>
+      this.host.request('thumbnails', { size: count > 64 ? 32 : 64, mask: mask ?? undefined }),
+    );
   }
 
   /** Thumbnails of a mask are fetched again after the mask is picked anew. */

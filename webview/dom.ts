@@ -9,7 +9,11 @@ export interface ElementOptions {
   readonly attrs?: Record<string, string>;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, options?: ElementOptions, ...children: Child[]): HTMLElementTagNameMap[K];
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  options?: ElementOptions,
+  ...children: Child[]
+): HTMLElementTagNameMap[K];
 export function el(tag: string, options?: ElementOptions, ...children: Child[]): HTMLElement;
 export function el(tag: string, options: ElementOptions = {}, ...children: Child[]): HTMLElement {
   const node = document.createElement(tag);
@@ -34,7 +38,11 @@ export function clear(node: Node): void {
 export const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** An SVG element with presentation attributes (not style attributes, which a strict CSP blocks). */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   append(node, ...children);
@@ -48,5 +56,11 @@ export function srOnly(text: string, live = false): HTMLElement {
 
 /** A figure in a section with a heading and a plain-words caption. */
 export function section(title: string, caption: string | null, ...children: Child[]): HTMLElement {
-  return el('section', { cls: 'view-section' }, el('h2', { text: title }), caption ? el('p', { cls: 'caption', text: caption }) : null, ...children);
+  return el(
+    'section',
+    { cls: 'view-section' },
+    el('h2', { text: title }),
+    caption ? el('p', { cls: 'caption', text: caption }) : null,
+    ...children,
+  );
 }

@@ -69,21 +69,33 @@ function rows(values: Float32Array, shown: ShownMatrix, nullMasked: boolean): (n
 }
 
 export function matrixJson(shown: ShownMatrix): string {
-  return JSON.stringify({
-    title: shown.title,
-    layer: shown.layer,
-    head: shown.head,
-    mask: shown.mask,
-    factor: shown.factor,
-    tokens: shown.tokens,
-    keyTokens: shown.keyTokens,
-    scores: shown.scores ? rows(shown.scores, shown, true) : null,
-    weights: rows(shown.weights, shown, false),
-  }, null, 1);
+  return JSON.stringify(
+    {
+      title: shown.title,
+      layer: shown.layer,
+      head: shown.head,
+      mask: shown.mask,
+      factor: shown.factor,
+      tokens: shown.tokens,
+      keyTokens: shown.keyTokens,
+      scores: shown.scores ? rows(shown.scores, shown, true) : null,
+      weights: rows(shown.weights, shown, false),
+    },
+    null,
+    1,
+  );
 }
 
 /** A file name from parts: letters, digits, dots and dashes only. */
 export function fileName(parts: (string | number)[], extension: string): string {
-  const stem = parts.map((p) => String(p).replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '')).filter(Boolean).join('-') || 'attention';
+  const stem =
+    parts
+      .map((p) =>
+        String(p)
+          .replace(/[^A-Za-z0-9.-]+/g, '-')
+          .replace(/^-+|-+$/g, ''),
+      )
+      .filter(Boolean)
+      .join('-') || 'attention';
   return `${stem.slice(0, 120)}.${extension}`;
 }

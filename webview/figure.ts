@@ -5,7 +5,10 @@ import type { Figure, FigureItem } from './context';
 import { SVG_NS, svg } from './dom';
 import type { Theme } from './theme';
 
-const PAD = 16, GAP = 18, TITLE = 26, CAPTION = 18;
+const PAD = 16,
+  GAP = 18,
+  TITLE = 26,
+  CAPTION = 18;
 
 interface Placed {
   readonly item: FigureItem;
@@ -24,9 +27,11 @@ function sizeOf(item: FigureItem, vector: boolean): { w: number; h: number } {
 
 function place(figure: Figure, vector: boolean): { placed: Placed[]; width: number; height: number } {
   const placed: Placed[] = [];
-  let y = PAD + TITLE, width = 0;
+  let y = PAD + TITLE,
+    width = 0;
   for (const row of figure.rows) {
-    let x = PAD, rowH = 0;
+    let x = PAD,
+      rowH = 0;
     for (const item of row) {
       const { w, h } = sizeOf(item, vector);
       const cap = item.caption ? CAPTION : 0;
@@ -94,9 +99,29 @@ export function figureSvg(figure: Figure, theme: Theme): string {
   const { placed, width, height } = place(figure, true);
   const root = svg('svg', { xmlns: SVG_NS, width, height, viewBox: `0 0 ${width} ${height}` });
   root.appendChild(svg('rect', { x: 0, y: 0, width, height, fill: theme.background }));
-  root.appendChild(svg('text', { x: PAD, y: PAD + 13, 'font-family': theme.fontFamily, 'font-size': 14, 'font-weight': 600, fill: theme.foreground }, figure.title));
+  root.appendChild(
+    svg(
+      'text',
+      {
+        x: PAD,
+        y: PAD + 13,
+        'font-family': theme.fontFamily,
+        'font-size': 14,
+        'font-weight': 600,
+        fill: theme.foreground,
+      },
+      figure.title,
+    ),
+  );
   for (const p of placed) {
-    if (p.item.caption) root.appendChild(svg('text', { x: p.x, y: p.y - 5, 'font-family': theme.fontFamily, 'font-size': 12, fill: theme.foreground }, p.item.caption));
+    if (p.item.caption)
+      root.appendChild(
+        svg(
+          'text',
+          { x: p.x, y: p.y - 5, 'font-family': theme.fontFamily, 'font-size': 12, fill: theme.foreground },
+          p.item.caption,
+        ),
+      );
     const vector = p.item.vector ?? p.item.svg;
     if (vector) {
       const copy = vector.cloneNode(true) as SVGSVGElement;
@@ -104,7 +129,16 @@ export function figureSvg(figure: Figure, theme: Theme): string {
       copy.setAttribute('y', String(p.y));
       root.appendChild(copy);
     } else if (p.item.canvas) {
-      root.appendChild(svg('image', { x: p.x, y: p.y, width: p.w, height: p.h, href: p.item.canvas.toDataURL('image/png'), 'image-rendering': 'pixelated' }));
+      root.appendChild(
+        svg('image', {
+          x: p.x,
+          y: p.y,
+          width: p.w,
+          height: p.h,
+          href: p.item.canvas.toDataURL('image/png'),
+          'image-rendering': 'pixelated',
+        }),
+      );
     }
   }
   return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(root);

@@ -30,7 +30,13 @@ export function formatShare(x: number): string {
 
 /** Shortens a label to `max` characters with an ellipsis, and makes invisible tokens visible. */
 export function displayToken(token: string, max = 24): string {
-  const visible = token === '' ? '∅' : token.replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/^ +| +$/g, (s) => '·'.repeat(s.length));
+  const visible =
+    token === ''
+      ? '∅'
+      : token
+          .replace(/\n/g, '↵')
+          .replace(/\t/g, '⇥')
+          .replace(/^ +| +$/g, (s) => '·'.repeat(s.length));
   const chars = Array.from(visible);
   return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : visible;
 }

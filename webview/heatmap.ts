@@ -6,7 +6,16 @@
 // (never parsed as HTML) and shown in the tooltip through Lit text bindings.
 import { el } from './dom';
 import { displayToken } from './format';
-import { type HeatmapLayout, type Rect, type Viewport, cellAt, computeLayout, maxZoom, viewportAt, zoomAround } from './layout';
+import {
+  type HeatmapLayout,
+  type Rect,
+  type Viewport,
+  cellAt,
+  computeLayout,
+  maxZoom,
+  viewportAt,
+  zoomAround,
+} from './layout';
 import { CellPainter } from './heatmap/cells';
 import { HeatmapInput, type InputTarget } from './heatmap/input';
 import { drawIndexTicks, drawLabels } from './heatmap/labels';
@@ -42,8 +51,19 @@ export class Heatmap implements InputTarget {
   /** Milliseconds the last render took (the benchmark reads it). */
   lastRenderMs = 0;
 
-  constructor(private theme: Theme, private readonly options: HeatmapOptions, readonly callbacks: HeatmapCallbacks = {}) {
-    this.canvas = el('canvas', { cls: 'heatmap-canvas', attrs: { role: options.interactive ? 'application' : 'img', 'aria-roledescription': 'heatmap', 'aria-label': options.name } });
+  constructor(
+    private theme: Theme,
+    private readonly options: HeatmapOptions,
+    readonly callbacks: HeatmapCallbacks = {},
+  ) {
+    this.canvas = el('canvas', {
+      cls: 'heatmap-canvas',
+      attrs: {
+        role: options.interactive ? 'application' : 'img',
+        'aria-roledescription': 'heatmap',
+        'aria-label': options.name,
+      },
+    });
     if (options.interactive) this.canvas.tabIndex = 0;
     this.ctx = this.canvas.getContext('2d') as CanvasRenderingContext2D;
     this.tooltip = new HeatmapTooltip();
@@ -60,7 +80,8 @@ export class Heatmap implements InputTarget {
 
   /** New data. Same-shaped updates (the scale slider) rebuild only the zoom pyramid. */
   setModel(model: HeatmapModel): void {
-    const sameLabels = this.model !== null && this.model.rowLabels === model.rowLabels && this.model.colLabels === model.colLabels;
+    const sameLabels =
+      this.model !== null && this.model.rowLabels === model.rowLabels && this.model.colLabels === model.colLabels;
     this.model = model;
     // Levels are pooled on demand, straight from the nearest finer level built (a small matrix
     // never needs any; a new matrix or the slider costs one pooling pass for the level shown).
@@ -108,7 +129,6 @@ export class Heatmap implements InputTarget {
     return viewportAt(n, m, this.zoom, c.row, c.col);
   }
 
-
   private measureLabels(): void {
     const model = this.model as HeatmapModel;
     if (!this.options.labels) {
@@ -120,7 +140,8 @@ export class Heatmap implements InputTarget {
     const widest = (labels: readonly string[]) => {
       let w = 0;
       const step = Math.max(1, Math.floor(labels.length / 2000));
-      for (let i = 0; i < labels.length; i += step) w = Math.max(w, this.ctx.measureText(displayToken(labels[i])).width);
+      for (let i = 0; i < labels.length; i += step)
+        w = Math.max(w, this.ctx.measureText(displayToken(labels[i])).width);
       return Math.min(MAX_LABEL, Math.ceil(w) + 8);
     };
     this.labelWidths = { row: Math.max(58, widest(model.rowLabels)), col: Math.max(20, widest(model.colLabels)) };
@@ -137,23 +158,27 @@ export class Heatmap implements InputTarget {
     // The figure's share of the panel's width (its own box shrinks to fit it, so cannot say).
     const panel = document.getElementById('app')?.clientWidth || window.innerWidth || 1000;
     const available = Math.max(200, panel * this.options.widthShare - 24);
-    const layoutFor = (colLabelHeight: number) => computeLayout({
-      n: model.n, m: model.m,
-      maxWidth: available,
-      maxPlot: this.options.maxPlot,
-      rowLabelWidth: this.labelWidths.row,
-      colLabelHeight,
-      bar: model.bar !== null,
-      legend: this.options.legend,
-    });
+    const layoutFor = (colLabelHeight: number) =>
+      computeLayout({
+        n: model.n,
+        m: model.m,
+        maxWidth: available,
+        maxPlot: this.options.maxPlot,
+        rowLabelWidth: this.labelWidths.row,
+        colLabelHeight,
+        bar: model.bar !== null,
+        legend: this.options.legend,
+      });
     let layout = layoutFor(this.options.labels ? Math.max(34, this.labelWidths.col) : 14);
     // Short key labels fit across their columns: then the label band can be low.
     this.across = this.options.labels && this.zoom <= 1 && this.colWidest <= layout.plot.w / model.m - 6;
     if (this.across) layout = layoutFor(34);
     // Too many keys to name: the band only holds position numbers.
-    else if (this.options.labels && layout.plot.w / model.m < MIN_LABEL_GAP) layout = layoutFor(Math.min(Math.max(34, this.labelWidths.col), 40));
+    else if (this.options.labels && layout.plot.w / model.m < MIN_LABEL_GAP)
+      layout = layoutFor(Math.min(Math.max(34, this.labelWidths.col), 40));
     this.layout = layout;
-    const cw = Math.round(layout.width * dpr), ch = Math.round(layout.height * dpr);
+    const cw = Math.round(layout.width * dpr),
+      ch = Math.round(layout.height * dpr);
     if (this.canvas.width !== cw || this.canvas.height !== ch) {
       this.canvas.width = cw;
       this.canvas.height = ch;
@@ -166,7 +191,15 @@ export class Heatmap implements InputTarget {
     ctx.fillRect(0, 0, layout.width, layout.height);
     const view = this.viewport();
     this.cells.draw(ctx, t, layout.plot, view, dpr);
-    const p: PaintContext = { canvas: this.canvas, ctx, theme: t, model, options: this.options, highlight: this.highlight, across: this.across };
+    const p: PaintContext = {
+      canvas: this.canvas,
+      ctx,
+      theme: t,
+      model,
+      options: this.options,
+      highlight: this.highlight,
+      across: this.across,
+    };
     drawGridAndValues(p, layout.plot, view);
     if (this.options.labels) drawLabels(p, layout, view);
     else drawIndexTicks(p, layout, view);
@@ -176,23 +209,12 @@ export class Heatmap implements InputTarget {
     ctx.strokeStyle = t.border;
     ctx.lineWidth = 1;
     ctx.strokeRect(layout.plot.x - 0.5, layout.plot.y - 0.5, layout.plot.w + 1, layout.plot.h + 1);
-    this.canvas.dataset.plot = [layout.plot.x, layout.plot.y, layout.plot.w, layout.plot.h].map((x) => x.toFixed(2)).join(',');
+    this.canvas.dataset.plot = [layout.plot.x, layout.plot.y, layout.plot.w, layout.plot.h]
+      .map((x) => x.toFixed(2))
+      .join(',');
     this.canvas.dataset.view = [view.row0, view.col0, view.rows, view.cols].map((x) => x.toFixed(4)).join(',');
     this.lastRenderMs = performance.now() - started;
   }
-
-
-
-
-
-
-
-
-
-
-
-
-
 
   // ---- interaction ------------------------------------------------------------------------------
 
@@ -206,7 +228,6 @@ export class Heatmap implements InputTarget {
     return c;
   }
 
-
   /** Zooms by `ratio` keeping `anchor` in place (clamped between 1 and the zoom where cells are large). */
   zoomBy(ratio: number, anchor?: Cell): void {
     if (!this.model || !this.layout) return;
@@ -217,18 +238,19 @@ export class Heatmap implements InputTarget {
     this.callbacks.view?.(z1, centre);
   }
 
-
-
   showTooltip(cell: Cell | null, clientX: number, clientY: number): void {
     const content = cell && this.callbacks.describe ? this.callbacks.describe(cell) : null;
     void this.tooltip.place(content, clientX, clientY, this.element.getBoundingClientRect());
   }
 
-
   /** Refreshes the tooltip at the last pointer position (after the data under it changed). */
   refreshTooltip(): void {
     if (!this.pointer) return;
-    this.showTooltip(this.eventCell({ clientX: this.pointer.x, clientY: this.pointer.y }), this.pointer.x, this.pointer.y);
+    this.showTooltip(
+      this.eventCell({ clientX: this.pointer.x, clientY: this.pointer.y }),
+      this.pointer.x,
+      this.pointer.y,
+    );
   }
 
   dispose(): void {

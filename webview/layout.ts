@@ -51,9 +51,13 @@ export function computeLayout(input: LayoutInput): HeatmapLayout {
   const w = Math.max(Math.min(room, MIN_SIDE), cell * m);
   const h = Math.max(Math.min(room, MIN_SIDE), cell * n);
   const plot: Rect = { x: input.rowLabelWidth + GAP, y: input.colLabelHeight + GAP, w, h };
-  const bar: Rect = input.bar ? { x: plot.x + plot.w + GAP, y: plot.y, w: BAR_WIDTH, h: plot.h } : { x: plot.x + plot.w, y: plot.y, w: 0, h: plot.h };
+  const bar: Rect = input.bar
+    ? { x: plot.x + plot.w + GAP, y: plot.y, w: BAR_WIDTH, h: plot.h }
+    : { x: plot.x + plot.w, y: plot.y, w: 0, h: plot.h };
   // Without a legend, the bar's axis labels still need a line under the plot.
-  const legend: Rect = input.legend ? { x: plot.x, y: plot.y + plot.h + GAP * 2, w: Math.max(plot.w, 160), h: LEGEND_HEIGHT } : { x: plot.x, y: plot.y + plot.h, w: plot.w, h: input.bar ? 14 : 0 };
+  const legend: Rect = input.legend
+    ? { x: plot.x, y: plot.y + plot.h + GAP * 2, w: Math.max(plot.w, 160), h: LEGEND_HEIGHT }
+    : { x: plot.x, y: plot.y + plot.h, w: plot.w, h: input.bar ? 14 : 0 };
   const width = Math.ceil(Math.max(bar.x + bar.w, legend.x + legend.w) + GAP);
   const height = Math.ceil(legend.y + legend.h + GAP);
   return {
@@ -106,7 +110,15 @@ export function cellRect(plot: Rect, view: Viewport, row: number, col: number): 
 }
 
 /** The new centre so that the cell under an anchor point stays under it after zooming from z0 to z1. */
-export function zoomAround(n: number, m: number, view: Viewport, z0: number, z1: number, anchorRow: number, anchorCol: number): { row: number; col: number } {
+export function zoomAround(
+  n: number,
+  m: number,
+  view: Viewport,
+  z0: number,
+  z1: number,
+  anchorRow: number,
+  anchorCol: number,
+): { row: number; col: number } {
   const ratio = z0 / z1;
   const row0 = anchorRow - (anchorRow - view.row0) * ratio;
   const col0 = anchorCol - (anchorCol - view.col0) * ratio;

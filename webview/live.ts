@@ -15,16 +15,30 @@ export interface LiveHead {
 const summaryOf = (rows: LiveHead['rows']) => {
   const skip = new Set(rows.emptyRows);
   const mean = (v: Float32Array) => {
-    let s = 0, c = 0;
-    for (let i = 0; i < v.length; i++) if (!skip.has(i)) { s += v[i]; c++; }
+    let s = 0,
+      c = 0;
+    for (let i = 0; i < v.length; i++)
+      if (!skip.has(i)) {
+        s += v[i];
+        c++;
+      }
     return c ? s / c : 0;
   };
-  return { meanEntropy: mean(rows.entropy), meanMaxWeight: mean(rows.maxWeight), meanEffectiveTokens: mean(rows.effectiveTokens) };
+  return {
+    meanEntropy: mean(rows.entropy),
+    meanMaxWeight: mean(rows.maxWeight),
+    meanEffectiveTokens: mean(rows.effectiveTokens),
+  };
 };
 
 /** The head as sent (at its own factor). */
 export function headAsSent(p: HeadPayload): LiveHead {
-  const rows = { entropy: p.entropy, maxWeight: p.maxWeight, effectiveTokens: p.effectiveTokens, emptyRows: p.emptyRows };
+  const rows = {
+    entropy: p.entropy,
+    maxWeight: p.maxWeight,
+    effectiveTokens: p.effectiveTokens,
+    emptyRows: p.emptyRows,
+  };
   return { factor: p.factor, weights: p.weights, rows, summary: summaryOf(rows) };
 }
 
@@ -84,7 +98,9 @@ export function keysToShow(weights: readonly number[], limit: number): number[] 
 /** Sample variance of the allowed logits: this head's own point on the Var(q·k) chart. */
 export function logitVariance(p: HeadPayload): number | null {
   if (!p.dots) return null;
-  let mean = 0, m2 = 0, count = 0;
+  let mean = 0,
+    m2 = 0,
+    count = 0;
   for (let k = 0; k < p.dots.length; k++) {
     if (p.allowed !== null && p.allowed[k] === 0) continue;
     const x = p.dots[k];

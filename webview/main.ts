@@ -26,7 +26,14 @@ function boot(): void {
       connection = startReportHost();
     } else throw new Error('this page needs VS Code or an embedded report input');
   } catch (e) {
-    root.replaceChildren(el('div', { cls: 'error-box' }, el('h2', { text: 'The inspector could not start' }), el('p', { text: e instanceof Error ? e.message : String(e) })));
+    root.replaceChildren(
+      el(
+        'div',
+        { cls: 'error-box' },
+        el('h2', { text: 'The inspector could not start' }),
+        el('p', { text: e instanceof Error ? e.message : String(e) }),
+      ),
+    );
     root.setAttribute('aria-busy', 'false');
     document.body.dataset.ready = 'error';
     return;

@@ -31,7 +31,8 @@ export function weightsModel(
   const scale = weightScale(ctx, weights, allowed);
   const hi = scale.kind === 'sequential' ? scale.hi : 1;
   return {
-    n, m,
+    n,
+    m,
     values: weights,
     allowed,
     scale,
@@ -56,7 +57,8 @@ export function scoresModel(ctx: PanelContext, payload: HeadPayload, factor: num
   if (!payload.dots) return null;
   const a = Math.max(absMax(payload.dots, payload.allowed), 1e-12);
   return {
-    n: payload.n, m: payload.m,
+    n: payload.n,
+    m: payload.m,
     values: payload.dots,
     allowed: payload.allowed,
     scale: { kind: 'diverging', absMax: a },

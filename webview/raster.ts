@@ -17,7 +17,15 @@ export interface CellWindow {
  * colour from `lut`, masked cells as `maskedColor`. `maskOut`, when given, gets 255 where a cell is
  * masked and 0 elsewhere (the alpha of the hatching overlay).
  */
-export function rasterize(grid: Grid, win: CellWindow, scale: ColorScale, lut: Uint32Array, maskedColor: number, out: Uint32Array, maskOut: Uint8ClampedArray | null = null): void {
+export function rasterize(
+  grid: Grid,
+  win: CellWindow,
+  scale: ColorScale,
+  lut: Uint32Array,
+  maskedColor: number,
+  out: Uint32Array,
+  maskOut: Uint8ClampedArray | null = null,
+): void {
   const { cols: gridCols, data, allowed } = grid;
   const top = LUT_SIZE - 1;
   // Affine map v → entry, folded into one multiply-add per cell.
@@ -48,7 +56,14 @@ export function rasterize(grid: Grid, win: CellWindow, scale: ColorScale, lut: U
 }
 
 /** The integer window of a level that covers a fractional viewport given in level-0 cells. */
-export function coveringWindow(grid: Grid, block: number, row0: number, col0: number, rows: number, cols: number): CellWindow {
+export function coveringWindow(
+  grid: Grid,
+  block: number,
+  row0: number,
+  col0: number,
+  rows: number,
+  cols: number,
+): CellWindow {
   const r0 = Math.max(0, Math.floor(row0 / block));
   const c0 = Math.max(0, Math.floor(col0 / block));
   const r1 = Math.min(grid.rows, Math.ceil((row0 + rows) / block));

@@ -44,6 +44,11 @@ export function startReportHost(): { transport: Transport; state: StateStore } {
 /** Without VS Code the page picks a theme class itself: the system's light or dark preference. */
 export function applyDefaultTheme(): void {
   const b = document.body;
-  if (['vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light'].some((c) => b.classList.contains(c))) return;
+  if (
+    ['vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light'].some((c) =>
+      b.classList.contains(c),
+    )
+  )
+    return;
   b.classList.add(window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'vscode-light' : 'vscode-dark');
 }

@@ -51,14 +51,16 @@ export const DEFAULT_STATE: ViewState = {
 const MIN_FACTOR = 1e-4;
 const MAX_FACTOR = 1e2;
 
-const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const isInt = (v: unknown, lo: number, hi: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 
 /** Keeps what fits `overview`; everything else falls back to the default. */
 export function sanitizeState(value: unknown, overview: Overview): ViewState {
   const o = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const d = DEFAULT_STATE;
   const pick = <T>(v: unknown, ok: (x: unknown) => boolean, fallback: T): T => (ok(v) ? (v as T) : fallback);
-  const head: HeadIndex = o.head === 'mean' && overview.heads > 1 ? 'mean' : isInt(o.head, 0, overview.heads - 1) ? o.head : 0;
+  const head: HeadIndex =
+    o.head === 'mean' && overview.heads > 1 ? 'mean' : isInt(o.head, 0, overview.heads - 1) ? o.head : 0;
   const cursor = o.cursor as Record<string, unknown> | undefined;
   const center = o.center as Record<string, unknown> | undefined;
   return {
@@ -66,14 +68,26 @@ export function sanitizeState(value: unknown, overview: Overview): ViewState {
     layer: isInt(o.layer, 0, overview.layers - 1) ? o.layer : 0,
     head,
     mask: pick(o.mask, (v) => v === null || overview.masks.includes(v as MaskName), null),
-    factor: overview.rescalable ? pick(o.factor, (v) => v === null || (typeof v === 'number' && v >= MIN_FACTOR && v <= MAX_FACTOR), null) : null,
+    factor: overview.rescalable
+      ? pick(o.factor, (v) => v === null || (typeof v === 'number' && v >= MIN_FACTOR && v <= MAX_FACTOR), null)
+      : null,
     sequential: pick(o.sequential, (v) => SEQUENTIAL.includes(v as SequentialName), d.sequential),
     diverging: pick(o.diverging, (v) => v === null || DIVERGING.includes(v as DivergingName), null),
     range: pick(o.range, (v) => v === null || v === 'unit' || v === 'max', null),
     lockedRow: pick(o.lockedRow, (v) => v === null || isInt(v, 0, overview.n - 1), null),
-    cursor: cursor && isInt(cursor.row, 0, overview.n - 1) && isInt(cursor.col, 0, overview.m - 1) ? { row: cursor.row, col: cursor.col } : d.cursor,
+    cursor:
+      cursor && isInt(cursor.row, 0, overview.n - 1) && isInt(cursor.col, 0, overview.m - 1)
+        ? { row: cursor.row, col: cursor.col }
+        : d.cursor,
     zoom: pick(o.zoom, (v) => typeof v === 'number' && v >= 1 && v <= 1e4, 1),
-    center: center && typeof center.row === 'number' && typeof center.col === 'number' && Number.isFinite(center.row) && Number.isFinite(center.col) ? { row: center.row, col: center.col } : null,
+    center:
+      center &&
+      typeof center.row === 'number' &&
+      typeof center.col === 'number' &&
+      Number.isFinite(center.row) &&
+      Number.isFinite(center.col)
+        ? { row: center.row, col: center.col }
+        : null,
     sort: pick(o.sort, (v) => SORT_KEYS.includes(v as SortKey), d.sort),
   };
 }

@@ -48,7 +48,12 @@ export function readTheme(body: HTMLElement = document.body): Theme {
     hatch: v('--ai-hatch', dark ? '#6e6e6e' : '#a0a0a0'),
     fontFamily: v('--ai-font', 'system-ui, sans-serif'),
     monoFamily: v('--ai-mono', 'ui-monospace, monospace'),
-    series: [v('--ai-series-1', '#4c9be8'), v('--ai-series-2', '#e8833a'), v('--ai-series-3', '#5fb96b'), v('--ai-series-4', '#c678dd')],
+    series: [
+      v('--ai-series-1', '#4c9be8'),
+      v('--ai-series-2', '#e8833a'),
+      v('--ai-series-3', '#5fb96b'),
+      v('--ai-series-4', '#c678dd'),
+    ],
     strokeWidth: kind.startsWith('high-contrast') ? 2 : 1,
   };
 }

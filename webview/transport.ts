@@ -34,7 +34,10 @@ export function vsCodeTransport(): { transport: Transport; state: StateStore } {
 }
 
 /** A pair of endpoints in one page: what the webview posts reaches the host's handler, and back. */
-export function inPageTransport(deliverToHost: (message: WebviewMessage) => void): { transport: Transport; deliverToWebview: (message: unknown) => void } {
+export function inPageTransport(deliverToHost: (message: WebviewMessage) => void): {
+  transport: Transport;
+  deliverToWebview: (message: unknown) => void;
+} {
   let handler: ((data: unknown) => void) | null = null;
   const queue: unknown[] = [];
   return {
@@ -84,7 +87,9 @@ const MIME: Record<ExportFile['format'], string> = {
 
 /** Saves a file in the report: a temporary blob URL and a click on a download link. */
 export function downloadFile(file: ExportFile): void {
-  const blob = new Blob([typeof file.data === 'string' ? file.data : (file.data.slice().buffer as ArrayBuffer)], { type: MIME[file.format] });
+  const blob = new Blob([typeof file.data === 'string' ? file.data : (file.data.slice().buffer as ArrayBuffer)], {
+    type: MIME[file.format],
+  });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

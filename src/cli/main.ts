@@ -3,8 +3,28 @@
 // stderr without changing the exit code.
 import { basename, extname } from 'node:path';
 import {
-  type ComputeEngine, type Inspection, type InspectOptions, type MaskSpec, type TextModelSettings,
-  type LimitOptions, InputError, inputShape, escapeControl, MAX_TOKENS_CEILING, TEXT_MODEL_MAXIMA, REFERENCE_ENGINE, inspect, limitError, resolveLimits, inspectText, isMaskWord, MASK_WORDS, oneLineMessage, parseAttentionJson, parseScaleRule, TOKENIZERS,
+  type ComputeEngine,
+  type Inspection,
+  type InspectOptions,
+  type MaskSpec,
+  type TextModelSettings,
+  type LimitOptions,
+  InputError,
+  inputShape,
+  escapeControl,
+  MAX_TOKENS_CEILING,
+  TEXT_MODEL_MAXIMA,
+  REFERENCE_ENGINE,
+  inspect,
+  limitError,
+  resolveLimits,
+  inspectText,
+  isMaskWord,
+  MASK_WORDS,
+  oneLineMessage,
+  parseAttentionJson,
+  parseScaleRule,
+  TOKENIZERS,
 } from '../core';
 import * as kernels from '../core/kernels';
 import { integerSeed, parseCommandLine, positiveInteger } from './args';
@@ -31,7 +51,8 @@ function cliLimits(maxTokens: number | undefined): LimitOptions {
 /** Tensor-file output is buffered up to this many characters, then streamed. */
 const STREAM_AFTER_BYTES = 64 * 1024 * 1024;
 
-const SCALE_HELP = '--scale sqrt|none|NUMBER   factor on the logits: 1/sqrt(d_k) (default when d_k is known), 1, or a number';
+const SCALE_HELP =
+  '--scale sqrt|none|NUMBER   factor on the logits: 1/sqrt(d_k) (default when d_k is known), 1, or a number';
 const MASK_HELP = '--mask none|causal|anticausal   which keys each query may attend to (causal: keys up to the query)';
 const MASK_FILE_HELP = `--mask FILE[:NAME]        an explicit mask saved from PyTorch/numpy (.npy, an .npz/.safetensors/.pt tensor):
                             [q, k], [batch, q, k], key padding [k] or [batch, k] (HF's [batch, 1, q|1, k] too).
@@ -127,7 +148,12 @@ Usage:
 Output: one JSON object on stdout {"tokens", "heads": [{"scores", "weights", "output", "entropy", "sharpness"}]}.
 Errors: one line on stderr starting "error:", exit code 2.`;
 
-const SUBCOMMAND_HELP: Record<string, string> = { compute: COMPUTE_HELP, info: INFO_HELP, report: REPORT_HELP, models: MODELS_HELP };
+const SUBCOMMAND_HELP: Record<string, string> = {
+  compute: COMPUTE_HELP,
+  info: INFO_HELP,
+  report: REPORT_HELP,
+  models: MODELS_HELP,
+};
 
 const COMPUTE_OPTIONS = {
   ...TENSOR_OPTIONS,
@@ -161,14 +187,20 @@ function readMaskFlag(value: string | boolean | undefined, files = false): MaskS
   if (value === undefined) return undefined;
   if (typeof value === 'string' && isMaskWord(value)) return value;
   if (files && typeof value === 'string' && parseMaskFileArg(value)) return undefined;
-  throw new InputError('--mask', `expected ${MASK_WORDS.join(', ')}${files ? ' or a mask file (.npy, .npz[:NAME], .safetensors[:NAME], .pt[:NAME])' : ''}, found ${JSON.stringify(value)}`);
+  throw new InputError(
+    '--mask',
+    `expected ${MASK_WORDS.join(', ')}${files ? ' or a mask file (.npy, .npz[:NAME], .safetensors[:NAME], .pt[:NAME])' : ''}, found ${JSON.stringify(value)}`,
+  );
 }
 
 /** --mask FILE[:NAME] and --mask-polarity: the file to read the mask from, once the input's shape is known. */
-function maskFileFlags(values: Record<string, string | boolean | undefined>): { arg: { path: string; name?: string }; polarity: MaskPolarity | undefined } | null {
+function maskFileFlags(
+  values: Record<string, string | boolean | undefined>,
+): { arg: { path: string; name?: string }; polarity: MaskPolarity | undefined } | null {
   const arg = typeof values.mask === 'string' && !isMaskWord(values.mask) ? parseMaskFileArg(values.mask) : null;
   const polarity = readPolarityFlag(values['mask-polarity']);
-  if (polarity !== undefined && !arg) throw new InputError('--mask-polarity', 'goes with --mask FILE (a boolean or 0/1 mask saved from PyTorch)');
+  if (polarity !== undefined && !arg)
+    throw new InputError('--mask-polarity', 'goes with --mask FILE (a boolean or 0/1 mask saved from PyTorch)');
   return arg ? { arg, polarity } : null;
 }
 
@@ -185,7 +217,7 @@ function readJsonFile(path: string): Promise<string> {
 
 function textSettings(values: Record<string, string | boolean | undefined>): Partial<TextModelSettings> {
   const settings: { -readonly [K in keyof TextModelSettings]?: TextModelSettings[K] } = {};
-  const modelCap = 'the text model\'s cap, as in the extension\'s settings';
+  const modelCap = "the text model's cap, as in the extension's settings";
   const dModel = positiveInteger(values['d-model'], '--d-model', TEXT_MODEL_MAXIMA.dModel, modelCap);
   const dK = positiveInteger(values['d-k'], '--d-k', TEXT_MODEL_MAXIMA.dK, modelCap);
   const dV = positiveInteger(values['d-v'], '--d-v', TEXT_MODEL_MAXIMA.dV, modelCap);
@@ -200,7 +232,8 @@ function textSettings(values: Record<string, string | boolean | undefined>): Par
   if (values['no-positional']) settings.positional = false;
   if (values.tokenizer !== undefined) {
     const t = values.tokenizer;
-    if (typeof t !== 'string' || !(TOKENIZERS as readonly string[]).includes(t)) throw new InputError('--tokenizer', `expected ${TOKENIZERS.join(', ')}, found ${JSON.stringify(t)}`);
+    if (typeof t !== 'string' || !(TOKENIZERS as readonly string[]).includes(t))
+      throw new InputError('--tokenizer', `expected ${TOKENIZERS.join(', ')}, found ${JSON.stringify(t)}`);
     settings.tokenizer = t as TextModelSettings['tokenizer'];
   }
   return settings;
@@ -228,7 +261,11 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
   if (values.scale === true) throw new InputError('--scale', 'needs a value');
   const maskFile = maskFileFlags(values);
   if (typeof values.text === 'string') {
-    if (maskFile) throw new InputError('--mask', 'a mask file applies to tensor files and .json input (text takes none, causal or anticausal)');
+    if (maskFile)
+      throw new InputError(
+        '--mask',
+        'a mask file applies to tensor files and .json input (text takes none, causal or anticausal)',
+      );
     if (positionals.length) throw new InputError(positionals[0], 'give either FILE or --text, not both');
     const fileOnly = Object.keys(values).find((k) => FILE_ONLY.includes(k));
     if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) only');
@@ -239,11 +276,16 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
   if (textOnly) throw new InputError(`--${textOnly}`, 'applies to --text input only');
   const maxTokens = maxTokensFlag(values['max-tokens']);
   if (positionals.length === 0) throw new InputError('compute', 'needs a FILE or --text "…"');
-  if (positionals.length > 1) throw new InputError(positionals[1], 'unexpected extra argument (compute takes one FILE)');
+  if (positionals.length > 1)
+    throw new InputError(positionals[1], 'unexpected extra argument (compute takes one FILE)');
   const file = positionals[0];
   const ext = extname(file).toLowerCase();
   if (TENSOR_EXTENSIONS.includes(ext)) {
-    if (maxTokens !== undefined) throw new InputError('--max-tokens', 'applies to --text and .json input only (tensor files are capped per slice)');
+    if (maxTokens !== undefined)
+      throw new InputError(
+        '--max-tokens',
+        'applies to --text and .json input only (tensor files are capped per slice)',
+      );
     // Output is held back until it is large, so an error part-way leaves stdout empty in all
     // ordinary cases; a many-GB model's full matrices stream instead of piling up in memory.
     const held: string[] = [];
@@ -259,13 +301,28 @@ async function compute(argv: string[], summary: boolean): Promise<Output> {
       }
       process.stdout.write(chunk);
     };
-    await computeTensorFile(file, values, options, summary, write, stderrLine, maskFile ? (target) => readMaskFile(maskFile.arg, maskFile.polarity, target) : undefined);
+    await computeTensorFile(
+      file,
+      values,
+      options,
+      summary,
+      write,
+      stderrLine,
+      maskFile ? (target) => readMaskFile(maskFile.arg, maskFile.polarity, target) : undefined,
+    );
     if (held.length) process.stdout.write(held.join(''));
     return { streamed: true };
   }
-  if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" (expected .json, .npy, .npz or .safetensors)`);
-  const fileOnly = Object.keys(values).find((k) => k !== 'd-k' && FILE_ONLY.includes(k)) ?? (values['d-k'] !== undefined ? 'd-k' : undefined);
-  if (fileOnly) throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) or --text only');
+  if (ext !== '.json')
+    throw new InputError(
+      file,
+      `unsupported file type "${ext || '(none)'}" (expected .json, .npy, .npz or .safetensors)`,
+    );
+  const fileOnly =
+    Object.keys(values).find((k) => k !== 'd-k' && FILE_ONLY.includes(k)) ??
+    (values['d-k'] !== undefined ? 'd-k' : undefined);
+  if (fileOnly)
+    throw new InputError(`--${fileOnly}`, 'applies to tensor files (.npy, .npz, .safetensors) or --text only');
   try {
     // Schema errors and computed-value errors (an overflowing scale) both locate by JSON path: name the file too.
     const input = parseAttentionJson(await readJsonFile(file), cliLimits(maxTokens));
@@ -300,7 +357,8 @@ const REPORT_OPTIONS = {
 async function report(argv: string[]): Promise<{ output: string; bytes: number; warnings: string[] }> {
   const { values, positionals } = parseCommandLine(argv, REPORT_OPTIONS);
   const output = values.output;
-  if (typeof output !== 'string' || output === '') throw new InputError('-o', 'needs the output file, e.g. -o report.html');
+  if (typeof output !== 'string' || output === '')
+    throw new InputError('-o', 'needs the output file, e.g. -o report.html');
   const scale = typeof values.scale === 'string' ? parseScaleRule(values.scale, '--scale') : undefined;
   const mask = readMaskFlag(values.mask) as Exclude<MaskSpec, object> | undefined;
   const title = typeof values.title === 'string' ? values.title : undefined;
@@ -308,16 +366,38 @@ async function report(argv: string[]): Promise<{ output: string; bytes: number; 
   let file: string | null = null;
   if (typeof values.text === 'string') {
     if (positionals.length) throw new InputError(positionals[0], 'give either FILE or --text, not both');
-    spec = { kind: 'text', text: values.text, settings: textSettings(values), scale, mask, title, maxTokens: maxTokensFlag(values['max-tokens']) };
+    spec = {
+      kind: 'text',
+      text: values.text,
+      settings: textSettings(values),
+      scale,
+      mask,
+      title,
+      maxTokens: maxTokensFlag(values['max-tokens']),
+    };
   } else {
     const textOnly = Object.keys(values).find((k) => [...TEXT_ONLY, 'd-k'].includes(k));
     if (textOnly) throw new InputError(`--${textOnly}`, 'applies to --text input only');
-    if (positionals.length !== 1) throw new InputError('report', positionals.length ? `unexpected extra argument ${positionals[1]} (report takes one FILE)` : 'needs a FILE.json or --text "…"');
+    if (positionals.length !== 1)
+      throw new InputError(
+        'report',
+        positionals.length
+          ? `unexpected extra argument ${positionals[1]} (report takes one FILE)`
+          : 'needs a FILE.json or --text "…"',
+      );
     file = positionals[0];
     const ext = extname(file).toLowerCase();
-    if (ext !== '.json') throw new InputError(file, `unsupported file type "${ext || '(none)'}" for report (expected .json, or --text)`);
+    if (ext !== '.json')
+      throw new InputError(file, `unsupported file type "${ext || '(none)'}" for report (expected .json, or --text)`);
     const maxTokens = maxTokensFlag(values['max-tokens']);
-    spec = { kind: 'json', json: await readJsonFile(file), scale, mask, title: title ?? basename(file), ...(maxTokens !== undefined ? { limits: cliLimits(maxTokens) } : {}) };
+    spec = {
+      kind: 'json',
+      json: await readJsonFile(file),
+      scale,
+      mask,
+      title: title ?? basename(file),
+      ...(maxTokens !== undefined ? { limits: cliLimits(maxTokens) } : {}),
+    };
   }
   try {
     return { output, ...(await writeReport(spec, output)) };
@@ -338,7 +418,12 @@ function stderrLine(line: string): void {
 
 /** The allocation failures of an input too large for memory: named as such, not as a bug. */
 function isOutOfMemory(e: unknown): e is RangeError {
-  return e instanceof RangeError && /Array buffer allocation failed|Invalid typed array length|Invalid array length|Invalid string length/.test(e.message);
+  return (
+    e instanceof RangeError &&
+    /Array buffer allocation failed|Invalid typed array length|Invalid array length|Invalid string length/.test(
+      e.message,
+    )
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -361,7 +446,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     // Real models (compute --model, info --model, models) live in modelCommands.ts.
-    const modelRun = modelCommand(command, rest, { out: (chunk) => process.stdout.write(chunk), err: (line) => process.stderr.write(`${line}\n`), env: process.env });
+    const modelRun = modelCommand(command, rest, {
+      out: (chunk) => process.stdout.write(chunk),
+      err: (line) => process.stderr.write(`${line}\n`),
+      env: process.env,
+    });
     if (modelRun) return await modelRun;
     if (command === 'compute') {
       const output = await compute(rest, rest.includes('--summary'));
@@ -382,17 +471,22 @@ export async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseCommandLine(rest, INFO_OPTIONS);
       if (positionals.length !== 1) throw new InputError('info', 'takes one FILE (.npy, .npz or .safetensors)');
       const ext = extname(positionals[0]).toLowerCase();
-      if (!TENSOR_EXTENSIONS.includes(ext)) throw new InputError(positionals[0], `unsupported file type "${ext || '(none)'}" for info (expected .npy, .npz or .safetensors)`);
+      if (!TENSOR_EXTENSIONS.includes(ext))
+        throw new InputError(
+          positionals[0],
+          `unsupported file type "${ext || '(none)'}" for info (expected .npy, .npz or .safetensors)`,
+        );
       process.stdout.write(JSON.stringify(await tensorInfo(positionals[0], values), null, 2) + '\n');
       return 0;
     }
     throw new InputError(command, 'unknown command (expected compute, info or report; see --help)');
   } catch (e) {
-    const line = e instanceof InputError
-      ? e.message
-      : isOutOfMemory(e)
-        ? `out of memory: the input is too large to compute at once (${oneLineMessage(e)}); give fewer tokens, heads or a smaller slice`
-        : `internal error: ${oneLineMessage(e)} (please report this)`;
+    const line =
+      e instanceof InputError
+        ? e.message
+        : isOutOfMemory(e)
+          ? `out of memory: the input is too large to compute at once (${oneLineMessage(e)}); give fewer tokens, heads or a smaller slice`
+          : `internal error: ${oneLineMessage(e)} (please report this)`;
     process.stderr.write(`error: ${escapeControl(line)}\n`);
     return 2;
   }

@@ -7,7 +7,16 @@ import { homedir } from 'node:os';
 import { type Inspection, InputError, inspect } from '../core';
 import { checkDenseCost } from '../core/limits';
 import * as kernels from '../core/kernels';
-import { type LayerAttention, type LoadedModel, ModelError, SUPPORTED_ARCHITECTURES, expectedTensors, parseModelConfig, runModel, tokenizeForModel } from '../core/models';
+import {
+  type LayerAttention,
+  type LoadedModel,
+  ModelError,
+  SUPPORTED_ARCHITECTURES,
+  expectedTensors,
+  parseModelConfig,
+  runModel,
+  tokenizeForModel,
+} from '../core/models';
 import { hubCacheDir, listCachedModels } from '../core/models/cache';
 import { NodeCacheListing } from '../node/models/cacheListing';
 import { attendOnPool, matmulOnPool, openModelDir } from '../node/models/run';
@@ -42,7 +51,11 @@ export interface ModelCommandIo {
 }
 
 /** The model commands' dispatcher, or null when argv is not one of them (main.ts goes on as before). */
-export function modelCommand(command: string | undefined, argv: readonly string[], io: ModelCommandIo): Promise<number> | null {
+export function modelCommand(
+  command: string | undefined,
+  argv: readonly string[],
+  io: ModelCommandIo,
+): Promise<number> | null {
   const hasModel = argv.some((a) => a === '--model' || a.startsWith('--model='));
   if (command === 'models') return listModels([...argv], io);
   if (command === 'compute' && hasModel) return computeModel([...argv], io);
@@ -56,7 +69,8 @@ export function parseIndexList(value: string, flag: string, count: number, what:
   for (const part of value.split(',')) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
     if (!m) throw new InputError(flag, `expected ${what} numbers like 0,2,5-7, found ${JSON.stringify(part)}`);
-    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    const a = Number(m[1]),
+      b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new InputError(flag, `range ${part.trim()} runs backwards`);
     if (b >= count) throw new InputError(flag, `${what} ${b} is out of range (the model has ${what}s 0–${count - 1})`);
     for (let i = a; i <= b; i++) out.add(i);
@@ -72,7 +86,11 @@ function readTextFile(path: string): string {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`);
   }
-  if (size > MAX_TEXT_FILE_BYTES) throw new InputError(path, `${size} bytes is more text than a model run takes (at most ${MAX_TEXT_FILE_BYTES} bytes)`);
+  if (size > MAX_TEXT_FILE_BYTES)
+    throw new InputError(
+      path,
+      `${size} bytes is more text than a model run takes (at most ${MAX_TEXT_FILE_BYTES} bytes)`,
+    );
   const bytes = readFileSync(path);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -87,34 +105,62 @@ function maskName(layer: LayerAttention): Inspection['mask'] {
 
 async function computeModel(argv: string[], io: ModelCommandIo): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, COMPUTE_OPTIONS);
-  if (positionals.length) throw new InputError(positionals[0], 'unexpected argument: compute --model DIR takes --text "…" or --text-file FILE');
+  if (positionals.length)
+    throw new InputError(
+      positionals[0],
+      'unexpected argument: compute --model DIR takes --text "…" or --text-file FILE',
+    );
   const dir = values.model;
   if (typeof dir !== 'string' || dir === '') throw new InputError('--model', 'needs the model folder');
-  if (typeof values.text === 'string' && typeof values['text-file'] === 'string') throw new InputError('--text-file', 'give either --text or --text-file, not both');
-  const text = typeof values.text === 'string' ? values.text : typeof values['text-file'] === 'string' ? readTextFile(values['text-file']) : undefined;
+  if (typeof values.text === 'string' && typeof values['text-file'] === 'string')
+    throw new InputError('--text-file', 'give either --text or --text-file, not both');
+  const text =
+    typeof values.text === 'string'
+      ? values.text
+      : typeof values['text-file'] === 'string'
+        ? readTextFile(values['text-file'])
+        : undefined;
   if (text === undefined) throw new InputError('--text', 'compute --model needs --text "…" or --text-file FILE');
   const maxTokens = positiveInteger(values['max-tokens'], '--max-tokens') ?? DEFAULT_MAX_TOKENS;
   const summary = values.summary === true;
   const model = await openModelDir(dir);
   try {
     const { config } = model;
-    const layerFlag = values.layers ?? values.layer, headFlag = values.heads ?? values.head;
-    const layerFlagName = values.layers !== undefined ? '--layers' : '--layer', headFlagName = values.heads !== undefined ? '--heads' : '--head';
-    const layers = typeof layerFlag === 'string' ? parseIndexList(layerFlag, layerFlagName, config.layers, 'layer') : null;
+    const layerFlag = values.layers ?? values.layer,
+      headFlag = values.heads ?? values.head;
+    const layerFlagName = values.layers !== undefined ? '--layers' : '--layer',
+      headFlagName = values.heads !== undefined ? '--heads' : '--head';
+    const layers =
+      typeof layerFlag === 'string' ? parseIndexList(layerFlag, layerFlagName, config.layers, 'layer') : null;
     const heads = typeof headFlag === 'string' ? parseIndexList(headFlag, headFlagName, config.heads, 'head') : null;
-    const tokens = values['no-special-tokens'] ? model.tokenizer ? model.tokenizer.encode(text, false) : tokenizeForModel(model, text) : tokenizeForModel(model, text);
+    const tokens = values['no-special-tokens']
+      ? model.tokenizer
+        ? model.tokenizer.encode(text, false)
+        : tokenizeForModel(model, text)
+      : tokenizeForModel(model, text);
     const n = tokens.ids.length;
     if (n === 0) throw new InputError('--text', 'gives no tokens');
-    if (n > maxTokens) throw new InputError('--text', `${n} tokens exceed the limit of ${maxTokens} (flag --max-tokens; every layer holds ${config.heads} × n² scores and weights)`);
+    if (n > maxTokens)
+      throw new InputError(
+        '--text',
+        `${n} tokens exceed the limit of ${maxTokens} (flag --max-tokens; every layer holds ${config.heads} × n² scores and weights)`,
+      );
     // Each layer's heads are held whole (dots, scores, weights): past the dense cap the text is refused
     // here, before any weight is read. The long-sequence path (pooled overviews per head) does not yet
     // cover models.
-    checkDenseCost('--text', n, n, config.heads, `fewer tokens; --max-tokens does not raise this cap, and the long-sequence path (pooled overviews per head) does not cover models yet`);
+    checkDenseCost(
+      '--text',
+      n,
+      n,
+      config.heads,
+      `fewer tokens; --max-tokens does not raise this cap, and the long-sequence path (pooled overviews per head) does not cover models yet`,
+    );
     for (const w of tokens.warnings) io.err(`warning: ${w}`);
     const labels = tokens.tokens.map((t) => t.text);
 
     const held: string[] = [];
-    let heldChars = 0, streaming = false;
+    let heldChars = 0,
+      streaming = false;
     const write = (chunk: string) => {
       if (streaming) return io.out(chunk);
       held.push(chunk);
@@ -125,14 +171,23 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
         streaming = true;
       }
     };
-    write(`{"model":${JSON.stringify(dir)},"architecture":${JSON.stringify(config.architecture)},"tokenizer":${JSON.stringify(model.tokenizer?.kind ?? null)},`);
-    write(`"tokens":${JSON.stringify(labels)},"keyTokens":${JSON.stringify(labels)},"offsets":${JSON.stringify(tokens.tokens.map((t) => t.offsets))},`);
+    write(
+      `{"model":${JSON.stringify(dir)},"architecture":${JSON.stringify(config.architecture)},"tokenizer":${JSON.stringify(model.tokenizer?.kind ?? null)},`,
+    );
+    write(
+      `"tokens":${JSON.stringify(labels)},"keyTokens":${JSON.stringify(labels)},"offsets":${JSON.stringify(tokens.tokens.map((t) => t.offsets))},`,
+    );
     write(`"ids":${JSON.stringify(tokens.ids)},"special":${JSON.stringify(tokens.tokens.map((t) => t.special))},`);
-    write(`"layers":${config.layers},"headsPerLayer":${config.heads},"kvHeads":${config.kvHeads},"headDim":${config.headDim},"heads":[`);
+    write(
+      `"layers":${config.layers},"headsPerLayer":${config.heads},"kvHeads":${config.kvHeads},"headDim":${config.headDim},"heads":[`,
+    );
     let first = true;
     let maskWord: string | null = null;
     kernels.initKernelsSync();
-    const input = { ids: tokens.ids, tokenTypeIds: config.family === 'bert' && config.bertVariant !== 'distilbert' ? tokens.tokenTypeIds : undefined };
+    const input = {
+      ids: tokens.ids,
+      tokenTypeIds: config.family === 'bert' && config.bertVariant !== 'distilbert' ? tokens.tokenTypeIds : undefined,
+    };
     const lastLayer = layers ? layers[layers.length - 1] : config.layers - 1;
     const stop = new AbortController();
     try {
@@ -144,8 +199,22 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
           maskWord ??= maskName(layer);
           (heads ?? layer.heads.map((_, h) => h)).forEach((h) => {
             const r = layer.heads[h];
-            const inspected = inspect({ form: 'scores', scores: [r.dots], dK: config.headDim, tokens: labels, mask: layer.mask, scale: layer.factor }, { engine: kernels, inputSource: `layer ${layer.layer} head ${h}` }).heads[0];
-            const json = { ...headJson({ ...inspected, layer: layer.layer, head: h }, summary), kvHead: layer.kvHeadOf[h], window: layer.window };
+            const inspected = inspect(
+              {
+                form: 'scores',
+                scores: [r.dots],
+                dK: config.headDim,
+                tokens: labels,
+                mask: layer.mask,
+                scale: layer.factor,
+              },
+              { engine: kernels, inputSource: `layer ${layer.layer} head ${h}` },
+            ).heads[0];
+            const json = {
+              ...headJson({ ...inspected, layer: layer.layer, head: h }, summary),
+              kvHead: layer.kvHeadOf[h],
+              window: layer.window,
+            };
             write((first ? '' : ',') + JSON.stringify(json));
             first = false;
           });
@@ -177,20 +246,46 @@ function describeModel(model: LoadedModel): object {
   const { config, weights, tokenizer } = model;
   const summary = weights.summary();
   const needed = expectedTensors(config, weights);
-  const layerParams = needed.filter((t) => /(^|\.)(h|layers|layer)\.0\./.test(t.name)).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+  const layerParams = needed
+    .filter((t) => /(^|\.)(h|layers|layer)\.0\./.test(t.name))
+    .reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
   return {
     model: model.folder.name,
-    architecture: config.architecture, modelType: config.modelType, family: config.family, supported: true,
-    layers: config.layers, hidden: config.hidden, heads: config.heads, kvHeads: config.kvHeads, headDim: config.headDim,
-    intermediate: config.intermediate, vocabSize: config.vocabSize, maxPositions: config.maxPositions,
+    architecture: config.architecture,
+    modelType: config.modelType,
+    family: config.family,
+    supported: true,
+    layers: config.layers,
+    hidden: config.hidden,
+    heads: config.heads,
+    kvHeads: config.kvHeads,
+    headDim: config.headDim,
+    intermediate: config.intermediate,
+    vocabSize: config.vocabSize,
+    maxPositions: config.maxPositions,
     attention: config.causal ? 'causal' : 'bidirectional',
     rope: config.rope ? { theta: config.rope.theta, dim: config.rope.dim, scaling: config.rope.scaling } : null,
     slidingWindows: config.slidingWindows.some((w) => w !== null) ? config.slidingWindows : null,
-    qkvBias: config.qkvBias, qkNorm: config.qkNorm, activation: config.activation, normEps: config.normEps, torchDtype: config.torchDtype,
-    weights: { files: summary.files, tensors: summary.tensors, parameters: summary.parameters, bytes: summary.bytes, dtypes: summary.dtypes },
+    qkvBias: config.qkvBias,
+    qkNorm: config.qkNorm,
+    activation: config.activation,
+    normEps: config.normEps,
+    torchDtype: config.torchDtype,
+    weights: {
+      files: summary.files,
+      tensors: summary.tensors,
+      parameters: summary.parameters,
+      bytes: summary.bytes,
+      dtypes: summary.dtypes,
+    },
     // One layer's weights are converted to float32 at a time.
-    memory: { weightsPerLayerF32Bytes: layerParams * 4, attentionPerLayerBytesAt512Tokens: config.heads * 512 * 512 * 4 * 3 },
-    tokenizer: tokenizer ? { kind: tokenizer.kind, vocabSize: tokenizer.vocabSize, specialTokens: tokenizer.specialTokens() } : null,
+    memory: {
+      weightsPerLayerF32Bytes: layerParams * 4,
+      attentionPerLayerBytesAt512Tokens: config.heads * 512 * 512 * 4 * 3,
+    },
+    tokenizer: tokenizer
+      ? { kind: tokenizer.kind, vocabSize: tokenizer.vocabSize, specialTokens: tokenizer.specialTokens() }
+      : null,
     supportedArchitectures: Object.keys(SUPPORTED_ARCHITECTURES),
   };
 }
@@ -215,7 +310,19 @@ async function infoModel(argv: string[], io: ModelCommandIo): Promise<number> {
         parseModelConfig(`${dir}/config.json`, configText);
       } catch (e) {
         if (!(e instanceof ModelError) || !/not supported/.test(e.message)) throw e;
-        io.out(JSON.stringify({ model: dir, architecture, supported: false, reason: e.message, supportedArchitectures: Object.keys(SUPPORTED_ARCHITECTURES) }, null, 2) + '\n');
+        io.out(
+          JSON.stringify(
+            {
+              model: dir,
+              architecture,
+              supported: false,
+              reason: e.message,
+              supportedArchitectures: Object.keys(SUPPORTED_ARCHITECTURES),
+            },
+            null,
+            2,
+          ) + '\n',
+        );
         return 0;
       }
     }

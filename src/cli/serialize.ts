@@ -53,7 +53,10 @@ export function headJson(h: HeadInspection, summary: boolean) {
       meanNormalizedEntropy: round(p.meanNormalizedEntropy),
       meanJacobianNorm: round(p.meanJacobianNorm),
     })),
-    diagonal: h.diagonal && { meanDiagonalWeight: round(h.diagonal.meanDiagonalWeight), argmaxOnDiagonal: round(h.diagonal.argmaxOnDiagonal) },
+    diagonal: h.diagonal && {
+      meanDiagonalWeight: round(h.diagonal.meanDiagonalWeight),
+      argmaxOnDiagonal: round(h.diagonal.argmaxOnDiagonal),
+    },
   };
 }
 

@@ -83,7 +83,15 @@ export function attention(q: Matrix, k: Matrix, v: Matrix, options: AttentionOpt
   const scores = scaleMatrix(dots, factor);
   const allowed = allowedCells(options.mask ?? 'none', q.rows, k.rows);
   const weights = softmaxRows(dots, allowed, factor);
-  return { dots, factor, scores, allowed, weights, output: weightedValues(weights, v), emptyRows: emptyRows(allowed, q.rows, k.rows) };
+  return {
+    dots,
+    factor,
+    scores,
+    allowed,
+    weights,
+    output: weightedValues(weights, v),
+    emptyRows: emptyRows(allowed, q.rows, k.rows),
+  };
 }
 
 export interface HeadProjection {
@@ -105,7 +113,12 @@ export interface MultiHeadResult {
 }
 
 /** Multi-head self-attention: each head projects X its own way, attends, and the outputs are concatenated (·W_O). */
-export function multiHeadAttention(x: Matrix, heads: readonly HeadProjection[], wO: Matrix | null, options: AttentionOptions = {}): MultiHeadResult {
+export function multiHeadAttention(
+  x: Matrix,
+  heads: readonly HeadProjection[],
+  wO: Matrix | null,
+  options: AttentionOptions = {},
+): MultiHeadResult {
   const results = heads.map((h) => {
     const q = project(x, h.W_Q);
     const k = project(x, h.W_K);

@@ -31,11 +31,19 @@ function withBiasRow(w: Matrix, b: Float32Array | null): Matrix {
 }
 
 /** X and the heads with every bias folded in; unchanged when no head has a bias. */
-export function foldBiases(x: Matrix, heads: readonly HeadProjection[], biases: readonly HeadBias[]): { x: Matrix; heads: HeadProjection[] } {
+export function foldBiases(
+  x: Matrix,
+  heads: readonly HeadProjection[],
+  biases: readonly HeadBias[],
+): { x: Matrix; heads: HeadProjection[] } {
   if (!biases.some((b) => b.b_Q || b.b_K || b.b_V)) return { x, heads: [...heads] };
   return {
     x: withOnesColumn(x),
-    heads: heads.map((h, i) => ({ W_Q: withBiasRow(h.W_Q, biases[i]?.b_Q ?? null), W_K: withBiasRow(h.W_K, biases[i]?.b_K ?? null), W_V: withBiasRow(h.W_V, biases[i]?.b_V ?? null) })),
+    heads: heads.map((h, i) => ({
+      W_Q: withBiasRow(h.W_Q, biases[i]?.b_Q ?? null),
+      W_K: withBiasRow(h.W_K, biases[i]?.b_K ?? null),
+      W_V: withBiasRow(h.W_V, biases[i]?.b_V ?? null),
+    })),
   };
 }
 

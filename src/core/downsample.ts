@@ -26,7 +26,8 @@ export function maxPool(grid: Grid, blockRows: number, blockCols: number, mode: 
   if (!(blockRows >= 1 && blockCols >= 1 && Number.isInteger(blockRows) && Number.isInteger(blockCols))) {
     throw new RangeError(`maxPool: blocks must be positive integers, got ${blockRows}×${blockCols}`);
   }
-  if (grid.allowed === null && mode === 'max') return blockRows === 2 && blockCols === 2 ? maxPool2(grid) : maxPoolDense(grid, blockRows, blockCols);
+  if (grid.allowed === null && mode === 'max')
+    return blockRows === 2 && blockCols === 2 ? maxPool2(grid) : maxPoolDense(grid, blockRows, blockCols);
   const { rows, cols, data, allowed } = grid;
   const outRows = Math.ceil(rows / blockRows);
   const outCols = Math.ceil(cols / blockCols);
@@ -60,7 +61,12 @@ export function blockFor(cells: number, target: number): number {
 }
 
 /** Pools a grid so that it is at most maxRows × maxCols (the same block both ways keeps cells square). */
-export function poolToFit(grid: Grid, maxRows: number, maxCols: number, mode: PoolMode = 'max'): { grid: Grid; block: number } {
+export function poolToFit(
+  grid: Grid,
+  maxRows: number,
+  maxCols: number,
+  mode: PoolMode = 'max',
+): { grid: Grid; block: number } {
   const block = Math.max(blockFor(grid.rows, maxRows), blockFor(grid.cols, maxCols));
   return { grid: block === 1 ? grid : maxPool(grid, block, block, mode), block };
 }
@@ -68,7 +74,8 @@ export function poolToFit(grid: Grid, maxRows: number, maxCols: number, mode: Po
 /** Max-pooling without a mask, row by row: each source row is read once, left to right. */
 function maxPoolDense(grid: Grid, blockRows: number, blockCols: number): Grid {
   const { rows, cols, data } = grid;
-  const outRows = Math.ceil(rows / blockRows), outCols = Math.ceil(cols / blockCols);
+  const outRows = Math.ceil(rows / blockRows),
+    outCols = Math.ceil(cols / blockCols);
   const out = new Float32Array(outRows * outCols).fill(-Infinity);
   for (let i = 0; i < rows; i++) {
     const o = ((i / blockRows) | 0) * outCols;
@@ -94,7 +101,8 @@ export function maxPool2(grid: Grid): Grid {
   if (grid.allowed !== null) return maxPool(grid, 2, 2, 'max');
   // (maxPool calls back here for unmasked 2×2 blocks.)
   const { rows, cols, data } = grid;
-  const outRows = (rows + 1) >> 1, outCols = (cols + 1) >> 1;
+  const outRows = (rows + 1) >> 1,
+    outCols = (cols + 1) >> 1;
   const out = new Float32Array(outRows * outCols);
   const evenCols = cols & ~1;
   for (let oi = 0; oi < outRows; oi++) {
@@ -104,7 +112,9 @@ export function maxPool2(grid: Grid): Grid {
     let oj = 0;
     for (let j = 0; j < evenCols; j += 2, oj++) {
       let m = data[a + j];
-      const x = data[a + j + 1], y = data[b + j], z = data[b + j + 1];
+      const x = data[a + j + 1],
+        y = data[b + j],
+        z = data[b + j + 1];
       if (x > m) m = x;
       if (y > m) m = y;
       if (z > m) m = z;

@@ -28,7 +28,9 @@ const UNSAFE = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202
  * Idempotent: escaped text has no control characters left.
  */
 export function escapeControl(text: string): string {
-  return text.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const safeText = escapeControl;

@@ -17,14 +17,21 @@ function liveRows(w: Float32Array, n: number): boolean[] {
 }
 
 function checkShape(w: Float32Array, n: number): void {
-  if (!Number.isInteger(n) || n < 1 || w.length !== n * n) throw new RangeError(`head weights have ${w.length} values, not n × n = ${n} × ${n}`);
+  if (!Number.isInteger(n) || n < 1 || w.length !== n * n)
+    throw new RangeError(`head weights have ${w.length} values, not n × n = ${n} × ${n}`);
 }
 
 /** Mean over rows of a per-row figure, over the rows `include` accepts; null when no row counts. */
-function meanOverRows(w: Float32Array, n: number, perRow: (i: number) => number, include: (i: number) => boolean = () => true): number | null {
+function meanOverRows(
+  w: Float32Array,
+  n: number,
+  perRow: (i: number) => number,
+  include: (i: number) => boolean = () => true,
+): number | null {
   checkShape(w, n);
   const live = liveRows(w, n);
-  let sum = 0, count = 0;
+  let sum = 0,
+    count = 0;
   for (let i = 0; i < n; i++) {
     if (!live[i] || !include(i)) continue;
     sum += perRow(i);
@@ -61,7 +68,12 @@ export function diagonalShare(w: Float32Array, n: number): number | null {
 
 /** Mean weight on the previous token, w[i, i−1], over queries 1…n−1 (query 0 has none). */
 export function previousTokenScore(w: Float32Array, n: number): number | null {
-  return meanOverRows(w, n, (i) => w[i * n + i - 1], (i) => i >= 1);
+  return meanOverRows(
+    w,
+    n,
+    (i) => w[i * n + i - 1],
+    (i) => i >= 1,
+  );
 }
 
 /**
@@ -69,7 +81,12 @@ export function previousTokenScore(w: Float32Array, n: number): number | null {
  * causal head can only look at itself, which would say nothing about sinks).
  */
 export function firstTokenMass(w: Float32Array, n: number): number | null {
-  return meanOverRows(w, n, (i) => w[i * n], (i) => i >= 1);
+  return meanOverRows(
+    w,
+    n,
+    (i) => w[i * n],
+    (i) => i >= 1,
+  );
 }
 
 /**
@@ -93,7 +110,12 @@ export function inductionTargets(ids: readonly number[]): number[] {
 export function inductionScore(w: Float32Array, n: number, ids: readonly number[]): number | null {
   if (ids.length !== n) throw new RangeError(`${ids.length} token ids for ${n} queries`);
   const targets = inductionTargets(ids);
-  return meanOverRows(w, n, (i) => w[i * n + targets[i]], (i) => targets[i] >= 0);
+  return meanOverRows(
+    w,
+    n,
+    (i) => w[i * n + targets[i]],
+    (i) => targets[i] >= 0,
+  );
 }
 
 export interface HeadCatalogueEntry {

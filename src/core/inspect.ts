@@ -5,10 +5,25 @@ import { type Matrix, scaleMatrix } from './matrix';
 import { type AttentionResult, attention, multiHeadAttention, softmaxRows } from './attention';
 import { type ScaleRule, defaultScaleRule, factorFor, namedRule, refuseRescale, sqrtNeedsDK } from './scale';
 import { type MaskSpec, allowedCells, emptyRows } from './mask';
-import { type RowSharpness, type SweepPoint, logGrid, rowSharpness, scaleSweep, summarizeSharpness, zeroRows } from './sharpness';
+import {
+  type RowSharpness,
+  type SweepPoint,
+  logGrid,
+  rowSharpness,
+  scaleSweep,
+  summarizeSharpness,
+  zeroRows,
+} from './sharpness';
 import { type DiagonalDominance, diagonalDominance } from './selfSimilarity';
 import { type AttentionInput, type InputForm, inputShape } from './schema';
-import { type TextModelSettings, DEFAULT_TEXT_SETTINGS, countTokens, embedTokens, seededProjections, tokenize } from './text';
+import {
+  type TextModelSettings,
+  DEFAULT_TEXT_SETTINGS,
+  countTokens,
+  embedTokens,
+  seededProjections,
+  tokenize,
+} from './text';
 import { InputError } from './errors';
 import { checkComputedHead, maskedScores } from './values';
 import { addRowVector, foldBiases } from './bias';
@@ -98,10 +113,27 @@ function maskName(mask: MaskSpec): MaskName {
 type HeadComputation = Omit<AttentionResult, 'output' | 'emptyRows'> & { readonly output: Matrix | null };
 const NO_QKV = { q: null, k: null, v: null };
 
-function fromAttention(r: HeadComputation, layer: number, head: number, dK: number | null, qkv: { q: Matrix | null; k: Matrix | null; v: Matrix | null }, grid: readonly number[], engine: ComputeEngine = REFERENCE_ENGINE): HeadInspection {
+function fromAttention(
+  r: HeadComputation,
+  layer: number,
+  head: number,
+  dK: number | null,
+  qkv: { q: Matrix | null; k: Matrix | null; v: Matrix | null },
+  grid: readonly number[],
+  engine: ComputeEngine = REFERENCE_ENGINE,
+): HeadInspection {
   const rows = rowSharpness(r.weights, r.allowed);
   return {
-    layer, head, dK, factor: r.factor, dots: r.dots, scores: r.scores, allowed: r.allowed, weights: r.weights, output: r.output, ...qkv,
+    layer,
+    head,
+    dK,
+    factor: r.factor,
+    dots: r.dots,
+    scores: r.scores,
+    allowed: r.allowed,
+    weights: r.weights,
+    output: r.output,
+    ...qkv,
     rows,
     sweep: engine.scaleSweep(r.dots, r.allowed, dK ?? undefined, grid),
     diagonal: r.weights.rows === r.weights.cols ? diagonalDominance(r.weights) : null,
@@ -112,7 +144,18 @@ function fromAttention(r: HeadComputation, layer: number, head: number, dK: numb
 export function inspectWeights(weights: Matrix, layer: number, head: number): HeadInspection {
   const rows = rowSharpness(weights);
   return {
-    layer, head, dK: null, factor: null, dots: null, scores: null, allowed: null, weights, output: null, q: null, k: null, v: null,
+    layer,
+    head,
+    dK: null,
+    factor: null,
+    dots: null,
+    scores: null,
+    allowed: null,
+    weights,
+    output: null,
+    q: null,
+    k: null,
+    v: null,
     rows,
     sweep: [{ factor: 1, label: 'unscaled', ...summarizeSharpness(rows) }],
     diagonal: weights.rows === weights.cols ? diagonalDominance(weights) : null,
@@ -124,7 +167,10 @@ function weightRowWarnings(w: Matrix, layer: number, head: number): string[] {
   for (let i = 0; i < w.rows; i++) {
     let s = 0;
     for (let j = 0; j < w.cols; j++) s += w.data[i * w.cols + j];
-    if (s !== 0 && Math.abs(s - 1) > 1e-3) return [`attentions layer ${layer} head ${head} row ${i} sums to ${s.toPrecision(4)}, not 1: are these scores rather than post-softmax weights?`];
+    if (s !== 0 && Math.abs(s - 1) > 1e-3)
+      return [
+        `attentions layer ${layer} head ${head} row ${i} sums to ${s.toPrecision(4)}, not 1: are these scores rather than post-softmax weights?`,
+      ];
   }
   return [];
 }
@@ -139,27 +185,60 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
 
   if (input.form === 'weights') {
     if (options.scale !== undefined) throw refuseRescale(options.scaleSource ?? 'scale', 'weightsOverride');
-    if (options.mask !== undefined) throw new InputError(options.maskSource ?? 'mask', 'the input is post-softmax attentions; a mask can no longer apply (give scores or Q/K/V)');
+    if (options.mask !== undefined)
+      throw new InputError(
+        options.maskSource ?? 'mask',
+        'the input is post-softmax attentions; a mask can no longer apply (give scores or Q/K/V)',
+      );
     const heads = input.layers.flatMap((layer, l) => layer.map((w, h) => inspectWeights(w, l, h)));
     input.layers.forEach((layer, l) => layer.forEach((w, h) => warnings.push(...weightRowWarnings(w, l, h))));
     const empty = zeroRows(heads[0].weights);
-    if (empty.length) warnings.push(`${empty.length} query row(s) have all-zero weights (masked out): ${empty.slice(0, 8).join(', ')}`);
-    return { form: input.form, tokens, keyTokens, offsets: null, heads, output: null, mask: 'none', scale: null, warnings };
+    if (empty.length)
+      warnings.push(`${empty.length} query row(s) have all-zero weights (masked out): ${empty.slice(0, 8).join(', ')}`);
+    return {
+      form: input.form,
+      tokens,
+      keyTokens,
+      offsets: null,
+      heads,
+      output: null,
+      mask: 'none',
+      scale: null,
+      warnings,
+    };
   }
 
   // The whole cost up front: every head's n × m scores and weights are held at once.
-  const denseHeads = input.form === 'projected' ? input.heads.length : input.form === 'scores' ? input.scores.length : 1;
-  checkDenseCost(options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores'), n, m, denseHeads, 'give fewer tokens or heads');
+  const denseHeads =
+    input.form === 'projected' ? input.heads.length : input.form === 'scores' ? input.scores.length : 1;
+  checkDenseCost(
+    options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores'),
+    n,
+    m,
+    denseHeads,
+    'give fewer tokens or heads',
+  );
   const mask = options.mask ?? input.mask ?? 'none';
   const dK = input.form === 'qkv' ? input.Q.cols : input.form === 'scores' ? input.dK : undefined;
   // Projected heads each know their d_k (the width of W_Q); only given scores may lack one.
   const keyDimKnown = input.form === 'projected' ? input.heads[0].W_Q.cols : dK;
   const scale = options.scale ?? input.scale ?? defaultScaleRule(keyDimKnown);
-  if (scale === 'sqrt' && keyDimKnown === undefined) throw sqrtNeedsDK(options.scale !== undefined ? options.scaleSource ?? 'scale' : '$.scale');
+  if (scale === 'sqrt' && keyDimKnown === undefined)
+    throw sqrtNeedsDK(options.scale !== undefined ? (options.scaleSource ?? 'scale') : '$.scale');
   let heads: HeadInspection[];
   let output: Matrix | null = null;
   if (input.form === 'qkv') {
-    heads = [fromAttention(engine.attention(input.Q, input.K, input.V, { scale, mask }), 0, 0, input.Q.cols, { q: input.Q, k: input.K, v: input.V }, grid, engine)];
+    heads = [
+      fromAttention(
+        engine.attention(input.Q, input.K, input.V, { scale, mask }),
+        0,
+        0,
+        input.Q.cols,
+        { q: input.Q, k: input.K, v: input.V },
+        grid,
+        engine,
+      ),
+    ];
   } else if (input.form === 'projected') {
     // Biases ride along as a ones column of X (src/core/bias.ts): q, k, v come out as X·W + b.
     const folded = input.biases ? foldBiases(input.X, input.heads, input.biases) : { x: input.X, heads: input.heads };
@@ -173,21 +252,65 @@ export function inspect(input: AttentionInput, options: InspectOptions = {}): In
     // Given scores have no values to average, so their output is absent. Masked scores (−∞, ≤ −1e30)
     // join the mask; NaN and +∞ are refused by position (src/core/values.ts).
     heads = input.scores.map((given, h) => {
-      const { dots, allowed } = maskedScores(given, maskAllowed, input.scores.length > 1 ? `${source} head ${h}` : source, options.scoresDtype, options.valuesFrom);
+      const { dots, allowed } = maskedScores(
+        given,
+        maskAllowed,
+        input.scores.length > 1 ? `${source} head ${h}` : source,
+        options.scoresDtype,
+        options.valuesFrom,
+      );
       if (allowed !== maskAllowed) {
         const masked = emptyRows(allowed, n, m).filter((i) => !emptyRows(maskAllowed, n, m).includes(i));
-        if (masked.length) warnings.push(`${input.scores.length > 1 ? `head ${h}: ` : ''}${masked.length} query row(s) have every score masked (−∞) in the input: ${masked.slice(0, 8).join(', ')}${masked.length > 8 ? ', …' : ''}; their weights are all zero`);
+        if (masked.length)
+          warnings.push(
+            `${input.scores.length > 1 ? `head ${h}: ` : ''}${masked.length} query row(s) have every score masked (−∞) in the input: ${masked.slice(0, 8).join(', ')}${masked.length > 8 ? ', …' : ''}; their weights are all zero`,
+          );
       }
-      return fromAttention({ dots, factor, scores: scaleMatrix(dots, factor), allowed, weights: engine.softmaxRows(dots, allowed, factor), output: null }, 0, h, dK ?? null, NO_QKV, grid, engine);
+      return fromAttention(
+        {
+          dots,
+          factor,
+          scores: scaleMatrix(dots, factor),
+          allowed,
+          weights: engine.softmaxRows(dots, allowed, factor),
+          output: null,
+        },
+        0,
+        h,
+        dK ?? null,
+        NO_QKV,
+        grid,
+        engine,
+      );
     });
   }
   const where = options.inputSource ?? (input.form === 'projected' ? '$.X' : input.form === 'qkv' ? '$.Q' : '$.scores');
   refuseUndefinedWeights(heads, where);
-  for (const h of heads) checkComputedHead(h.dots!, h.factor!, h.allowed, h.weights, heads.length > 1 ? `${where} head ${h.head}` : where, options.valuesFrom);
+  for (const h of heads)
+    checkComputedHead(
+      h.dots!,
+      h.factor!,
+      h.allowed,
+      h.weights,
+      heads.length > 1 ? `${where} head ${h.head}` : where,
+      options.valuesFrom,
+    );
   for (const i of emptyRows(allowedCells(mask, n, m), n, m)) {
-    warnings.push(`query ${i} (${JSON.stringify(tokens[i])}) may attend to no key under the mask: its weights and output are all zero`);
+    warnings.push(
+      `query ${i} (${JSON.stringify(tokens[i])}) may attend to no key under the mask: its weights and output are all zero`,
+    );
   }
-  return { form: input.form, tokens, keyTokens, offsets: null, heads, output, mask: maskName(mask), scale: namedRule(scale, dK), warnings };
+  return {
+    form: input.form,
+    tokens,
+    keyTokens,
+    offsets: null,
+    heads,
+    output,
+    mask: maskName(mask),
+    scale: namedRule(scale, dK),
+    warnings,
+  };
 }
 
 /**
@@ -204,19 +327,35 @@ function refuseUndefinedWeights(heads: readonly HeadInspection[], where: string)
     const row = h.dots ? Array.from(h.dots.data.subarray(i * cols, (i + 1) * cols)) : [];
     const j = row.findIndex((x) => Number.isNaN(x) || x === Infinity);
     const cell = `${heads.length > 1 ? `head ${h.head}, ` : ''}query ${i}${j >= 0 ? `, key ${j}` : ''}`;
-    const cause = j >= 0 ? `the score is ${row[j]} (q·k overflows float32, |q·k| > 3.4e38, or is not a number)` : 'a scaled score overflows';
+    const cause =
+      j >= 0
+        ? `the score is ${row[j]} (q·k overflows float32, |q·k| > 3.4e38, or is not a number)`
+        : 'a scaled score overflows';
     throw new InputError(where, `at ${cell} ${cause}, so softmax is undefined: scale the input down`);
   }
 }
 
-const MODEL_SETTINGS = { dModel: 'attentionInspector.model.dModel', dK: 'attentionInspector.model.dK', dV: 'attentionInspector.model.dV', heads: 'attentionInspector.model.heads' } as const;
+const MODEL_SETTINGS = {
+  dModel: 'attentionInspector.model.dModel',
+  dK: 'attentionInspector.model.dK',
+  dV: 'attentionInspector.model.dV',
+  heads: 'attentionInspector.model.heads',
+} as const;
 
 /** The text model's sizes are positive integers within the settings' maxima, checked before anything is built. */
 function checkTextModel(s: TextModelSettings): void {
   for (const key of Object.keys(TEXT_MODEL_MAXIMA) as (keyof typeof TEXT_MODEL_MAXIMA)[]) {
     const value = s[key];
-    if (!Number.isSafeInteger(value) || value < 1) throw new InputError(`text model ${key}`, `expected a positive integer, found ${value} (setting ${MODEL_SETTINGS[key]})`);
-    if (value > TEXT_MODEL_MAXIMA[key]) throw new InputError(`text model ${key}`, `${value} exceeds the maximum of ${TEXT_MODEL_MAXIMA[key]} (setting ${MODEL_SETTINGS[key]})`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new InputError(
+        `text model ${key}`,
+        `expected a positive integer, found ${value} (setting ${MODEL_SETTINGS[key]})`,
+      );
+    if (value > TEXT_MODEL_MAXIMA[key])
+      throw new InputError(
+        `text model ${key}`,
+        `${value} exceeds the maximum of ${TEXT_MODEL_MAXIMA[key]} (setting ${MODEL_SETTINGS[key]})`,
+      );
   }
 }
 
@@ -230,7 +369,11 @@ function textLimits(limits: number | LimitOptions | undefined) {
  * seeded projections. More tokens than limits.maxTokens (default 4096) is an InputError naming the
  * cap and the setting that raises it; nothing is embedded before that check.
  */
-export function textInput(text: string, settings: Partial<TextModelSettings> = {}, limits?: number | LimitOptions): { input: AttentionInput; offsets: [number, number][] } {
+export function textInput(
+  text: string,
+  settings: Partial<TextModelSettings> = {},
+  limits?: number | LimitOptions,
+): { input: AttentionInput; offsets: [number, number][] } {
   const s = { ...DEFAULT_TEXT_SETTINGS, ...settings };
   checkTextModel(s);
   const caps = textLimits(limits);
@@ -248,7 +391,12 @@ export function textInput(text: string, settings: Partial<TextModelSettings> = {
   return { input: { form: 'projected', X: x, heads, W_O, multiHead: true, tokens: labels }, offsets };
 }
 
-export function inspectText(text: string, settings: Partial<TextModelSettings> = {}, options: InspectOptions = {}, limits?: number | LimitOptions): Inspection {
+export function inspectText(
+  text: string,
+  settings: Partial<TextModelSettings> = {},
+  options: InspectOptions = {},
+  limits?: number | LimitOptions,
+): Inspection {
   const { input, offsets } = textInput(text, settings, limits);
   return { ...inspect(input, { inputSource: 'text', ...options }), form: 'text', offsets };
 }

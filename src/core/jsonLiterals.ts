@@ -92,10 +92,11 @@ export function isMaskedScoreLiteral(l: NonJsonLiteral): boolean {
 /** One line naming the literal's path and byte offset, what wrote it and what is read instead. */
 export function literalError(text: string, l: NonJsonLiteral): InputError {
   const byte = new TextEncoder().encode(text.slice(0, l.index)).length;
-  const why = l.literal === '-Infinity'
-    ? '-Infinity is read only in scores, as a masked cell'
-    : l.literal === 'NaN'
-      ? 'NaN is not JSON (Python\'s json.dump writes it for float("nan")); a fully masked query\'s weights can be written as zeros'
-      : 'Infinity is not JSON (Python\'s json.dump writes it for float("inf")); only -Infinity in scores is read, as a masked cell';
+  const why =
+    l.literal === '-Infinity'
+      ? '-Infinity is read only in scores, as a masked cell'
+      : l.literal === 'NaN'
+        ? 'NaN is not JSON (Python\'s json.dump writes it for float("nan")); a fully masked query\'s weights can be written as zeros'
+        : 'Infinity is not JSON (Python\'s json.dump writes it for float("inf")); only -Infinity in scores is read, as a masked cell';
   return new InputError(`${l.path} (byte ${byte})`, `expected a finite number, found ${l.literal}: ${why}`);
 }

@@ -26,7 +26,17 @@ export function scanJsonString(text: string, i: number): number {
       if (e === 0x75) {
         for (let h = p + 2; h < p + 6; h++) if (!isHex(text.charCodeAt(h))) return -1;
         p += 5;
-      } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) p++;
+      } else if (
+        e === 0x22 ||
+        e === 0x5c ||
+        e === 0x2f ||
+        e === 0x62 ||
+        e === 0x66 ||
+        e === 0x6e ||
+        e === 0x72 ||
+        e === 0x74
+      )
+        p++;
       else return -1;
     }
   }

@@ -25,9 +25,17 @@ export interface Limits {
 export type LimitName = 'maxTokens' | 'maxFileBytesInMemory' | 'maxHeaderBytes' | 'maxHeadsShown' | 'maxJsonBytes';
 
 /** What callers pass: any subset (the extension's settings object fits as it is). */
-export type LimitOptions = Partial<Omit<Limits, 'raisedBy'>> & { readonly raisedBy?: Partial<Record<LimitName, string>> };
+export type LimitOptions = Partial<Omit<Limits, 'raisedBy'>> & {
+  readonly raisedBy?: Partial<Record<LimitName, string>>;
+};
 
-export const LIMIT_NAMES: readonly LimitName[] = ['maxTokens', 'maxFileBytesInMemory', 'maxHeaderBytes', 'maxHeadsShown', 'maxJsonBytes'];
+export const LIMIT_NAMES: readonly LimitName[] = [
+  'maxTokens',
+  'maxFileBytesInMemory',
+  'maxHeaderBytes',
+  'maxHeadsShown',
+  'maxJsonBytes',
+];
 
 /** The settings that raise each cap (package.json contributes.configuration). */
 export const LIMIT_SETTINGS: Readonly<Record<LimitName, string>> = {
@@ -53,7 +61,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxHeaderBytes: 100_000_000,
   maxHeadsShown: 64,
   maxJsonBytes: 512 * MIB,
-  raisedBy: Object.fromEntries(LIMIT_NAMES.map((n) => [n, `setting ${LIMIT_SETTINGS[n]}`])) as Record<LimitName, string>,
+  raisedBy: Object.fromEntries(LIMIT_NAMES.map((n) => [n, `setting ${LIMIT_SETTINGS[n]}`])) as Record<
+    LimitName,
+    string
+  >,
 };
 
 /** The largest maxTokens a setting or flag may ask for (package.json's maximum for the setting). */
@@ -78,7 +89,10 @@ export const MAX_DENSE_CELLS = 12 * 2 ** 24;
 export function checkDenseCost(where: string, n: number, m: number, heads: number, lower: string): void {
   const cells = n * m * heads;
   if (cells > MAX_DENSE_CELLS) {
-    throw new InputError(where, `${n} queries × ${m} keys × ${heads} head${heads === 1 ? '' : 's'} = ${cells} attention cells exceed the limit of ${MAX_DENSE_CELLS} cells computed at once (a fixed cap, about 3 GiB: ${lower})`);
+    throw new InputError(
+      where,
+      `${n} queries × ${m} keys × ${heads} head${heads === 1 ? '' : 's'} = ${cells} attention cells exceed the limit of ${MAX_DENSE_CELLS} cells computed at once (a fixed cap, about 3 GiB: ${lower})`,
+    );
   }
 }
 
@@ -92,7 +106,8 @@ function positive(value: unknown): value is number {
  */
 export function resolveLimits(options?: LimitOptions | Limits): Limits {
   if (!options) return DEFAULT_LIMITS;
-  const pick = (name: LimitName, fallback: number): number => (positive(options[name]) ? Math.floor(options[name] as number) : fallback);
+  const pick = (name: LimitName, fallback: number): number =>
+    positive(options[name]) ? Math.floor(options[name] as number) : fallback;
   const maxFileBytesInMemory = pick('maxFileBytesInMemory', DEFAULT_LIMITS.maxFileBytesInMemory);
   return {
     // A setting past the documented maximum is held to it (the message then names the maximum).

@@ -33,7 +33,8 @@ export function softmaxWithSharpness(logits: Matrix, allowed: Uint8Array | null,
   const effectiveTokens = new Float32Array(n);
   const emptyRows: number[] = [];
   for (let i = 0; i < n; i++) {
-    const base = i * m, end = base + m;
+    const base = i * m,
+      end = base + m;
     let max = -Infinity;
     if (allowed === null) {
       for (let k = base; k < end; k++) {
@@ -52,7 +53,8 @@ export function softmaxWithSharpness(logits: Matrix, allowed: Uint8Array | null,
       continue;
     }
     // Σ e_j and Σ e_j·(v_j − M), in float64.
-    let z = 0, moment = 0;
+    let z = 0,
+      moment = 0;
     if (allowed === null) {
       for (let k = base; k < end; k++) {
         const d = data[k] * factor - max;

@@ -56,7 +56,9 @@ export function transpose(a: Matrix): Matrix {
 /** A·B for A (n×k) and B (k×m). Accumulates in float64 so results match a float64 reference to ~1e-6. */
 export function matmul(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.rows) throw new RangeError(`matmul: ${a.rows}×${a.cols} · ${b.rows}×${b.cols} do not chain`);
-  const n = a.rows, k = a.cols, m = b.cols;
+  const n = a.rows,
+    k = a.cols,
+    m = b.cols;
   const out = new Float32Array(n * m);
   const acc = new Float64Array(m);
   for (let i = 0; i < n; i++) {
@@ -74,8 +76,11 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
 
 /** A·Bᵀ for A (n×k) and B (m×k): the score shape Q·Kᵀ without materialising Kᵀ. */
 export function matmulTransposed(a: Matrix, b: Matrix): Matrix {
-  if (a.cols !== b.cols) throw new RangeError(`matmulTransposed: ${a.rows}×${a.cols} · (${b.rows}×${b.cols})ᵀ do not chain`);
-  const n = a.rows, k = a.cols, m = b.rows;
+  if (a.cols !== b.cols)
+    throw new RangeError(`matmulTransposed: ${a.rows}×${a.cols} · (${b.rows}×${b.cols})ᵀ do not chain`);
+  const n = a.rows,
+    k = a.cols,
+    m = b.rows;
   const out = new Float32Array(n * m);
   for (let i = 0; i < n; i++) {
     const ai = i * k;
@@ -109,7 +114,13 @@ export function add(a: Matrix, b: Matrix): Matrix {
  * Columns c0…c1−1 of a row-major table of `rows` rows, `cols` wide (a Float32Array matrix or a Uint8Array
  * mask): the block a region of a head shows.
  */
-export function cropColumns<T extends Float32Array | Uint8Array>(data: T, rows: number, cols: number, c0: number, c1: number): T {
+export function cropColumns<T extends Float32Array | Uint8Array>(
+  data: T,
+  rows: number,
+  cols: number,
+  c0: number,
+  c1: number,
+): T {
   const width = c1 - c0;
   const out = new (data.constructor as { new (length: number): T })(rows * width);
   for (let i = 0; i < rows; i++) out.set(data.subarray(i * cols + c0, i * cols + c1), i * width);

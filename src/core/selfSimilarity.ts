@@ -15,13 +15,20 @@ export interface DiagonalDominance {
 export function diagonalDominance(weights: Matrix): DiagonalDominance {
   const n = Math.min(weights.rows, weights.cols);
   const m = weights.cols;
-  let sumDiagonal = 0, onDiagonal = 0, counted = 0;
+  let sumDiagonal = 0,
+    onDiagonal = 0,
+    counted = 0;
   for (let i = 0; i < n; i++) {
-    let best = -1, bestJ = -1, total = 0;
+    let best = -1,
+      bestJ = -1,
+      total = 0;
     for (let j = 0; j < m; j++) {
       const w = weights.data[i * m + j];
       total += w;
-      if (w > best) { best = w; bestJ = j; }
+      if (w > best) {
+        best = w;
+        bestJ = j;
+      }
     }
     if (total === 0) continue;
     counted++;

@@ -44,7 +44,12 @@ export function rowSharpness(weights: Matrix, allowed: Uint8Array | null = null)
   const jacobianNorm = new Float32Array(n);
   const empty: number[] = [];
   for (let i = 0; i < n; i++) {
-    let h = 0, max = 0, sum = 0, sumSq = 0, sumCube = 0, keys = 0;
+    let h = 0,
+      max = 0,
+      sum = 0,
+      sumSq = 0,
+      sumCube = 0,
+      keys = 0;
     for (let j = 0; j < m; j++) {
       if (allowed && allowed[i * m + j] === 0) continue;
       keys++;
@@ -71,7 +76,8 @@ export function rowSharpness(weights: Matrix, allowed: Uint8Array | null = null)
 }
 
 function meanOver(values: Float32Array, skip: ReadonlySet<number>): number {
-  let s = 0, c = 0;
+  let s = 0,
+    c = 0;
   for (let i = 0; i < values.length; i++) {
     if (skip.has(i)) continue;
     s += values[i];
@@ -105,7 +111,8 @@ export { canonicalFactors };
 /** `count` factors evenly spaced in log10 from `from` to `to` inclusive (default 10⁻³…10¹, 25 points). */
 export function logGrid(from = 1e-3, to = 10, count = 25): number[] {
   if (count === 1) return [from];
-  const a = Math.log10(from), b = Math.log10(to);
+  const a = Math.log10(from),
+    b = Math.log10(to);
   return Array.from({ length: count }, (_, i) => 10 ** (a + ((b - a) * i) / (count - 1)));
 }
 
@@ -113,9 +120,18 @@ export function logGrid(from = 1e-3, to = 10, count = 25): number[] {
  * Sharpness of softmax(dots·factor) for each factor: the canonical ones first (1, 1/√d_k, 1/d_k, in
  * that order), then the grid. `dots` are the unscaled logits, so every factor re-scales the same scores.
  */
-export function scaleSweep(dots: Matrix, allowed: Uint8Array | null, dK: number | undefined, grid: readonly number[] = logGrid()): SweepPoint[] {
+export function scaleSweep(
+  dots: Matrix,
+  allowed: Uint8Array | null,
+  dK: number | undefined,
+  grid: readonly number[] = logGrid(),
+): SweepPoint[] {
   const points = sweepFactors(dK, grid);
-  return points.map(({ factor, label }) => ({ factor, label, ...summarizeSharpness(rowSharpness(softmaxRows(dots, allowed, factor), allowed)) }));
+  return points.map(({ factor, label }) => ({
+    factor,
+    label,
+    ...summarizeSharpness(rowSharpness(softmaxRows(dots, allowed, factor), allowed)),
+  }));
 }
 
 /** Rows with no allowed key in a weights matrix given as-is (a model's exported attention). */

@@ -85,7 +85,10 @@ export const DEFAULT_TEXT_SETTINGS: TextModelSettings = {
 };
 
 /** X: one row per token, embedding plus (optionally) position. */
-export function embedTokens(tokens: readonly Token[], settings: Pick<TextModelSettings, 'dModel' | 'seed' | 'positional'>): Matrix {
+export function embedTokens(
+  tokens: readonly Token[],
+  settings: Pick<TextModelSettings, 'dModel' | 'seed' | 'positional'>,
+): Matrix {
   const { dModel, seed } = settings;
   const x = zeros(tokens.length, dModel);
   tokens.forEach((t, i) => x.data.set(tokenEmbedding(t.text, dModel, seed), i * dModel));
@@ -100,10 +103,17 @@ const PURPOSE = { W_Q: 1, W_K: 2, W_V: 3, W_O: 4 } as const;
 
 /** Seeded Gaussian weights with variance 1/fan_in, so projected entries keep roughly unit variance. */
 function seededWeights(rows: number, cols: number, seed: number, purpose: number, head: number): Matrix {
-  return { rows, cols, data: normalMatrixData(rows, cols, mixSeeds(mixSeeds(seed, purpose), head), 1 / Math.sqrt(rows)) };
+  return {
+    rows,
+    cols,
+    data: normalMatrixData(rows, cols, mixSeeds(mixSeeds(seed, purpose), head), 1 / Math.sqrt(rows)),
+  };
 }
 
-export function seededProjections(settings: Pick<TextModelSettings, 'dModel' | 'dK' | 'dV' | 'heads' | 'seed'>): { heads: HeadProjection[]; W_O: Matrix } {
+export function seededProjections(settings: Pick<TextModelSettings, 'dModel' | 'dK' | 'dV' | 'heads' | 'seed'>): {
+  heads: HeadProjection[];
+  W_O: Matrix;
+} {
   const { dModel, dK, dV, heads, seed } = settings;
   const projections = Array.from({ length: heads }, (_, h) => ({
     W_Q: seededWeights(dModel, dK, seed, PURPOSE.W_Q, h),

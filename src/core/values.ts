@@ -28,15 +28,25 @@ function suffix(inFile: string): string {
 }
 
 function describeValue(x: number): string {
-  return Number.isNaN(x) ? 'NaN' : x === Infinity ? '+Infinity' : x === -Infinity ? '-Infinity' : String(Number(x.toPrecision(6)));
+  return Number.isNaN(x)
+    ? 'NaN'
+    : x === Infinity
+      ? '+Infinity'
+      : x === -Infinity
+        ? '-Infinity'
+        : String(Number(x.toPrecision(6)));
 }
 
 /** NaN or ±∞ anywhere in a matrix of inputs (Q, K, V, X) is refused by row and column. */
 export function refuseNonFinite(m: Matrix, where: string, what: string, inFile = ''): void {
   const k = m.data.findIndex((x) => !Number.isFinite(x));
   if (k < 0) return;
-  const i = Math.floor(k / m.cols), j = k % m.cols;
-  throw new InputError(where, `${what} row ${i}, column ${j} is ${describeValue(m.data[k])}: inputs must be finite numbers${suffix(inFile)}`);
+  const i = Math.floor(k / m.cols),
+    j = k % m.cols;
+  throw new InputError(
+    where,
+    `${what} row ${i}, column ${j} is ${describeValue(m.data[k])}: inputs must be finite numbers${suffix(inFile)}`,
+  );
 }
 
 /**
@@ -44,13 +54,22 @@ export function refuseNonFinite(m: Matrix, where: string, what: string, inFile =
  * become −∞ in place-free copy and cleared in `allowed`. Returns the scores to use (−∞ where masked)
  * and the allowed cells (null when every cell may attend and none was masked).
  */
-export function maskedScores(dots: Matrix, allowed: Uint8Array | null, where: string, dtype?: string, inFile = ''): { dots: Matrix; allowed: Uint8Array | null } {
+export function maskedScores(
+  dots: Matrix,
+  allowed: Uint8Array | null,
+  where: string,
+  dtype?: string,
+  inFile = '',
+): { dots: Matrix; allowed: Uint8Array | null } {
   let out: Float32Array | null = null;
   let cells: Uint8Array | null = allowed;
   for (let k = 0; k < dots.data.length; k++) {
     const x = dots.data[k];
     if (Number.isNaN(x) || x === Infinity) {
-      throw new InputError(where, `at query ${Math.floor(k / dots.cols)}, key ${k % dots.cols} the score is ${describeValue(x)}: scores must be finite, or −∞ (or ≤ −1e30) where masked${suffix(inFile)}`);
+      throw new InputError(
+        where,
+        `at query ${Math.floor(k / dots.cols)}, key ${k % dots.cols} the score is ${describeValue(x)}: scores must be finite, or −∞ (or ≤ −1e30) where masked${suffix(inFile)}`,
+      );
     }
     if (isMaskedScore(x, dtype)) {
       if (out === null) out = dots.data.slice();
@@ -104,7 +123,12 @@ export function describeWeightRowProblem(verdict: WeightRowVerdict, row: number,
  * show (all-NaN rows as zero rows) and the fully masked rows; anything else out of rule is refused
  * naming `where`, the row and the column. `tolerance` is the row-sum tolerance of the source precision.
  */
-export function checkWeights(w: Matrix, tolerance: number, where: string, inFile = ''): { weights: Matrix; maskedRows: number[] } {
+export function checkWeights(
+  w: Matrix,
+  tolerance: number,
+  where: string,
+  inFile = '',
+): { weights: Matrix; maskedRows: number[] } {
   const maskedRows: number[] = [];
   let out: Float32Array | null = null;
   for (let i = 0; i < w.rows; i++) {
@@ -119,9 +143,15 @@ export function checkWeights(w: Matrix, tolerance: number, where: string, inFile
       continue;
     }
     if (verdict.kind === 'bad-value') {
-      throw new InputError(where, `at query ${i}, key ${verdict.column} the weight is ${describeValue(verdict.value)}: post-softmax weights must be finite and ≥ 0 (pass --meaning scores if these are logits)${suffix(inFile)}`);
+      throw new InputError(
+        where,
+        `at query ${i}, key ${verdict.column} the weight is ${describeValue(verdict.value)}: post-softmax weights must be finite and ≥ 0 (pass --meaning scores if these are logits)${suffix(inFile)}`,
+      );
     }
-    throw new InputError(where, `the weights of query ${i} sum to ${Number(verdict.sum.toPrecision(6))}, not 1 ± ${tolerance} (nor exactly 0 for a fully masked row): not post-softmax weights (pass --meaning scores if these are logits)${suffix(inFile)}`);
+    throw new InputError(
+      where,
+      `the weights of query ${i} sum to ${Number(verdict.sum.toPrecision(6))}, not 1 ± ${tolerance} (nor exactly 0 for a fully masked row): not post-softmax weights (pass --meaning scores if these are logits)${suffix(inFile)}`,
+    );
   }
   return { weights: out ? { rows: w.rows, cols: w.cols, data: out } : w, maskedRows };
 }
@@ -131,7 +161,14 @@ export function checkWeights(w: Matrix, tolerance: number, where: string, inFile
  * and every row with an allowed cell has weights summing to 1. Anything else is an overflow (or a
  * NaN that came in) and is refused, never shown as a masked cell. `factor` scales `dots` to scores.
  */
-export function checkComputedHead(dots: Matrix, factor: number, allowed: Uint8Array | null, weights: Matrix, where: string, inFile = ''): void {
+export function checkComputedHead(
+  dots: Matrix,
+  factor: number,
+  allowed: Uint8Array | null,
+  weights: Matrix,
+  where: string,
+  inFile = '',
+): void {
   const cols = dots.cols;
   for (let i = 0; i < dots.rows; i++) {
     let any = false;
@@ -142,17 +179,30 @@ export function checkComputedHead(dots: Matrix, factor: number, allowed: Uint8Ar
       any = true;
       const x = dots.data[k];
       if (!Number.isFinite(x)) {
-        throw new InputError(where, `at query ${i}, key ${j} the logit is ${describeValue(x)} (q·k overflows float32, |q·k| > 3.4e38, or an input is not a number), so softmax is undefined: scale the input down${suffix(inFile)}`);
+        throw new InputError(
+          where,
+          `at query ${i}, key ${j} the logit is ${describeValue(x)} (q·k overflows float32, |q·k| > 3.4e38, or an input is not a number), so softmax is undefined: scale the input down${suffix(inFile)}`,
+        );
       }
       if (!Number.isFinite(Math.fround(x * factor))) {
-        throw new InputError(where, `at query ${i}, key ${j} the scaled score ${describeValue(x)} × ${describeValue(factor)} overflows float32 (|score| > 3.4e38): use a smaller scale${suffix(inFile)}`);
+        throw new InputError(
+          where,
+          `at query ${i}, key ${j} the scaled score ${describeValue(x)} × ${describeValue(factor)} overflows float32 (|score| > 3.4e38): use a smaller scale${suffix(inFile)}`,
+        );
       }
       const wk = weights.data[k];
-      if (!Number.isFinite(wk)) throw new InputError(where, `at query ${i}, key ${j} the weight is ${describeValue(wk)}: softmax is undefined there${suffix(inFile)}`);
+      if (!Number.isFinite(wk))
+        throw new InputError(
+          where,
+          `at query ${i}, key ${j} the weight is ${describeValue(wk)}: softmax is undefined there${suffix(inFile)}`,
+        );
       sum += wk;
     }
     if (any && !(Math.abs(sum - 1) <= 1e-3)) {
-      throw new InputError(where, `the weights of query ${i} sum to ${describeValue(sum)}, not 1, although it may attend to some key (a non-finite value in its inputs?)${suffix(inFile)}`);
+      throw new InputError(
+        where,
+        `the weights of query ${i} sum to ${describeValue(sum)}, not 1, although it may attend to some key (a non-finite value in its inputs?)${suffix(inFile)}`,
+      );
     }
   }
 }

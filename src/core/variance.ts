@@ -16,10 +16,15 @@ export interface VariancePoint {
 
 export const DEFAULT_VARIANCE_DIMS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-export function varianceExperiment(dims: readonly number[] = DEFAULT_VARIANCE_DIMS, samples = 2000, seed = 1): VariancePoint[] {
+export function varianceExperiment(
+  dims: readonly number[] = DEFAULT_VARIANCE_DIMS,
+  samples = 2000,
+  seed = 1,
+): VariancePoint[] {
   const next = normalGenerator(seed);
   return dims.map((dK) => {
-    let mean = 0, m2 = 0; // Welford: stable for the large variances at d_k = 1024
+    let mean = 0,
+      m2 = 0; // Welford: stable for the large variances at d_k = 1024
     for (let s = 0; s < samples; s++) {
       let dot = 0;
       for (let i = 0; i < dK; i++) dot += next() * next();

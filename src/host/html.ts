@@ -40,7 +40,8 @@ export function escapeHtml(text: string): string {
 
 function assertToken(value: string, what: string): void {
   // Values that go into the CSP header unquoted must not be able to add directives.
-  if (/[;,\s'"]/.test(value)) throw new RangeError(`${what} contains characters not allowed in a Content-Security-Policy source`);
+  if (/[;,\s'"]/.test(value))
+    throw new RangeError(`${what} contains characters not allowed in a Content-Security-Policy source`);
 }
 
 /**
@@ -118,7 +119,10 @@ export function inlineScriptText(script: string): string {
 
 /** JSON that is safe inside <script type="application/json">: `<` never appears literally. */
 export function inlineJsonText(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export interface ReportHtmlOptions {
@@ -135,7 +139,9 @@ export interface ReportHtmlOptions {
 export function buildReportHtml(options: ReportHtmlOptions): string {
   const nonce = options.nonce ?? makeNonce();
   const data: ReportData = { version: 1, spec: options.spec };
-  const title = escapeHtml(options.title ?? `Attention Inspector report${options.spec.title ? ` — ${options.spec.title}` : ''}`);
+  const title = escapeHtml(
+    options.title ?? `Attention Inspector report${options.spec.title ? ` — ${options.spec.title}` : ''}`,
+  );
   // A stylesheet cannot end early except at </style; keep it from doing so.
   const style = options.style.replace(/<\/(style)/gi, '<\\/$1');
   return `<!DOCTYPE html>

@@ -2,8 +2,20 @@
 // cached per mask. Browser-safe (no node, no vscode): the standalone report rebuilds it in the page
 // from the same SourceSpec.
 import {
-  type AttentionInput, type ComputeEngine, type HeadInspection, type Inspection, type LimitOptions, type MaskSpec, type ScaleRule,
-  InputError, inspect, isMaskWord, isRescalable, parseAttentionJson, textInput, varianceExperiment,
+  type AttentionInput,
+  type ComputeEngine,
+  type HeadInspection,
+  type Inspection,
+  type LimitOptions,
+  type MaskSpec,
+  type ScaleRule,
+  InputError,
+  inspect,
+  isMaskWord,
+  isRescalable,
+  parseAttentionJson,
+  textInput,
+  varianceExperiment,
 } from '../core';
 import type { HeadIndex, HeadPayload, MaskName, Overview, Thumbnails, VarianceSample } from '../protocol/messages';
 import type { HeadOptions, InspectionSource, SourceSpec } from './source';
@@ -26,7 +38,8 @@ function rawInputOf(input: AttentionInput): AttentionInput | null {
 }
 
 function readSpec(value: unknown): SourceSpec {
-  if (typeof value !== 'object' || value === null) throw new InputError('report data', 'expected an object with kind "text" or "json"');
+  if (typeof value !== 'object' || value === null)
+    throw new InputError('report data', 'expected an object with kind "text" or "json"');
   const o = value as Record<string, unknown>;
   if (o.kind === 'text' && typeof o.text === 'string') return o as unknown as SourceSpec;
   if (o.kind === 'json' && typeof o.json === 'string') return o as unknown as SourceSpec;
@@ -65,10 +78,18 @@ export class MemorySource implements InspectionSource {
    */
   static fromSpec(value: unknown, engine?: ComputeEngine, limits?: LimitOptions): MemorySource {
     const spec = readSpec(value);
-    if (spec.mask !== undefined && !isMaskWord(spec.mask)) throw new InputError('mask', `unknown mask ${JSON.stringify(spec.mask)}`);
-    const caps: LimitOptions = { ...limits, ...(typeof spec.limits === 'object' && spec.limits !== null ? spec.limits : {}) };
+    if (spec.mask !== undefined && !isMaskWord(spec.mask))
+      throw new InputError('mask', `unknown mask ${JSON.stringify(spec.mask)}`);
+    const caps: LimitOptions = {
+      ...limits,
+      ...(typeof spec.limits === 'object' && spec.limits !== null ? spec.limits : {}),
+    };
     if (spec.kind === 'text') {
-      const { input } = textInput(spec.text, spec.settings ?? {}, spec.maxTokens !== undefined ? { ...caps, maxTokens: spec.maxTokens } : caps);
+      const { input } = textInput(
+        spec.text,
+        spec.settings ?? {},
+        spec.maxTokens !== undefined ? { ...caps, maxTokens: spec.maxTokens } : caps,
+      );
       return new MemorySource(input, 'text', spec.scale, spec.mask, spec, engine);
     }
     const input = parseAttentionJson(spec.json, caps);
@@ -86,12 +107,19 @@ export class MemorySource implements InspectionSource {
     let found = this.inspections.get(key);
     if (!found) {
       if (variant === 'raw') {
-        if (!this.rawInput) throw new InputError('variant', 'raw (Q = K = V = X) needs token vectors X: text or X with projections');
+        if (!this.rawInput)
+          throw new InputError('variant', 'raw (Q = K = V = X) needs token vectors X: text or X with projections');
         found = inspect(this.rawInput, { mask: this.maskSpec(mask), scale: 'sqrt', engine: this.engine });
       } else if (this.input.form === 'weights') {
         if (mask !== this.baseMask) throw new InputError('mask', 'exported attention weights cannot be re-masked');
         // Overrides are passed on so that the core refuses them with its own message.
-        found = inspect(this.input, { scale: this.scale, mask: this.maskOverride, scaleSource: '--scale', maskSource: '--mask', engine: this.engine });
+        found = inspect(this.input, {
+          scale: this.scale,
+          mask: this.maskOverride,
+          scaleSource: '--scale',
+          maskSource: '--mask',
+          engine: this.engine,
+        });
       } else {
         found = inspect(this.input, {
           engine: this.engine,
@@ -137,14 +165,16 @@ export class MemorySource implements InspectionSource {
 
   private find(ins: Inspection, layer: number, head: number): HeadInspection {
     const h = ins.heads.find((x) => x.layer === layer && x.head === head);
-    if (!h) throw new InputError('head', `no head ${head} in layer ${layer} (this input has ${ins.heads.length} head(s))`);
+    if (!h)
+      throw new InputError('head', `no head ${head} in layer ${layer} (this input has ${ins.heads.length} head(s))`);
     return h;
   }
 
   async head(layer: number, head: HeadIndex, options: HeadOptions = {}): Promise<HeadPayload> {
     const mask = options.mask ?? this.baseMask;
     const variant = options.variant ?? 'projected';
-    if (variant === 'raw' && (layer !== 0 || head !== 0)) throw new InputError('head', 'the raw variant has one head: layer 0, head 0');
+    if (variant === 'raw' && (layer !== 0 || head !== 0))
+      throw new InputError('head', 'the raw variant has one head: layer 0, head 0');
     const ins = this.inspection(mask, variant);
     if (head === 'mean') {
       const inLayer = ins.heads.filter((h) => h.layer === layer);
@@ -168,7 +198,12 @@ export class MemorySource implements InspectionSource {
   }
 
   async variance(): Promise<VarianceSample[]> {
-    this.varianceCache ??= varianceExperiment().map(({ dK, samples, varDot, varScaled }) => ({ dK, samples, varDot, varScaled }));
+    this.varianceCache ??= varianceExperiment().map(({ dK, samples, varDot, varScaled }) => ({
+      dK,
+      samples,
+      varDot,
+      varScaled,
+    }));
     return this.varianceCache;
   }
 }

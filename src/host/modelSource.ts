@@ -10,8 +10,18 @@
 // checked before anything runs) bounds at 768 MiB. The model itself (its open files) is released as
 // soon as the pass ends: the captured scores are all the panel needs.
 import {
-  type ComputeEngine, type HeadInspection, type LimitOptions, type Matrix, FULL_RESOLUTION_TOKENS, InputError, MAX_DENSE_CELLS, REFERENCE_ENGINE,
-  diagonalDominance, resolveLimits, rowSharpness, summarizeSharpness,
+  type ComputeEngine,
+  type HeadInspection,
+  type LimitOptions,
+  type Matrix,
+  FULL_RESOLUTION_TOKENS,
+  InputError,
+  MAX_DENSE_CELLS,
+  REFERENCE_ENGINE,
+  diagonalDominance,
+  resolveLimits,
+  rowSharpness,
+  summarizeSharpness,
 } from '../core';
 import type { AttendFn, LayerAttention, LoadedModel, MatmulFn, ModelToken, TokenizedText } from '../core/models';
 import { runModel, tokenizeForModel } from '../core/models';
@@ -85,21 +95,37 @@ function editorOffsets(tokens: readonly ModelToken[], textLength: number): [numb
 /** Refuses a run the panel could not hold, before any weight is read. */
 function checkSize(where: string, n: number, layers: number, heads: number, limits: LimitOptions | undefined): void {
   const caps = resolveLimits(limits);
-  if (n > caps.maxTokens) throw new InputError(where, `${n} tokens exceed the limit of ${caps.maxTokens} (setting attentionInspector.limits.maxTokens): select less text`);
-  if (n > FULL_RESOLUTION_TOKENS) throw new InputError(where, `${n} tokens: a model is shown cell by cell up to ${FULL_RESOLUTION_TOKENS} tokens; select less text`);
+  if (n > caps.maxTokens)
+    throw new InputError(
+      where,
+      `${n} tokens exceed the limit of ${caps.maxTokens} (setting attentionInspector.limits.maxTokens): select less text`,
+    );
+  if (n > FULL_RESOLUTION_TOKENS)
+    throw new InputError(
+      where,
+      `${n} tokens: a model is shown cell by cell up to ${FULL_RESOLUTION_TOKENS} tokens; select less text`,
+    );
   const cells = n * n * layers * heads;
   if (cells > MAX_DENSE_CELLS) {
-    throw new InputError(where, `${n} tokens × ${n} × ${layers} layers × ${heads} heads = ${cells} attention cells exceed the limit of ${MAX_DENSE_CELLS} held at once (about 768 MiB of scores): select at most ${Math.floor(Math.sqrt(MAX_DENSE_CELLS / (layers * heads)))} tokens`);
+    throw new InputError(
+      where,
+      `${n} tokens × ${n} × ${layers} layers × ${heads} heads = ${cells} attention cells exceed the limit of ${MAX_DENSE_CELLS} held at once (about 768 MiB of scores): select at most ${Math.floor(Math.sqrt(MAX_DENSE_CELLS / (layers * heads)))} tokens`,
+    );
   }
 }
 
 /** Every piece of the vocabulary by id, from tokenizer.json (BPE/WordPiece maps, Unigram lists, added tokens). */
 export function vocabularyPieces(tokenizerJson: string): string[] {
-  const json = JSON.parse(tokenizerJson) as { model?: { vocab?: unknown }; added_tokens?: { id: number; content: string }[] };
+  const json = JSON.parse(tokenizerJson) as {
+    model?: { vocab?: unknown };
+    added_tokens?: { id: number; content: string }[];
+  };
   const pieces: string[] = [];
   const vocab = json.model?.vocab;
-  if (Array.isArray(vocab)) vocab.forEach((entry, id) => (pieces[id] = Array.isArray(entry) ? String(entry[0]) : String(entry)));
-  else if (vocab && typeof vocab === 'object') for (const [piece, id] of Object.entries(vocab as Record<string, number>)) pieces[id] = piece;
+  if (Array.isArray(vocab))
+    vocab.forEach((entry, id) => (pieces[id] = Array.isArray(entry) ? String(entry[0]) : String(entry)));
+  else if (vocab && typeof vocab === 'object')
+    for (const [piece, id] of Object.entries(vocab as Record<string, number>)) pieces[id] = piece;
   for (const t of json.added_tokens ?? []) pieces[t.id] = t.content;
   return pieces;
 }
@@ -111,7 +137,11 @@ export function vocabularyPieces(tokenizerJson: string): string[] {
  */
 export function inductionIds(model: LoadedModel, length: number, seed = 1): number[] {
   const tokenizer = model.tokenizer;
-  if (!tokenizer) throw new InputError(`${model.folder.name}/tokenizer.json`, 'is missing: the induction sequence needs the vocabulary');
+  if (!tokenizer)
+    throw new InputError(
+      `${model.folder.name}/tokenizer.json`,
+      'is missing: the induction sequence needs the vocabulary',
+    );
   const special = new Set(tokenizer.specialTokens().map((t) => t.id));
   const frame = tokenizer.encode('').ids;
   const next = uniformGenerator(seed);
@@ -126,7 +156,8 @@ export function inductionIds(model: LoadedModel, length: number, seed = 1): numb
 
 /** The tokens for a request: the tokenizer's on text, or given ids labelled from the vocabulary. */
 async function tokensFor(model: LoadedModel, request: ModelRequest): Promise<TokenizedText> {
-  const given = request.induction !== undefined ? inductionIds(model, inductionLength(model, request.induction)) : request.ids;
+  const given =
+    request.induction !== undefined ? inductionIds(model, inductionLength(model, request.induction)) : request.ids;
   if (!given) return tokenizeForModel(model, request.text);
   const text = await model.folder.readText('tokenizer.json');
   const pieces = text ? vocabularyPieces(text) : [];
@@ -134,17 +165,29 @@ async function tokensFor(model: LoadedModel, request: ModelRequest): Promise<Tok
     const special = model.tokenizer?.isSpecial(id) ?? false;
     return { id, piece: pieces[id] ?? String(id), text: pieces[id] ?? `#${id}`, offsets: null, special };
   });
-  const note = request.induction !== undefined ? [`Induction sequence: ${(given.length - (given.length % 2)) / 2} random tokens, then the same tokens again; a head's induction score is its mean weight on the token after the previous occurrence.`] : [];
+  const note =
+    request.induction !== undefined
+      ? [
+          `Induction sequence: ${(given.length - (given.length % 2)) / 2} random tokens, then the same tokens again; a head's induction score is its mean weight on the token after the previous occurrence.`,
+        ]
+      : [];
   return { ids: given.slice(), tokens, tokenTypeIds: given.map(() => 0), warnings: note };
 }
 
 /** The induction half-length asked for, within the model's positions (two halves and up to two special tokens). */
 function inductionLength(model: LoadedModel, asked: number): number {
-  if (!Number.isInteger(asked) || asked < 2) throw new InputError('induction', `expected at least 2 random tokens, found ${asked}`);
+  if (!Number.isInteger(asked) || asked < 2)
+    throw new InputError('induction', `expected at least 2 random tokens, found ${asked}`);
   return Math.max(2, Math.min(asked, Math.floor((model.config.maxPositions - 2) / 2)));
 }
 
-function headerLines(model: LoadedModel, name: string, layers: readonly CapturedLayer[], kvHeadOf: readonly number[], tokenWarnings: readonly string[]): string[] {
+function headerLines(
+  model: LoadedModel,
+  name: string,
+  layers: readonly CapturedLayer[],
+  kvHeadOf: readonly number[],
+  tokenWarnings: readonly string[],
+): string[] {
   const c = model.config;
   const factor = layers[0]?.factor ?? 1 / Math.sqrt(c.headDim);
   const sameFactor = layers.every((l) => Math.abs(l.factor - factor) < 1e-12);
@@ -156,10 +199,15 @@ function headerLines(model: LoadedModel, name: string, layers: readonly Captured
   ];
   if (c.kvHeads < c.heads) {
     const group = c.heads / c.kvHeads;
-    lines.push(`Grouped-query attention: ${c.heads} query heads share ${c.kvHeads} key/value heads, ${group} each (head h reads key/value head ⌊h/${group}⌋; kv head ${kvHeadOf.join(', ')} per head).`);
+    lines.push(
+      `Grouped-query attention: ${c.heads} query heads share ${c.kvHeads} key/value heads, ${group} each (head h reads key/value head ⌊h/${group}⌋; kv head ${kvHeadOf.join(', ')} per head).`,
+    );
   }
   const windowed = layers.map((l, i) => (l.window !== null ? i : -1)).filter((i) => i >= 0);
-  if (windowed.length) lines.push(`Sliding window: layer${windowed.length > 1 ? 's' : ''} ${windowed.join(', ')} attend to the last ${layers[windowed[0]].window} tokens; keys outside the band are masked cells.`);
+  if (windowed.length)
+    lines.push(
+      `Sliding window: layer${windowed.length > 1 ? 's' : ''} ${windowed.join(', ')} attend to the last ${layers[windowed[0]].window} tokens; keys outside the band are masked cells.`,
+    );
   lines.push(...tokenWarnings);
   return lines;
 }
@@ -193,7 +241,11 @@ export class ModelSource implements InspectionSource {
     const c = model.config;
     const n = tokenized.ids.length;
     checkSize(`${request.path}: text`, n, c.layers, c.heads, request.limits);
-    if (n > c.maxPositions) throw new InputError(`${request.path}: text`, `${n} tokens exceed the model's ${c.maxPositions} positions (config.json max_position_embeddings): select less text`);
+    if (n > c.maxPositions)
+      throw new InputError(
+        `${request.path}: text`,
+        `${n} tokens exceed the model's ${c.maxPositions} positions (config.json max_position_embeddings): select less text`,
+      );
     const engine = options.engine;
     const layers: CapturedLayer[] = [];
     const summaries: HeadSummary[] = [];
@@ -202,14 +254,41 @@ export class ModelSource implements InspectionSource {
       kvHeadOf = layer.kvHeadOf;
       const allowed = layer.heads[0]?.allowed ?? null;
       layers.push({ factor: layer.factor, allowed, dots: layer.heads.map((h) => h.dots.data), window: layer.window });
-      layer.heads.forEach((h, head) => summaries.push(summaryOfModelHead(h.weights, h.allowed, layer.layer, head, c.headDim, layer.factor, layer.kvHeadOf[head], tokenized.ids)));
+      layer.heads.forEach((h, head) =>
+        summaries.push(
+          summaryOfModelHead(
+            h.weights,
+            h.allowed,
+            layer.layer,
+            head,
+            c.headDim,
+            layer.factor,
+            layer.kvHeadOf[head],
+            tokenized.ids,
+          ),
+        ),
+      );
       options.onLayer?.(layers.length, c.layers);
     };
-    await runModel(model, { ids: tokenized.ids, tokenTypeIds: tokenized.tokenTypeIds }, { attend: options.attend, matmul: options.matmul, signal: options.signal, onLayer });
+    await runModel(
+      model,
+      { ids: tokenized.ids, tokenTypeIds: tokenized.tokenTypeIds },
+      { attend: options.attend, matmul: options.matmul, signal: options.signal, onLayer },
+    );
     const given = request.ids !== undefined || request.induction !== undefined;
-    const title = request.title ?? `${name}: ${shortText(given ? tokenized.tokens.map((t) => t.text).join('') : request.text)}`;
+    const title =
+      request.title ?? `${name}: ${shortText(given ? tokenized.tokens.map((t) => t.text).join('') : request.text)}`;
     const offsets = given ? null : editorOffsets(tokenized.tokens, request.text.length);
-    return new ModelSource(title, tokenized.tokens.map(tokenLabel), layers, summaries, headerLines(model, name, layers, kvHeadOf, tokenized.warnings), offsets, engine, c.causal);
+    return new ModelSource(
+      title,
+      tokenized.tokens.map(tokenLabel),
+      layers,
+      summaries,
+      headerLines(model, name, layers, kvHeadOf, tokenized.warnings),
+      offsets,
+      engine,
+      c.causal,
+    );
   }
 
   private get n(): number {
@@ -218,7 +297,11 @@ export class ModelSource implements InspectionSource {
 
   private checkMask(mask: MaskName | undefined): MaskName {
     const m = mask ?? this.baseMask;
-    if (m !== this.baseMask) throw new InputError('mask', `a model's mask (${this.baseMask}) is part of its computation: later layers depend on it, so it cannot be switched here`);
+    if (m !== this.baseMask)
+      throw new InputError(
+        'mask',
+        `a model's mask (${this.baseMask}) is part of its computation: later layers depend on it, so it cannot be switched here`,
+      );
     return m;
   }
 
@@ -226,7 +309,8 @@ export class ModelSource implements InspectionSource {
     const l = this.layers[layer];
     if (!l) throw new InputError('layer', `no layer ${layer} (this model has ${this.layers.length})`);
     const data = l.dots[head];
-    if (!data) throw new InputError('head', `no head ${head} in layer ${layer} (this model has ${l.dots.length} per layer)`);
+    if (!data)
+      throw new InputError('head', `no head ${head} in layer ${layer} (this model has ${l.dots.length} per layer)`);
     const n = this.n;
     const dots: Matrix = { rows: n, cols: n, data };
     const weights = this.engine.softmaxRows(dots, l.allowed, l.factor);
@@ -234,7 +318,19 @@ export class ModelSource implements InspectionSource {
     const dK = this.summaries[0]?.dK ?? null;
     const rows = rowSharpness(weights, l.allowed);
     return {
-      layer, head, dK, factor: l.factor, dots, scores, allowed: l.allowed, weights, output: null, q: null, k: null, v: null, rows,
+      layer,
+      head,
+      dK,
+      factor: l.factor,
+      dots,
+      scores,
+      allowed: l.allowed,
+      weights,
+      output: null,
+      q: null,
+      k: null,
+      v: null,
+      rows,
       sweep: withSweep ? this.engine.scaleSweep(dots, l.allowed, dK ?? undefined) : [],
       diagonal: diagonalDominance(weights),
     };
@@ -245,8 +341,10 @@ export class ModelSource implements InspectionSource {
     return {
       title: this.title,
       form: 'scores',
-      n: this.n, m: this.n,
-      tokens: this.labels.slice(), keyTokens: this.labels.slice(),
+      n: this.n,
+      m: this.n,
+      tokens: this.labels.slice(),
+      keyTokens: this.labels.slice(),
       layers: this.layers.length,
       heads: this.layers[0]?.dots.length ?? 0,
       mask: m,
@@ -261,11 +359,16 @@ export class ModelSource implements InspectionSource {
 
   async head(layer: number, head: HeadIndex, options: HeadOptions = {}): Promise<HeadPayload> {
     const mask = this.checkMask(options.mask);
-    if ((options.variant ?? 'projected') === 'raw') throw new InputError('variant', 'a model has no raw (Q = K = V = X) variant');
+    if ((options.variant ?? 'projected') === 'raw')
+      throw new InputError('variant', 'a model has no raw (Q = K = V = X) variant');
     if (head === 'mean') {
       const count = this.layers[layer]?.dots.length ?? 0;
       if (count === 0) throw new InputError('layer', `no layer ${layer} (this model has ${this.layers.length})`);
-      return meanPayload(Array.from({ length: count }, (_, h) => this.inspection(layer, h, false)), layer, mask);
+      return meanPayload(
+        Array.from({ length: count }, (_, h) => this.inspection(layer, h, false)),
+        layer,
+        mask,
+      );
     }
     return payloadOf(this.inspection(layer, head, true), 'projected', mask);
   }
@@ -293,11 +396,23 @@ function shortText(text: string): string {
 }
 
 /** A real head's summary: the sharpness figures every source gives, the catalogue, its key/value head. */
-function summaryOfModelHead(weights: Matrix, allowed: Uint8Array | null, layer: number, head: number, dK: number, factor: number, kvHead: number, ids: readonly number[]): HeadSummary {
+function summaryOfModelHead(
+  weights: Matrix,
+  allowed: Uint8Array | null,
+  layer: number,
+  head: number,
+  dK: number,
+  factor: number,
+  kvHead: number,
+  ids: readonly number[],
+): HeadSummary {
   const s = summarizeSharpness(rowSharpness(weights, allowed));
   const c = catalogueEntry(weights.data, weights.rows, ids);
   return {
-    layer, head, dK, factor,
+    layer,
+    head,
+    dK,
+    factor,
     meanEntropy: s.meanEntropy,
     meanMaxWeight: s.meanMaxWeight,
     meanEffectiveTokens: s.meanEffectiveTokens,

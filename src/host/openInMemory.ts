@@ -1,9 +1,26 @@
 // Builds the panel's data source from a serializable request, for inputs held in memory: text, a
 // JSON document, or a tensor file's bytes. Browser-safe (no node, no vscode): VS Code for the Web
 // uses it directly, and the node worker (src/node/openSource.ts) adds files read from disk.
-import { type ComputeEngine, InputError, type LimitOptions, type ScaleRule, type TextModelSettings, limitError, resolveLimits } from '../core';
+import {
+  type ComputeEngine,
+  InputError,
+  type LimitOptions,
+  type ScaleRule,
+  type TextModelSettings,
+  limitError,
+  resolveLimits,
+} from '../core';
 import { tokenize } from '../core/text';
-import { type AttentionPart, type Meaning, MemoryByteSource, type ByteSource, type Tokens, labelsForView, openAttention, tokensFromFile } from '../core/tensorfiles';
+import {
+  type AttentionPart,
+  type Meaning,
+  MemoryByteSource,
+  type ByteSource,
+  type Tokens,
+  labelsForView,
+  openAttention,
+  tokensFromFile,
+} from '../core/tensorfiles';
 import { MemorySource } from './memorySource';
 import type { InspectionSource, SourceSpec } from './source';
 import type { StreamGivenHead } from './pooledFileHeads';
@@ -28,7 +45,14 @@ export interface TensorFileRequestOptions {
 export type InMemoryRequest =
   | SourceSpec
   /** A tensor file whose bytes the host read (virtual file systems, remote URIs, the web). */
-  | { readonly kind: 'bytes'; readonly name: string; readonly bytes: Uint8Array; readonly title: string; readonly options?: TensorFileRequestOptions; readonly limits?: LimitOptions };
+  | {
+      readonly kind: 'bytes';
+      readonly name: string;
+      readonly bytes: Uint8Array;
+      readonly title: string;
+      readonly options?: TensorFileRequestOptions;
+      readonly limits?: LimitOptions;
+    };
 
 /** What the host learns when a source opens: enough to link tokens back to the editor. */
 export interface OpenedInfo {
@@ -50,7 +74,11 @@ export interface OpenedSource {
  * Opens a request. `limits` (src/core/limits.ts) apply unless the request carries its own
  * (`request.limits`); the defaults otherwise.
  */
-export async function openInMemory(request: InMemoryRequest, engine?: ComputeEngine, limits?: LimitOptions): Promise<OpenedSource> {
+export async function openInMemory(
+  request: InMemoryRequest,
+  engine?: ComputeEngine,
+  limits?: LimitOptions,
+): Promise<OpenedSource> {
   switch (request.kind) {
     case 'text':
     case 'json': {
@@ -62,9 +90,20 @@ export async function openInMemory(request: InMemoryRequest, engine?: ComputeEng
       const caps = resolveLimits({ ...limits, ...request.limits });
       // The host should have refused before reading; this keeps a worker from holding more than allowed.
       if (request.bytes.length > caps.maxFileBytesInMemory) {
-        throw limitError(request.name, `${request.bytes.length} bytes`, 'maxFileBytesInMemory', caps, 'bytes read into memory');
+        throw limitError(
+          request.name,
+          `${request.bytes.length} bytes`,
+          'maxFileBytesInMemory',
+          caps,
+          'bytes read into memory',
+        );
       }
-      const source = await tensorFileSource(new MemoryByteSource(request.name, request.bytes), request.title, { ...request.options, limits: caps }, async () => null);
+      const source = await tensorFileSource(
+        new MemoryByteSource(request.name, request.bytes),
+        request.title,
+        { ...request.options, limits: caps },
+        async () => null,
+      );
       return { source, info: { offsets: null, spec: null, batch: source.batchChoice }, close: async () => undefined };
     }
   }
@@ -72,8 +111,21 @@ export async function openInMemory(request: InMemoryRequest, engine?: ComputeEng
 }
 
 /** A tensor file's panel source; `sidecar` finds tokens beside the file when it carries none. */
-export async function tensorFileSource(bytes: ByteSource, title: string, options: TensorFileRequestOptions, sidecar: () => Promise<Tokens | null>, streamGiven?: StreamGivenHead): Promise<TensorFileSource> {
-  const opened = await openAttention(bytes, { tensor: options.tensor, layout: options.layout, kind: options.kind, meaning: options.meaning, batch: options.batch, limits: options.limits });
+export async function tensorFileSource(
+  bytes: ByteSource,
+  title: string,
+  options: TensorFileRequestOptions,
+  sidecar: () => Promise<Tokens | null>,
+  streamGiven?: StreamGivenHead,
+): Promise<TensorFileSource> {
+  const opened = await openAttention(bytes, {
+    tensor: options.tensor,
+    layout: options.layout,
+    kind: options.kind,
+    meaning: options.meaning,
+    batch: options.batch,
+    limits: options.limits,
+  });
   const tokens = (await tokensFromFile(opened.file)) ?? (await sidecar());
   const { labels, note } = await labelsForView(opened.file, opened.view, tokens);
   // Exported weights cannot be re-scaled or re-masked: the defaults from settings only apply to logits.

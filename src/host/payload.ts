@@ -1,11 +1,23 @@
 // From the core's per-head inspection to the protocol's payloads. Exported so that any source (the
 // in-memory one here, a file-backed one later) shapes its answers the same way.
 import {
-  type HeadInspection, type Matrix, type RowSharpness,
-  diagonalDominance, rowSharpness, summarizeSharpness,
+  type HeadInspection,
+  type Matrix,
+  type RowSharpness,
+  diagonalDominance,
+  rowSharpness,
+  summarizeSharpness,
 } from '../core';
 import { type Grid, poolToFit } from '../core/downsample';
-import type { HeadIndex, HeadPayload, HeadSummary, MaskName, SweepSample, Thumbnails, Variant } from '../protocol/messages';
+import type {
+  HeadIndex,
+  HeadPayload,
+  HeadSummary,
+  MaskName,
+  SweepSample,
+  Thumbnails,
+  Variant,
+} from '../protocol/messages';
 import { exact } from './source';
 
 export function summaryOf(h: HeadInspection): HeadSummary {
@@ -23,7 +35,13 @@ export function summaryOf(h: HeadInspection): HeadSummary {
 }
 
 function sweepOf(h: HeadInspection): SweepSample[] {
-  return h.sweep.map((p) => ({ factor: p.factor, label: p.label, meanEntropy: p.meanEntropy, meanMaxWeight: p.meanMaxWeight, meanEffectiveTokens: p.meanEffectiveTokens }));
+  return h.sweep.map((p) => ({
+    factor: p.factor,
+    label: p.label,
+    meanEntropy: p.meanEntropy,
+    meanMaxWeight: p.meanMaxWeight,
+    meanEffectiveTokens: p.meanEffectiveTokens,
+  }));
 }
 
 const copy = (m: Matrix | null) => (m ? exact(m.data) : null);
@@ -48,7 +66,9 @@ export function payloadOf(h: HeadInspection, variant: Variant, mask: MaskName): 
     effectiveTokens: exact(h.rows.effectiveTokens),
     emptyRows: h.rows.emptyRows.slice(),
     sweep: sweepOf(h),
-    diagonal: h.diagonal ? { meanDiagonalWeight: h.diagonal.meanDiagonalWeight, argmaxOnDiagonal: h.diagonal.argmaxOnDiagonal } : null,
+    diagonal: h.diagonal
+      ? { meanDiagonalWeight: h.diagonal.meanDiagonalWeight, argmaxOnDiagonal: h.diagonal.argmaxOnDiagonal }
+      : null,
     q: copy(h.q),
     k: copy(h.k),
     v: copy(h.v),
@@ -92,8 +112,21 @@ export function meanPayload(heads: readonly HeadInspection[], layer: number, mas
     maxWeight: rows.maxWeight,
     effectiveTokens: rows.effectiveTokens,
     emptyRows: rows.emptyRows,
-    sweep: [{ factor: 1, label: 'unscaled', meanEntropy: s.meanEntropy, meanMaxWeight: s.meanMaxWeight, meanEffectiveTokens: s.meanEffectiveTokens }],
-    diagonal: weights.rows === weights.cols ? (({ meanDiagonalWeight, argmaxOnDiagonal }) => ({ meanDiagonalWeight, argmaxOnDiagonal }))(diagonalDominance(weights)) : null,
+    sweep: [
+      {
+        factor: 1,
+        label: 'unscaled',
+        meanEntropy: s.meanEntropy,
+        meanMaxWeight: s.meanMaxWeight,
+        meanEffectiveTokens: s.meanEffectiveTokens,
+      },
+    ],
+    diagonal:
+      weights.rows === weights.cols
+        ? (({ meanDiagonalWeight, argmaxOnDiagonal }) => ({ meanDiagonalWeight, argmaxOnDiagonal }))(
+            diagonalDominance(weights),
+          )
+        : null,
     q: null,
     k: null,
     v: null,
@@ -102,8 +135,16 @@ export function meanPayload(heads: readonly HeadInspection[], layer: number, mas
 }
 
 /** Pools every given matrix to at most size×size and packs them into one buffer. */
-export function packThumbnails(items: { layer: number; head: HeadIndex; weights: Float32Array }[], rows: number, cols: number, allowed: Uint8Array | null, size: number): Thumbnails {
-  let outRows = rows, outCols = cols, outAllowed: Uint8Array | null = allowed;
+export function packThumbnails(
+  items: { layer: number; head: HeadIndex; weights: Float32Array }[],
+  rows: number,
+  cols: number,
+  allowed: Uint8Array | null,
+  size: number,
+): Thumbnails {
+  let outRows = rows,
+    outCols = cols,
+    outAllowed: Uint8Array | null = allowed;
   const pooled = items.map((it) => {
     const { grid } = poolToFit({ rows, cols, data: it.weights, allowed } as Grid, size, size, 'max');
     outRows = grid.rows;

@@ -3,7 +3,16 @@
 // rows' q·k against every key), its weights (as exported, or the softmax of the logits) max-pooled
 // into the overview and measured row by row, then dropped. Memory is one block of rows, never the
 // n×n head; a region is its rows computed again.
-import { type MaskWord, type Matrix, allowedRows, cropColumns, factorFor, matrixFrom, rowSharpness, softmaxWithSharpness } from '../core';
+import {
+  type MaskWord,
+  type Matrix,
+  allowedRows,
+  cropColumns,
+  factorFor,
+  matrixFrom,
+  rowSharpness,
+  softmaxWithSharpness,
+} from '../core';
 import * as kernels from '../core/kernels';
 import { type AttentionView, type TensorFile, readHead, readHeadRows } from '../core/tensorfiles';
 import type { RegionParams, RegionPayload } from '../protocol/messages';
@@ -28,8 +37,14 @@ export interface LongFile {
 }
 
 /** Computes one self-attention head from its Q, K, V: its overview in blocks of `cell` and row figures. */
-export type StreamGivenHead = (q: Matrix, k: Matrix, v: Matrix, factor: number, mask: MaskWord, cell: number) =>
-  Promise<Pick<PooledHead, 'overview' | 'entropy' | 'maxWeight' | 'diagonal'>>;
+export type StreamGivenHead = (
+  q: Matrix,
+  k: Matrix,
+  v: Matrix,
+  factor: number,
+  mask: MaskWord,
+  cell: number,
+) => Promise<Pick<PooledHead, 'overview' | 'entropy' | 'maxWeight' | 'diagonal'>>;
 
 /** Where one head's rows come from: the file's map rows, or q·k from the head's Q and K. */
 interface HeadRows {
@@ -42,7 +57,12 @@ interface HeadRows {
 async function headRows(long: LongFile, layer: number, head: number, dK: number | null): Promise<HeadRows> {
   const at = { layer, head, batch: long.batch };
   if (long.meaning !== 'qkv') {
-    return { rows: (r0, r1) => readHeadRows(long.file, long.view, at, r0, r1), factor: long.meaning === 'scores' ? long.factor : null, dK, dV: null };
+    return {
+      rows: (r0, r1) => readHeadRows(long.file, long.view, at, r0, r1),
+      factor: long.meaning === 'scores' ? long.factor : null,
+      dK,
+      dV: null,
+    };
   }
   const data = await readHead(long.file, long.view, at);
   if (data.kind !== 'qkv') throw new Error('expected q/k/v');
@@ -57,8 +77,14 @@ async function headRows(long: LongFile, layer: number, head: number, dK: number 
 }
 
 /** Weights and per-row figures of rows r0…r1−1 (logits: softmax at the factor under the mask). */
-function weightsOf(long: LongFile, rows: Matrix, r0: number, factor: number | null): { weights: Float32Array; entropy: Float32Array; maxWeight: Float32Array } {
-  const n = long.view.queries, m = long.view.keys;
+function weightsOf(
+  long: LongFile,
+  rows: Matrix,
+  r0: number,
+  factor: number | null,
+): { weights: Float32Array; entropy: Float32Array; maxWeight: Float32Array } {
+  const n = long.view.queries,
+    m = long.view.keys;
   if (long.meaning === 'weights') {
     const s = rowSharpness(rows);
     return { weights: rows.data, entropy: s.entropy, maxWeight: s.maxWeight };
@@ -68,12 +94,22 @@ function weightsOf(long: LongFile, rows: Matrix, r0: number, factor: number | nu
 }
 
 /** One head through the file a block of rows at a time: its overview (blocks of `cell`) and row figures. */
-export async function poolFileHead(long: LongFile, layer: number, head: number, cell: number, dK: number | null): Promise<PooledHead> {
+export async function poolFileHead(
+  long: LongFile,
+  layer: number,
+  head: number,
+  cell: number,
+  dK: number | null,
+): Promise<PooledHead> {
   if (long.meaning === 'qkv' && long.streamGiven) return streamedQkvHead(long, long.streamGiven, layer, head, cell);
-  const n = long.view.queries, m = long.view.keys;
-  const side = Math.ceil(n / cell), sideCols = Math.ceil(m / cell);
+  const n = long.view.queries,
+    m = long.view.keys;
+  const side = Math.ceil(n / cell),
+    sideCols = Math.ceil(m / cell);
   const overview = new Float32Array(side * sideCols);
-  const entropy = new Float32Array(n), maxWeight = new Float32Array(n), diagonal = new Float32Array(n);
+  const entropy = new Float32Array(n),
+    maxWeight = new Float32Array(n),
+    diagonal = new Float32Array(n);
   const colBlock = new Int32Array(m);
   for (let j = 0; j < m; j++) colBlock[j] = (j / cell) | 0;
   // Whole blocks of rows per read, so no overview row is split between reads.
@@ -86,7 +122,8 @@ export async function poolFileHead(long: LongFile, layer: number, head: number, 
     maxWeight.set(w.maxWeight, r0);
     for (let i = 0; i < r1 - r0; i++) {
       const row = r0 + i;
-      const src = i * m, dst = ((row / cell) | 0) * sideCols;
+      const src = i * m,
+        dst = ((row / cell) | 0) * sideCols;
       for (let j = 0; j < m; j++) {
         const v = w.weights[src + j];
         const k = dst + colBlock[j];
@@ -99,7 +136,13 @@ export async function poolFileHead(long: LongFile, layer: number, head: number, 
 }
 
 /** A Q/K/V head through the streaming kernels (the same figures as the row pass below, faster). */
-async function streamedQkvHead(long: LongFile, stream: StreamGivenHead, layer: number, head: number, cell: number): Promise<PooledHead> {
+async function streamedQkvHead(
+  long: LongFile,
+  stream: StreamGivenHead,
+  layer: number,
+  head: number,
+  cell: number,
+): Promise<PooledHead> {
   const data = await readHead(long.file, long.view, { layer, head, batch: long.batch });
   if (data.kind !== 'qkv') throw new Error('expected q/k/v');
   const { q, k } = data;
@@ -111,10 +154,17 @@ async function streamedQkvHead(long: LongFile, stream: StreamGivenHead, layer: n
 }
 
 /** Queries × keys of one head at full resolution: its rows read again, each normalised over all keys. */
-export async function fileRegion(long: LongFile, params: RegionParams, labels: { queries: readonly string[]; keys: readonly string[] }): Promise<RegionPayload> {
-  const n = long.view.queries, m = long.view.keys;
-  const r0 = params.row0, c0 = params.col0;
-  const r1 = Math.min(n, r0 + params.rows), c1 = Math.min(m, c0 + params.cols);
+export async function fileRegion(
+  long: LongFile,
+  params: RegionParams,
+  labels: { queries: readonly string[]; keys: readonly string[] },
+): Promise<RegionPayload> {
+  const n = long.view.queries,
+    m = long.view.keys;
+  const r0 = params.row0,
+    c0 = params.col0;
+  const r1 = Math.min(n, r0 + params.rows),
+    c1 = Math.min(m, c0 + params.cols);
   const source = await headRows(long, params.layer, params.head, null);
   const rows = await source.rows(r0, r1);
   const w = weightsOf(long, rows, r0, source.factor);
@@ -123,7 +173,10 @@ export async function fileRegion(long: LongFile, params: RegionParams, labels: {
   const full = allowedRows(long.meaning === 'weights' ? 'none' : long.mask, n, m, r0, r1);
   const allowed = full ? crop(full) : null;
   return {
-    row0: r0, rows: r1 - r0, col0: c0, cols: width,
+    row0: r0,
+    rows: r1 - r0,
+    col0: c0,
+    cols: width,
     tokens: labels.queries.slice(r0, r1),
     keyTokens: labels.keys.slice(c0, c1),
     factor: source.factor,

@@ -34,8 +34,10 @@ function mean(values: ArrayLike<number>): number {
 /** Whether query block a may see some key of block b under a word mask (blocks of `cell` tokens). */
 function blockAllowed(mask: MaskWord, a: number, b: number, cell: number, n: number): boolean {
   if (mask === 'none') return true;
-  const aFirst = a * cell, aLast = Math.min(n, (a + 1) * cell) - 1;
-  const bFirst = b * cell, bLast = Math.min(n, (b + 1) * cell) - 1;
+  const aFirst = a * cell,
+    aLast = Math.min(n, (a + 1) * cell) - 1;
+  const bFirst = b * cell,
+    bLast = Math.min(n, (b + 1) * cell) - 1;
   return mask === 'causal' ? aLast >= bFirst : bLast >= aFirst;
 }
 
@@ -61,7 +63,10 @@ export class PooledHeads {
 
   /** Block labels: "#0–15 The" (the block's token range and its first token). */
   labels(tokens: readonly string[]): string[] {
-    return Array.from({ length: this.side }, (_, b) => `#${b * this.cell}–${Math.min(this.n, (b + 1) * this.cell) - 1} ${tokens[b * this.cell]}`);
+    return Array.from(
+      { length: this.side },
+      (_, b) => `#${b * this.cell}–${Math.min(this.n, (b + 1) * this.cell) - 1} ${tokens[b * this.cell]}`,
+    );
   }
 
   summaries(): HeadSummary[] {
@@ -69,8 +74,13 @@ export class PooledHeads {
       let effective = 0;
       for (let i = 0; i < this.n; i++) effective += Math.exp(h.entropy[i]);
       return {
-        layer: h.layer, head: h.head, dK: h.dK, factor: h.factor,
-        meanEntropy: mean(h.entropy), meanMaxWeight: mean(h.maxWeight), meanEffectiveTokens: effective / this.n,
+        layer: h.layer,
+        head: h.head,
+        dK: h.dK,
+        factor: h.factor,
+        meanEntropy: mean(h.entropy),
+        meanMaxWeight: mean(h.maxWeight),
+        meanEffectiveTokens: effective / this.n,
         diagonalShare: mean(h.diagonal),
       };
     });
@@ -86,14 +96,16 @@ export class PooledHeads {
     if (this.mask === 'none') return null;
     const side = this.side;
     const allowed = new Uint8Array(side * side);
-    for (let a = 0; a < side; a++) for (let b = 0; b < side; b++) allowed[a * side + b] = blockAllowed(this.mask, a, b, this.cell, this.n) ? 1 : 0;
+    for (let a = 0; a < side; a++)
+      for (let b = 0; b < side; b++) allowed[a * side + b] = blockAllowed(this.mask, a, b, this.cell, this.n) ? 1 : 0;
     return allowed;
   }
 
   /** Per block row: the mean over its token rows. */
   private blockRows(values: Float32Array): Float32Array {
     const out = new Float32Array(this.side);
-    for (let b = 0; b < this.side; b++) out[b] = mean(values.subarray(b * this.cell, Math.min(this.n, (b + 1) * this.cell)));
+    for (let b = 0; b < this.side; b++)
+      out[b] = mean(values.subarray(b * this.cell, Math.min(this.n, (b + 1) * this.cell)));
     return out;
   }
 
@@ -120,11 +132,20 @@ export class PooledHeads {
     };
     const diagonal = perRow((h) => h.diagonal);
     let onDiagonal = 0;
-    for (const h of chosen) for (let i = 0; i < n; i++) if (h.diagonal[i] > 0 && h.diagonal[i] >= h.maxWeight[i]) onDiagonal += 1 / chosen.length;
+    for (const h of chosen)
+      for (let i = 0; i < n; i++)
+        if (h.diagonal[i] > 0 && h.diagonal[i] >= h.maxWeight[i]) onDiagonal += 1 / chosen.length;
     const single = head === 'mean' ? null : chosen[0];
     return {
-      layer, head, variant: 'projected', mask: this.mask, n: this.side, m: this.side,
-      dK: single?.dK ?? null, dV: single?.dV ?? null, factor: single?.factor ?? null,
+      layer,
+      head,
+      variant: 'projected',
+      mask: this.mask,
+      n: this.side,
+      m: this.side,
+      dK: single?.dK ?? null,
+      dV: single?.dV ?? null,
+      factor: single?.factor ?? null,
       dots: null,
       allowed: this.allowed ? this.allowed.slice() : null,
       weights,
@@ -134,7 +155,10 @@ export class PooledHeads {
       emptyRows: [],
       sweep: [],
       diagonal: { meanDiagonalWeight: mean(diagonal), argmaxOnDiagonal: onDiagonal / n },
-      q: null, k: null, v: null, output: null,
+      q: null,
+      k: null,
+      v: null,
+      output: null,
     };
   }
 

@@ -3,7 +3,16 @@
 // `webview.onDidReceiveMessage` → `session.handle` and `session`'s post → `webview.postMessage`;
 // the standalone report runs the same class inside the page.
 import { InputError, type LimitOptions, limitError, oneLineMessage, resolveLimits } from '../core';
-import type { ExportFormat, ExportResult, HostMessage, HeadIndex, Methods, Method, RequestMessage, SourceMethod } from '../protocol/messages';
+import type {
+  ExportFormat,
+  ExportResult,
+  HostMessage,
+  HeadIndex,
+  Methods,
+  Method,
+  RequestMessage,
+  SourceMethod,
+} from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { parseWebviewMessage } from '../protocol/validate';
 import type { InspectionSource } from './source';
@@ -37,7 +46,12 @@ export interface SessionOptions {
 export type Post = (message: HostMessage) => unknown;
 
 /** Answers one validated request from the source. Throws InputError (or anything) on failure. */
-export async function answerRequest<M extends Method>(source: InspectionSource, method: M, params: Methods[M]['params'], options: SessionOptions = {}): Promise<Methods[M]['result']> {
+export async function answerRequest<M extends Method>(
+  source: InspectionSource,
+  method: M,
+  params: Methods[M]['params'],
+  options: SessionOptions = {},
+): Promise<Methods[M]['result']> {
   type R = Methods[M]['result'];
   if (method === 'export') return (await exportFile(source, params as Methods['export']['params'], options)) as R;
   if (!isSourceMethod(method)) throw new InputError('method', `unknown method ${String(method)}`);
@@ -47,20 +61,30 @@ export async function answerRequest<M extends Method>(source: InspectionSource, 
     const overview = await source.overview(p.mask);
     const count = overview.layers * overview.heads;
     // Refused before any head is pooled: the grid would hold count tiles of size² values each.
-    if (count > caps.maxHeadsShown) throw limitError('heads grid', `${count} heads`, 'maxHeadsShown', caps, 'shown at once');
+    if (count > caps.maxHeadsShown)
+      throw limitError('heads grid', `${count} heads`, 'maxHeadsShown', caps, 'shown at once');
   }
   return (await callSource<SourceMethod>(source, method, params as Methods[SourceMethod]['params'])) as R;
 }
 
 /** The `export` method: the panel's bytes (or, for 'html', a report the host builds) through `options.save`. */
-async function exportFile(source: InspectionSource, p: Methods['export']['params'], options: SessionOptions): Promise<ExportResult> {
+async function exportFile(
+  source: InspectionSource,
+  p: Methods['export']['params'],
+  options: SessionOptions,
+): Promise<ExportResult> {
   if (!options.save) throw new InputError('export', 'saving files is not available here');
   let data: Uint8Array | string;
   if (p.format === 'html') {
-    if (!source.spec) throw new InputError('export', 'this input cannot be written as a standalone report (it is not text or JSON)');
+    if (!source.spec)
+      throw new InputError('export', 'this input cannot be written as a standalone report (it is not text or JSON)');
     // The report recomputes its input in the page, whole matrices: long texts stay in VS Code.
     const pooled = (await source.overview()).pooled;
-    if (pooled) throw new InputError('export', `a standalone report holds texts of up to ${pooled.fullResolutionTokens} tokens; this one has ${pooled.tokens} (export the view as PNG or SVG instead)`);
+    if (pooled)
+      throw new InputError(
+        'export',
+        `a standalone report holds texts of up to ${pooled.fullResolutionTokens} tokens; this one has ${pooled.tokens} (export the view as PNG or SVG instead)`,
+      );
     if (!options.reportAssets) throw new InputError('export', 'the report assets are not available here');
     const assets = await options.reportAssets();
     data = buildReportHtml({ ...assets, spec: source.spec });
@@ -91,7 +115,8 @@ export class PanelSession {
     const message = parsed.value;
     switch (message.kind) {
       case 'hello':
-        if (message.protocol !== PROTOCOL_VERSION) this.log(`the panel speaks protocol ${message.protocol}, the host ${PROTOCOL_VERSION}`);
+        if (message.protocol !== PROTOCOL_VERSION)
+          this.log(`the panel speaks protocol ${message.protocol}, the host ${PROTOCOL_VERSION}`);
         return;
       case 'notify':
         if (message.event === 'focusToken') this.options.onFocusToken?.(message.index);
@@ -123,7 +148,9 @@ export class PanelSession {
     try {
       const sent = this.post(message);
       if (sent && typeof (sent as PromiseLike<unknown>).then === 'function') {
-        (sent as PromiseLike<unknown>).then(undefined, (e: unknown) => this.log(`could not post to the panel: ${oneLineMessage(e)}`));
+        (sent as PromiseLike<unknown>).then(undefined, (e: unknown) =>
+          this.log(`could not post to the panel: ${oneLineMessage(e)}`),
+        );
       }
     } catch (e) {
       this.log(`could not post to the panel: ${oneLineMessage(e)}`);

@@ -10,7 +10,17 @@
 // `InputError` for a request the source cannot answer (its one-line message reaches the panel).
 // Typed arrays in results must own their whole buffer (use `exact`): VS Code's postMessage ships a
 // typed array's entire backing buffer, so a subarray of a 1 GB file would ship the gigabyte.
-import type { HeadIndex, HeadPayload, MaskName, Overview, RegionParams, RegionPayload, Thumbnails, VarianceSample, Variant } from '../protocol/messages';
+import type {
+  HeadIndex,
+  HeadPayload,
+  MaskName,
+  Overview,
+  RegionParams,
+  RegionPayload,
+  Thumbnails,
+  VarianceSample,
+  Variant,
+} from '../protocol/messages';
 import type { LimitOptions, ScaleRule, TextModelSettings, MaskWord } from '../core';
 
 export interface HeadOptions {

@@ -110,10 +110,7 @@ export abstract class ForwardingSource implements InspectionSource {
   }
 
   head(layer: number, head: HeadIndex, options: HeadOptions = {}): Promise<HeadPayload> {
-    return this.call(
-      'head',
-      defined({ layer, head, mask: options.mask, variant: options.variant }),
-    );
+    return this.call('head', defined({ layer, head, mask: options.mask, variant: options.variant }));
   }
 
   thumbnails(size: number, mask?: MaskName): Promise<Thumbnails> {

@@ -5,12 +5,39 @@
 // FULL_RESOLUTION_TOKENS tokens goes the long way (pooledFileHeads.ts): a block of rows at a time into
 // an overview of token blocks, with regions at full resolution on request. Browser-safe: the
 // ByteSource is passed in.
-import { type MaskSpec, type MaskWord, type ScaleRule, type HeadInspection, FULL_RESOLUTION_TOKENS, InputError, factorFor, isRescalable, refuseRescale } from '../core';
 import {
-  type AttentionFile, type AxisLabels, type HeadData, fileValueOptions, inspectFileHead, paddingMismatch, readHead, streamHeads, withPadding,
+  type MaskSpec,
+  type MaskWord,
+  type ScaleRule,
+  type HeadInspection,
+  FULL_RESOLUTION_TOKENS,
+  InputError,
+  factorFor,
+  isRescalable,
+  refuseRescale,
+} from '../core';
+import {
+  type AttentionFile,
+  type AxisLabels,
+  type HeadData,
+  fileValueOptions,
+  inspectFileHead,
+  paddingMismatch,
+  readHead,
+  streamHeads,
+  withPadding,
 } from '../core/tensorfiles';
 import { poolToFit, type Grid } from '../core/downsample';
-import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, RegionParams, RegionPayload, Thumbnails } from '../protocol/messages';
+import type {
+  HeadIndex,
+  HeadPayload,
+  HeadSummary,
+  MaskName,
+  Overview,
+  RegionParams,
+  RegionPayload,
+  Thumbnails,
+} from '../protocol/messages';
 import { type LongFile, type StreamGivenHead, fileRegion, poolFileHead } from './pooledFileHeads';
 import { OVERVIEW_SIDE, PooledHeads } from './pooledHeads';
 import { type HeadOptions, type InspectionSource, exact } from './source';
@@ -77,15 +104,25 @@ export class TensorFileSource implements InspectionSource {
   /** The batch entry shown and the entries there are: what Choose Batch Entry offers. */
   get batchChoice(): BatchChoice {
     const { batch, batchEntry, part, parts } = this.opened.view;
-    return { entries: batch, shown: batchEntry, ...(part && parts?.length ? { parts: { shown: part, available: parts.map((p) => p.part) } } : {}) };
+    return {
+      entries: batch,
+      shown: batchEntry,
+      ...(part && parts?.length ? { parts: { shown: part, available: parts.map((p) => p.part) } } : {}),
+    };
   }
 
   /** The header lines: the view's reason and meaning, the batch entry shown, the padding applied. */
   private warningsHead(): string[] {
     const { view, meaning, padding } = this.opened;
     const lines = [`${view.reason} Read as ${meaning.meaning}: ${meaning.evidence}`];
-    if (view.batch > 1) lines.push(`Batch entry ${view.batchEntry} of ${view.batch} is shown (0–${view.batch - 1}); run “Attention Inspector: Choose Batch Entry…” to show another.`);
-    if (view.part && (view.parts?.length ?? 0) > 1) lines.push(`The ${view.part} attention is shown (the file holds ${view.parts!.map((p) => p.part).join(', ')}); run “Attention Inspector: Choose Attention Kind…” to show another.`);
+    if (view.batch > 1)
+      lines.push(
+        `Batch entry ${view.batchEntry} of ${view.batch} is shown (0–${view.batch - 1}); run “Attention Inspector: Choose Batch Entry…” to show another.`,
+      );
+    if (view.part && (view.parts?.length ?? 0) > 1)
+      lines.push(
+        `The ${view.part} attention is shown (the file holds ${view.parts!.map((p) => p.part).join(', ')}); run “Attention Inspector: Choose Attention Kind…” to show another.`,
+      );
     if (padding) lines.push(`Padding: ${this.paddingMismatch ?? padding.note}.`);
     lines.push(...(this.options.notes ?? []));
     return lines;
@@ -116,10 +153,17 @@ export class TensorFileSource implements InspectionSource {
     const meaning = this.opened.meaning.meaning;
     const padding = this.opened.padding;
     if (padding && padding.masked.length > 0 && meaning !== 'weights') {
-      throw new InputError(padding.mask.tensor, `a padding mask is applied up to ${this.fullResolutionTokens} tokens; this file has ${this.opened.view.queries} (compute it with the CLI, which has no such limit)`);
+      throw new InputError(
+        padding.mask.tensor,
+        `a padding mask is applied up to ${this.fullResolutionTokens} tokens; this file has ${this.opened.view.queries} (compute it with the CLI, which has no such limit)`,
+      );
     }
     return {
-      file: this.opened.file, view: this.opened.view, batch: this.opened.view.batchEntry, meaning, mask: word as MaskWord,
+      file: this.opened.file,
+      view: this.opened.view,
+      batch: this.opened.view.batchEntry,
+      meaning,
+      mask: word as MaskWord,
       factor: meaning === 'scores' ? this.factorFor(this.options.dK ?? this.opened.view.dK) : null,
       factorFor: (dK) => this.factorFor(dK),
       streamGiven: this.options.streamGiven,
@@ -142,7 +186,9 @@ export class TensorFileSource implements InspectionSource {
       return new PooledHeads(records, view.heads, n, cell, maps.mask);
     })();
     this.pooledScan = { mask, heads };
-    heads.catch(() => { if (this.pooledScan?.heads === heads) this.pooledScan = null; });
+    heads.catch(() => {
+      if (this.pooledScan?.heads === heads) this.pooledScan = null;
+    });
     return heads;
   }
 
@@ -153,9 +199,12 @@ export class TensorFileSource implements InspectionSource {
     return {
       title: this.options.title,
       form: meaning.meaning,
-      n: labels.length, m: labels.length,
-      tokens: labels, keyTokens: labels.slice(),
-      layers: view.layers, heads: view.heads,
+      n: labels.length,
+      m: labels.length,
+      tokens: labels,
+      keyTokens: labels.slice(),
+      layers: view.layers,
+      heads: view.heads,
       mask,
       masks: this.rescalable ? ['none', 'causal', 'anticausal'] : [],
       rescalable: false,
@@ -174,8 +223,10 @@ export class TensorFileSource implements InspectionSource {
     if (!this.long) throw new InputError('region', 'this input is shown at full resolution already');
     const { view } = this.opened;
     const mask = params.mask ?? this.baseMask;
-    if (params.layer >= view.layers || params.head >= view.heads) throw new InputError('head', `no head ${params.head} in layer ${params.layer}`);
-    if (params.row0 >= view.queries || params.col0 >= view.keys) throw new InputError('region', `starts past the last token (${view.queries - 1})`);
+    if (params.layer >= view.layers || params.head >= view.heads)
+      throw new InputError('head', `no head ${params.head} in layer ${params.layer}`);
+    if (params.row0 >= view.queries || params.col0 >= view.keys)
+      throw new InputError('region', `starts past the last token (${view.queries - 1})`);
     return fileRegion(this.longFile(mask), params, this.labels);
   }
 
@@ -188,7 +239,13 @@ export class TensorFileSource implements InspectionSource {
     return mask;
   }
 
-  private inspectHead(data: HeadData, layer: number, head: number, mask: MaskName, grid?: readonly number[]): HeadInspection {
+  private inspectHead(
+    data: HeadData,
+    layer: number,
+    head: number,
+    mask: MaskName,
+    grid?: readonly number[],
+  ): HeadInspection {
     const { view, meaning, padding } = this.opened;
     const options = {
       scale: this.options.scale,
@@ -200,7 +257,8 @@ export class TensorFileSource implements InspectionSource {
     };
     // The padding mask beside the maps: applied to scores and Q/K/V, checked against weights.
     const weights = meaning.meaning === 'weights';
-    if (weights && this.paddingMismatch === null) this.paddingMismatch = paddingMismatch(data, padding, `layer ${view.layerIds[layer]} head ${head}`);
+    if (weights && this.paddingMismatch === null)
+      this.paddingMismatch = paddingMismatch(data, padding, `layer ${view.layerIds[layer]} head ${head}`);
     return inspectFileHead(data, meaning.meaning, layer, head, withPadding(data, padding, weights, options));
   }
 
@@ -222,10 +280,16 @@ export class TensorFileSource implements InspectionSource {
     // Per-layer running sums for the layer's mean head (one n×m accumulator at a time per layer).
     const sums = new Map<number, { acc: Float64Array; count: number }>();
     let allowed: Uint8Array | null = null;
-    let rows = 0, cols = 0;
+    let rows = 0,
+      cols = 0;
     for await (const slice of streamHeads(file, view, { batch: this.opened.view.batchEntry })) {
       const h = this.inspectHead(slice.data, slice.layer, slice.head, mask, NO_SWEEP);
-      const grid = poolToFit({ rows: h.weights.rows, cols: h.weights.cols, data: h.weights.data, allowed: h.allowed } as Grid, size, size, 'max').grid;
+      const grid = poolToFit(
+        { rows: h.weights.rows, cols: h.weights.cols, data: h.weights.data, allowed: h.allowed } as Grid,
+        size,
+        size,
+        'max',
+      ).grid;
       byHead.set(`${slice.layer}:${slice.head}`, { summary: summaryOf(h), pooled: grid });
       rows = grid.rows;
       cols = grid.cols;
@@ -275,7 +339,11 @@ export class TensorFileSource implements InspectionSource {
 
   async head(layer: number, head: HeadIndex, options: HeadOptions = {}): Promise<HeadPayload> {
     const mask = options.mask ?? this.baseMask;
-    if ((options.variant ?? 'projected') === 'raw') throw new InputError('variant', 'tensor files have no token vectors X, so there is no raw (Q = K = V = X) variant');
+    if ((options.variant ?? 'projected') === 'raw')
+      throw new InputError(
+        'variant',
+        'tensor files have no token vectors X, so there is no raw (Q = K = V = X) variant',
+      );
     const { file, view } = this.opened;
     const batch = this.opened.view.batchEntry;
     if (this.long) {
@@ -283,7 +351,8 @@ export class TensorFileSource implements InspectionSource {
     }
     if (head === 'mean') {
       const heads: HeadInspection[] = [];
-      for (let h = 0; h < view.heads; h++) heads.push(this.inspectHead(await readHead(file, view, { layer, head: h, batch }), layer, h, mask, NO_SWEEP));
+      for (let h = 0; h < view.heads; h++)
+        heads.push(this.inspectHead(await readHead(file, view, { layer, head: h, batch }), layer, h, mask, NO_SWEEP));
       return meanPayload(heads, layer, mask);
     }
     const data = await readHead(file, view, { layer, head, batch });
@@ -295,6 +364,12 @@ export class TensorFileSource implements InspectionSource {
     const scan = await this.scan(mask, size);
     const data = new Float32Array(scan.pooled.length * scan.rows * scan.cols);
     scan.pooled.forEach((p, i) => data.set(p.data, i * scan.rows * scan.cols));
-    return { rows: scan.rows, cols: scan.cols, items: scan.pooled.map(({ layer, head }) => ({ layer, head })), data, allowed: scan.allowed ? exact(scan.allowed) : null };
+    return {
+      rows: scan.rows,
+      cols: scan.cols,
+      items: scan.pooled.map(({ layer, head }) => ({ layer, head })),
+      data,
+      allowed: scan.allowed ? exact(scan.allowed) : null,
+    };
   }
 }

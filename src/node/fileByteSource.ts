@@ -32,7 +32,11 @@ export class FileByteSource implements ByteSource {
     while (filled < length) {
       const { bytesRead } = await this.handle.read(out, filled, length - filled, offset + filled);
       if (bytesRead === 0) {
-        throw new TensorFileError(this.name, { offset: offset + filled }, `file ended early: needs ${length - filled} more bytes (changed while reading?)`);
+        throw new TensorFileError(
+          this.name,
+          { offset: offset + filled },
+          `file ended early: needs ${length - filled} more bytes (changed while reading?)`,
+        );
       }
       filled += bytesRead;
     }

@@ -3,13 +3,29 @@
 // resolution. The heads are computed one at a time by the streaming kernels (streaming.ts), which
 // never hold an n×n matrix: what stays in memory is, per head, the overview (at most OVERVIEW_SIDE²
 // values), per-row figures and Q, K, V (O(n·d)).
-import { type HeadProjection, InputError, type MaskWord, type Matrix, type ScaleRule, isMaskWord, matrixFrom } from '../core';
-import { MASK_TITLES, type HeadIndex, type HeadPayload, type MaskName, type Overview, type RegionParams, type RegionPayload, type Thumbnails } from '../protocol/messages';
+import {
+  type HeadProjection,
+  InputError,
+  type MaskWord,
+  type Matrix,
+  type ScaleRule,
+  isMaskWord,
+  matrixFrom,
+} from '../core';
+import {
+  MASK_TITLES,
+  type HeadIndex,
+  type HeadPayload,
+  type MaskName,
+  type Overview,
+  type RegionParams,
+  type RegionPayload,
+  type Thumbnails,
+} from '../protocol/messages';
 import { OVERVIEW_SIDE, PooledHeads } from '../host/pooledHeads';
 import { type HeadOptions, type InspectionSource, type SourceSpec, exact } from '../host/source';
 import type { AttentionPool } from './parallel';
 import { type HeadOverview, headRegion, streamHeadOverviews } from './streaming';
-
 
 export interface LongTextInput {
   readonly x: Matrix;
@@ -43,7 +59,10 @@ export class LongTextSource implements InspectionSource {
   private readonly n: number;
   private readonly baseMask: MaskWord;
 
-  constructor(private readonly input: LongTextInput, private readonly options: LongTextOptions) {
+  constructor(
+    private readonly input: LongTextInput,
+    private readonly options: LongTextOptions,
+  ) {
     this.spec = options.spec;
     this.n = input.x.rows;
     this.baseMask = options.mask ?? 'none';
@@ -59,19 +78,40 @@ export class LongTextSource implements InspectionSource {
   private compute(mask: MaskWord): Promise<Computed> {
     const current = this.computed;
     if (current) {
-      return current.then((c) => (c.mask === mask ? c : this.recompute(mask)), () => this.recompute(mask));
+      return current.then(
+        (c) => (c.mask === mask ? c : this.recompute(mask)),
+        () => this.recompute(mask),
+      );
     }
     return this.recompute(mask);
   }
 
   private recompute(mask: MaskWord): Promise<Computed> {
     const heads: HeadOverview[] = [];
-    const run = streamHeadOverviews(this.input.x, this.input.heads, { mask, scale: this.options.scale, overviewSize: this.options.overviewSide ?? OVERVIEW_SIDE, pool: this.options.pool, signal: this.options.signal }, (h) => {
-      heads.push(h);
-    }).then((): Computed => {
+    const run = streamHeadOverviews(
+      this.input.x,
+      this.input.heads,
+      {
+        mask,
+        scale: this.options.scale,
+        overviewSize: this.options.overviewSide ?? OVERVIEW_SIDE,
+        pool: this.options.pool,
+        signal: this.options.signal,
+      },
+      (h) => {
+        heads.push(h);
+      },
+    ).then((): Computed => {
       const records = heads.map((h) => ({
-        layer: 0, head: h.head, overview: h.overview.data, entropy: h.entropy, maxWeight: h.maxWeight, diagonal: h.diagonal,
-        factor: h.factor, dK: h.q.cols, dV: h.v.cols,
+        layer: 0,
+        head: h.head,
+        overview: h.overview.data,
+        entropy: h.entropy,
+        maxWeight: h.maxWeight,
+        diagonal: h.diagonal,
+        factor: h.factor,
+        dK: h.q.cols,
+        dV: h.v.cols,
       }));
       return { mask, heads, pooled: new PooledHeads(records, heads.length, this.n, heads[0].cell, mask) };
     });
@@ -98,13 +138,19 @@ export class LongTextSource implements InspectionSource {
       hasVectors: false,
       hasRaw: false,
       summaries: pooled.summaries(),
-      warnings: [`${this.n} tokens: more than ${this.options.fullResolutionTokens}, so each cell is a block of ${pooled.cell} × ${pooled.cell} tokens showing its largest weight; click a cell for that region at full resolution.`],
+      warnings: [
+        `${this.n} tokens: more than ${this.options.fullResolutionTokens}, so each cell is a block of ${pooled.cell} × ${pooled.cell} tokens showing its largest weight; click a cell for that region at full resolution.`,
+      ],
       pooled: pooled.info(this.options.fullResolutionTokens),
     };
   }
 
   async head(layer: number, head: HeadIndex, options: HeadOptions = {}): Promise<HeadPayload> {
-    if (options.variant === 'raw') throw new InputError('variant', `raw attention (Q = K = V = X) is shown for up to ${this.options.fullResolutionTokens} tokens`);
+    if (options.variant === 'raw')
+      throw new InputError(
+        'variant',
+        `raw attention (Q = K = V = X) is shown for up to ${this.options.fullResolutionTokens} tokens`,
+      );
     const { pooled } = await this.compute(this.wordMask(options.mask));
     if (layer !== 0) throw new InputError('layer', `a text has one layer, not ${layer + 1}`);
     return pooled.payload(layer, head);
@@ -120,12 +166,17 @@ export class LongTextSource implements InspectionSource {
     const c = await this.compute(mask);
     const h = c.heads[params.head];
     if (params.layer !== 0 || !h) throw new InputError('head', `no head ${params.head} in layer ${params.layer}`);
-    const r0 = params.row0, c0 = params.col0;
-    const r1 = Math.min(this.n, r0 + params.rows), c1 = Math.min(this.n, c0 + params.cols);
+    const r0 = params.row0,
+      c0 = params.col0;
+    const r1 = Math.min(this.n, r0 + params.rows),
+      c1 = Math.min(this.n, c0 + params.cols);
     if (r0 >= this.n || c0 >= this.n) throw new InputError('region', `starts past the last token (${this.n - 1})`);
     const r = headRegion(h.q, h.k, h.v, [r0, r1], [c0, c1], { mask, scale: this.options.scale });
     return {
-      row0: r0, rows: r1 - r0, col0: c0, cols: c1 - c0,
+      row0: r0,
+      rows: r1 - r0,
+      col0: c0,
+      cols: c1 - c0,
       tokens: this.input.tokens.slice(r0, r1),
       keyTokens: this.input.tokens.slice(c0, c1),
       factor: h.factor,

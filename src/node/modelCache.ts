@@ -4,7 +4,9 @@ import { homedir } from 'node:os';
 import { type CachedModel, hubCacheDir, listCachedModels } from '../core/models/cache';
 import { NodeCacheListing } from './models/cacheListing';
 
-export async function listHubModels(env: Readonly<Record<string, string | undefined>> = process.env): Promise<{ hubDir: string; models: CachedModel[] }> {
+export async function listHubModels(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ hubDir: string; models: CachedModel[] }> {
   const hubDir = hubCacheDir(env, homedir());
   return { hubDir, models: await listCachedModels(new NodeCacheListing(), hubDir) };
 }

@@ -38,8 +38,16 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
   if (request.kind !== 'file') return openInMemory(request, computeEngine());
   const bytes = await FileByteSource.open(request.path);
   try {
-    const options = request.limits ? { ...request.options, limits: { ...request.options?.limits, ...request.limits } } : request.options ?? {};
-    const source = await tensorFileSource(bytes, request.title, options, () => readSidecarTokens(request.path), streamGivenOnPool);
+    const options = request.limits
+      ? { ...request.options, limits: { ...request.options?.limits, ...request.limits } }
+      : (request.options ?? {});
+    const source = await tensorFileSource(
+      bytes,
+      request.title,
+      options,
+      () => readSidecarTokens(request.path),
+      streamGivenOnPool,
+    );
     return { source, info: { offsets: null, spec: null, batch: source.batchChoice }, close: () => bytes.close() };
   } catch (e) {
     await bytes.close();
@@ -55,7 +63,11 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
 async function openModel(request: ModelRequest): Promise<OpenedSource> {
   const model = await openModelDir(request.path);
   try {
-    const source = await ModelSource.run(model, request, { attend: attendOnPool(), matmul: matmulOnPool(), engine: computeEngine() });
+    const source = await ModelSource.run(model, request, {
+      attend: attendOnPool(),
+      matmul: matmulOnPool(),
+      engine: computeEngine(),
+    });
     return { source, info: { offsets: source.offsets, spec: null }, close: async () => undefined };
   } finally {
     await model.close();
@@ -63,17 +75,32 @@ async function openModel(request: ModelRequest): Promise<OpenedSource> {
 }
 
 /** A text longer than `fullResolution` tokens as a LongTextSource; null for shorter texts. */
-function openLongText(spec: Extract<OpenRequest, { kind: 'text' }>, fullResolution: number, overviewSide?: number): OpenedSource | null {
+function openLongText(
+  spec: Extract<OpenRequest, { kind: 'text' }>,
+  fullResolution: number,
+  overviewSide?: number,
+): OpenedSource | null {
   const settings = spec.settings ?? {};
   // Counting is cheap (no token objects); only a long text pays for embedding here.
   if (countTokens(spec.text, settings.tokenizer ?? 'words') <= fullResolution) return null;
-  if (spec.mask !== undefined && !isMaskWord(spec.mask)) throw new InputError('mask', `unknown mask ${JSON.stringify(spec.mask)}`);
+  if (spec.mask !== undefined && !isMaskWord(spec.mask))
+    throw new InputError('mask', `unknown mask ${JSON.stringify(spec.mask)}`);
   const caps = spec.maxTokens !== undefined ? { ...spec.limits, maxTokens: spec.maxTokens } : spec.limits;
   const { input, offsets } = textInput(spec.text, settings, caps);
   const heads = input.form === 'projected' ? input.heads : [identityHead(input.form === 'qkv' ? input.Q.cols : 1)];
   const x = input.form === 'projected' ? input.X : input.form === 'qkv' ? input.Q : null;
   if (!x || !input.tokens) throw new InputError('text', 'could not build token vectors');
-  const source = new LongTextSource({ x, heads, tokens: input.tokens }, { title: titleOf(spec), spec, scale: spec.scale, mask: spec.mask, fullResolutionTokens: fullResolution, overviewSide });
+  const source = new LongTextSource(
+    { x, heads, tokens: input.tokens },
+    {
+      title: titleOf(spec),
+      spec,
+      scale: spec.scale,
+      mask: spec.mask,
+      fullResolutionTokens: fullResolution,
+      overviewSide,
+    },
+  );
   return { source, info: { offsets, spec }, close: async () => undefined };
 }
 

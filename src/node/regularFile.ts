@@ -53,7 +53,11 @@ const CANNOT_READ: OpenFailure = (code) => `cannot read: ${errnoReason(code)}`;
  * Opens a regular file for reading, never blocking: stat (following symlinks) first, then open with
  * O_NONBLOCK, then fstat the handle (the path may have been swapped in between).
  */
-export async function openRegularFile(filePath: string, name = path.basename(filePath), what: OpenFailure = CANNOT_OPEN): Promise<{ handle: fs.FileHandle; size: number }> {
+export async function openRegularFile(
+  filePath: string,
+  name = path.basename(filePath),
+  what: OpenFailure = CANNOT_OPEN,
+): Promise<{ handle: fs.FileHandle; size: number }> {
   let before;
   try {
     before = await fs.stat(filePath);
@@ -82,7 +86,13 @@ export async function openRegularFile(filePath: string, name = path.basename(fil
  * caller's message naming its cap), whatever size the file claims. Reads in chunks, so a file that
  * grows while read (or claims 0 bytes) costs at most maxBytes + one chunk.
  */
-export async function readRegularFile(filePath: string, maxBytes: number, overCap: (bytes: string) => Error, name = path.basename(filePath), what: OpenFailure = CANNOT_READ): Promise<Buffer> {
+export async function readRegularFile(
+  filePath: string,
+  maxBytes: number,
+  overCap: (bytes: string) => Error,
+  name = path.basename(filePath),
+  what: OpenFailure = CANNOT_READ,
+): Promise<Buffer> {
   const { handle, size } = await openRegularFile(filePath, name, what);
   try {
     if (size > maxBytes) throw overCap(String(size));
@@ -109,6 +119,12 @@ export async function readRegularFile(filePath: string, maxBytes: number, overCa
 }
 
 /** A regular file's text (UTF-8), capped like readRegularFile. */
-export async function readRegularText(filePath: string, maxBytes: number, overCap: (bytes: string) => Error, name = path.basename(filePath), what: OpenFailure = CANNOT_READ): Promise<string> {
+export async function readRegularText(
+  filePath: string,
+  maxBytes: number,
+  overCap: (bytes: string) => Error,
+  name = path.basename(filePath),
+  what: OpenFailure = CANNOT_READ,
+): Promise<string> {
   return (await readRegularFile(filePath, maxBytes, overCap, name, what)).toString('utf8');
 }

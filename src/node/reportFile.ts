@@ -25,7 +25,11 @@ export function readWebviewAssets(distDir = defaultDistDir()): { script: string;
 }
 
 /** Opens the input (bad input throws InputError before anything is written), then writes the report. */
-export async function writeReport(spec: SourceSpec, outputPath: string, options: { distDir?: string } = {}): Promise<{ bytes: number; warnings: string[] }> {
+export async function writeReport(
+  spec: SourceSpec,
+  outputPath: string,
+  options: { distDir?: string } = {},
+): Promise<{ bytes: number; warnings: string[] }> {
   const { warnings } = await MemorySource.fromSpec(spec).overview();
   const html = buildReportHtml({ ...readWebviewAssets(options.distDir), spec });
   try {

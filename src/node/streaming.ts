@@ -58,7 +58,9 @@ function copyOut(buffer: ArrayBufferLike, ptr: number, rows: number, cols: numbe
 
 /** The kernel's per-row triples (entropy, largest weight, diagonal) as three arrays. */
 function deinterleave(stats: Float32Array, n: number): Pick<HeadOverview, 'entropy' | 'maxWeight' | 'diagonal'> {
-  const entropy = new Float32Array(n), maxWeight = new Float32Array(n), diagonal = new Float32Array(n);
+  const entropy = new Float32Array(n),
+    maxWeight = new Float32Array(n),
+    diagonal = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     entropy[i] = stats[3 * i];
     maxWeight[i] = stats[3 * i + 1];
@@ -76,12 +78,18 @@ function runHeadHere(ex: KernelExports, plan: StreamPlan): void {
  * Multi-head self-attention of X for any n, one head at a time; onHead receives each head's overview
  * and output (and may await, e.g. to send it) before the next head is computed.
  */
-export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProjection[], options: StreamOptions, onHead: (head: HeadOverview) => void | Promise<void>): Promise<StreamResult> {
+export async function streamHeadOverviews(
+  x: Matrix,
+  heads: readonly HeadProjection[],
+  options: StreamOptions,
+  onHead: (head: HeadOverview) => void | Promise<void>,
+): Promise<StreamResult> {
   const shapes = kernels.multiHeadShapes(x, heads, null, options.scale);
   const n = x.rows;
   if (n === 0 || heads.length === 0) throw new RangeError('streamHeadOverviews needs at least one token and one head');
   const mask = options.mask ?? 'none';
-  const dK = Math.max(...heads.map((h) => h.W_Q.cols)), dV = Math.max(...heads.map((h) => h.W_V.cols));
+  const dK = Math.max(...heads.map((h) => h.W_Q.cols)),
+    dV = Math.max(...heads.map((h) => h.W_V.cols));
   const concatCols = heads.reduce((s, h) => s + h.W_V.cols, 0);
   const output = zeros(n, concatCols);
   const pool = options.pool ?? (defaultPool ??= new AttentionPool());
@@ -89,7 +97,15 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
   const signal = options.signal;
 
   const arena = new Arena();
-  const layout = planStream(arena, { n, dModel: x.cols, dK, dV, overviewSize: options.overviewSize ?? 512, maskKind: maskKind(mask), executors: parallel ? pool.size : 1 });
+  const layout = planStream(arena, {
+    n,
+    dModel: x.cols,
+    dK,
+    dV,
+    overviewSize: options.overviewSize ?? 512,
+    maskKind: maskKind(mask),
+    executors: parallel ? pool.size : 1,
+  });
   const privateRuntime = parallel ? null : acquireRuntime();
   if (!parallel && !privateRuntime) return streamWithReference(x, heads, mask, options, onHead, output);
   let shared: WebAssembly.Memory | null = null;
@@ -106,7 +122,8 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
       arena.commit(privateRuntime!.memory);
       memory = privateRuntime!.memory;
     }
-    const f32 = (slot: { ptr: number; rows: number; cols: number }) => new Float32Array(memory.buffer, slot.ptr, slot.rows * slot.cols);
+    const f32 = (slot: { ptr: number; rows: number; cols: number }) =>
+      new Float32Array(memory.buffer, slot.ptr, slot.rows * slot.cols);
     f32(layout.x).set(x.data);
     // Only an explicit matrix goes in as a table: the word masks are computed inside the kernels
     // (an n×n byte table for a causal mask would be 268 MB at n = 16384).
@@ -125,13 +142,21 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
       const buffer = memory.buffer;
       const stats = new Float32Array(buffer, plan.stats.ptr, n * 3);
       const head: HeadOverview = {
-        head: h, factor: plan.factor, cell: plan.rowsPerCell,
+        head: h,
+        factor: plan.factor,
+        cell: plan.rowsPerCell,
         overview: copyOut(buffer, plan.overview.ptr, plan.overview.rows, plan.overview.cols),
         output: copyOut(buffer, plan.out.ptr, n, plan.out.cols),
-        q: copyOut(buffer, plan.q.ptr, n, plan.q.cols), k: copyOut(buffer, plan.k.ptr, n, plan.k.cols), v: copyOut(buffer, plan.v.ptr, n, plan.v.cols),
+        q: copyOut(buffer, plan.q.ptr, n, plan.q.cols),
+        k: copyOut(buffer, plan.k.ptr, n, plan.k.cols),
+        v: copyOut(buffer, plan.v.ptr, n, plan.v.cols),
         ...deinterleave(stats, n),
       };
-      for (let i = 0; i < n; i++) output.data.set(head.output.data.subarray(i * head.output.cols, (i + 1) * head.output.cols), i * concatCols + col);
+      for (let i = 0; i < n; i++)
+        output.data.set(
+          head.output.data.subarray(i * head.output.cols, (i + 1) * head.output.cols),
+          i * concatCols + col,
+        );
       col += head.output.cols;
       await onHead(head);
     }
@@ -149,10 +174,21 @@ export async function streamHeadOverviews(x: Matrix, heads: readonly HeadProject
  * X = [Q | K | V] and W_Q, W_K, W_V select their columns (multiplying by 1 and adding 0 is exact), so
  * the projection phase hands the kernels Q, K and V unchanged. `factor` multiplies q·k.
  */
-export async function streamGivenHead(q: Matrix, k: Matrix, v: Matrix, factor: number, options: StreamOptions): Promise<HeadOverview> {
+export async function streamGivenHead(
+  q: Matrix,
+  k: Matrix,
+  v: Matrix,
+  factor: number,
+  options: StreamOptions,
+): Promise<HeadOverview> {
   const n = q.rows;
-  if (k.rows !== n || v.rows !== n || k.cols !== q.cols) throw new RangeError(`streamGivenHead: Q ${q.rows}×${q.cols}, K ${k.rows}×${k.cols}, V ${v.rows}×${v.cols} are not one self-attention head`);
-  const dk = q.cols, dv = v.cols, width = 2 * dk + dv;
+  if (k.rows !== n || v.rows !== n || k.cols !== q.cols)
+    throw new RangeError(
+      `streamGivenHead: Q ${q.rows}×${q.cols}, K ${k.rows}×${k.cols}, V ${v.rows}×${v.cols} are not one self-attention head`,
+    );
+  const dk = q.cols,
+    dv = v.cols,
+    width = 2 * dk + dv;
   const x = concatColumns([q, k, v]);
   const select = (from: number, cols: number) => {
     const w = zeros(width, cols);
@@ -160,14 +196,26 @@ export async function streamGivenHead(q: Matrix, k: Matrix, v: Matrix, factor: n
     return w;
   };
   let result: HeadOverview | null = null;
-  await streamHeadOverviews(x, [{ W_Q: select(0, dk), W_K: select(dk, dk), W_V: select(2 * dk, dv) }], { ...options, scale: factor }, (h) => {
-    result = h;
-  });
+  await streamHeadOverviews(
+    x,
+    [{ W_Q: select(0, dk), W_K: select(dk, dk), W_V: select(2 * dk, dv) }],
+    { ...options, scale: factor },
+    (h) => {
+      result = h;
+    },
+  );
   return result!;
 }
 
 /** Without WebAssembly: the same results from the reference core, a chunk of rows at a time. */
-async function streamWithReference(x: Matrix, heads: readonly HeadProjection[], mask: MaskSpec, options: StreamOptions, onHead: (head: HeadOverview) => void | Promise<void>, output: Matrix): Promise<StreamResult> {
+async function streamWithReference(
+  x: Matrix,
+  heads: readonly HeadProjection[],
+  mask: MaskSpec,
+  options: StreamOptions,
+  onHead: (head: HeadOverview) => void | Promise<void>,
+  output: Matrix,
+): Promise<StreamResult> {
   const n = x.rows;
   const cells = Math.max(1, Math.min(n, options.overviewSize ?? 512));
   const cell = Math.ceil(n / cells);
@@ -176,10 +224,14 @@ async function streamWithReference(x: Matrix, heads: readonly HeadProjection[], 
   for (let h = 0; h < heads.length; h++) {
     if (options.signal?.aborted) throw new CancelledError(options.signal.reason);
     const w = heads[h];
-    const q = project(x, w.W_Q), k = project(x, w.W_K), v = project(x, w.W_V);
+    const q = project(x, w.W_Q),
+      k = project(x, w.W_K),
+      v = project(x, w.W_V);
     const overview = zeros(side, side);
     const out = zeros(n, v.cols);
-    const entropy = new Float32Array(n), maxWeight = new Float32Array(n), diagonal = new Float32Array(n);
+    const entropy = new Float32Array(n),
+      maxWeight = new Float32Array(n),
+      diagonal = new Float32Array(n);
     for (let r0 = 0; r0 < n; r0 += 64) {
       const r1 = Math.min(n, r0 + 64);
       const block = headRegion(q, k, v, [r0, r1], [0, n], { mask, scale: options.scale }, false);
@@ -197,7 +249,19 @@ async function streamWithReference(x: Matrix, heads: readonly HeadProjection[], 
     }
     for (let i = 0; i < n; i++) output.data.set(out.data.subarray(i * v.cols, (i + 1) * v.cols), i * output.cols + col);
     col += v.cols;
-    await onHead({ head: h, factor: factorFor(options.scale, q.cols), overview, cell, output: out, q, k, v, entropy, maxWeight, diagonal });
+    await onHead({
+      head: h,
+      factor: factorFor(options.scale, q.cols),
+      overview,
+      cell,
+      output: out,
+      q,
+      k,
+      v,
+      entropy,
+      maxWeight,
+      diagonal,
+    });
   }
   return { output, engine: 'js' };
 }
@@ -228,16 +292,36 @@ function colSlice(a: Matrix, c0: number, c1: number): Matrix {
  * queries rows[0]…rows[1]−1 against every key, cropped to keys cols[0]…cols[1]−1. Cost is
  * O(rows·n·d), memory O(rows·n).
  */
-export function headRegion(q: Matrix, k: Matrix, v: Matrix, rows: readonly [number, number], cols: readonly [number, number], options: { mask?: MaskSpec; scale?: ScaleRule } = {}, useKernels = true): HeadRegion {
-  const n = q.rows, m = k.rows;
-  const [r0, r1] = rows, [c0, c1] = cols;
-  if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= n)) throw new RangeError(`region rows [${r0}, ${r1}) are not inside 0…${n}`);
-  if (!(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 < c1 && c1 <= m)) throw new RangeError(`region columns [${c0}, ${c1}) are not inside 0…${m}`);
+export function headRegion(
+  q: Matrix,
+  k: Matrix,
+  v: Matrix,
+  rows: readonly [number, number],
+  cols: readonly [number, number],
+  options: { mask?: MaskSpec; scale?: ScaleRule } = {},
+  useKernels = true,
+): HeadRegion {
+  const n = q.rows,
+    m = k.rows;
+  const [r0, r1] = rows,
+    [c0, c1] = cols;
+  if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= n))
+    throw new RangeError(`region rows [${r0}, ${r1}) are not inside 0…${n}`);
+  if (!(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 < c1 && c1 <= m))
+    throw new RangeError(`region columns [${c0}, ${c1}) are not inside 0…${m}`);
   const full = allowedRows(options.mask ?? 'none', n, m, r0, r1);
   // The region's rows of the mask, as an explicit table (a word mask depends on the absolute row).
   const rowMask = full ? matrixFrom(r1 - r0, m, Float32Array.from(full)) : 'none';
   const run = useKernels ? kernels.attention : reference.attention;
   const r = run(rowSlice(q, r0, r1), k, v, { mask: rowMask, scale: options.scale });
   const allowed = full ? cropColumns(full, r1 - r0, m, c0, c1) : null;
-  return { rows: [r0, r1], cols: [c0, c1], dots: colSlice(r.dots, c0, c1), scores: colSlice(r.scores, c0, c1), weights: colSlice(r.weights, c0, c1), allowed, output: r.output };
+  return {
+    rows: [r0, r1],
+    cols: [c0, c1],
+    dots: colSlice(r.dots, c0, c1),
+    scores: colSlice(r.scores, c0, c1),
+    weights: colSlice(r.weights, c0, c1),
+    allowed,
+    output: r.output,
+  };
 }

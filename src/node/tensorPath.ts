@@ -11,7 +11,9 @@ import { errnoReason, readRegularText } from './regularFile';
 const MAX_SIDECAR_BYTES = 64 * 1024 * 1024;
 
 /** Opens a tensor file by path; call close() when done (the file handle stays open for slice reads). */
-export async function openTensorPath(filePath: string): Promise<{ file: TensorFile; source: FileByteSource; close: () => Promise<void> }> {
+export async function openTensorPath(
+  filePath: string,
+): Promise<{ file: TensorFile; source: FileByteSource; close: () => Promise<void> }> {
   const source = await FileByteSource.open(filePath);
   try {
     const file = await openTensorFile(source);
@@ -32,7 +34,8 @@ export function sidecarPaths(filePath: string): string[] {
 /** Tokens from an explicit file (--tokens PATH): a JSON list of strings, or {"tokens": [...]}. */
 export async function readTokensFile(filePath: string): Promise<Tokens> {
   const tokens = await readTokenList(filePath);
-  if (tokens === null) throw new TensorFileError(path.basename(filePath), {}, `cannot read token list: ${errnoReason('ENOENT')}`);
+  if (tokens === null)
+    throw new TensorFileError(path.basename(filePath), {}, `cannot read token list: ${errnoReason('ENOENT')}`);
   return tokens;
 }
 
@@ -53,7 +56,12 @@ async function readTokenList(candidate: string): Promise<Tokens | null> {
     text = await readRegularText(
       candidate,
       MAX_SIDECAR_BYTES,
-      (bytes) => new TensorFileError(name, {}, `token list of ${bytes} bytes exceeds the ${MAX_SIDECAR_BYTES}-byte cap for token lists (a fixed cap)`),
+      (bytes) =>
+        new TensorFileError(
+          name,
+          {},
+          `token list of ${bytes} bytes exceeds the ${MAX_SIDECAR_BYTES}-byte cap for token lists (a fixed cap)`,
+        ),
       name,
       (code) => (code === 'ENOENT' ? 'ENOENT' : `cannot read token list: ${errnoReason(code)}`),
     );

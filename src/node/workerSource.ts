@@ -94,7 +94,10 @@ export class WorkerSource extends ForwardingSource implements InspectionSource {
     this.stopWorker(new InputError('panel', 'the panel was closed'));
   }
 
-  protected async call<M extends SourceMethod>(method: M, params: SourceMethods[M]['params']): Promise<SourceMethods[M]['result']> {
+  protected async call<M extends SourceMethod>(
+    method: M,
+    params: SourceMethods[M]['params'],
+  ): Promise<SourceMethods[M]['result']> {
     await this.ensureOpen();
     return this.send(method, params, METHOD_TABLE[method].progress);
   }
@@ -120,9 +123,13 @@ export class WorkerSource extends ForwardingSource implements InspectionSource {
     liveWorkers++;
     this.worker = worker;
     this.expectedExit = false;
-    const rpc = new RpcCaller<WorkerMethods>((message, transfer?: Transfer) => worker.postMessage(message, transfer as never), {
-      toError: (_method, error, input) => (input ? new RemoteInputError(error) : new InputError('internal error', error)),
-    });
+    const rpc = new RpcCaller<WorkerMethods>(
+      (message, transfer?: Transfer) => worker.postMessage(message, transfer as never),
+      {
+        toError: (_method, error, input) =>
+          input ? new RemoteInputError(error) : new InputError('internal error', error),
+      },
+    );
     this.rpc = rpc;
     worker.on('message', (message: unknown) => rpc.receive(message));
     worker.on('error', (e) => this.onExit(worker, `the computation failed (${e.message.split('\n')[0]})`));
@@ -156,12 +163,19 @@ export class WorkerSource extends ForwardingSource implements InspectionSource {
     rpc?.rejectAll(reason);
   }
 
-  private send<M extends keyof WorkerMethods>(method: M, params: WorkerMethods[M]['params'], label: string): Promise<WorkerMethods[M]['result']> {
+  private send<M extends keyof WorkerMethods>(
+    method: M,
+    params: WorkerMethods[M]['params'],
+    label: string,
+  ): Promise<WorkerMethods[M]['result']> {
     const rpc = this.rpc;
     if (!rpc) return Promise.reject(new InputError('worker', 'the computation is not running'));
     const done = rpc.call(method, params);
     if (this.options.onSlow) {
-      const timer = setTimeout(() => this.options.onSlow?.(label, () => this.cancel(), done), this.options.slowAfterMs ?? 400);
+      const timer = setTimeout(
+        () => this.options.onSlow?.(label, () => this.cancel(), done),
+        this.options.slowAfterMs ?? 400,
+      );
       const clear = () => clearTimeout(timer);
       done.then(clear, clear);
     }

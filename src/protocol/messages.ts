@@ -210,7 +210,14 @@ export type { Method, Methods, NotifyMessage, PushMessage, SourceMethod } from '
 export { METHODS } from './methods';
 import type { Method, Methods, NotifyMessage, PushMessage } from './methods';
 
-export type RequestMessage = { [M in Method]: { readonly kind: 'request'; readonly id: number; readonly method: M; readonly params: Methods[M]['params'] } }[Method];
+export type RequestMessage = {
+  [M in Method]: {
+    readonly kind: 'request';
+    readonly id: number;
+    readonly method: M;
+    readonly params: Methods[M]['params'];
+  };
+}[Method];
 
 export type WebviewMessage = { readonly kind: 'hello'; readonly protocol: number } | RequestMessage | NotifyMessage;
 

@@ -3,9 +3,24 @@
 // method table (methods.ts) pairs them with their methods, and validate.ts turns throws into
 // Checked values. Every typed array must have exactly the length its shape says.
 import {
-  type ExportParams, type ExportResult, type HeadIndex, type HeadParams, type HeadPayload, type HeadSummary, type MaskName,
-  type Overview, type PooledInfo, type RegionParams, type RegionPayload, type SweepSample, type Thumbnails, type VarianceSample,
-  EXPORT_FORMATS, MASK_NAMES, MAX_REGION_CELLS, VARIANTS,
+  type ExportParams,
+  type ExportResult,
+  type HeadIndex,
+  type HeadParams,
+  type HeadPayload,
+  type HeadSummary,
+  type MaskName,
+  type Overview,
+  type PooledInfo,
+  type RegionParams,
+  type RegionPayload,
+  type SweepSample,
+  type Thumbnails,
+  type VarianceSample,
+  EXPORT_FORMATS,
+  MASK_NAMES,
+  MAX_REGION_CELLS,
+  VARIANTS,
 } from './messages';
 import { SWEEP_LABELS } from '../core/scale';
 
@@ -27,7 +42,8 @@ export function attempt<T>(read: () => T): Checked<T> {
 }
 
 export function record(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) fail(path, 'expected an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value))
+    fail(path, 'expected an object');
   return value as Record<string, unknown>;
 }
 
@@ -37,7 +53,8 @@ export const MAX_NAME = 255;
 export const MAX_TEXT = 4096;
 
 export function integer(value: unknown, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(path, `expected an integer in [${min}, ${max}]`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    fail(path, `expected an integer in [${min}, ${max}]`);
   return value;
 }
 
@@ -57,7 +74,8 @@ export function nullable<T>(value: unknown, read: (v: unknown) => T): T | null {
 }
 
 export function oneOf<T extends string>(value: unknown, options: readonly T[], path: string): T {
-  if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) fail(path, `expected one of ${options.join(', ')}`);
+  if (typeof value !== 'string' || !(options as readonly string[]).includes(value))
+    fail(path, `expected one of ${options.join(', ')}`);
   return value as T;
 }
 
@@ -110,7 +128,8 @@ export function readHeadParams(value: unknown): HeadParams {
   const p = params(value);
   // Heads come at the input's own scale; the panel re-scales the logits it has. A client asking the
   // host to re-scale would otherwise get the unscaled picture without a word.
-  if (p.scale !== undefined) fail('params.scale', 'the host sends heads at the input’s own scale; re-scale a head’s dots in the panel');
+  if (p.scale !== undefined)
+    fail('params.scale', 'the host sends heads at the input’s own scale; re-scale a head’s dots in the panel');
   return {
     layer: integer(p.layer, 'params.layer', 0, MAX_DIM),
     head: headIndex(p.head, 'params.head'),
@@ -133,7 +152,8 @@ export function readRegionParams(value: unknown): RegionParams {
   const p = params(value);
   const rows = integer(p.rows, 'params.rows', 1, MAX_DIM);
   const cols = integer(p.cols, 'params.cols', 1, MAX_DIM);
-  if (rows * cols > MAX_REGION_CELLS) fail('params.rows', `a region holds at most ${MAX_REGION_CELLS} cells, asked for ${rows}×${cols}`);
+  if (rows * cols > MAX_REGION_CELLS)
+    fail('params.rows', `a region holds at most ${MAX_REGION_CELLS} cells, asked for ${rows}×${cols}`);
   return {
     layer: integer(p.layer, 'params.layer', 0, MAX_DIM),
     head: integer(p.head, 'params.head', 0, MAX_DIM),
@@ -150,7 +170,8 @@ export function readExportParams(value: unknown): ExportParams {
   const format = oneOf(p.format, EXPORT_FORMATS, 'params.format');
   const name = string(p.name, 'params.name', MAX_NAME);
   const reserved = /[/\\:*?"<>|]/.test(name) || Array.from(name).some((c) => c.charCodeAt(0) < 32);
-  if (reserved || name.startsWith('.') || name.trim() === '') fail('params.name', 'expected a plain file name (no folders or reserved characters)');
+  if (reserved || name.startsWith('.') || name.trim() === '')
+    fail('params.name', 'expected a plain file name (no folders or reserved characters)');
   const data = p.data;
   if (format === 'html') {
     if (data !== undefined) fail('params.data', 'the host builds the report itself');
@@ -185,8 +206,13 @@ function readSummary(value: unknown, path: string): HeadSummary {
 }
 
 /** The head catalogue's optional figures (real model heads): present only where the source gives them. */
-function optionalCatalogue(o: Record<string, unknown>, path: string): Pick<HeadSummary, 'previousTokenScore' | 'firstTokenMass' | 'inductionScore' | 'kvHead'> {
-  const out: { -readonly [K in 'previousTokenScore' | 'firstTokenMass' | 'inductionScore' | 'kvHead']?: HeadSummary[K] } = {};
+function optionalCatalogue(
+  o: Record<string, unknown>,
+  path: string,
+): Pick<HeadSummary, 'previousTokenScore' | 'firstTokenMass' | 'inductionScore' | 'kvHead'> {
+  const out: {
+    -readonly [K in 'previousTokenScore' | 'firstTokenMass' | 'inductionScore' | 'kvHead']?: HeadSummary[K];
+  } = {};
   for (const key of ['previousTokenScore', 'firstTokenMass', 'inductionScore'] as const) {
     if (o[key] !== undefined) out[key] = nullable(o[key], (v) => finite(v, `${path}.${key}`));
   }
@@ -200,16 +226,19 @@ export function readOverview(value: unknown): Overview {
   const m = integer(o.m, 'overview.m', 1, MAX_DIM);
   const layers = integer(o.layers, 'overview.layers', 1, 4096);
   const heads = integer(o.heads, 'overview.heads', 1, 4096);
-  if (!Array.isArray(o.summaries) || o.summaries.length !== layers * heads) fail('overview.summaries', `expected ${layers * heads} head summaries`);
+  if (!Array.isArray(o.summaries) || o.summaries.length !== layers * heads)
+    fail('overview.summaries', `expected ${layers * heads} head summaries`);
   if (!Array.isArray(o.masks)) fail('overview.masks', 'expected an array');
   if (!Array.isArray(o.warnings)) fail('overview.warnings', 'expected an array');
   return {
     title: string(o.title, 'overview.title', MAX_TEXT),
     form: oneOf(o.form, ['qkv', 'projected', 'scores', 'weights', 'text'] as const, 'overview.form'),
-    n, m,
+    n,
+    m,
     tokens: strings(o.tokens, 'overview.tokens', n),
     keyTokens: strings(o.keyTokens, 'overview.keyTokens', m),
-    layers, heads,
+    layers,
+    heads,
     mask: maskName(o.mask, 'overview.mask'),
     masks: o.masks.map((x, i) => maskName(x, `overview.masks[${i}]`)),
     rescalable: o.rescalable === true,
@@ -225,8 +254,13 @@ function readPooled(value: unknown, n: number, m: number): PooledInfo {
   const o = record(value, 'overview.pooled');
   const tokens = integer(o.tokens, 'overview.pooled.tokens', 1, MAX_DIM);
   const cell = integer(o.cell, 'overview.pooled.cell', 1, MAX_DIM);
-  if (n !== m || Math.ceil(tokens / cell) !== n) fail('overview.pooled', `${tokens} tokens in blocks of ${cell} do not make ${n}×${m} blocks`);
-  return { tokens, cell, fullResolutionTokens: integer(o.fullResolutionTokens, 'overview.pooled.fullResolutionTokens', 1, MAX_DIM) };
+  if (n !== m || Math.ceil(tokens / cell) !== n)
+    fail('overview.pooled', `${tokens} tokens in blocks of ${cell} do not make ${n}×${m} blocks`);
+  return {
+    tokens,
+    cell,
+    fullResolutionTokens: integer(o.fullResolutionTokens, 'overview.pooled.fullResolutionTokens', 1, MAX_DIM),
+  };
 }
 
 export function readRegion(value: unknown): RegionPayload {
@@ -235,8 +269,10 @@ export function readRegion(value: unknown): RegionPayload {
   const cols = integer(o.cols, 'region.cols', 1, MAX_DIM);
   if (rows * cols > MAX_REGION_CELLS) fail('region.rows', `a region holds at most ${MAX_REGION_CELLS} cells`);
   return {
-    row0: integer(o.row0, 'region.row0', 0, MAX_DIM), rows,
-    col0: integer(o.col0, 'region.col0', 0, MAX_DIM), cols,
+    row0: integer(o.row0, 'region.row0', 0, MAX_DIM),
+    rows,
+    col0: integer(o.col0, 'region.col0', 0, MAX_DIM),
+    cols,
     tokens: strings(o.tokens, 'region.tokens', rows),
     keyTokens: strings(o.keyTokens, 'region.keyTokens', cols),
     factor: nullable(o.factor, (v) => positive(v, 'region.factor')),
@@ -272,14 +308,20 @@ export function readHeadPayload(value: unknown): HeadPayload {
   if (!Array.isArray(o.emptyRows)) fail('head.emptyRows', 'expected an array');
   const diagonal = nullable(o.diagonal, (v) => {
     const d = record(v, 'head.diagonal');
-    return { meanDiagonalWeight: finite(d.meanDiagonalWeight, 'head.diagonal.meanDiagonalWeight'), argmaxOnDiagonal: finite(d.argmaxOnDiagonal, 'head.diagonal.argmaxOnDiagonal') };
+    return {
+      meanDiagonalWeight: finite(d.meanDiagonalWeight, 'head.diagonal.meanDiagonalWeight'),
+      argmaxOnDiagonal: finite(d.argmaxOnDiagonal, 'head.diagonal.argmaxOnDiagonal'),
+    };
   });
   return {
     layer: integer(o.layer, 'head.layer', 0, MAX_DIM),
     head: headIndex(o.head, 'head.head'),
     variant: oneOf(o.variant, VARIANTS, 'head.variant'),
     mask: maskName(o.mask, 'head.mask'),
-    n, m, dK, dV,
+    n,
+    m,
+    dK,
+    dV,
     factor: nullable(o.factor, (v) => positive(v, 'head.factor')),
     dots: nullable(o.dots, (v) => float32(v, 'head.dots', n * m)),
     allowed: nullable(o.allowed, (v) => uint8(v, 'head.allowed', n * m)),
@@ -304,10 +346,15 @@ export function readThumbnails(value: unknown): Thumbnails {
   if (!Array.isArray(o.items)) fail('thumbnails.items', 'expected an array');
   const items = o.items.map((it, i) => {
     const r = record(it, `thumbnails.items[${i}]`);
-    return { layer: integer(r.layer, `thumbnails.items[${i}].layer`, 0, MAX_DIM), head: headIndex(r.head, `thumbnails.items[${i}].head`) };
+    return {
+      layer: integer(r.layer, `thumbnails.items[${i}].layer`, 0, MAX_DIM),
+      head: headIndex(r.head, `thumbnails.items[${i}].head`),
+    };
   });
   return {
-    rows, cols, items,
+    rows,
+    cols,
+    items,
     data: float32(o.data, 'thumbnails.data', items.length * rows * cols),
     allowed: nullable(o.allowed, (v) => uint8(v, 'thumbnails.allowed', rows * cols)),
   };
@@ -328,5 +375,8 @@ export function readVariance(value: unknown): VarianceSample[] {
 
 export function readExportResult(value: unknown): ExportResult {
   const o = record(value, 'export');
-  return { saved: o.saved === true, location: o.location === undefined ? undefined : string(o.location, 'export.location', MAX_TEXT) };
+  return {
+    saved: o.saved === true,
+    location: o.location === undefined ? undefined : string(o.location, 'export.location', MAX_TEXT),
+  };
 }

@@ -10,9 +10,14 @@ import { type Checked, MAX_TEXT, attempt, fail, integer, oneOf, record, string }
 export type { Checked } from './readers';
 export { readHeadPayload, readOverview } from './readers';
 
-function readEvent<T extends Record<string, (o: Record<string, unknown>) => object>>(table: T, o: Record<string, unknown>, what: string): object {
+function readEvent<T extends Record<string, (o: Record<string, unknown>) => object>>(
+  table: T,
+  o: Record<string, unknown>,
+  what: string,
+): object {
   const event = o.event;
-  if (typeof event !== 'string' || !Object.prototype.hasOwnProperty.call(table, event)) return fail('event', `unknown ${what}`);
+  if (typeof event !== 'string' || !Object.prototype.hasOwnProperty.call(table, event))
+    return fail('event', `unknown ${what}`);
   return { event, ...table[event](o) };
 }
 
@@ -43,7 +48,8 @@ export function parseHostMessage(value: unknown): Checked<HostMessage> {
     if (o.kind === 'response') {
       const id = integer(o.id, 'id', 0);
       if (o.ok === true) return { kind: 'response', id, ok: true, result: o.result };
-      if (o.ok === false) return { kind: 'response', id, ok: false, error: string(o.error, 'error').slice(0, MAX_TEXT) };
+      if (o.ok === false)
+        return { kind: 'response', id, ok: false, error: string(o.error, 'error').slice(0, MAX_TEXT) };
       return fail('ok', 'expected true or false');
     }
     if (o.kind === 'push') return { kind: 'push', ...readEvent(PUSHES, o, 'push') } as HostMessage;

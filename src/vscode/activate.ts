@@ -33,7 +33,16 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
   headsView.message = noPanel;
 
   context.subscriptions.push(
-    log, recent, panels, editorLink, workspaceFiles, recentTree, headsTree, headsView, modelsTree, modelStatus,
+    log,
+    recent,
+    panels,
+    editorLink,
+    workspaceFiles,
+    recentTree,
+    headsTree,
+    headsView,
+    modelsTree,
+    modelStatus,
     vscode.window.registerTreeDataProvider('attentionInspector.models', modelsTree),
     vscode.window.registerTreeDataProvider('attentionInspector.examples', new ExamplesTree()),
     vscode.window.registerTreeDataProvider('attentionInspector.recent', recentTree),
@@ -45,16 +54,32 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state) => panels.restore(panel, state),
     }),
-    ...[CUSTOM_EDITOR_VIEW_TYPE, CUSTOM_EDITOR_OPTION_VIEW_TYPE].map((viewType) => vscode.window.registerCustomEditorProvider(viewType, {
-      openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
-      resolveCustomEditor: (document, panel) => panels.resolveCustomEditor(document.uri, panel),
-    } satisfies vscode.CustomReadonlyEditorProvider, { supportsMultipleEditorsPerDocument: true })),
+    ...[CUSTOM_EDITOR_VIEW_TYPE, CUSTOM_EDITOR_OPTION_VIEW_TYPE].map((viewType) =>
+      vscode.window.registerCustomEditorProvider(
+        viewType,
+        {
+          openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
+          resolveCustomEditor: (document, panel) => panels.resolveCustomEditor(document.uri, panel),
+        } satisfies vscode.CustomReadonlyEditorProvider,
+        { supportsMultipleEditorsPerDocument: true },
+      ),
+    ),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('attentionInspector.colorMap')) {
         const colorMap = readSettings().colorMap;
         for (const p of panels.all()) p.setColorMap(colorMap);
       }
     }),
-    ...registerCommands({ extensionUri: context.extensionUri, panels, recent, workspaceFiles, editorLink, headsTree, log, platform, modelsTree }),
+    ...registerCommands({
+      extensionUri: context.extensionUri,
+      panels,
+      recent,
+      workspaceFiles,
+      editorLink,
+      headsTree,
+      log,
+      platform,
+      modelsTree,
+    }),
   );
 }

@@ -41,13 +41,19 @@ function selectionTitle(text: string): string {
 function selectionRecord(tab?: PanelTab): InspectionRecord | undefined {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.selection.isEmpty) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: select some text in an editor first, then run Inspect Selection (or right-click the selection).'));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Attention Inspector: select some text in an editor first, then run Inspect Selection (or right-click the selection).',
+      ),
+    );
     return undefined;
   }
   const doc = editor.document;
   const text = doc.getText(editor.selection);
   if (text.trim() === '') {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: the selection is only white space; select some words.'));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Attention Inspector: the selection is only white space; select some words.'),
+    );
     return undefined;
   }
   // The chosen model (attentionInspector.model.path) runs the selection; empty is the seeded model.
@@ -55,7 +61,12 @@ function selectionRecord(tab?: PanelTab): InspectionRecord | undefined {
   return {
     id: newId(),
     title: model ? `${activeModelName(model)}: ${selectionTitle(text)}` : selectionTitle(text),
-    input: { kind: 'text', text, document: { uri: doc.uri.toString(), offset: doc.offsetAt(editor.selection.start), version: doc.version }, ...(model ? { model } : {}) },
+    input: {
+      kind: 'text',
+      text,
+      document: { uri: doc.uri.toString(), offset: doc.offsetAt(editor.selection.start), version: doc.version },
+      ...(model ? { model } : {}),
+    },
     tab,
     openedAt: Date.now(),
   };
@@ -70,7 +81,11 @@ async function inspectSelection(deps: CommandDeps, tab?: PanelTab): Promise<Open
 async function inspectInduction(deps: CommandDeps, tokens?: number): Promise<OpenResult | undefined> {
   const model = readSettings().modelPath;
   if (!model) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: Inspect Induction needs a real model (the seeded random model has no induction heads); run Choose Model… first.'));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Attention Inspector: Inspect Induction needs a real model (the seeded random model has no induction heads); run Choose Model… first.',
+      ),
+    );
     return undefined;
   }
   const half = typeof tokens === 'number' && Number.isInteger(tokens) && tokens >= 2 ? tokens : INDUCTION_TOKENS;
@@ -98,7 +113,13 @@ async function inspectFile(deps: CommandDeps, uri?: vscode.Uri, tab?: PanelTab):
     if (!target) return undefined;
   }
   if (!isInputFile(target)) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0} is not an attention input (expected {1}).', escapeControl(target.path.split('/').pop() ?? ''), INPUT_EXTENSIONS.join(', ')));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t(
+        'Attention Inspector: {0} is not an attention input (expected {1}).',
+        escapeControl(target.path.split('/').pop() ?? ''),
+        INPUT_EXTENSIONS.join(', '),
+      ),
+    );
     return undefined;
   }
   return deps.panels.openFile(target, tab);
@@ -107,11 +128,20 @@ async function inspectFile(deps: CommandDeps, uri?: vscode.Uri, tab?: PanelTab):
 async function openExample(deps: CommandDeps, id?: string, tab?: PanelTab): Promise<OpenResult | undefined> {
   let example = typeof id === 'string' ? EXAMPLES.find((e) => e.id === id) : undefined;
   if (typeof id === 'string' && !example) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: no example "{0}" (there are: {1}).', escapeControl(id), EXAMPLES.map((e) => e.id).join(', ')));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t(
+        'Attention Inspector: no example "{0}" (there are: {1}).',
+        escapeControl(id),
+        EXAMPLES.map((e) => e.id).join(', '),
+      ),
+    );
     return undefined;
   }
   if (!example) {
-    const pick = await vscode.window.showQuickPick(EXAMPLES.map((e) => ({ label: e.label, description: e.description, example: e })), { title: vscode.l10n.t('Open Example'), placeHolder: vscode.l10n.t('Pick an example input') });
+    const pick = await vscode.window.showQuickPick(
+      EXAMPLES.map((e) => ({ label: e.label, description: e.description, example: e })),
+      { title: vscode.l10n.t('Open Example'), placeHolder: vscode.l10n.t('Pick an example input') },
+    );
     example = pick?.example;
     if (!example) return undefined;
   }
@@ -120,7 +150,10 @@ async function openExample(deps: CommandDeps, id?: string, tab?: PanelTab): Prom
 }
 
 /** Shows a tab of the active panel, or opens the selection (else the paper's example) on that tab. */
-async function showTab(deps: CommandDeps, tab: PanelTab): Promise<OpenResult | { id: string; title: string } | undefined> {
+async function showTab(
+  deps: CommandDeps,
+  tab: PanelTab,
+): Promise<OpenResult | { id: string; title: string } | undefined> {
   const active = deps.panels.active;
   if (active) {
     active.show(tab);
@@ -139,24 +172,46 @@ async function showTab(deps: CommandDeps, tab: PanelTab): Promise<OpenResult | {
 async function chooseBatchEntry(deps: CommandDeps, entry?: number): Promise<OpenResult | undefined> {
   const active = deps.panels.active;
   if (!active || active.record.input.kind !== 'tensor') {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: open a tensor file with a batch axis first (Inspect File…); Choose Batch Entry shows another entry of its batch.'));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Attention Inspector: open a tensor file with a batch axis first (Inspect File…); Choose Batch Entry shows another entry of its batch.',
+      ),
+    );
     return undefined;
   }
   await active.overviewLoaded.catch(() => undefined);
   const choice = active.batchChoice;
   if (!choice || choice.entries < 2) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: {0} has one batch entry; there is no other to show.', escapeControl(active.record.title)));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Attention Inspector: {0} has one batch entry; there is no other to show.',
+        escapeControl(active.record.title),
+      ),
+    );
     return undefined;
   }
   let chosen = entry;
   if (chosen === undefined) {
-    const items = Array.from({ length: choice.entries }, (_, b) => ({ label: vscode.l10n.t('Batch entry {0}', b), description: b === choice.shown ? vscode.l10n.t('shown now') : undefined, entry: b }));
-    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Choose Batch Entry ({0} entries)', choice.entries), placeHolder: vscode.l10n.t('The panel reopens on the entry you pick') });
+    const items = Array.from({ length: choice.entries }, (_, b) => ({
+      label: vscode.l10n.t('Batch entry {0}', b),
+      description: b === choice.shown ? vscode.l10n.t('shown now') : undefined,
+      entry: b,
+    }));
+    const pick = await vscode.window.showQuickPick(items, {
+      title: vscode.l10n.t('Choose Batch Entry ({0} entries)', choice.entries),
+      placeHolder: vscode.l10n.t('The panel reopens on the entry you pick'),
+    });
     if (!pick) return undefined;
     chosen = pick.entry;
   }
   if (!Number.isInteger(chosen) || chosen < 0 || chosen >= choice.entries) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: batch entry {0} is out of range (0–{1}).', escapeControl(String(chosen)), escapeControl(String(choice.entries - 1))));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t(
+        'Attention Inspector: batch entry {0} is out of range (0–{1}).',
+        escapeControl(String(chosen)),
+        escapeControl(String(choice.entries - 1)),
+      ),
+    );
     return undefined;
   }
   const input = active.record.input;
@@ -181,13 +236,22 @@ async function chooseBatchEntry(deps: CommandDeps, entry?: number): Promise<Open
 async function chooseAttentionKind(deps: CommandDeps, kind?: string): Promise<OpenResult | undefined> {
   const active = deps.panels.active;
   if (!active || active.record.input.kind !== 'tensor') {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: open an encoder-decoder output first (Inspect File…); Choose Attention Kind shows its encoder, decoder or cross attention.'));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Attention Inspector: open an encoder-decoder output first (Inspect File…); Choose Attention Kind shows its encoder, decoder or cross attention.',
+      ),
+    );
     return undefined;
   }
   await active.overviewLoaded.catch(() => undefined);
   const parts = active.batchChoice?.parts;
   if (!parts || parts.available.length < 2) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: {0} holds one kind of attention; there is no other to show.', escapeControl(active.record.title)));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Attention Inspector: {0} holds one kind of attention; there is no other to show.',
+        escapeControl(active.record.title),
+      ),
+    );
     return undefined;
   }
   let chosen = kind;
@@ -197,13 +261,28 @@ async function chooseAttentionKind(deps: CommandDeps, kind?: string): Promise<Op
       decoder: vscode.l10n.t('decoder self-attention (causal): decoder tokens on both axes'),
       cross: vscode.l10n.t('cross-attention: decoder tokens (queries) × encoder tokens (keys)'),
     };
-    const items = parts.available.map((p) => ({ label: p, detail: describe[p], description: p === parts.shown ? vscode.l10n.t('shown now') : undefined, part: p }));
-    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Choose Attention Kind'), placeHolder: vscode.l10n.t('The panel reopens on the attention you pick') });
+    const items = parts.available.map((p) => ({
+      label: p,
+      detail: describe[p],
+      description: p === parts.shown ? vscode.l10n.t('shown now') : undefined,
+      part: p,
+    }));
+    const pick = await vscode.window.showQuickPick(items, {
+      title: vscode.l10n.t('Choose Attention Kind'),
+      placeHolder: vscode.l10n.t('The panel reopens on the attention you pick'),
+    });
     if (!pick) return undefined;
     chosen = pick.part;
   }
   if (!parts.available.includes(chosen)) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0} has no {1} attention (it holds {2}).', escapeControl(active.record.title), escapeControl(String(chosen)), escapeControl(parts.available.join(', '))));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t(
+        'Attention Inspector: {0} has no {1} attention (it holds {2}).',
+        escapeControl(active.record.title),
+        escapeControl(String(chosen)),
+        escapeControl(parts.available.join(', ')),
+      ),
+    );
     return undefined;
   }
   const input = active.record.input;
@@ -223,7 +302,11 @@ async function chooseAttentionKind(deps: CommandDeps, kind?: string): Promise<Op
 async function exportView(deps: CommandDeps, format?: ExportFormat): Promise<boolean> {
   const active = deps.panels.active;
   if (!active) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: open an inspection first (Inspect Selection, Inspect File… or Open Example); Export saves what its panel shows.'));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Attention Inspector: open an inspection first (Inspect Selection, Inspect File… or Open Example); Export saves what its panel shows.',
+      ),
+    );
     return false;
   }
   let chosen = format && EXPORT_FORMATS.includes(format) ? format : undefined;
@@ -235,7 +318,10 @@ async function exportView(deps: CommandDeps, format?: ExportFormat): Promise<boo
       json: vscode.l10n.t('JSON of the shown matrices'),
       html: vscode.l10n.t('Standalone offline HTML report'),
     };
-    const pick = await vscode.window.showQuickPick(EXPORT_FORMATS.map((f) => ({ label: f.toUpperCase(), description: labels[f], format: f })), { title: vscode.l10n.t('Export Current View') });
+    const pick = await vscode.window.showQuickPick(
+      EXPORT_FORMATS.map((f) => ({ label: f.toUpperCase(), description: labels[f], format: f })),
+      { title: vscode.l10n.t('Export Current View') },
+    );
     chosen = pick?.format;
     if (!chosen) return false;
   }
@@ -246,16 +332,19 @@ async function exportView(deps: CommandDeps, format?: ExportFormat): Promise<boo
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { panels, recent } = deps;
-  const guarded = <A extends unknown[], R>(run: (...args: A) => Promise<R> | R) => async (...args: A): Promise<R | undefined> => {
-    try {
-      return await run(...args);
-    } catch (e) {
-      deps.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}', oneLineMessage(e)));
-      return undefined;
-    }
-  };
-  const register = <A extends unknown[], R>(id: string, run: (...args: A) => Promise<R> | R) => vscode.commands.registerCommand(id, guarded(run));
+  const guarded =
+    <A extends unknown[], R>(run: (...args: A) => Promise<R> | R) =>
+    async (...args: A): Promise<R | undefined> => {
+      try {
+        return await run(...args);
+      } catch (e) {
+        deps.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+        void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}', oneLineMessage(e)));
+        return undefined;
+      }
+    };
+  const register = <A extends unknown[], R>(id: string, run: (...args: A) => Promise<R> | R) =>
+    vscode.commands.registerCommand(id, guarded(run));
   return [
     register('attentionInspector.inspectSelection', () => inspectSelection(deps)),
     // The same commands under the titles their menus show ("Inspect Attention of Selection", "Inspect Attention").
@@ -266,14 +355,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('attentionInspector.compareScalings', () => showTab(deps, 'scaling')),
     register('attentionInspector.showVarianceExperiment', () => showTab(deps, 'variance')),
     register('attentionInspector.exportView', (format?: ExportFormat) => exportView(deps, format)),
-    register('attentionInspector.chooseModel', (path?: string) => chooseModel(deps.platform, typeof path === 'string' ? path : undefined)),
+    register('attentionInspector.chooseModel', (path?: string) =>
+      chooseModel(deps.platform, typeof path === 'string' ? path : undefined),
+    ),
     register('attentionInspector.inspectInduction', (tokens?: number) => inspectInduction(deps, tokens)),
     register('attentionInspector.models.refresh', () => {
       deps.modelsTree?.refresh();
       return true;
     }),
-    register('attentionInspector.chooseBatchEntry', (entry?: number) => chooseBatchEntry(deps, typeof entry === 'number' ? entry : undefined)),
-    register('attentionInspector.chooseAttentionKind', (kind?: string) => chooseAttentionKind(deps, typeof kind === 'string' ? kind : undefined)),
+    register('attentionInspector.chooseBatchEntry', (entry?: number) =>
+      chooseBatchEntry(deps, typeof entry === 'number' ? entry : undefined),
+    ),
+    register('attentionInspector.chooseAttentionKind', (kind?: string) =>
+      chooseAttentionKind(deps, typeof kind === 'string' ? kind : undefined),
+    ),
     register('attentionInspector.revealInSidebar', async () => {
       await vscode.commands.executeCommand('workbench.view.extension.attentionInspector');
       if (panels.active) await vscode.commands.executeCommand('attentionInspector.heads.focus');
@@ -282,7 +377,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('attentionInspector.reopen', async (id: string | { record?: InspectionRecord }) => {
       const record = typeof id === 'string' ? recent.get(id) : id?.record;
       if (!record) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: that inspection is no longer in Recent.'));
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Attention Inspector: that inspection is no longer in Recent.'),
+        );
         return undefined;
       }
       return panels.open({ ...record, id: newId(), openedAt: Date.now() });
@@ -304,7 +401,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       deps.workspaceFiles.refresh();
       return true;
     }),
-    register('attentionInspector.openSettings', () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:attention-inspector.attention-inspector')),
+    register('attentionInspector.openSettings', () =>
+      vscode.commands.executeCommand('workbench.action.openSettings', '@ext:attention-inspector.attention-inspector'),
+    ),
     register('attentionInspector.selectHead', (panelId: string, layer: number, head: number | 'mean') => {
       const panel = panels.all().find((p) => p.id === panelId);
       if (!panel) return false;
@@ -312,6 +411,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return true;
     }),
     // Test builds only (src/buildFlags.d.ts): what is open, and what would leak if it grew.
-    ...(typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__ ? [register('attentionInspector.debug.state', () => debugState(deps))] : []),
+    ...(typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__
+      ? [register('attentionInspector.debug.state', () => debugState(deps))]
+      : []),
   ];
 }

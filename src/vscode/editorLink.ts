@@ -31,7 +31,9 @@ export class EditorLink implements vscode.Disposable {
   }
 
   private editorFor(uri: string, version?: number): vscode.TextEditor | undefined {
-    return vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri && (version === undefined || e.document.version === version));
+    return vscode.window.visibleTextEditors.find(
+      (e) => e.document.uri.toString() === uri && (version === undefined || e.document.version === version),
+    );
   }
 
   highlight(panel: InspectorPanel, index: number | null): void {
@@ -46,7 +48,10 @@ export class EditorLink implements vscode.Disposable {
       return;
     }
     const [start, end] = offsets[index];
-    const range = new vscode.Range(editor.document.positionAt(origin.offset + start), editor.document.positionAt(origin.offset + end));
+    const range = new vscode.Range(
+      editor.document.positionAt(origin.offset + start),
+      editor.document.positionAt(origin.offset + end),
+    );
     editor.setDecorations(this.decoration, [range]);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     this.highlighted = { uri: origin.uri, start: origin.offset + start, end: origin.offset + end };
@@ -73,7 +78,8 @@ export class EditorLink implements vscode.Disposable {
 
 /** The token whose [start, end] contains `offset` (a cursor right after a token still counts), by binary search. */
 export function tokenAt(offsets: readonly (readonly [number, number])[], offset: number): number | null {
-  let lo = 0, hi = offsets.length - 1;
+  let lo = 0,
+    hi = offsets.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const [s, e] = offsets[mid];

@@ -18,8 +18,16 @@ const INPUT_EXTENSION = /\.(npy|npz|safetensors|pt|pth|bin|json|txt)$/i;
 
 /** Lower-case ASCII words joined by '-': safe on every file system; 'attention' when nothing is left. */
 export function slugOf(title: string): string {
-  const ascii = title.replace(INPUT_EXTENSION, '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-  const slug = ascii.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, MAX_SLUG).replace(/-+$/, '');
+  const ascii = title
+    .replace(INPUT_EXTENSION, '')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+  const slug = ascii
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, MAX_SLUG)
+    .replace(/-+$/, '');
   return slug || 'attention';
 }
 
@@ -37,7 +45,12 @@ export function exportFileName(parts: ExportNameParts): string {
 export function partsOfWebviewName(name: string): Omit<ExportNameParts, 'title'> | null {
   const m = /^attention-(?:L(\d+)-)?(?:H(\d+)|(mean))-([A-Za-z0-9-]+)\.([A-Za-z0-9]+)$/.exec(name);
   if (!m) return null;
-  return { layer: m[1] === undefined ? 0 : Number(m[1]), head: m[3] ? 'mean' : Number(m[2]), view: m[4], extension: m[5] };
+  return {
+    layer: m[1] === undefined ? 0 : Number(m[1]),
+    head: m[3] ? 'mean' : Number(m[2]),
+    view: m[4],
+    extension: m[5],
+  };
 }
 
 /** The default name of an export: from its parts when the webview's name has them, else `slug.name`. */

@@ -17,8 +17,13 @@ export function isRegularFileType(type: number): boolean {
  * The items whose stat says regular file, in their order. `statType` must only stat (never open):
  * opening a FIFO blocks until a writer comes. A stat that fails drops the item (it went away).
  */
-export async function keepRegularFiles<T>(items: readonly T[], statType: (item: T) => PromiseLike<number>): Promise<T[]> {
-  const regular = await Promise.all(items.map((item) => Promise.resolve(statType(item)).then(isRegularFileType, () => false)));
+export async function keepRegularFiles<T>(
+  items: readonly T[],
+  statType: (item: T) => PromiseLike<number>,
+): Promise<T[]> {
+  const regular = await Promise.all(
+    items.map((item) => Promise.resolve(statType(item)).then(isRegularFileType, () => false)),
+  );
   return items.filter((_, i) => regular[i]);
 }
 

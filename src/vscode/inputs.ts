@@ -32,7 +32,8 @@ export function isInputFile(uri: vscode.Uri): boolean {
 export function fileInput(uri: vscode.Uri, settings: Settings): InspectionInput {
   const ext = path.extname(uri.path).toLowerCase();
   if (ext === '.json') return { kind: 'json', uri: uri.toString() };
-  if ((TENSOR_EXTENSIONS as readonly string[]).includes(ext)) return { kind: 'tensor', uri: uri.toString(), options: { mask: settings.mask } };
+  if ((TENSOR_EXTENSIONS as readonly string[]).includes(ext))
+    return { kind: 'tensor', uri: uri.toString(), options: { mask: settings.mask } };
   throw new InputError(path.basename(uri.path), `not an attention input (expected ${INPUT_EXTENSIONS.join(', ')})`);
 }
 
@@ -46,7 +47,8 @@ async function readLimited(uri: vscode.Uri, limits: LimitOptions): Promise<Uint8
   try {
     const stat = await vscode.workspace.fs.stat(uri);
     // A FIFO or a device (or a symlink to one) reports size 0 and blocks or never ends: refused.
-    if (!isRegularFileType(stat.type)) throw new InputError(name, 'is not a regular file (only regular files are read)');
+    if (!isRegularFileType(stat.type))
+      throw new InputError(name, 'is not a regular file (only regular files are read)');
     size = stat.size;
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -57,7 +59,10 @@ async function readLimited(uri: vscode.Uri, limits: LimitOptions): Promise<Uint8
   try {
     return await vscode.workspace.fs.readFile(uri);
   } catch (e) {
-    throw new InputError(name, `cannot read the file (${e instanceof vscode.FileSystemError ? e.code : 'read failed'})`);
+    throw new InputError(
+      name,
+      `cannot read the file (${e instanceof vscode.FileSystemError ? e.code : 'read failed'})`,
+    );
   }
 }
 
@@ -72,11 +77,23 @@ export function limitsOf(settings: Settings): LimitOptions {
 }
 
 /** The worker's request for a record, reading what must be read on the host side. */
-export async function openRequestFor(record: InspectionRecord, settings: Settings, platform: Platform): Promise<OpenRequest> {
+export async function openRequestFor(
+  record: InspectionRecord,
+  settings: Settings,
+  platform: Platform,
+): Promise<OpenRequest> {
   const input = record.input;
   switch (input.kind) {
     case 'text':
-      if (input.model) return { kind: 'model', path: input.model, text: input.text, title: record.title, induction: input.induction, limits: limitsOf(settings) };
+      if (input.model)
+        return {
+          kind: 'model',
+          path: input.model,
+          text: input.text,
+          title: record.title,
+          induction: input.induction,
+          limits: limitsOf(settings),
+        };
       return {
         kind: 'text',
         text: input.text,
@@ -97,14 +114,29 @@ export async function openRequestFor(record: InspectionRecord, settings: Setting
       } catch {
         throw new InputError(path.basename(uri.path), 'not UTF-8 text');
       }
-      return { kind: 'json', json, title: record.title, scale: input.scale, mask: input.mask, limits: limitsOf(settings) };
+      return {
+        kind: 'json',
+        json,
+        title: record.title,
+        scale: input.scale,
+        mask: input.mask,
+        limits: limitsOf(settings),
+      };
     }
     case 'tensor': {
       const uri = vscode.Uri.parse(input.uri);
       const options = { ...input.options };
-      if (uri.scheme === 'file' && platform.readsLocalFiles) return { kind: 'file', path: uri.fsPath, title: record.title, options, limits: limitsOf(settings) };
+      if (uri.scheme === 'file' && platform.readsLocalFiles)
+        return { kind: 'file', path: uri.fsPath, title: record.title, options, limits: limitsOf(settings) };
       const bytes = await readLimited(uri, limitsOf(settings));
-      return { kind: 'bytes', name: path.basename(uri.path), bytes, title: record.title, options, limits: limitsOf(settings) };
+      return {
+        kind: 'bytes',
+        name: path.basename(uri.path),
+        bytes,
+        title: record.title,
+        options,
+        limits: limitsOf(settings),
+      };
     }
   }
 }

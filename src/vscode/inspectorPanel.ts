@@ -44,10 +44,18 @@ async function offerSavedFile(target: vscode.Uri): Promise<void> {
   const open = vscode.l10n.t('Open');
   const reveal = vscode.l10n.t('Reveal in Explorer');
   const name = target.path.slice(target.path.lastIndexOf('/') + 1);
-  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}', escapeControl(name)), open, reveal);
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Saved {0}', escapeControl(name)),
+    open,
+    reveal,
+  );
   if (choice === open) await vscode.commands.executeCommand('vscode.open', target);
   // Inside the workspace the explorer can show it (also on the web); elsewhere the OS file manager.
-  else if (choice === reveal) await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(target) ? 'revealInExplorer' : 'revealFileInOS', target);
+  else if (choice === reveal)
+    await vscode.commands.executeCommand(
+      vscode.workspace.getWorkspaceFolder(target) ? 'revealInExplorer' : 'revealFileInOS',
+      target,
+    );
 }
 
 let panelCount = 0;
@@ -76,7 +84,11 @@ export class InspectorPanel implements vscode.Disposable {
     // Panels created here already have these; restored panels and custom editors get them now.
     const wanted = InspectorPanel.webviewOptions(host.extensionUri);
     const current = webview.options;
-    if (current.enableScripts !== true || (current.localResourceRoots ?? []).map(String).join() !== (wanted.localResourceRoots ?? []).map(String).join()) webview.options = wanted;
+    if (
+      current.enableScripts !== true ||
+      (current.localResourceRoots ?? []).map(String).join() !== (wanted.localResourceRoots ?? []).map(String).join()
+    )
+      webview.options = wanted;
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'activitybar.svg');
     // The session must exist before the HTML loads: the page's first request can come at once.
     // A real model (input.model) says what it is in its own header; only the seeded one needs the notice.
@@ -113,7 +125,11 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
-    return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
+    return {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    };
   }
 
   get id(): string {
@@ -199,7 +215,11 @@ export class InspectorPanel implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const defaultUri = folder ? vscode.Uri.joinPath(folder, name) : undefined;
     const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1] ?? file.format;
-    const target = await vscode.window.showSaveDialog({ defaultUri, filters: { [file.format.toUpperCase()]: [ext] }, title: vscode.l10n.t('Export {0}', escapeControl(name)) });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri,
+      filters: { [file.format.toUpperCase()]: [ext] },
+      title: vscode.l10n.t('Export {0}', escapeControl(name)),
+    });
     if (!target) return { saved: false };
     const bytes = typeof file.data === 'string' ? new TextEncoder().encode(file.data) : file.data;
     await vscode.workspace.fs.writeFile(target, bytes);
@@ -210,7 +230,11 @@ export class InspectorPanel implements vscode.Disposable {
 
   private async reportAssets(): Promise<{ script: string; style: string }> {
     const dist = vscode.Uri.joinPath(this.host.extensionUri, 'dist');
-    const [script, style] = await Promise.all(['webview.js', 'webview.css'].map(async (f) => new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dist, f)))));
+    const [script, style] = await Promise.all(
+      ['webview.js', 'webview.css'].map(async (f) =>
+        new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dist, f))),
+      ),
+    );
     return { script, style };
   }
 

@@ -23,20 +23,34 @@ export function formatParameters(count: number | null): string {
 export function formatBytes(bytes: number | null): string {
   if (bytes === null) return '?';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes, u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  let v = bytes,
+    u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
 }
 
 /** The dtype holding most parameters ("BF16"), with the others after it. */
 export function mainDtype(dtypes: Record<string, number> | null): string {
   if (!dtypes) return '?';
-  return Object.entries(dtypes).sort((a, b) => b[1] - a[1]).map(([d]) => d).join('+') || '?';
+  return (
+    Object.entries(dtypes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([d]) => d)
+      .join('+') || '?'
+  );
 }
 
 /** One line about a cached model: architecture · parameters · dtype · size. */
 export function describeModel(m: CachedModel): string {
-  return [m.architecture ?? 'unknown architecture', formatParameters(m.parameters), mainDtype(m.dtypes), formatBytes(m.bytes)].join(' · ');
+  return [
+    m.architecture ?? 'unknown architecture',
+    formatParameters(m.parameters),
+    mainDtype(m.dtypes),
+    formatBytes(m.bytes),
+  ].join(' · ');
 }
 
 /** What the status bar and the Models view call the active model. */
@@ -48,7 +62,11 @@ export async function cachedModels(platform: Platform): Promise<{ hubDir: string
   return platform.listModels ? platform.listModels() : null;
 }
 
-type PickItem = vscode.QuickPickItem & { readonly path?: string; readonly browse?: true; readonly unsupported?: string };
+type PickItem = vscode.QuickPickItem & {
+  readonly path?: string;
+  readonly browse?: true;
+  readonly unsupported?: string;
+};
 
 /** Sets the model (empty = seeded); returns the path set. */
 export async function setModelPath(path: string): Promise<string> {
@@ -66,27 +84,76 @@ export async function chooseModel(platform: Platform, path?: string): Promise<st
   const current = readSettings().modelPath;
   const found = await cachedModels(platform);
   const items: PickItem[] = [
-    { label: `$(beaker) ${vscode.l10n.t(SEEDED_MODEL_LABEL)}`, description: current === '' ? vscode.l10n.t('active') : undefined, detail: vscode.l10n.t('Random embeddings and projections: teaches the mechanism, says nothing about a real model.'), path: '' },
-    { label: `$(folder-opened) ${vscode.l10n.t('Browse for a folder…')}`, detail: vscode.l10n.t('A Hugging Face model folder: config.json, *.safetensors, tokenizer.json'), browse: true },
+    {
+      label: `$(beaker) ${vscode.l10n.t(SEEDED_MODEL_LABEL)}`,
+      description: current === '' ? vscode.l10n.t('active') : undefined,
+      detail: vscode.l10n.t(
+        'Random embeddings and projections: teaches the mechanism, says nothing about a real model.',
+      ),
+      path: '',
+    },
+    {
+      label: `$(folder-opened) ${vscode.l10n.t('Browse for a folder…')}`,
+      detail: vscode.l10n.t('A Hugging Face model folder: config.json, *.safetensors, tokenizer.json'),
+      browse: true,
+    },
   ];
   if (found) {
-    items.push({ label: vscode.l10n.t('Hugging Face cache ({0})', found.hubDir), kind: vscode.QuickPickItemKind.Separator });
+    items.push({
+      label: vscode.l10n.t('Hugging Face cache ({0})', found.hubDir),
+      kind: vscode.QuickPickItemKind.Separator,
+    });
     for (const m of found.models) {
       const active = m.path === current ? ` · ${vscode.l10n.t('active')}` : '';
-      items.push(m.supported
-        ? { label: `$(hubot) ${m.id}`, description: describeModel(m) + active, detail: m.revision.slice(0, 12), path: m.path }
-        : { label: `$(circle-slash) ${m.id}`, description: vscode.l10n.t('unsupported') + ` · ${describeModel(m)}`, detail: escapeControl(m.reason ?? ''), path: m.path, unsupported: m.reason ?? 'unsupported' });
+      items.push(
+        m.supported
+          ? {
+              label: `$(hubot) ${m.id}`,
+              description: describeModel(m) + active,
+              detail: m.revision.slice(0, 12),
+              path: m.path,
+            }
+          : {
+              label: `$(circle-slash) ${m.id}`,
+              description: vscode.l10n.t('unsupported') + ` · ${describeModel(m)}`,
+              detail: escapeControl(m.reason ?? ''),
+              path: m.path,
+              unsupported: m.reason ?? 'unsupported',
+            },
+      );
     }
-    if (found.models.length === 0) items.push({ label: vscode.l10n.t('No models in the cache'), description: found.hubDir, kind: vscode.QuickPickItemKind.Default, detail: vscode.l10n.t('Set HF_HOME or HF_HUB_CACHE, or browse for a folder.') });
+    if (found.models.length === 0)
+      items.push({
+        label: vscode.l10n.t('No models in the cache'),
+        description: found.hubDir,
+        kind: vscode.QuickPickItemKind.Default,
+        detail: vscode.l10n.t('Set HF_HOME or HF_HUB_CACHE, or browse for a folder.'),
+      });
   }
-  const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Choose Model'), placeHolder: vscode.l10n.t('The model Inspect Selection runs (now: {0})', activeModelName(current)), matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Choose Model'),
+    placeHolder: vscode.l10n.t('The model Inspect Selection runs (now: {0})', activeModelName(current)),
+    matchOnDescription: true,
+  });
   if (!pick) return undefined;
   if (pick.unsupported) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0} cannot run: {1}. Pick another model or browse for a folder.', escapeControl(pick.path ?? ''), escapeControl(pick.unsupported)));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t(
+        'Attention Inspector: {0} cannot run: {1}. Pick another model or browse for a folder.',
+        escapeControl(pick.path ?? ''),
+        escapeControl(pick.unsupported),
+      ),
+    );
     return undefined;
   }
   if (pick.browse) {
-    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t('Use This Model'), title: vscode.l10n.t('A Hugging Face model folder') });
+    const folder = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: vscode.l10n.t('Use This Model'),
+      title: vscode.l10n.t('A Hugging Face model folder'),
+    });
     if (!folder?.[0]) return undefined;
     return setModelPath(folder[0].fsPath);
   }

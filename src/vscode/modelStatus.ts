@@ -26,8 +26,14 @@ export class ModelStatus implements vscode.Disposable {
     const path = readSettings().modelPath;
     this.item.text = `$(hubot) ${activeModelName(path)}`;
     this.item.tooltip = path
-      ? vscode.l10n.t('Attention Inspector runs selections through {0} ({1}). Click to choose another model.', activeModelName(path), path)
-      : vscode.l10n.t('Attention Inspector uses the seeded random model (teaching). Click to pick a real model for real attention.');
+      ? vscode.l10n.t(
+          'Attention Inspector runs selections through {0} ({1}). Click to choose another model.',
+          activeModelName(path),
+          path,
+        )
+      : vscode.l10n.t(
+          'Attention Inspector uses the seeded random model (teaching). Click to pick a real model for real attention.',
+        );
   }
 
   dispose(): void {

@@ -33,7 +33,11 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Di
       const item = new vscode.TreeItem(vscode.l10n.t(SEEDED_MODEL_LABEL));
       item.iconPath = new vscode.ThemeIcon(active === '' ? 'pass-filled' : 'beaker');
       item.description = active === '' ? vscode.l10n.t('active') : undefined;
-      item.command = { command: 'attentionInspector.chooseModel', title: vscode.l10n.t('Use This Model'), arguments: [''] };
+      item.command = {
+        command: 'attentionInspector.chooseModel',
+        title: vscode.l10n.t('Use This Model'),
+        arguments: [''],
+      };
       return item;
     }
     if (node.kind === 'custom') {
@@ -45,10 +49,17 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Di
     }
     const m = node.model;
     const item = new vscode.TreeItem(m.id);
-    item.description = (m.path === active ? `${vscode.l10n.t('active')} · ` : '') + (m.supported ? describeModel(m) : vscode.l10n.t('unsupported'));
+    item.description =
+      (m.path === active ? `${vscode.l10n.t('active')} · ` : '') +
+      (m.supported ? describeModel(m) : vscode.l10n.t('unsupported'));
     item.tooltip = m.supported ? `${m.path}` : escapeControl(`${m.path}\n${m.reason ?? ''}`);
     item.iconPath = new vscode.ThemeIcon(m.path === active ? 'pass-filled' : m.supported ? 'hubot' : 'circle-slash');
-    if (m.supported) item.command = { command: 'attentionInspector.chooseModel', title: vscode.l10n.t('Use This Model'), arguments: [m.path] };
+    if (m.supported)
+      item.command = {
+        command: 'attentionInspector.chooseModel',
+        title: vscode.l10n.t('Use This Model'),
+        arguments: [m.path],
+      };
     return item;
   }
 

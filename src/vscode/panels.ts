@@ -115,8 +115,11 @@ export class PanelManager implements vscode.Disposable {
       if (created) this.opening.delete(created);
     }
     // A custom editor belongs to its file, so only a plain panel is ever replaced.
-    const replaced = reuseActiveSetting() && this.activePanel?.panel.viewType === PANEL_VIEW_TYPE ? this.activePanel : undefined;
-    const inspector = replaced ? this.replaceContent(replaced, record, source) : this.adopt(this.createPanel(record), record, source);
+    const replaced =
+      reuseActiveSetting() && this.activePanel?.panel.viewType === PANEL_VIEW_TYPE ? this.activePanel : undefined;
+    const inspector = replaced
+      ? this.replaceContent(replaced, record, source)
+      : this.adopt(this.createPanel(record), record, source);
     if (options.remember !== false) await this.recent.add(record);
     await this.records.remember(record);
     return this.resultOf(inspector);
@@ -129,7 +132,11 @@ export class PanelManager implements vscode.Disposable {
   }
 
   /** Opening what is already open: its panel comes to the front, on the tab asked for. */
-  private async revealExisting(panel: InspectorPanel, record: InspectionRecord, options: { remember?: boolean }): Promise<OpenResult> {
+  private async revealExisting(
+    panel: InspectorPanel,
+    record: InspectionRecord,
+    options: { remember?: boolean },
+  ): Promise<OpenResult> {
     panel.panel.reveal(undefined, false);
     if (record.tab) panel.show(record.tab);
     this.setActive(panel);
@@ -143,8 +150,15 @@ export class PanelManager implements vscode.Disposable {
    * focus is the one it is beside.)
    */
   private createPanel(record: InspectionRecord): vscode.WebviewPanel {
-    const column = [...this.panels].reverse().find((p) => p.panel.viewType === PANEL_VIEW_TYPE && p.panel.viewColumn !== undefined)?.panel.viewColumn ?? vscode.ViewColumn.Beside;
-    return vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.panelTitle(record), { viewColumn: column, preserveFocus: false }, InspectorPanel.webviewOptions(this.extensionUri));
+    const column =
+      [...this.panels].reverse().find((p) => p.panel.viewType === PANEL_VIEW_TYPE && p.panel.viewColumn !== undefined)
+        ?.panel.viewColumn ?? vscode.ViewColumn.Beside;
+    return vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      this.panelTitle(record),
+      { viewColumn: column, preserveFocus: false },
+      InspectorPanel.webviewOptions(this.extensionUri),
+    );
   }
 
   /** reuseActive: the active panel's webview shows the new input; its old session and worker go. */
@@ -159,7 +173,13 @@ export class PanelManager implements vscode.Disposable {
     const { record } = inspector;
     try {
       const overview = await inspector.overviewLoaded;
-      return { id: record.id, title: record.title, tokens: overview.tokens, layers: overview.layers, heads: overview.heads };
+      return {
+        id: record.id,
+        title: record.title,
+        tokens: overview.tokens,
+        layers: overview.layers,
+        heads: overview.heads,
+      };
     } catch (e) {
       // Opened but failed later (e.g. a head the file cannot deliver): the panel shows the error.
       this.log.info(`[${record.title}] ${oneLineMessage(e)}`);
@@ -169,7 +189,13 @@ export class PanelManager implements vscode.Disposable {
 
   /** Opens a file (JSON or tensor) by URI. */
   async openFile(uri: vscode.Uri, tab?: PanelTab): Promise<OpenResult | undefined> {
-    const record: InspectionRecord = { id: newId(), title: fileTitle(uri), input: fileInput(uri, readSettings()), tab, openedAt: Date.now() };
+    const record: InspectionRecord = {
+      id: newId(),
+      title: fileTitle(uri),
+      input: fileInput(uri, readSettings()),
+      tab,
+      openedAt: Date.now(),
+    };
     return this.open(record);
   }
 
@@ -183,11 +209,23 @@ export class PanelManager implements vscode.Disposable {
 
   /** A panel VS Code restores after a window reload: its record comes back by the restore key. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    const key = typeof state === 'object' && state !== null ? (state as { restoreKey?: unknown }).restoreKey : undefined;
+    const key =
+      typeof state === 'object' && state !== null ? (state as { restoreKey?: unknown }).restoreKey : undefined;
     const record = typeof key === 'string' ? (this.records.get(key) ?? this.recent.get(key)) : undefined;
     if (!record) {
-      const reason = vscode.l10n.t('this inspection was not remembered across the reload (very long selections are not kept); inspect it again');
-      this.adopt(panel, { id: newId(), title: vscode.l10n.t('Attention Inspector'), input: { kind: 'text', text: '' }, openedAt: Date.now() }, new UnavailableSource(reason));
+      const reason = vscode.l10n.t(
+        'this inspection was not remembered across the reload (very long selections are not kept); inspect it again',
+      );
+      this.adopt(
+        panel,
+        {
+          id: newId(),
+          title: vscode.l10n.t('Attention Inspector'),
+          input: { kind: 'text', text: '' },
+          openedAt: Date.now(),
+        },
+        new UnavailableSource(reason),
+      );
       return;
     }
     panel.title = this.panelTitle(record);
@@ -196,7 +234,12 @@ export class PanelManager implements vscode.Disposable {
 
   /** The custom editor (Open With… → Attention Inspector) on a tensor file. */
   async resolveCustomEditor(uri: vscode.Uri, panel: vscode.WebviewPanel): Promise<void> {
-    const record: InspectionRecord = { id: newId(), title: fileTitle(uri), input: fileInput(uri, readSettings()), openedAt: Date.now() };
+    const record: InspectionRecord = {
+      id: newId(),
+      title: fileTitle(uri),
+      input: fileInput(uri, readSettings()),
+      openedAt: Date.now(),
+    };
     await this.records.remember(record);
     await this.adoptLazily(panel, record);
   }

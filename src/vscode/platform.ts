@@ -49,7 +49,10 @@ export function panelHooks(platform: Platform, log: vscode.LogOutputChannel): So
           location: vscode.ProgressLocation.Notification,
           title: platform.cancellable
             ? vscode.l10n.t('Attention Inspector: {0}…', label)
-            : vscode.l10n.t('Attention Inspector: {0}… (in VS Code for the Web this runs in the extension worker and cannot be cancelled midway)', label),
+            : vscode.l10n.t(
+                'Attention Inspector: {0}… (in VS Code for the Web this runs in the extension worker and cannot be cancelled midway)',
+                label,
+              ),
           cancellable: platform.cancellable,
         },
         async (_progress, token) => {
@@ -64,7 +67,12 @@ export function panelHooks(platform: Platform, log: vscode.LogOutputChannel): So
     },
     onCrash: (message) => {
       log.error(message);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}. The panel will start it again on the next request.', escapeControl(message)));
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t(
+          'Attention Inspector: {0}. The panel will start it again on the next request.',
+          escapeControl(message),
+        ),
+      );
     },
   };
 }

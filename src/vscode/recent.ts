@@ -62,7 +62,10 @@ export class RecentInspections implements vscode.Disposable {
   }
 
   async remove(id: string): Promise<void> {
-    await this.memento.update(KEY, this.all().filter((r) => r.id !== id));
+    await this.memento.update(
+      KEY,
+      this.all().filter((r) => r.id !== id),
+    );
     this.changed.fire();
   }
 
@@ -90,14 +93,23 @@ function isRecord(value: unknown): value is InspectionRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
   const input = r.input as Record<string, unknown> | undefined;
-  return typeof r.id === 'string' && typeof r.title === 'string' && typeof input === 'object' && input !== null &&
-    (input.kind === 'text' ? typeof input.text === 'string' : (input.kind === 'json' || input.kind === 'tensor') && typeof input.uri === 'string');
+  return (
+    typeof r.id === 'string' &&
+    typeof r.title === 'string' &&
+    typeof input === 'object' &&
+    input !== null &&
+    (input.kind === 'text'
+      ? typeof input.text === 'string'
+      : (input.kind === 'json' || input.kind === 'tensor') && typeof input.uri === 'string')
+  );
 }
 
 export function newId(): string {
   const bytes = new Uint8Array(9);
   globalThis.crypto.getRandomValues(bytes);
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
 }
 
 /**

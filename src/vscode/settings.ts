@@ -2,7 +2,14 @@
 // core takes. A bad value never breaks a command: it falls back to the default and the user is told
 // once which setting was ignored and why.
 import * as vscode from 'vscode';
-import { type MaskWord, type ScaleRule, type TextModelSettings, type TokenizerKind, escapeControl, parseScaleRule } from '../core';
+import {
+  type MaskWord,
+  type ScaleRule,
+  type TextModelSettings,
+  type TokenizerKind,
+  escapeControl,
+  parseScaleRule,
+} from '../core';
 import type { ColorMapName } from '../protocol/messages';
 
 export const SECTION = 'attentionInspector';
@@ -33,17 +40,34 @@ function warnOnce(key: string, message: string): void {
   void vscode.window.showWarningMessage(escapeControl(message));
 }
 
-function integer(config: vscode.WorkspaceConfiguration, key: string, fallback: number, min: number, max: number): number {
+function integer(
+  config: vscode.WorkspaceConfiguration,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const value = config.get<unknown>(key, fallback);
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-  warnOnce(`${key}=${String(value)}`, vscode.l10n.t('Setting {0}.{1}: expected an integer from {2} to {3}; using {4}.', SECTION, key, min, max, fallback));
+  warnOnce(
+    `${key}=${String(value)}`,
+    vscode.l10n.t('Setting {0}.{1}: expected an integer from {2} to {3}; using {4}.', SECTION, key, min, max, fallback),
+  );
   return fallback;
 }
 
-function choice<T extends string>(config: vscode.WorkspaceConfiguration, key: string, options: readonly T[], fallback: T): T {
+function choice<T extends string>(
+  config: vscode.WorkspaceConfiguration,
+  key: string,
+  options: readonly T[],
+  fallback: T,
+): T {
   const value = config.get<unknown>(key, fallback);
   if (options.includes(value as T)) return value as T;
-  warnOnce(`${key}=${String(value)}`, vscode.l10n.t('Setting {0}.{1}: expected one of {2}; using {3}.', SECTION, key, options.join(', '), fallback));
+  warnOnce(
+    `${key}=${String(value)}`,
+    vscode.l10n.t('Setting {0}.{1}: expected one of {2}; using {3}.', SECTION, key, options.join(', '), fallback),
+  );
   return fallback;
 }
 
@@ -56,7 +80,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     dV: integer(config, 'model.dV', 16, 1, 1024),
     heads: integer(config, 'model.heads', 4, 1, 64),
     seed: integer(config, 'model.seed', 1, 0, 2 ** 31 - 1),
-    positional: choice(config, 'model.positionalEncoding', ['sinusoidal', 'none'] as const, 'sinusoidal') === 'sinusoidal',
+    positional:
+      choice(config, 'model.positionalEncoding', ['sinusoidal', 'none'] as const, 'sinusoidal') === 'sinusoidal',
     tokenizer: choice(config, 'tokenizer', TOKENIZERS, 'words'),
   };
   let scale: ScaleRule = 'sqrt';
@@ -64,7 +89,10 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   try {
     scale = parseScaleRule(String(scaleText), `${SECTION}.defaultScale`);
   } catch (e) {
-    warnOnce(`defaultScale=${String(scaleText)}`, vscode.l10n.t('Setting {0}; using "sqrt".', e instanceof Error ? e.message : String(e)));
+    warnOnce(
+      `defaultScale=${String(scaleText)}`,
+      vscode.l10n.t('Setting {0}; using "sqrt".', e instanceof Error ? e.message : String(e)),
+    );
   }
   return {
     text,
@@ -75,7 +103,9 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     maxFileBytesInMemory: integer(config, 'limits.maxFileBytesInMemory', 512 * 1024 * 1024, 1024, 8 * 1024 ** 3),
     maxHeaderBytes: integer(config, 'limits.maxHeaderBytes', 100_000_000, 1024, 1_000_000_000),
     maxHeadsShown: integer(config, 'limits.maxHeadsShown', 64, 1, 4096),
-    workspaceGlob: String(config.get<unknown>('workspaceGlob', '**/*.{npy,npz,safetensors}') || '**/*.{npy,npz,safetensors}'),
+    workspaceGlob: String(
+      config.get<unknown>('workspaceGlob', '**/*.{npy,npz,safetensors}') || '**/*.{npy,npz,safetensors}',
+    ),
     modelPath: modelPathOf(config),
   };
 }
@@ -84,6 +114,9 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
 function modelPathOf(config: vscode.WorkspaceConfiguration): string {
   const value = config.get<unknown>('model.path', '');
   if (typeof value === 'string') return value.trim();
-  warnOnce(`model.path=${String(value)}`, vscode.l10n.t('Setting {0}.model.path: expected a folder path; using the seeded random model.', SECTION));
+  warnOnce(
+    `model.path=${String(value)}`,
+    vscode.l10n.t('Setting {0}.model.path: expected a folder path; using the seeded random model.', SECTION),
+  );
   return '';
 }

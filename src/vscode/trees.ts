@@ -22,15 +22,57 @@ export interface Example {
 
 export const EXAMPLES: readonly Example[] = [
   { id: 'i-go-home', label: '“I go home”', description: 'the paper’s walk-through', file: 'i-go-home.json' },
-  { id: 'thinking-machines', label: '“Thinking Machines”', description: 'X projected into Q, K, V', file: 'thinking-machines.json' },
-  { id: 'raw-vs-projected', label: 'Raw vs projected', description: 'why Q, K, V projections exist', file: 'why-projections.json', tab: 'projections' },
-  { id: 'scaling', label: 'Scaling by 1/√d_k', description: 'softmax sharpness under scaling', text: 'the quick brown fox jumps over the lazy dog and runs home', tab: 'scaling' },
-  { id: 'long-sequence', label: 'Long sequence', description: '256 tokens, causal, local band', file: 'long-sequence.json' },
+  {
+    id: 'thinking-machines',
+    label: '“Thinking Machines”',
+    description: 'X projected into Q, K, V',
+    file: 'thinking-machines.json',
+  },
+  {
+    id: 'raw-vs-projected',
+    label: 'Raw vs projected',
+    description: 'why Q, K, V projections exist',
+    file: 'why-projections.json',
+    tab: 'projections',
+  },
+  {
+    id: 'scaling',
+    label: 'Scaling by 1/√d_k',
+    description: 'softmax sharpness under scaling',
+    text: 'the quick brown fox jumps over the lazy dog and runs home',
+    tab: 'scaling',
+  },
+  {
+    id: 'long-sequence',
+    label: 'Long sequence',
+    description: '256 tokens, causal, local band',
+    file: 'long-sequence.json',
+  },
   { id: 'causal', label: 'Causal mask', description: 'forward only, as a decoder reads', file: 'causal-mask.json' },
-  { id: 'model-safetensors', label: 'GPT-style attention (.safetensors)', description: '4 layers × 4 heads, output_attentions', file: 'gpt-style-attention.safetensors' },
-  { id: 'model-npy', label: 'GPT-style attention (.npy)', description: '[layers, batch, heads, q, k]', file: 'gpt-style-attention.npy' },
-  { id: 'transformerlens', label: 'TransformerLens scores (.npz)', description: 'pre-softmax, re-scalable', file: 'transformerlens-scores.npz' },
-  { id: 'qkv', label: 'Q, K, V per head (.safetensors)', description: 'scores under any scaling', file: 'qkv-heads.safetensors' },
+  {
+    id: 'model-safetensors',
+    label: 'GPT-style attention (.safetensors)',
+    description: '4 layers × 4 heads, output_attentions',
+    file: 'gpt-style-attention.safetensors',
+  },
+  {
+    id: 'model-npy',
+    label: 'GPT-style attention (.npy)',
+    description: '[layers, batch, heads, q, k]',
+    file: 'gpt-style-attention.npy',
+  },
+  {
+    id: 'transformerlens',
+    label: 'TransformerLens scores (.npz)',
+    description: 'pre-softmax, re-scalable',
+    file: 'transformerlens-scores.npz',
+  },
+  {
+    id: 'qkv',
+    label: 'Q, K, V per head (.safetensors)',
+    description: 'scores under any scaling',
+    file: 'qkv-heads.safetensors',
+  },
 ];
 
 export function exampleRecord(extensionUri: vscode.Uri, example: Example, id: string): InspectionRecord {
@@ -47,8 +89,14 @@ class ExampleItem extends vscode.TreeItem {
   constructor(readonly example: Example) {
     super(example.label, vscode.TreeItemCollapsibleState.None);
     this.description = example.description;
-    this.iconPath = new vscode.ThemeIcon(example.file && !example.file.endsWith('.json') ? 'file-binary' : 'symbol-text');
-    this.command = { command: 'attentionInspector.openExample', title: vscode.l10n.t('Open Example'), arguments: [example.id] };
+    this.iconPath = new vscode.ThemeIcon(
+      example.file && !example.file.endsWith('.json') ? 'file-binary' : 'symbol-text',
+    );
+    this.command = {
+      command: 'attentionInspector.openExample',
+      title: vscode.l10n.t('Open Example'),
+      arguments: [example.id],
+    };
     this.contextValue = 'example';
     this.id = `example:${example.id}`;
   }
@@ -69,9 +117,12 @@ export class RecentItem extends vscode.TreeItem {
   constructor(readonly record: InspectionRecord) {
     super(record.title, vscode.TreeItemCollapsibleState.None);
     const input = record.input;
-    this.description = input.kind === 'text' ? vscode.l10n.t('selection') : vscode.Uri.parse(input.uri).path.split('/').pop();
+    this.description =
+      input.kind === 'text' ? vscode.l10n.t('selection') : vscode.Uri.parse(input.uri).path.split('/').pop();
     this.tooltip = `${record.title}\n${new Date(record.openedAt).toLocaleString()}`;
-    this.iconPath = new vscode.ThemeIcon(input.kind === 'tensor' ? 'file-binary' : input.kind === 'json' ? 'json' : 'selection');
+    this.iconPath = new vscode.ThemeIcon(
+      input.kind === 'tensor' ? 'file-binary' : input.kind === 'json' ? 'json' : 'selection',
+    );
     this.command = { command: 'attentionInspector.reopen', title: vscode.l10n.t('Open Again'), arguments: [record.id] };
     this.contextValue = 'recentInspection';
     this.id = `recent:${record.id}`;
@@ -105,7 +156,11 @@ export class FileItem extends vscode.TreeItem {
     super(uri, vscode.TreeItemCollapsibleState.None);
     const relative = vscode.workspace.asRelativePath(uri, false);
     this.description = relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '';
-    this.command = { command: 'attentionInspector.inspectFile', title: vscode.l10n.t('Inspect Attention'), arguments: [uri] };
+    this.command = {
+      command: 'attentionInspector.inspectFile',
+      title: vscode.l10n.t('Inspect Attention'),
+      arguments: [uri],
+    };
     this.contextValue = 'tensorFile';
   }
 }
@@ -123,12 +178,15 @@ export class WorkspaceFilesTree implements vscode.TreeDataProvider<FileItem>, vs
 
   constructor() {
     this.watch();
-    this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('attentionInspector.workspaceGlob')) {
-        this.watch();
-        this.refresh();
-      }
-    }), vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
+    this.subs.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('attentionInspector.workspaceGlob')) {
+          this.watch();
+          this.refresh();
+        }
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+    );
   }
 
   private watch(): void {
@@ -153,7 +211,11 @@ export class WorkspaceFilesTree implements vscode.TreeDataProvider<FileItem>, vs
 
   async getChildren(): Promise<FileItem[]> {
     if (!vscode.workspace.workspaceFolders?.length) return [];
-    const found = await vscode.workspace.findFiles(readSettings().workspaceGlob, '**/{node_modules,.git,.vscode-test}/**', MAX_WORKSPACE_FILES);
+    const found = await vscode.workspace.findFiles(
+      readSettings().workspaceGlob,
+      '**/{node_modules,.git,.vscode-test}/**',
+      MAX_WORKSPACE_FILES,
+    );
     // Regular files only, by stat alone: a FIFO or a device named *.npy would block or never end when opened.
     const regular = await keepRegularFiles(found, (u) => vscode.workspace.fs.stat(u).then((st) => st.type));
     this.files = regular.sort((a, b) => a.path.localeCompare(b.path));
@@ -170,10 +232,16 @@ export class WorkspaceFilesTree implements vscode.TreeDataProvider<FileItem>, vs
 
 // ---- Layers and heads of the active panel ----------------------------------------------------------
 
-export type HeadNode = { kind: 'layer'; layer: number; summaries: HeadSummary[] } | { kind: 'head'; summary: HeadSummary } | { kind: 'mean'; layer: number };
+export type HeadNode =
+  | { kind: 'layer'; layer: number; summaries: HeadSummary[] }
+  | { kind: 'head'; summary: HeadSummary }
+  | { kind: 'mean'; layer: number };
 
 export function headDescription(s: HeadSummary): string {
-  const parts = [vscode.l10n.t('H {0} nats', s.meanEntropy.toFixed(2)), vscode.l10n.t('max {0}', s.meanMaxWeight.toFixed(2))];
+  const parts = [
+    vscode.l10n.t('H {0} nats', s.meanEntropy.toFixed(2)),
+    vscode.l10n.t('max {0}', s.meanMaxWeight.toFixed(2)),
+  ];
   if (s.diagonalShare !== null) parts.push(vscode.l10n.t('diag {0}', s.diagonalShare.toFixed(2)));
   // The head catalogue, for real model heads (src/core/headCatalogue.ts).
   if (typeof s.previousTokenScore === 'number') parts.push(vscode.l10n.t('prev {0}', s.previousTokenScore.toFixed(2)));
@@ -200,7 +268,10 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadNode>, vscode.Disp
     const panel = this.panel!;
     if (node.kind === 'layer') {
       const mean = node.summaries.reduce((a, s) => a + s.meanEntropy, 0) / Math.max(1, node.summaries.length);
-      const item = new vscode.TreeItem(vscode.l10n.t('Layer {0}', node.layer), vscode.TreeItemCollapsibleState.Collapsed);
+      const item = new vscode.TreeItem(
+        vscode.l10n.t('Layer {0}', node.layer),
+        vscode.TreeItemCollapsibleState.Collapsed,
+      );
       item.description = vscode.l10n.t('mean H {0} nats', mean.toFixed(2));
       item.id = `${panel.id}:L${node.layer}`;
       return item;
@@ -208,16 +279,31 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadNode>, vscode.Disp
     if (node.kind === 'mean') {
       const item = new vscode.TreeItem(vscode.l10n.t('Mean of heads'), vscode.TreeItemCollapsibleState.None);
       item.iconPath = new vscode.ThemeIcon('layers');
-      item.command = { command: 'attentionInspector.selectHead', title: vscode.l10n.t('Show Head'), arguments: [panel.id, node.layer, 'mean'] };
+      item.command = {
+        command: 'attentionInspector.selectHead',
+        title: vscode.l10n.t('Show Head'),
+        arguments: [panel.id, node.layer, 'mean'],
+      };
       item.id = `${panel.id}:L${node.layer}:mean`;
       return item;
     }
     const s = node.summary;
     const item = new vscode.TreeItem(vscode.l10n.t('Head {0}', s.head), vscode.TreeItemCollapsibleState.None);
     item.description = headDescription(s);
-    item.tooltip = vscode.l10n.t('Layer {0}, head {1}: mean entropy {2} nats, mean max weight {3}, effective tokens {4}', s.layer, s.head, s.meanEntropy.toFixed(3), s.meanMaxWeight.toFixed(3), s.meanEffectiveTokens.toFixed(2));
+    item.tooltip = vscode.l10n.t(
+      'Layer {0}, head {1}: mean entropy {2} nats, mean max weight {3}, effective tokens {4}',
+      s.layer,
+      s.head,
+      s.meanEntropy.toFixed(3),
+      s.meanMaxWeight.toFixed(3),
+      s.meanEffectiveTokens.toFixed(2),
+    );
     item.iconPath = new vscode.ThemeIcon('symbol-array');
-    item.command = { command: 'attentionInspector.selectHead', title: vscode.l10n.t('Show Head'), arguments: [panel.id, s.layer, s.head] };
+    item.command = {
+      command: 'attentionInspector.selectHead',
+      title: vscode.l10n.t('Show Head'),
+      arguments: [panel.id, s.layer, s.head],
+    };
     item.id = `${panel.id}:L${s.layer}:H${s.head}`;
     return item;
   }
@@ -227,7 +313,11 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadNode>, vscode.Disp
     if (!overview) return [];
     if (!node) {
       if (overview.layers === 1) return this.headsOf(0, overview.summaries);
-      return Array.from({ length: overview.layers }, (_, layer) => ({ kind: 'layer' as const, layer, summaries: overview.summaries.filter((s) => s.layer === layer) }));
+      return Array.from({ length: overview.layers }, (_, layer) => ({
+        kind: 'layer' as const,
+        layer,
+        summaries: overview.summaries.filter((s) => s.layer === layer),
+      }));
     }
     if (node.kind === 'layer') return this.headsOf(node.layer, node.summaries);
     return [];

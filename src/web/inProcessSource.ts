@@ -53,12 +53,24 @@ export class InProcessSource extends ForwardingSource implements PanelSource {
     if (!this.opened) {
       const request = this.request;
       this.opened = (async () => {
-        if (request.kind === 'file') throw new InputError('file', 'local files are read through the VS Code file system in the web (this is a bug)');
-        if (request.kind === 'model') throw new InputError(request.path, 'real models run in desktop VS Code (or on a remote extension host); VS Code for the Web uses the seeded random model');
+        if (request.kind === 'file')
+          throw new InputError(
+            'file',
+            'local files are read through the VS Code file system in the web (this is a bug)',
+          );
+        if (request.kind === 'model')
+          throw new InputError(
+            request.path,
+            'real models run in desktop VS Code (or on a remote extension host); VS Code for the Web uses the seeded random model',
+          );
         if (request.kind === 'text') {
           // The streaming path for long texts needs worker threads; here a long text would be whole n×n matrices.
           const count = countTokens(request.text, request.settings?.tokenizer ?? 'words');
-          if (count > FULL_RESOLUTION_TOKENS) throw new InputError('text', `${count} tokens: VS Code for the Web shows texts of up to ${FULL_RESOLUTION_TOKENS} tokens (longer ones open as an overview in desktop VS Code)`);
+          if (count > FULL_RESOLUTION_TOKENS)
+            throw new InputError(
+              'text',
+              `${count} tokens: VS Code for the Web shows texts of up to ${FULL_RESOLUTION_TOKENS} tokens (longer ones open as an overview in desktop VS Code)`,
+            );
         }
         await breathe();
         const opened = await openInMemory(request, engine());
@@ -103,7 +115,10 @@ export class InProcessSource extends ForwardingSource implements PanelSource {
   }
 
   /** Every source method through the session's own dispatch (src/host/sourceMethods.ts), in process. */
-  protected call<M extends SourceMethod>(method: M, params: SourceMethods[M]['params']): Promise<SourceMethods[M]['result']> {
+  protected call<M extends SourceMethod>(
+    method: M,
+    params: SourceMethods[M]['params'],
+  ): Promise<SourceMethods[M]['result']> {
     return this.run(METHOD_TABLE[method].progress, (o) => callSource(o.source, method, params));
   }
 }

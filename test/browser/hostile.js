@@ -27,15 +27,36 @@ const PAYLOADS = [
   `${'A'.repeat(10240)}<b>10kB</b>`,
 ];
 const TITLE = `<img src=x onerror="${PWN}"> </title><script>${PWN}</script> \u202Eeltit`;
-const WARNINGS = [`<script>${PWN}</script>`, 'javascript:alert(1)', `</style><style>body{display:none}</style>`, '\u202E\uD800\u0000 warning'];
+const WARNINGS = [
+  `<script>${PWN}</script>`,
+  'javascript:alert(1)',
+  `</style><style>body{display:none}</style>`,
+  '\u202E\uD800\u0000 warning',
+];
 const EMOJI = ['😀', '👩‍👩‍👧‍👦', '🏳️‍🌈', '🇺🇳', '👍🏽', '🧪', '∑', '🀄'];
 
 /** Builds the harness bundle and the panel HTML module once. */
 function prepare(ROOT, OUT) {
   const harness = join(OUT, 'hostile-host.js');
-  esbuild.buildSync({ entryPoints: [join(ROOT, 'test/browser/hostileHost.ts')], outfile: harness, bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', logLevel: 'warning' });
+  esbuild.buildSync({
+    entryPoints: [join(ROOT, 'test/browser/hostileHost.ts')],
+    outfile: harness,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    logLevel: 'warning',
+  });
   const htmlModule = join(OUT, 'html.cjs');
-  esbuild.buildSync({ entryPoints: [join(ROOT, 'src/host/html.ts')], outfile: htmlModule, bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' });
+  esbuild.buildSync({
+    entryPoints: [join(ROOT, 'src/host/html.ts')],
+    outfile: htmlModule,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   return { harness: readFileSync(harness, 'utf8'), html: require(htmlModule) };
 }
 
@@ -43,8 +64,17 @@ function prepare(ROOT, OUT) {
 async function openPanel(browser, assets, ROOT, config) {
   const { html } = assets;
   const nonce = html.makeNonce();
-  let page = html.buildPanelHtml({ cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/webview.js`, styleUri: `${ORIGIN}/webview.css`, title: config.title });
-  page = page.replace('<script nonce=', `<script nonce="${nonce}" src="${ORIGIN}/hostile-host.js"></script>\n<script nonce=`);
+  let page = html.buildPanelHtml({
+    cspSource: ORIGIN,
+    nonce,
+    scriptUri: `${ORIGIN}/webview.js`,
+    styleUri: `${ORIGIN}/webview.css`,
+    title: config.title,
+  });
+  page = page.replace(
+    '<script nonce=',
+    `<script nonce="${nonce}" src="${ORIGIN}/hostile-host.js"></script>\n<script nonce=`,
+  );
   const files = {
     '/index.html': ['text/html', page],
     '/webview.js': ['text/javascript', readFileSync(join(ROOT, 'dist/webview.js'))],
@@ -72,15 +102,20 @@ async function openPanel(browser, assets, ROOT, config) {
   // Anything else (an img src=x, a javascript: navigation) must not even be requested from outside.
   const outside = [];
   p.on('request', (r) => {
-    if (!r.url().startsWith(ORIGIN) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) outside.push(r.url());
+    if (!r.url().startsWith(ORIGIN) && !r.url().startsWith('data:') && !r.url().startsWith('blob:'))
+      outside.push(r.url());
   });
   await p.addInitScript((c) => {
     window.__hostile = c;
     window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   }, config);
   await p.goto(`${ORIGIN}/index.html`);
-  await p.waitForFunction(() => document.body.dataset.ready === '1' || document.body.dataset.ready === 'error', null, { timeout: 30000 });
+  await p.waitForFunction(() => document.body.dataset.ready === '1' || document.body.dataset.ready === 'error', null, {
+    timeout: 30000,
+  });
   await p.waitForTimeout(200);
   return { page: p, context, problems, dialogs, outside, nonce };
 }
@@ -107,14 +142,23 @@ async function assertNothingRan(s, assert, scriptsInPage = 2) {
       svgs: all.filter((e) => e.tagName === 'svg' && e.getAttribute('onload') !== null).length,
       bolds: all.filter((e) => e.tagName === 'B').length,
       handlers: all.filter((e) => Array.from(e.attributes).some((a) => /^on/i.test(a.name))).length,
-      jsLinks: all.filter((e) => /^\s*javascript:/i.test(e.getAttribute('href') ?? '') || /^\s*javascript:/i.test(e.getAttribute('src') ?? '')).length,
+      jsLinks: all.filter(
+        (e) =>
+          /^\s*javascript:/i.test(e.getAttribute('href') ?? '') || /^\s*javascript:/i.test(e.getAttribute('src') ?? ''),
+      ).length,
       violations: window.__violations,
     };
   });
   assert(found.pwned === undefined, 'window.__pwned was set: a payload ran');
   assert(s.dialogs.length === 0, `a dialog opened: ${s.dialogs.join('; ')}`);
-  assert(found.scripts === scriptsInPage, `script elements: ${found.scripts} (expected the page's own ${scriptsInPage})`);
-  assert(found.imgs === 0 && found.svgs === 0 && found.bolds === 0, `elements from payloads: img ${found.imgs}, svg ${found.svgs}, b ${found.bolds}`);
+  assert(
+    found.scripts === scriptsInPage,
+    `script elements: ${found.scripts} (expected the page's own ${scriptsInPage})`,
+  );
+  assert(
+    found.imgs === 0 && found.svgs === 0 && found.bolds === 0,
+    `elements from payloads: img ${found.imgs}, svg ${found.svgs}, b ${found.bolds}`,
+  );
   assert(found.handlers === 0, `${found.handlers} elements carry inline event handlers`);
   assert(found.jsLinks === 0, `${found.jsLinks} javascript: links`);
   assert(s.outside.length === 0, `requests outside the webview origin: ${s.outside.slice(0, 3).join(', ')}`);
@@ -130,12 +174,16 @@ async function canvasSize(page, matrix) {
 }
 
 async function cellPoint(page, matrix, i, j) {
-  return page.$eval(`[data-matrix=${matrix}] canvas`, (c, a) => {
-    const [px, py, pw, ph] = c.dataset.plot.split(',').map(Number);
-    const [r0, c0, rows, cols] = c.dataset.view.split(',').map(Number);
-    const box = c.getBoundingClientRect();
-    return { x: box.left + px + ((a.j - c0 + 0.5) / cols) * pw, y: box.top + py + ((a.i - r0 + 0.5) / rows) * ph };
-  }, { i, j });
+  return page.$eval(
+    `[data-matrix=${matrix}] canvas`,
+    (c, a) => {
+      const [px, py, pw, ph] = c.dataset.plot.split(',').map(Number);
+      const [r0, c0, rows, cols] = c.dataset.view.split(',').map(Number);
+      const box = c.getBoundingClientRect();
+      return { x: box.left + px + ((a.j - c0 + 0.5) / cols) * pw, y: box.top + py + ((a.i - r0 + 0.5) / rows) * ph };
+    },
+    { i, j },
+  );
 }
 
 /** The text a person sees of token t: labels are clipped by design (about 30 characters), so compare a prefix. */
@@ -165,7 +213,10 @@ function register({ test, assert, ROOT, OUT }) {
       await page.mouse.move(p.x, p.y);
       await page.waitForTimeout(40);
       const tip = await page.$eval('[data-matrix=weights] .tooltip', (t) => (t.hidden ? '' : t.textContent));
-      assert(tip.includes(visible(PAYLOADS[i])), `tooltip shows query ${i} as text: ${JSON.stringify(tip.slice(0, 120))}`);
+      assert(
+        tip.includes(visible(PAYLOADS[i])),
+        `tooltip shows query ${i} as text: ${JSON.stringify(tip.slice(0, 120))}`,
+      );
       assert(tip.includes(visible(PAYLOADS[j])), `tooltip shows key ${j} as text`);
       await page.mouse.click(p.x, p.y);
       await page.waitForTimeout(60);
@@ -189,7 +240,10 @@ function register({ test, assert, ROOT, OUT }) {
     await page.click('vscode-tab-header[data-tab=attention]');
     await page.waitForTimeout(250);
     const after = await canvasSize(page, 'weights');
-    assert(after.w >= 200 && after.h >= 200 && after.w <= 1300, `heatmap canvas still has its size: ${JSON.stringify(after)}`);
+    assert(
+      after.w >= 200 && after.h >= 200 && after.w <= 1300,
+      `heatmap canvas still has its size: ${JSON.stringify(after)}`,
+    );
     const violations = await assertNothingRan(s, assert);
     assert(violations.length === 0, `CSP violations while rendering: ${violations.join('; ')}`);
     counts.payloads += PAYLOADS.length + 1 + WARNINGS.length;
@@ -197,7 +251,10 @@ function register({ test, assert, ROOT, OUT }) {
   });
 
   test('hostile text: 1000 emoji tokens (ZWJ sequences, flags, skin tones) render, hover and keep the layout', async (browser) => {
-    const tokens = Array.from({ length: 1000 }, (_, i) => EMOJI[i % EMOJI.length] + (i % 3 === 0 ? '\u200D' : '') + String(i));
+    const tokens = Array.from(
+      { length: 1000 },
+      (_, i) => EMOJI[i % EMOJI.length] + (i % 3 === 0 ? '\u200D' : '') + String(i),
+    );
     const s = await openPanel(browser, ready(), ROOT, { tokens, title: EMOJI.join(''), warnings: [] });
     const { page } = s;
     const size = await canvasSize(page, 'weights');
@@ -206,7 +263,10 @@ function register({ test, assert, ROOT, OUT }) {
     await page.mouse.move(p.x + 2, p.y + 2);
     await page.waitForTimeout(80);
     const tip = await page.$eval('[data-matrix=weights] .tooltip', (t) => (t.hidden ? '' : t.textContent));
-    assert(EMOJI.some((e) => tip.includes(e)), `tooltip shows emoji tokens: ${tip.slice(0, 80)}`);
+    assert(
+      EMOJI.some((e) => tip.includes(e)),
+      `tooltip shows emoji tokens: ${tip.slice(0, 80)}`,
+    );
     const title = await page.$eval('.source-title', (e) => e.textContent);
     assert(title === EMOJI.join(''), 'emoji title shown as text');
     await assertNothingRan(s, assert);
@@ -219,19 +279,39 @@ function register({ test, assert, ROOT, OUT }) {
     const { html } = ready();
     const build = () => {
       const nonce = html.makeNonce();
-      const page = html.buildPanelHtml({ cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/webview.js`, styleUri: `${ORIGIN}/webview.css` });
+      const page = html.buildPanelHtml({
+        cspSource: ORIGIN,
+        nonce,
+        scriptUri: `${ORIGIN}/webview.js`,
+        styleUri: `${ORIGIN}/webview.css`,
+      });
       const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(page)[1].replace(/&#39;|&apos;/g, "'");
       return { nonce, page, csp };
     };
-    const a = build(), b = build();
+    const a = build(),
+      b = build();
     for (const { nonce, page, csp } of [a, b]) {
-      const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+      const directives = Object.fromEntries(
+        csp
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .map(([k, ...v]) => [k, v]),
+      );
       assert(directives['default-src']?.join(' ') === "'none'", `default-src: ${csp}`);
-      assert(directives['script-src']?.length === 1 && directives['script-src'][0] === `'nonce-${nonce}'`, `script-src is the nonce alone: ${directives['script-src']}`);
-      assert(!/unsafe-eval|unsafe-inline|unsafe-hashes|strict-dynamic|\*/.test(csp), `no unsafe sources or wildcards: ${csp}`);
+      assert(
+        directives['script-src']?.length === 1 && directives['script-src'][0] === `'nonce-${nonce}'`,
+        `script-src is the nonce alone: ${directives['script-src']}`,
+      );
+      assert(
+        !/unsafe-eval|unsafe-inline|unsafe-hashes|strict-dynamic|\*/.test(csp),
+        `no unsafe sources or wildcards: ${csp}`,
+      );
       assert(!/\son[a-z]+=/i.test(page), 'no inline event handlers in the page');
       const scripts = page.match(/<script\b[^>]*>/g) ?? [];
-      assert(scripts.length > 0 && scripts.every((t) => t.includes(`nonce="${nonce}"`)), `every script carries the nonce: ${scripts}`);
+      assert(
+        scripts.length > 0 && scripts.every((t) => t.includes(`nonce="${nonce}"`)),
+        `every script carries the nonce: ${scripts}`,
+      );
       const bits = Buffer.from(nonce.replace(/-/g, '+').replace(/_/g, '/'), 'base64').length * 8;
       assert(bits >= 128, `nonce has ${bits} bits`);
     }
@@ -266,7 +346,8 @@ function register({ test, assert, ROOT, OUT }) {
       document.body.append(own);
       await new Promise((r) => setTimeout(r, 300));
       own.remove();
-      const evalResult = window.__evalResult, fnResult = window.__fnResult;
+      const evalResult = window.__evalResult,
+        fnResult = window.__fnResult;
       img.remove();
       script.remove();
       wrongNonce.remove();
@@ -274,19 +355,26 @@ function register({ test, assert, ROOT, OUT }) {
     }, s.nonce);
     assert(outcome.pwned === undefined, `injected code ran: ${outcome.pwned}`);
     const v = outcome.violations;
-    assert(v.filter((x) => x === 'script-src-elem inline').length >= 2, `inline scripts (no nonce, a guessed nonce) reported: ${v.join('; ')}`);
+    assert(
+      v.filter((x) => x === 'script-src-elem inline').length >= 2,
+      `inline scripts (no nonce, a guessed nonce) reported: ${v.join('; ')}`,
+    );
     assert(v.includes('script-src-attr inline'), `the inline handler reported: ${v.join('; ')}`);
     // The policy forbids eval and Chromium reports it; with Playwright's DevTools session attached,
     // Chromium still lets eval itself proceed, so the report is what this test can observe.
     assert(v.includes('script-src eval'), `eval reported as a violation: ${v.join('; ')}`);
-    console.log(`      (eval under DevTools: ${outcome.evalResult}; new Function: ${outcome.fnResult}; violations: ${v.join(', ')})`);
+    console.log(
+      `      (eval under DevTools: ${outcome.evalResult}; new Function: ${outcome.fnResult}; violations: ${v.join(', ')})`,
+    );
     assert(s.dialogs.length === 0, 'no dialog');
     await closePanel(s);
     counts.payloads += 5;
   });
 
   test('hostile text: totals', async () => {
-    console.log(`      payloads tried: ${counts.payloads} (${PAYLOADS.length} token payloads, 1 title, ${WARNINGS.length} warnings, 1000 emoji tokens, 5 injected into the live page); views rendered: ${counts.renders}`);
+    console.log(
+      `      payloads tried: ${counts.payloads} (${PAYLOADS.length} token payloads, 1 title, ${WARNINGS.length} warnings, 1000 emoji tokens, 5 injected into the live page); views rendered: ${counts.renders}`,
+    );
   });
 }
 

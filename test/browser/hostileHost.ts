@@ -16,7 +16,8 @@ interface HostileConfig {
 const w = window as unknown as { __hostile: HostileConfig; acquireVsCodeApi: () => unknown };
 const config = w.__hostile;
 const n = config.tokens.length;
-const matrix = (rows: number, cols: number, k: number) => Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => Math.sin(i * 1.7 + j * 0.9 + k)));
+const matrix = (rows: number, cols: number, k: number) =>
+  Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => Math.sin(i * 1.7 + j * 0.9 + k)));
 // Two heads with projections: every view (step vectors, heads grid, projections) has data.
 const json = JSON.stringify({
   X: matrix(n, 4, 0),
@@ -34,7 +35,9 @@ const source: InspectionSource = {
   variance: () => inner.variance(),
 };
 let state: unknown;
-const session = new PanelSession(source, (message) => window.postMessage(message, '*'), { log: (line) => console.warn(`[host] ${line}`) });
+const session = new PanelSession(source, (message) => window.postMessage(message, '*'), {
+  log: (line) => console.warn(`[host] ${line}`),
+});
 w.acquireVsCodeApi = () => ({
   postMessage: (message: unknown) => void session.handle(message),
   getState: () => state,

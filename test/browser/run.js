@@ -13,20 +13,42 @@ const { chromium } = require('playwright-core');
 const ROOT = resolve(__dirname, '..', '..');
 const OUT = join(ROOT, 'test-results', 'browser');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+];
 
 // matplotlib's viridis at entries 0, 16, …, 240, 255: the reference the pixels are compared with.
 const VIRIDIS = [
-  [0.267004, 0.004874, 0.329415], [0.282327, 0.094955, 0.417331], [0.278826, 0.17549, 0.483397], [0.258965, 0.251537, 0.524736],
-  [0.229739, 0.322361, 0.545706], [0.19943, 0.387607, 0.554642], [0.172719, 0.448791, 0.557885], [0.149039, 0.508051, 0.55725],
-  [0.127568, 0.566949, 0.550556], [0.120638, 0.625828, 0.533488], [0.157851, 0.683765, 0.501686], [0.24607, 0.73891, 0.452024],
-  [0.369214, 0.788888, 0.382914], [0.515992, 0.831158, 0.294279], [0.678489, 0.863742, 0.189503], [0.845561, 0.887322, 0.099702],
+  [0.267004, 0.004874, 0.329415],
+  [0.282327, 0.094955, 0.417331],
+  [0.278826, 0.17549, 0.483397],
+  [0.258965, 0.251537, 0.524736],
+  [0.229739, 0.322361, 0.545706],
+  [0.19943, 0.387607, 0.554642],
+  [0.172719, 0.448791, 0.557885],
+  [0.149039, 0.508051, 0.55725],
+  [0.127568, 0.566949, 0.550556],
+  [0.120638, 0.625828, 0.533488],
+  [0.157851, 0.683765, 0.501686],
+  [0.24607, 0.73891, 0.452024],
+  [0.369214, 0.788888, 0.382914],
+  [0.515992, 0.831158, 0.294279],
+  [0.678489, 0.863742, 0.189503],
+  [0.845561, 0.887322, 0.099702],
   [0.993248, 0.906157, 0.143936],
 ];
 function viridis(t) {
   const x = Math.min(1, Math.max(0, t)) * 255;
   let k = Math.min(15, Math.floor(x / 16));
-  const a = k * 16, b = k === 15 ? 255 : (k + 1) * 16;
+  const a = k * 16,
+    b = k === 15 ? 255 : (k + 1) * 16;
   const f = (x - a) / (b - a);
   return VIRIDIS[k].map((c, i) => Math.round((c + (VIRIDIS[k + 1][i] - c) * f) * 255));
 }
@@ -45,7 +67,11 @@ const assert = (cond, message) => {
 
 /** A page on a report, collecting everything that should never happen. */
 async function open(browser, file, theme = 'vscode-dark') {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 950 }, deviceScaleFactor: 1, acceptDownloads: true });
+  const page = await browser.newPage({
+    viewport: { width: 1300, height: 950 },
+    deviceScaleFactor: 1,
+    acceptDownloads: true,
+  });
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -57,8 +83,12 @@ async function open(browser, file, theme = 'vscode-dark') {
   });
   await page.addInitScript((cls) => {
     window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    document.addEventListener('DOMContentLoaded', () => { document.body.className = cls; });
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+    document.addEventListener('DOMContentLoaded', () => {
+      document.body.className = cls;
+    });
   }, theme);
   await page.goto('file://' + file);
   await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20000 });
@@ -75,16 +105,29 @@ async function finish({ page, problems }) {
 
 /** Centre (or a fraction into) cell (i, j) of a heatmap, in page coordinates. */
 async function cellPoint(page, matrix, i, j, fx = 0.5, fy = 0.5) {
-  return page.$eval(`[data-matrix=${matrix}] canvas`, (c, a) => {
-    const [px, py, pw, ph] = c.dataset.plot.split(',').map(Number);
-    const [r0, c0, rows, cols] = c.dataset.view.split(',').map(Number);
-    const box = c.getBoundingClientRect();
-    return { x: box.left + px + ((a.j - c0 + a.fx) / cols) * pw, y: box.top + py + ((a.i - r0 + a.fy) / rows) * ph, cx: px + ((a.j - c0 + a.fx) / cols) * pw, cy: py + ((a.i - r0 + a.fy) / rows) * ph };
-  }, { i, j, fx, fy });
+  return page.$eval(
+    `[data-matrix=${matrix}] canvas`,
+    (c, a) => {
+      const [px, py, pw, ph] = c.dataset.plot.split(',').map(Number);
+      const [r0, c0, rows, cols] = c.dataset.view.split(',').map(Number);
+      const box = c.getBoundingClientRect();
+      return {
+        x: box.left + px + ((a.j - c0 + a.fx) / cols) * pw,
+        y: box.top + py + ((a.i - r0 + a.fy) / rows) * ph,
+        cx: px + ((a.j - c0 + a.fx) / cols) * pw,
+        cy: py + ((a.i - r0 + a.fy) / rows) * ph,
+      };
+    },
+    { i, j, fx, fy },
+  );
 }
 
 async function pixel(page, matrix, x, y) {
-  return page.$eval(`[data-matrix=${matrix}] canvas`, (c, p) => Array.from(c.getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data), { x, y });
+  return page.$eval(
+    `[data-matrix=${matrix}] canvas`,
+    (c, p) => Array.from(c.getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data),
+    { x, y },
+  );
 }
 
 const near = (a, b, tol) => b.every((v, k) => Math.abs(a[k] - v) <= tol);
@@ -103,19 +146,53 @@ function main() {
     xss: join(OUT, 'xss.html'),
   };
   sh(['dist/cli.js', 'report', 'examples/i-go-home.json', '-o', files.home]);
-  sh(['dist/cli.js', 'report', '--text', 'The animal didn\'t cross the street because it was too tired', '-o', files.text]);
-  const hostile = { tokens: ['<img src=x onerror=alert(1)>', '"><script>alert(2)</script>', '&amp;'], Q: [[1, 0], [0, 1], [1, 1]], K: [[1, 0], [0, 1], [1, 1]], V: [[1, 0], [0, 1], [1, 1]] };
+  sh([
+    'dist/cli.js',
+    'report',
+    '--text',
+    "The animal didn't cross the street because it was too tired",
+    '-o',
+    files.text,
+  ]);
+  const hostile = {
+    tokens: ['<img src=x onerror=alert(1)>', '"><script>alert(2)</script>', '&amp;'],
+    Q: [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+    K: [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+    V: [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+  };
   writeFileSync(join(OUT, 'xss.json'), JSON.stringify(hostile));
   sh(['dist/cli.js', 'report', join(OUT, 'xss.json'), '-o', files.xss, '--title', '<b onmouseover=alert(3)>title</b>']);
   const home = JSON.parse(sh(['dist/cli.js', 'compute', 'examples/i-go-home.json'])).heads[0];
-  const text = JSON.parse(sh(['dist/cli.js', 'compute', '--text', 'The animal didn\'t cross the street because it was too tired', '--summary'])).heads[0];
+  const text = JSON.parse(
+    sh([
+      'dist/cli.js',
+      'compute',
+      '--text',
+      "The animal didn't cross the street because it was too tired",
+      '--summary',
+    ]),
+  ).heads[0];
 
   test('the page has a strict CSP with a nonce and no unsafe-eval', async (browser) => {
     const s = await open(browser, files.home);
     const { csp, nonces, inline } = await s.page.evaluate(() => ({
       csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]').content,
       nonces: Array.from(document.querySelectorAll('script')).map((x) => x.nonce),
-      inline: Array.from(document.querySelectorAll('*')).filter((e) => Array.from(e.attributes).some((a) => /^on/i.test(a.name))).length,
+      inline: Array.from(document.querySelectorAll('*')).filter((e) =>
+        Array.from(e.attributes).some((a) => /^on/i.test(a.name)),
+      ).length,
     }));
     assert(/default-src 'none'/.test(csp), csp);
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
@@ -128,12 +205,16 @@ function main() {
 
   test('weights heatmap pixels have viridis colours of the weights', async (browser) => {
     const s = await open(browser, files.home);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-      const p = await cellPoint(s.page, 'weights', i, j, 0.2, 0.2);
-      const got = await pixel(s.page, 'weights', p.cx, p.cy);
-      const want = viridis(home.weights[i][j]);
-      assert(near(got, want, 4), `cell ${i},${j}: weight ${home.weights[i][j]} should be rgb(${want}), canvas has rgb(${got.slice(0, 3)})`);
-    }
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        const p = await cellPoint(s.page, 'weights', i, j, 0.2, 0.2);
+        const got = await pixel(s.page, 'weights', p.cx, p.cy);
+        const want = viridis(home.weights[i][j]);
+        assert(
+          near(got, want, 4),
+          `cell ${i},${j}: weight ${home.weights[i][j]} should be rgb(${want}), canvas has rgb(${got.slice(0, 3)})`,
+        );
+      }
     await finish(s);
   });
 
@@ -143,7 +224,10 @@ function main() {
     const top = await cellPoint(s.page, 'scores', 2, 2, 0.2, 0.2);
     assert(near(await pixel(s.page, 'scores', top.cx, top.cy), [103, 0, 31], 3), 'largest score in the darkest red');
     const zero = await cellPoint(s.page, 'scores', 0, 1, 0.2, 0.2);
-    assert(near(await pixel(s.page, 'scores', zero.cx, zero.cy), [247, 247, 247], 3), 'zero score in the neutral middle');
+    assert(
+      near(await pixel(s.page, 'scores', zero.cx, zero.cy), [247, 247, 247], 3),
+      'zero score in the neutral middle',
+    );
     await finish(s);
   });
 
@@ -153,7 +237,15 @@ function main() {
     await s.page.mouse.move(p.x, p.y);
     await s.page.waitForTimeout(100);
     const tip = await s.page.$eval('[data-matrix=weights] .tooltip', (t) => (t.hidden ? '' : t.textContent));
-    for (const want of ['I → home', '“I” (row 0)', '“home” (column 2)', 'raw score q·k1', 'scaled × 0.50.5', `weight${home.weights[0][2].toPrecision(3)}`, `row entropy${home.entropy[0].toPrecision(3)} nats`]) {
+    for (const want of [
+      'I → home',
+      '“I” (row 0)',
+      '“home” (column 2)',
+      'raw score q·k1',
+      'scaled × 0.50.5',
+      `weight${home.weights[0][2].toPrecision(3)}`,
+      `row entropy${home.entropy[0].toPrecision(3)} nats`,
+    ]) {
       assert(tip.includes(want), `tooltip "${tip}" lacks "${want}"`);
     }
     await finish(s);
@@ -174,7 +266,13 @@ function main() {
     assert(intro.includes('Query “go” (row 1)'), `after ArrowUp + Enter: ${intro}`);
     const output = await s.page.$$eval('.step-table.values tr.sum td', (tds) => tds.map((t) => t.textContent));
     const want = home.output[1].map((v) => Number(v.toPrecision(3)));
-    assert(output.slice(1).map((x) => Number(x.replace('−', '-'))).every((v, k) => Math.abs(v - want[k]) < 1e-3), `output row ${output} vs ${want}`);
+    assert(
+      output
+        .slice(1)
+        .map((x) => Number(x.replace('−', '-')))
+        .every((v, k) => Math.abs(v - want[k]) < 1e-3),
+      `output row ${output} vs ${want}`,
+    );
     const live = await s.page.$eval('[data-matrix=weights] [aria-live]', (e) => e.textContent);
     assert(live.includes('go →'), `cursor announced: ${live}`);
     await finish(s);
@@ -186,7 +284,10 @@ function main() {
     const read = () => s.page.$eval('.figures', (e) => e.textContent);
     const before = await read();
     const sqrt = text.sharpness.find((p) => p.label === 'sqrt');
-    assert(before.includes(`mean entropy${sqrt.meanEntropy.toPrecision(3)} nats`), `figures at 1/√d_k "${before}" vs CLI ${sqrt.meanEntropy}`);
+    assert(
+      before.includes(`mean entropy${sqrt.meanEntropy.toPrecision(3)} nats`),
+      `figures at 1/√d_k "${before}" vs CLI ${sqrt.meanEntropy}`,
+    );
     const p = await cellPoint(s.page, 'live', 0, 0, 0.3, 0.3);
     const pxBefore = await pixel(s.page, 'live', p.cx, p.cy);
     await s.page.$eval('input.slider', (el) => {
@@ -204,7 +305,10 @@ function main() {
     await s.page.waitForTimeout(150);
     const linear = text.sharpness.find((q) => q.label === 'linear');
     const flat = await read();
-    assert(flat.includes(`mean entropy${linear.meanEntropy.toPrecision(3)} nats`), `figures at 1/d_k "${flat}" vs CLI ${linear.meanEntropy}`);
+    assert(
+      flat.includes(`mean entropy${linear.meanEntropy.toPrecision(3)} nats`),
+      `figures at 1/d_k "${flat}" vs CLI ${linear.meanEntropy}`,
+    );
     await finish(s);
   });
 
@@ -215,14 +319,24 @@ function main() {
     await s.page.waitForTimeout(150);
     const colours = await s.page.$eval('[data-matrix=weights] canvas', (c) => {
       const [px, py, pw, ph] = c.dataset.plot.split(',').map(Number);
-      const d = c.getContext('2d').getImageData(Math.round(px + (2 / 3) * pw + 6), Math.round(py + 6), Math.round(pw / 3 - 12), Math.round(ph / 3 - 12)).data;
+      const d = c
+        .getContext('2d')
+        .getImageData(
+          Math.round(px + (2 / 3) * pw + 6),
+          Math.round(py + 6),
+          Math.round(pw / 3 - 12),
+          Math.round(ph / 3 - 12),
+        ).data;
       const seen = new Set();
       for (let k = 0; k < d.length; k += 4) seen.add(`${d[k]},${d[k + 1]},${d[k + 2]}`);
       return [...seen];
     });
     assert(colours.length >= 2, `the masked cell (0, 2) shows stripes: ${colours.join(' ')}`);
     const dark = viridis(0);
-    assert(colours.every((c) => !near(c.split(',').map(Number), dark, 12)), 'masked is not drawn as a weight of 0');
+    assert(
+      colours.every((c) => !near(c.split(',').map(Number), dark, 12)),
+      'masked is not drawn as a weight of 0',
+    );
     const legend = await s.page.$eval('.step .step-table tbody', (e) => e.textContent);
     assert(legend.includes('0 (masked)'), 'the step table names masked keys');
     await finish(s);
@@ -242,7 +356,10 @@ function main() {
       title: document.querySelector('.source-title').textContent,
     }));
     assert(imgs === 0 && scripts === 2 && bold === 0, `elements created: img ${imgs}, script ${scripts}, b ${bold}`);
-    assert(tip.includes('<img src=x onerror=alert(1)>') && tip.includes('"><script>alert(2)</script>'), `tooltip text: ${tip}`);
+    assert(
+      tip.includes('<img src=x onerror=alert(1)>') && tip.includes('"><script>alert(2)</script>'),
+      `tooltip text: ${tip}`,
+    );
     assert(step.includes('<img src=x onerror=alert(1)>'), 'the step view shows the token as text');
     assert(title === '<b onmouseover=alert(3)>title</b>', `title: ${title}`);
     await tab(s.page, 'heads');
@@ -253,9 +370,12 @@ function main() {
   test('every tab renders without errors; the theme switch repaints the canvas', async (browser) => {
     const s = await open(browser, files.text);
     for (const id of ['scaling', 'variance', 'projections', 'heads', 'attention']) await tab(s.page, id);
-    const bg = () => s.page.$eval('[data-matrix=weights] canvas', (c) => Array.from(c.getContext('2d').getImageData(2, 2, 1, 1).data));
+    const bg = () =>
+      s.page.$eval('[data-matrix=weights] canvas', (c) => Array.from(c.getContext('2d').getImageData(2, 2, 1, 1).data));
     const dark = await bg();
-    await s.page.evaluate(() => { document.body.className = 'vscode-light'; });
+    await s.page.evaluate(() => {
+      document.body.className = 'vscode-light';
+    });
     await s.page.waitForTimeout(200);
     const light = await bg();
     assert(dark[0] < 60 && light[0] > 200, `background followed the theme: ${dark} → ${light}`);
@@ -271,20 +391,33 @@ function main() {
   test('exports download PNG, SVG, CSV and JSON from the report', async (browser) => {
     const s = await open(browser, files.home);
     const grab = async (label) => {
-      const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click(`vscode-button[data-export=${label}]`)]);
+      const [download] = await Promise.all([
+        s.page.waitForEvent('download'),
+        s.page.click(`vscode-button[data-export=${label}]`),
+      ]);
       return { name: download.suggestedFilename(), data: readFileSync(await download.path()) };
     };
     const csv = await grab('csv');
     assert(csv.name === 'attention-H0-weights.csv', csv.name);
     const lines = csv.data.toString('utf8').trim().split('\r\n');
     assert(lines[0] === 'query \\ key,I,go,home', lines[0]);
-    assert(lines[1].split(',').slice(1).map(Number).every((v, j) => Math.abs(v - home.weights[0][j]) < 1e-6), lines[1]);
+    assert(
+      lines[1]
+        .split(',')
+        .slice(1)
+        .map(Number)
+        .every((v, j) => Math.abs(v - home.weights[0][j]) < 1e-6),
+      lines[1],
+    );
     const json = JSON.parse((await grab('json')).data.toString('utf8'));
     assert(json.tokens.join(' ') === 'I go home' && json.scores[2][2] === 3.5, 'JSON holds tokens and scaled scores');
     const png = await grab('png');
     assert(png.data.subarray(1, 4).toString() === 'PNG' && png.data.length > 5000, `PNG of ${png.data.length} bytes`);
     const svg = (await grab('svg')).data.toString('utf8');
-    assert(svg.startsWith('<?xml') && svg.includes('<svg') && (svg.match(/<rect /g) || []).length >= 18, 'SVG with vector cells');
+    assert(
+      svg.startsWith('<?xml') && svg.includes('<svg') && (svg.match(/<rect /g) || []).length >= 18,
+      'SVG with vector cells',
+    );
     await finish(s);
   });
 
@@ -311,7 +444,8 @@ async function run() {
   // Injection payloads through every view, and the CSP (test/browser/hostile.js).
   require('./hostile').register({ test, assert, ROOT, OUT });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-  let passed = 0, failed = 0;
+  let passed = 0,
+    failed = 0;
   const started = Date.now();
   try {
     for (const t of tests) {
@@ -322,7 +456,11 @@ async function run() {
         console.log(`  ✔ ${t.name} (${Date.now() - t0} ms)`);
       } catch (e) {
         failed++;
-        console.log(`  ✘ ${t.name}\n      ${String(e && e.message ? e.message : e).split('\n').join('\n      ')}`);
+        console.log(
+          `  ✘ ${t.name}\n      ${String(e && e.message ? e.message : e)
+            .split('\n')
+            .join('\n      ')}`,
+        );
       }
     }
   } finally {

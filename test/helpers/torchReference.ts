@@ -19,26 +19,50 @@ const REFERENCE = join(MODELS_SRC, 'reference.py');
 const COMPLETE = '.complete';
 
 /** Folder names of the tiny models (part of the contract with the engine). */
-export const TINY_MODELS = ['gpt2-tiny', 'llama-tiny', 'mistral-tiny', 'qwen2-tiny', 'qwen3-tiny', 'bert-tiny', 'roberta-tiny', 'distilbert-tiny'] as const;
+export const TINY_MODELS = [
+  'gpt2-tiny',
+  'llama-tiny',
+  'mistral-tiny',
+  'qwen2-tiny',
+  'qwen3-tiny',
+  'bert-tiny',
+  'roberta-tiny',
+  'distilbert-tiny',
+] as const;
 export type TinyModel = (typeof TINY_MODELS)[number];
 
 export interface TorchAttention {
-  layers: number; heads: number; kvHeads: number; n: number; headDim: number; hiddenSize: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  n: number;
+  headDim: number;
+  hiddenSize: number;
   /** The transformers class in config.json's `architectures`. */
   architecture: string;
   /** Query head h reads key/value head kvHeadOf[h] (repeat_kv: h // (heads / kvHeads)). */
   kvHeadOf: number[];
-  scores: Float64Array;   // [layers, heads, n, n], -Infinity where masked
-  weights: Float64Array;  // [layers, heads, n, n]; a row with no allowed key is all 0
-  qPre: Float64Array; kPre: Float64Array; qRot: Float64Array; kRot: Float64Array; // [layers, heads | kvHeads, n, headDim]
-  hidden: Float64Array;   // [n, hiddenSize]
+  scores: Float64Array; // [layers, heads, n, n], -Infinity where masked
+  weights: Float64Array; // [layers, heads, n, n]; a row with no allowed key is all 0
+  qPre: Float64Array;
+  kPre: Float64Array;
+  qRot: Float64Array;
+  kRot: Float64Array; // [layers, heads | kvHeads, n, headDim]
+  hidden: Float64Array; // [n, hiddenSize]
 }
 
-export interface TorchInput { ids: number[]; tokenTypeIds?: number[]; attentionMask?: number[] }
+export interface TorchInput {
+  ids: number[];
+  tokenTypeIds?: number[];
+  attentionMask?: number[];
+}
 
 function python(args: string[], what: string, timeoutMs: number): void {
   const r = spawnSync(TORCH_PYTHON, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 << 20 });
-  if (r.error) throw new Error(`${what}: could not run ${TORCH_PYTHON} (${r.error.message}); set ATTENTION_TORCH_PYTHON or run npm run setup:python`);
+  if (r.error)
+    throw new Error(
+      `${what}: could not run ${TORCH_PYTHON} (${r.error.message}); set ATTENTION_TORCH_PYTHON or run npm run setup:python`,
+    );
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal}):\n${r.stderr.trim()}`);
 }
 
@@ -87,7 +111,13 @@ export function tinyModelsDir(): string {
 }
 
 interface Header {
-  architecture: string; layers: number; heads: number; kvHeads: number; n: number; headDim: number; hiddenSize: number;
+  architecture: string;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  n: number;
+  headDim: number;
+  hiddenSize: number;
   kvHeadOf: number[];
   arrays: Record<string, { offset: number; shape: number[] }>;
 }
@@ -101,8 +131,14 @@ export function parseTorchAttention(bytes: Uint8Array, where: string): TorchAtte
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Header;
   const dataStart = 8 + headerLength;
   const out: Partial<TorchAttention> = {
-    architecture: header.architecture, layers: header.layers, heads: header.heads, kvHeads: header.kvHeads,
-    n: header.n, headDim: header.headDim, hiddenSize: header.hiddenSize, kvHeadOf: header.kvHeadOf,
+    architecture: header.architecture,
+    layers: header.layers,
+    heads: header.heads,
+    kvHeads: header.kvHeads,
+    n: header.n,
+    headDim: header.headDim,
+    hiddenSize: header.hiddenSize,
+    kvHeadOf: header.kvHeadOf,
   };
   for (const name of ARRAYS) {
     const a = header.arrays[name];

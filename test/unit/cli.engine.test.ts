@@ -13,7 +13,11 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'core');
 const TMP = mkdtempSync(join(tmpdir(), 'ai-cli-engine-'));
 
 function compute(...args: string[]): Record<string, unknown> {
-  const r = spawnSync(process.execPath, [CLI, 'compute', ...args], { encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [CLI, 'compute', ...args], {
+    encoding: 'utf8',
+    timeout: 30000,
+    maxBuffer: 1 << 28,
+  });
   assert.equal(r.status, 0, `exit code; stderr: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -28,7 +32,13 @@ function assertSameNumbers(a: unknown, b: unknown, tol: number, path: string): v
   }
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `${path}: keys`);
-    for (const key of Object.keys(a)) assertSameNumbers((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], tol, `${path}.${key}`);
+    for (const key of Object.keys(a))
+      assertSameNumbers(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        tol,
+        `${path}.${key}`,
+      );
     return;
   }
   assert.deepEqual(a, b, path);
@@ -46,7 +56,9 @@ describe('CLI compute --engine', () => {
       assertSameNumbers(wasm, js, 2e-5, name);
       const heads = wasm.heads as { weights: number[][] }[];
       fixture.expected.heads.forEach((e: { weights: number[][] }, h: number) => {
-        e.weights.forEach((row, i) => row.forEach((x, j) => assertClose(heads[h].weights[i][j], x, 2e-5, `${name} head ${h} weights[${i}][${j}]`)));
+        e.weights.forEach((row, i) =>
+          row.forEach((x, j) => assertClose(heads[h].weights[i][j], x, 2e-5, `${name} head ${h} weights[${i}][${j}]`)),
+        );
       });
     });
   }

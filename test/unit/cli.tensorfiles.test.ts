@@ -31,7 +31,11 @@ function slice(values: number[], shape: number[], leading: number[]): number[][]
 
 function close(a: number[][], b: number[][], tol = 1e-6) {
   assert.equal(a.length, b.length);
-  a.forEach((row, i) => row.forEach((x, j) => assert.ok(Math.abs(x - b[i][j]) <= tol * Math.max(1, Math.abs(b[i][j])), `[${i}][${j}] ${x} vs ${b[i][j]}`)));
+  a.forEach((row, i) =>
+    row.forEach((x, j) =>
+      assert.ok(Math.abs(x - b[i][j]) <= tol * Math.max(1, Math.abs(b[i][j])), `[${i}][${j}] ${x} vs ${b[i][j]}`),
+    ),
+  );
 }
 
 describe('CLI on .npy / .npz / .safetensors', () => {
@@ -64,7 +68,14 @@ describe('CLI on .npy / .npz / .safetensors', () => {
   it('float16 .npy and Fortran order read value for value', () => {
     for (const name of ['weights4d_f16.npy', 'weights_fortran_f16.npy', 'weights_be_f2.npy']) {
       const t = Object.values(expected[name].tensors)[0] as { shape: number[]; values: number[] };
-      const { json } = ok('compute', join(DIR, name), '--tensor', Object.keys(expected[name].tensors)[0], '--meaning', 'weights');
+      const { json } = ok(
+        'compute',
+        join(DIR, name),
+        '--tensor',
+        Object.keys(expected[name].tensors)[0],
+        '--meaning',
+        'weights',
+      );
       const lead = t.shape.length - 2;
       for (const h of json.heads) {
         const index = lead === 2 ? [h.layer, h.head] : lead === 1 ? [h.head] : [];
@@ -76,7 +87,8 @@ describe('CLI on .npy / .npz / .safetensors', () => {
   it('Q/K/V sets are re-scaled like JSON input', () => {
     const t = expected['qkv.npz'].tensors;
     const { json } = ok('compute', join(DIR, 'qkv.npz'), '--head', '1', '--scale', 'none');
-    const q = slice(t.q.values, t.q.shape, [1]), k = slice(t.k.values, t.k.shape, [1]);
+    const q = slice(t.q.values, t.q.shape, [1]),
+      k = slice(t.k.values, t.k.shape, [1]);
     const dots = q.map((qi) => k.map((kj) => qi.reduce((s, x, d) => s + x * kj[d], 0)));
     close(json.heads[0].scores, dots, 1e-5);
     const sqrt = ok('compute', join(DIR, 'qkv.npz'), '--head', '1').json;
@@ -103,11 +115,26 @@ describe('CLI on .npy / .npz / .safetensors', () => {
     const cases: [string[], RegExp][] = [
       [['compute', truncated], /^error: cut\.safetensors: .*/],
       [['compute', join(DIR, 'object.npy')], /^error: object\.npy: .*object/i],
-      [['compute', join(DIR, 'ambiguous.npz')], /^error: ambiguous\.npz: 2 attention-like candidates, pass --tensor NAME/],
-      [['compute', join(DIR, 'model.safetensors'), '--head', '9'], /^error: --head: 9 is out of range \(the tensor has heads 0–2\)$/],
-      [['compute', join(DIR, 'model.safetensors'), '--layer', '7'], /^error: model\.safetensors: tensor "attn": has no layer 7 \(layers: 0–1\)$/],
-      [['compute', join(DIR, 'model.safetensors'), '--scale', '2'], /^error: --scale: this tensor holds post-softmax weights/],
-      [['compute', join(DIR, 'model.safetensors'), '--meaning', 'logits'], /^error: --meaning: expected weights or scores, found "logits"$/],
+      [
+        ['compute', join(DIR, 'ambiguous.npz')],
+        /^error: ambiguous\.npz: 2 attention-like candidates, pass --tensor NAME/,
+      ],
+      [
+        ['compute', join(DIR, 'model.safetensors'), '--head', '9'],
+        /^error: --head: 9 is out of range \(the tensor has heads 0–2\)$/,
+      ],
+      [
+        ['compute', join(DIR, 'model.safetensors'), '--layer', '7'],
+        /^error: model\.safetensors: tensor "attn": has no layer 7 \(layers: 0–1\)$/,
+      ],
+      [
+        ['compute', join(DIR, 'model.safetensors'), '--scale', '2'],
+        /^error: --scale: this tensor holds post-softmax weights/,
+      ],
+      [
+        ['compute', join(DIR, 'model.safetensors'), '--meaning', 'logits'],
+        /^error: --meaning: expected weights or scores, found "logits"$/,
+      ],
       [['compute', '--text', 'a b', '--tensor', 'x'], /^error: --tensor: applies to tensor files/],
       [['compute', join(tmp, 'missing.npy')], /^error: missing\.npy: /],
     ];

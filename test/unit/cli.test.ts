@@ -50,23 +50,41 @@ describe('CLI: attention-inspector compute', () => {
     const { json } = ok('compute', inputFile('qkv-causal'));
     assert.deepEqual(json.tokens, ['0', '1', '2', '3', '4']);
     assert.equal(json.heads.length, 1);
-    const h = json.heads[0], e = fx.expected.heads[0];
+    const h = json.heads[0],
+      e = fx.expected.heads[0];
     for (const key of ['scores', 'weights', 'output', 'entropy', 'sharpness']) assert.ok(key in h, key);
-    const m = (rows: (number | null)[][]) => ({ rows: rows.length, cols: rows[0].length, data: rows.flat().map((x) => (x === null ? NaN : x)) });
+    const m = (rows: (number | null)[][]) => ({
+      rows: rows.length,
+      cols: rows[0].length,
+      data: rows.flat().map((x) => (x === null ? NaN : x)),
+    });
     // masked cells are null in the JSON
-    assert.deepEqual(h.scores.map((r: unknown[]) => r.map((x) => x === null)), e.scores.map((r: unknown[]) => r.map((x) => x === null)));
+    assert.deepEqual(
+      h.scores.map((r: unknown[]) => r.map((x) => x === null)),
+      e.scores.map((r: unknown[]) => r.map((x) => x === null)),
+    );
     assertMatrixClose(m(h.weights), e.weights, 1e-5, 'weights');
     assertMatrixClose(m(h.output), e.output, 1e-5, 'output');
-    assert.deepEqual(h.sharpness.slice(0, 3).map((p: { factor: number }) => p.factor), [1, Number((1 / Math.sqrt(8)).toPrecision(8)), 0.125]);
-    e.sweep.forEach((p: { meanEntropy: number }, i: number) => assert.ok(Math.abs(h.sharpness[i].meanEntropy - p.meanEntropy) < 1e-5));
+    assert.deepEqual(
+      h.sharpness.slice(0, 3).map((p: { factor: number }) => p.factor),
+      [1, Number((1 / Math.sqrt(8)).toPrecision(8)), 0.125],
+    );
+    e.sweep.forEach((p: { meanEntropy: number }, i: number) =>
+      assert.ok(Math.abs(h.sharpness[i].meanEntropy - p.meanEntropy) < 1e-5),
+    );
   });
 
-  it('flags override the file\'s own scale and mask', () => {
+  it("flags override the file's own scale and mask", () => {
     const fx = JSON.parse(readFileSync(join(FIXTURES, 'qkv-override-none-causal.json'), 'utf8'));
     const { json } = ok('compute', inputFile('qkv-override-none-causal'), '--scale', 'none', '--mask', 'causal');
     assert.equal(json.mask, 'causal');
     assert.equal(json.scale, 'none');
-    assertMatrixClose({ rows: 5, cols: 5, data: json.heads[0].weights.flat() }, fx.expected.heads[0].weights, 1e-5, 'weights');
+    assertMatrixClose(
+      { rows: 5, cols: 5, data: json.heads[0].weights.flat() },
+      fx.expected.heads[0].weights,
+      1e-5,
+      'weights',
+    );
     const numeric = ok('compute', inputFile('qkv-override-none-causal'), '--scale', '2').json;
     assert.equal(numeric.heads[0].factor, 2);
   });
@@ -80,9 +98,27 @@ describe('CLI: attention-inspector compute', () => {
   });
 
   it('--text: settings are honoured', () => {
-    const { json } = ok('compute', '--text', 'Thinking Machines think', '--heads', '2', '--d-k', '8', '--d-v', '4', '--d-model', '32', '--seed', '5');
+    const { json } = ok(
+      'compute',
+      '--text',
+      'Thinking Machines think',
+      '--heads',
+      '2',
+      '--d-k',
+      '8',
+      '--d-v',
+      '4',
+      '--d-model',
+      '32',
+      '--seed',
+      '5',
+    );
     assert.deepEqual(json.tokens, ['Thinking', 'Machines', 'think']);
-    assert.deepEqual(json.offsets, [[0, 8], [9, 17], [18, 23]]);
+    assert.deepEqual(json.offsets, [
+      [0, 8],
+      [9, 17],
+      [18, 23],
+    ]);
     assert.equal(json.heads.length, 2);
     assert.equal(json.heads[0].dK, 8);
     assert.equal(json.heads[0].output[0].length, 4);
@@ -90,7 +126,21 @@ describe('CLI: attention-inspector compute', () => {
     const raw = ok('compute', '--text', 'Thinking Machines think', '--raw', '--d-model', '32').json;
     assert.equal(raw.heads.length, 1);
     assert.equal(raw.heads[0].dK, 32);
-    const same = ok('compute', '--text', 'Thinking Machines think', '--heads', '2', '--d-k', '8', '--d-v', '4', '--d-model', '32', '--seed', '5').json;
+    const same = ok(
+      'compute',
+      '--text',
+      'Thinking Machines think',
+      '--heads',
+      '2',
+      '--d-k',
+      '8',
+      '--d-v',
+      '4',
+      '--d-model',
+      '32',
+      '--seed',
+      '5',
+    ).json;
     assert.deepEqual(same, json, 'deterministic for a seed');
     const noPos = ok('compute', '--text', 'a a', '--raw', '--no-positional', '--d-model', '16').json;
     assert.deepEqual(noPos.heads[0].weights[0], [0.5, 0.5], 'identical tokens without positions attend equally');
@@ -98,7 +148,10 @@ describe('CLI: attention-inspector compute', () => {
 
   it('warnings go to stderr and keep exit code 0', () => {
     const { json, stderr } = ok('compute', inputFile('qkv-cross-fully-masked-row'));
-    assert.match(stderr, /^warning: query 1 \("b"\) may attend to no key under the mask: its weights and output are all zero$/m);
+    assert.match(
+      stderr,
+      /^warning: query 1 \("b"\) may attend to no key under the mask: its weights and output are all zero$/m,
+    );
     assert.deepEqual(json.heads[0].weights[1], [0, 0, 0, 0, 0]);
     assert.equal(json.heads[0].entropy[1], 0);
   });
@@ -112,8 +165,14 @@ describe('CLI: attention-inspector compute', () => {
     fails(['compute', bad], `${bad}: $.K[1]: ragged rows: expected 2 numbers like row 0, found 1`);
     fails(['compute', broken], `${broken}: $ (byte 15): invalid JSON: expected a quoted key, found end of input`);
     fails(['compute', join(dir, 'missing.json')], `${join(dir, 'missing.json')}: no such file`);
-    fails(['compute', '--text', 'a b', '--scale', 'sharp'], '--scale: expected sqrt, none or a positive number, found "sharp"');
-    fails(['compute', '--text', 'a b', '--mask', 'forward'], '--mask: expected none, causal, anticausal or a mask file (.npy, .npz[:NAME], .safetensors[:NAME], .pt[:NAME]), found "forward"');
+    fails(
+      ['compute', '--text', 'a b', '--scale', 'sharp'],
+      '--scale: expected sqrt, none or a positive number, found "sharp"',
+    );
+    fails(
+      ['compute', '--text', 'a b', '--mask', 'forward'],
+      '--mask: expected none, causal, anticausal or a mask file (.npy, .npz[:NAME], .safetensors[:NAME], .pt[:NAME]), found "forward"',
+    );
     fails(['compute', '--text', 'a b', '--heads', '0'], '--heads: expected a positive integer, found "0"');
     fails(['compute', '--text', 'a b', '--bogus'], /^error: --bogus: unknown option/);
     fails(['compute', '--text', '   '], 'text: no tokens found (the text is empty or only white space)');
@@ -121,7 +180,10 @@ describe('CLI: attention-inspector compute', () => {
     fails(['compute', bad, '--seed', '3'], '--seed: applies to --text input only');
     fails(['compute'], 'compute: needs a FILE or --text "…"');
     fails(['frobnicate'], 'frobnicate: unknown command (expected compute, info or report; see --help)');
-    fails(['compute', inputFile('attentions-4d'), '--scale', '2'], '--scale: the input is post-softmax attentions, which cannot be re-scaled (give scores or Q/K/V)');
+    fails(
+      ['compute', inputFile('attentions-4d'), '--scale', '2'],
+      '--scale: the input is post-softmax attentions, which cannot be re-scaled (give scores or Q/K/V)',
+    );
   });
 
   it('--help and --version', () => {

@@ -3,22 +3,55 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ScaleRule, type MaskSpec, inspect, readAttentionInput, readMask, inputShape, softmaxWithSharpness } from '../../src/core';
+import {
+  type ScaleRule,
+  type MaskSpec,
+  inspect,
+  readAttentionInput,
+  readMask,
+  inputShape,
+  softmaxWithSharpness,
+} from '../../src/core';
 import { assertClose, assertMatrixClose, assertVectorClose } from '../helpers/close';
 
 const DIR = join(__dirname, '..', 'fixtures', 'core');
 const TOL = 1e-5;
 
 interface ExpectedHead {
-  layer: number; head: number; dK: number | null; factor: number | null;
-  scores: (number | null)[][] | null; weights: number[][]; output: number[][] | null;
-  entropy: number[]; normalizedEntropy: number[]; maxWeight: number[]; effectiveTokens: number[]; jacobianNorm: number[]; emptyRows: number[];
-  sweep: { factor: number; meanEntropy: number; meanMaxWeight: number; meanEffectiveTokens: number; meanNormalizedEntropy: number; meanJacobianNorm: number }[];
+  layer: number;
+  head: number;
+  dK: number | null;
+  factor: number | null;
+  scores: (number | null)[][] | null;
+  weights: number[][];
+  output: number[][] | null;
+  entropy: number[];
+  normalizedEntropy: number[];
+  maxWeight: number[];
+  effectiveTokens: number[];
+  jacobianNorm: number[];
+  emptyRows: number[];
+  sweep: {
+    factor: number;
+    meanEntropy: number;
+    meanMaxWeight: number;
+    meanEffectiveTokens: number;
+    meanNormalizedEntropy: number;
+    meanJacobianNorm: number;
+  }[];
   diagonal: { meanDiagonalWeight: number; argmaxOnDiagonal: number } | null;
 }
-interface Fixture { name: string; input: unknown; options: { scale?: ScaleRule; mask?: unknown }; expected: { heads: ExpectedHead[]; output: number[][] | null } }
+interface Fixture {
+  name: string;
+  input: unknown;
+  options: { scale?: ScaleRule; mask?: unknown };
+  expected: { heads: ExpectedHead[]; output: number[][] | null };
+}
 
-const fixtures: Fixture[] = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')));
+const fixtures: Fixture[] = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')));
 
 describe('core matches numpy (float64 reference)', () => {
   it('has fixtures for every input form', () => {
@@ -31,7 +64,8 @@ describe('core matches numpy (float64 reference)', () => {
     it(fx.name, () => {
       const input = readAttentionInput(fx.input);
       const { n, m } = inputShape(input);
-      const mask: MaskSpec | undefined = fx.options.mask === undefined ? undefined : readMask(fx.options.mask, 'options.mask', n, m);
+      const mask: MaskSpec | undefined =
+        fx.options.mask === undefined ? undefined : readMask(fx.options.mask, 'options.mask', n, m);
       const result = inspect(input, { scale: fx.options.scale, mask });
       assert.equal(result.heads.length, fx.expected.heads.length, 'head count');
       fx.expected.heads.forEach((e, h) => {
@@ -60,12 +94,22 @@ describe('core matches numpy (float64 reference)', () => {
           assertClose(q.meanEntropy, p.meanEntropy, TOL, `${at}: sweep[${i}].meanEntropy`);
           assertClose(q.meanMaxWeight, p.meanMaxWeight, TOL, `${at}: sweep[${i}].meanMaxWeight`);
           assertClose(q.meanEffectiveTokens, p.meanEffectiveTokens, TOL, `${at}: sweep[${i}].meanEffectiveTokens`);
-          assertClose(q.meanNormalizedEntropy, p.meanNormalizedEntropy, TOL, `${at}: sweep[${i}].meanNormalizedEntropy`);
+          assertClose(
+            q.meanNormalizedEntropy,
+            p.meanNormalizedEntropy,
+            TOL,
+            `${at}: sweep[${i}].meanNormalizedEntropy`,
+          );
           assertClose(q.meanJacobianNorm, p.meanJacobianNorm, TOL, `${at}: sweep[${i}].meanJacobianNorm`);
         });
         if (e.diagonal === null) assert.equal(got.diagonal, null);
         else {
-          assertClose(got.diagonal!.meanDiagonalWeight, e.diagonal.meanDiagonalWeight, TOL, `${at}: meanDiagonalWeight`);
+          assertClose(
+            got.diagonal!.meanDiagonalWeight,
+            e.diagonal.meanDiagonalWeight,
+            TOL,
+            `${at}: meanDiagonalWeight`,
+          );
           assertClose(got.diagonal!.argmaxOnDiagonal, e.diagonal.argmaxOnDiagonal, TOL, `${at}: argmaxOnDiagonal`);
         }
         for (const v of got.weights.data) assert.ok(Number.isFinite(v), `${at}: weights finite`);
@@ -80,8 +124,13 @@ describe('core matches numpy (float64 reference)', () => {
 // numbers: at the input's own factor cell by cell, and at every factor of the sweep through its means.
 describe('softmaxWithSharpness matches numpy', () => {
   const mean = (v: ArrayLike<number>, skip: number[]) => {
-    let sum = 0, count = 0;
-    for (let i = 0; i < v.length; i++) if (!skip.includes(i)) { sum += v[i]; count++; }
+    let sum = 0,
+      count = 0;
+    for (let i = 0; i < v.length; i++)
+      if (!skip.includes(i)) {
+        sum += v[i];
+        count++;
+      }
     return count ? sum / count : 0;
   };
   for (const fx of fixtures) {
@@ -89,10 +138,16 @@ describe('softmaxWithSharpness matches numpy', () => {
       if (e.scores === null || e.factor === null) return;
       it(`${fx.name} head ${h}`, () => {
         const at = `${fx.name} head ${h}`;
-        const n = e.scores!.length, m = e.scores![0].length;
+        const n = e.scores!.length,
+          m = e.scores![0].length;
         const scores = new Float32Array(n * m);
         const allowed = new Uint8Array(n * m);
-        e.scores!.forEach((row, i) => row.forEach((v, j) => { scores[i * m + j] = v ?? 0; allowed[i * m + j] = v === null ? 0 : 1; }));
+        e.scores!.forEach((row, i) =>
+          row.forEach((v, j) => {
+            scores[i * m + j] = v ?? 0;
+            allowed[i * m + j] = v === null ? 0 : 1;
+          }),
+        );
         const logits = { rows: n, cols: m, data: scores };
         const mask = allowed.every((a) => a === 1) ? null : allowed;
         const got = softmaxWithSharpness(logits, mask, 1);
@@ -105,7 +160,12 @@ describe('softmaxWithSharpness matches numpy', () => {
           const r = softmaxWithSharpness(logits, mask, p.factor / e.factor!);
           assertClose(mean(r.entropy, r.emptyRows), p.meanEntropy, TOL, `${at}: factor ${p.factor} meanEntropy`);
           assertClose(mean(r.maxWeight, r.emptyRows), p.meanMaxWeight, TOL, `${at}: factor ${p.factor} meanMaxWeight`);
-          assertClose(mean(r.effectiveTokens, r.emptyRows), p.meanEffectiveTokens, TOL, `${at}: factor ${p.factor} meanEffectiveTokens`);
+          assertClose(
+            mean(r.effectiveTokens, r.emptyRows),
+            p.meanEffectiveTokens,
+            TOL,
+            `${at}: factor ${p.factor} meanEffectiveTokens`,
+          );
         }
       });
     });

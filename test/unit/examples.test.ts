@@ -10,11 +10,26 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 const EXAMPLES = join(ROOT, 'examples');
 const INPUTS = /\.(json|npy|npz|safetensors)$/;
 
-interface Sharpness { factor: number; label: string; meanEntropy: number; meanMaxWeight: number }
-interface Head { layer: number; head: number; weights?: (number | null)[][]; sharpness: Sharpness[] }
+interface Sharpness {
+  factor: number;
+  label: string;
+  meanEntropy: number;
+  meanMaxWeight: number;
+}
+interface Head {
+  layer: number;
+  head: number;
+  weights?: (number | null)[][];
+  sharpness: Sharpness[];
+}
 
 function cli(...args: string[]): { tokens: string[]; meaning?: string; tokenSource?: string; heads: Head[] } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30000, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30000,
+    maxBuffer: 64 << 20,
+  });
   assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -53,7 +68,8 @@ describe('examples', () => {
     for (const f of files) {
       const out = cli('compute', join('examples', f), '--summary');
       assert.ok(out.heads.length >= 1, f);
-      for (const h of out.heads) for (const s of h.sharpness) assert.ok(Number.isFinite(s.meanEntropy), `${f} L${h.layer}H${h.head}`);
+      for (const h of out.heads)
+        for (const s of h.sharpness) assert.ok(Number.isFinite(s.meanEntropy), `${f} L${h.layer}H${h.head}`);
     }
   });
 
@@ -62,7 +78,32 @@ describe('examples', () => {
 a = np.load('examples/gpt-style-attention.npy')
 print(json.dumps([[sharp(a[l, 0, h]) for h in range(a.shape[2])] for l in range(a.shape[0])]))`) as number[][][] | null;
     if (expected === null) this.skip();
-    const tokens = ['<|endoftext|>', 'When', ' Mary', ' and', ' John', ' went', ' to', ' the', ' store', ',', ' John', ' gave', ' a', ' drink', ' to', ' Mary', '.', ' When', ' Mary', ' and', ' John', ' went', ' to', ' the'];
+    const tokens = [
+      '<|endoftext|>',
+      'When',
+      ' Mary',
+      ' and',
+      ' John',
+      ' went',
+      ' to',
+      ' the',
+      ' store',
+      ',',
+      ' John',
+      ' gave',
+      ' a',
+      ' drink',
+      ' to',
+      ' Mary',
+      '.',
+      ' When',
+      ' Mary',
+      ' and',
+      ' John',
+      ' went',
+      ' to',
+      ' the',
+    ];
     for (const [file, meaning, source] of [
       ['gpt-style-attention.npy', 'weights', 'examples/gpt-style-attention.npy.tokens.json'],
       ['gpt-style-attention.safetensors', 'weights', '__metadata__.tokens'],
@@ -76,8 +117,14 @@ print(json.dumps([[sharp(a[l, 0, h]) for h in range(a.shape[2])] for l in range(
       for (const h of out.heads) {
         const [entropy, maxWeight] = expected![h.layer][h.head];
         const asRun = h.sharpness.find((s) => s.factor === 1)!;
-        assert.ok(Math.abs(asRun.meanEntropy - entropy) < 1e-5, `${file} L${h.layer}H${h.head} entropy ${asRun.meanEntropy} vs ${entropy}`);
-        assert.ok(Math.abs(asRun.meanMaxWeight - maxWeight) < 1e-5, `${file} L${h.layer}H${h.head} max ${asRun.meanMaxWeight} vs ${maxWeight}`);
+        assert.ok(
+          Math.abs(asRun.meanEntropy - entropy) < 1e-5,
+          `${file} L${h.layer}H${h.head} entropy ${asRun.meanEntropy} vs ${entropy}`,
+        );
+        assert.ok(
+          Math.abs(asRun.meanMaxWeight - maxWeight) < 1e-5,
+          `${file} L${h.layer}H${h.head} max ${asRun.meanMaxWeight} vs ${maxWeight}`,
+        );
       }
     }
   });
@@ -96,19 +143,27 @@ print(json.dumps([sharp(weights(f)) for f in (1.0, 0.25, 1.0 / 16)]))`) as numbe
     const [unscaled, sqrt, linear] = out.heads[0].sharpness;
     assert.deepEqual([unscaled.label, sqrt.label, linear.label], ['unscaled', 'sqrt', 'linear']);
     [unscaled, sqrt, linear].forEach((s, i) => {
-      assert.ok(Math.abs(s.meanMaxWeight - expected![i][1]) < 1e-4, `${s.label}: ${s.meanMaxWeight} vs ${expected![i][1]}`);
+      assert.ok(
+        Math.abs(s.meanMaxWeight - expected![i][1]) < 1e-4,
+        `${s.label}: ${s.meanMaxWeight} vs ${expected![i][1]}`,
+      );
       assert.ok(Math.abs(s.meanEntropy - expected![i][0]) < 1e-4, `${s.label}: ${s.meanEntropy} vs ${expected![i][0]}`);
     });
     // the figures examples/README.md and the walkthrough quote
-    assert.deepEqual([unscaled, sqrt, linear].map((s) => s.meanMaxWeight.toFixed(2)), ['1.00', '0.94', '0.18']);
+    assert.deepEqual(
+      [unscaled, sqrt, linear].map((s) => s.meanMaxWeight.toFixed(2)),
+      ['1.00', '0.94', '0.18'],
+    );
   });
 
   it('causal-mask: the upper triangle is masked and the first token attends only to itself', () => {
     const out = cli('compute', 'examples/causal-mask.json');
     const w = out.heads[0].weights!;
-    w.forEach((row, i) => row.forEach((x, j) => {
-      if (j > i) assert.equal(x, 0, `(${i}, ${j}) is masked`);
-    }));
+    w.forEach((row, i) =>
+      row.forEach((x, j) => {
+        if (j > i) assert.equal(x, 0, `(${i}, ${j}) is masked`);
+      }),
+    );
     assert.equal(w[0][0], 1);
   });
 });

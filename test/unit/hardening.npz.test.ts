@@ -53,7 +53,10 @@ describe('hardening: info on a large real .npz inflates only the member headers'
       const npz = await readNpz(archive);
       const listed = Object.fromEntries(npz.members.map((m) => [m.name, [m.header.shape, m.header.type.label]]));
       assert.deepEqual(listed, numpyView);
-      assert.deepEqual(npz.members.map((m) => m.compressed), [true, true]);
+      assert.deepEqual(
+        npz.members.map((m) => m.compressed),
+        [true, true],
+      );
       // The zip end record and directory (~64 KiB tail read) plus two local headers and two small pushes.
       assert.ok(archive.bytesRead < 70 * 1024, `read ${archive.bytesRead} bytes of the archive`);
     } finally {
@@ -66,7 +69,15 @@ describe('hardening: info on a large real .npz inflates only the member headers'
     assert.equal(r.timedOut, false);
     assert.equal(r.code, 0, r.stderr);
     const info = JSON.parse(r.stdout);
-    assert.deepEqual(Object.fromEntries(info.tensors.map((t: { name: string; shape: number[]; dtype: string }) => [t.name, [t.shape, t.dtype]])), numpyView);
-    assert.match(info.problem, /^zeros\.npz: byte \d+: deflated member "attn\.npy" declares 201326720 bytes from \d+ \(\d+:1\), over the 200:1 inflation limit/);
+    assert.deepEqual(
+      Object.fromEntries(
+        info.tensors.map((t: { name: string; shape: number[]; dtype: string }) => [t.name, [t.shape, t.dtype]]),
+      ),
+      numpyView,
+    );
+    assert.match(
+      info.problem,
+      /^zeros\.npz: byte \d+: deflated member "attn\.npy" declares 201326720 bytes from \d+ \(\d+:1\), over the 200:1 inflation limit/,
+    );
   });
 });

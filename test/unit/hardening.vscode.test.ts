@@ -3,7 +3,17 @@
 // module and wording as the CLI), and every notification escapes what the user controls.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { escapeControl, oneLineMessage, InputError } from '../../src/core/errors';
@@ -51,16 +61,29 @@ describe('hardening (VS Code): the panel refuses what the caps refuse', () => {
   it('a file read into memory past maxFileBytesInMemory gets the limits module line, naming the setting', () => {
     const refusal = inMemoryRefusal('remote.npz', 600 * 1024 * 1024, {});
     assert.ok(refusal instanceof InputError);
-    assert.equal(refusal.message, 'remote.npz: 629145600 bytes exceed the limit of 536870912 bytes read into memory (setting attentionInspector.limits.maxFileBytesInMemory)');
-    assert.equal(refusal.message, limitError('remote.npz', '629145600 bytes', 'maxFileBytesInMemory', DEFAULT_LIMITS, 'bytes read into memory').message);
+    assert.equal(
+      refusal.message,
+      'remote.npz: 629145600 bytes exceed the limit of 536870912 bytes read into memory (setting attentionInspector.limits.maxFileBytesInMemory)',
+    );
+    assert.equal(
+      refusal.message,
+      limitError('remote.npz', '629145600 bytes', 'maxFileBytesInMemory', DEFAULT_LIMITS, 'bytes read into memory')
+        .message,
+    );
     assert.equal(inMemoryRefusal('remote.npz', 512 * 1024 * 1024, {}), null);
-    assert.equal(inMemoryRefusal('remote.npz', 2048, { maxFileBytesInMemory: 1024 })?.message, 'remote.npz: 2048 bytes exceed the limit of 1024 bytes read into memory (setting attentionInspector.limits.maxFileBytesInMemory)');
+    assert.equal(
+      inMemoryRefusal('remote.npz', 2048, { maxFileBytesInMemory: 1024 })?.message,
+      'remote.npz: 2048 bytes exceed the limit of 1024 bytes read into memory (setting attentionInspector.limits.maxFileBytesInMemory)',
+    );
   });
   it('a JSON input of 4097 queries is refused at the token cap, naming the setting', async () => {
     const rows = Array.from({ length: 4097 }, () => [1]);
     await assert.rejects(
       openSource({ kind: 'json', json: JSON.stringify({ Q: rows, K: rows, V: rows }), title: 't', limits: {} }),
-      (e: unknown) => e instanceof InputError && e.message === '$.Q: 4097 query rows exceed the limit of 4096 tokens (setting attentionInspector.limits.maxTokens)',
+      (e: unknown) =>
+        e instanceof InputError &&
+        e.message ===
+          '$.Q: 4097 query rows exceed the limit of 4096 tokens (setting attentionInspector.limits.maxTokens)',
     );
   });
   it('a setting past the documented maximum is held to it', () => {
@@ -70,7 +93,10 @@ describe('hardening (VS Code): the panel refuses what the caps refuse', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ai-panel-'));
     try {
       execFileSync('mkfifo', [join(dir, 'attn.npy')]);
-      await assert.rejects(openSource({ kind: 'file', path: join(dir, 'attn.npy'), title: 'attn.npy', limits: {} }), /attn\.npy: is a FIFO \(named pipe\), not a regular file/);
+      await assert.rejects(
+        openSource({ kind: 'file', path: join(dir, 'attn.npy'), title: 'attn.npy', limits: {} }),
+        /attn\.npy: is a FIFO \(named pipe\), not a regular file/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -80,7 +106,9 @@ describe('hardening (VS Code): the panel refuses what the caps refuse', () => {
 /** The arguments of a call whose opening parenthesis is at `open`, split at top-level commas. */
 function callArguments(source: string, open: number): string[] {
   const args: string[] = [];
-  let depth = 0, start = open + 1, quote = '';
+  let depth = 0,
+    start = open + 1,
+    quote = '';
   for (let i = open; i < source.length; i++) {
     const c = source[i];
     if (quote) {
@@ -107,7 +135,10 @@ describe('hardening (VS Code): notifications escape control characters', () => {
   const nasty = 'x\u001b]0;t\u0007\u001b[2J\u000b\u000c\u0085y';
   it('escapeControl and oneLineMessage show ESC, BEL, \\v, \\f and U+0085 as \\u escapes', () => {
     assert.equal(escapeControl(nasty), 'x\\u001b]0;t\\u0007\\u001b[2J\\u000b\\u000c\\u0085y');
-    assert.equal(oneLineMessage(new InputError(`f${nasty}.npy`, 'not a regular file')), 'fx\\u001b]0;t\\u0007\\u001b[2J\\u000b\\u000c\\u0085y.npy: not a regular file');
+    assert.equal(
+      oneLineMessage(new InputError(`f${nasty}.npy`, 'not a regular file')),
+      'fx\\u001b]0;t\\u0007\\u001b[2J\\u000b\\u000c\\u0085y.npy: not a regular file',
+    );
   });
   it('every show*Message in src/vscode and src/web passes user text only through escapeControl or oneLineMessage', () => {
     // Values the extension itself owns (lists of its own words) need no escaping.

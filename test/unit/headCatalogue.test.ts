@@ -4,7 +4,14 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
-import { catalogueEntry, firstTokenMass, inductionScore, inductionTargets, meanEntropy, previousTokenScore } from '../../src/core/headCatalogue';
+import {
+  catalogueEntry,
+  firstTokenMass,
+  inductionScore,
+  inductionTargets,
+  meanEntropy,
+  previousTokenScore,
+} from '../../src/core/headCatalogue';
 import { TORCH_PYTHON } from '../helpers/torchReference';
 
 const REFERENCE = String.raw`
@@ -48,8 +55,15 @@ json.dump(out, sys.stdout)
 `;
 
 interface Case {
-  n: number; ids: number[]; weights: number[];
-  meanEntropy: number; meanLargestWeight: number; diagonalShare: number; previousTokenScore: number; firstTokenMass: number; inductionScore: number;
+  n: number;
+  ids: number[];
+  weights: number[];
+  meanEntropy: number;
+  meanLargestWeight: number;
+  diagonalShare: number;
+  previousTokenScore: number;
+  firstTokenMass: number;
+  inductionScore: number;
 }
 
 function numpyCases(): Case[] {
@@ -66,7 +80,14 @@ describe('head catalogue', function () {
     assert.equal(cases.length, 3);
     for (const [k, c] of cases.entries()) {
       const entry = catalogueEntry(Float32Array.from(c.weights), c.n, c.ids);
-      for (const name of ['meanEntropy', 'meanLargestWeight', 'diagonalShare', 'previousTokenScore', 'firstTokenMass', 'inductionScore'] as const) {
+      for (const name of [
+        'meanEntropy',
+        'meanLargestWeight',
+        'diagonalShare',
+        'previousTokenScore',
+        'firstTokenMass',
+        'inductionScore',
+      ] as const) {
         const ours = entry[name];
         assert.ok(ours !== null, `case ${k} ${name} is null`);
         assert.ok(Math.abs(ours - c[name]) < 1e-6, `case ${k} ${name}: ours ${ours}, numpy ${c[name]}`);
@@ -80,8 +101,10 @@ describe('head catalogue', function () {
   });
 
   it('an ideal previous-token head scores 1, an ideal induction head scores 1', () => {
-    const n = 6, ids = [3, 4, 5, 3, 4, 5];
-    const prev = new Float32Array(n * n), induction = new Float32Array(n * n);
+    const n = 6,
+      ids = [3, 4, 5, 3, 4, 5];
+    const prev = new Float32Array(n * n),
+      induction = new Float32Array(n * n);
     prev[0] = 1;
     for (let i = 1; i < n; i++) prev[i * n + i - 1] = 1;
     const targets = inductionTargets(ids);
@@ -98,20 +121,42 @@ describe('head catalogue', function () {
   });
 
   it('property: on any softmax rows every share is in [0, 1] and the entropy in [0, ln n]', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 10 }).chain((n) => fc.tuple(fc.constant(n), fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: n * n, maxLength: n * n }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }))), ([n, logits, ids]) => {
-      const w = new Float32Array(n * n);
-      for (let i = 0; i < n; i++) {
-        const row = logits.slice(i * n, i * n + i + 1);
-        const top = Math.max(...row);
-        const e = row.map((x) => Math.exp(x - top));
-        const s = e.reduce((a, b) => a + b, 0);
-        e.forEach((x, j) => (w[i * n + j] = x / s));
-      }
-      const entry = catalogueEntry(w, n, ids);
-      for (const v of [entry.meanLargestWeight, entry.diagonalShare, entry.previousTokenScore, entry.firstTokenMass, entry.inductionScore]) {
-        if (v !== null) assert.ok(v >= -1e-6 && v <= 1 + 1e-6, `share ${v}`);
-      }
-      assert.ok(entry.meanEntropy !== null && entry.meanEntropy >= -1e-6 && entry.meanEntropy <= Math.log(n) + 1e-5);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 10 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: n * n, maxLength: n * n }),
+              fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
+            ),
+          ),
+        ([n, logits, ids]) => {
+          const w = new Float32Array(n * n);
+          for (let i = 0; i < n; i++) {
+            const row = logits.slice(i * n, i * n + i + 1);
+            const top = Math.max(...row);
+            const e = row.map((x) => Math.exp(x - top));
+            const s = e.reduce((a, b) => a + b, 0);
+            e.forEach((x, j) => (w[i * n + j] = x / s));
+          }
+          const entry = catalogueEntry(w, n, ids);
+          for (const v of [
+            entry.meanLargestWeight,
+            entry.diagonalShare,
+            entry.previousTokenScore,
+            entry.firstTokenMass,
+            entry.inductionScore,
+          ]) {
+            if (v !== null) assert.ok(v >= -1e-6 && v <= 1 + 1e-6, `share ${v}`);
+          }
+          assert.ok(
+            entry.meanEntropy !== null && entry.meanEntropy >= -1e-6 && entry.meanEntropy <= Math.log(n) + 1e-5,
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -24,7 +24,9 @@ async function idsOf(dir: string, text: string): Promise<number[]> {
   }
 }
 
-async function compareWithTorch(name: TinyModel): Promise<{ labels: string[]; kvHeads: number[]; allowed: (Uint8Array | null)[] }> {
+async function compareWithTorch(
+  name: TinyModel,
+): Promise<{ labels: string[]; kvHeads: number[]; allowed: (Uint8Array | null)[] }> {
   const dir = join(tinyModelsDir(), name);
   const opened = await openSource({ kind: 'model', path: dir, text: TEXT });
   const ids = await idsOf(dir, TEXT);
@@ -45,8 +47,15 @@ async function compareWithTorch(name: TinyModel): Promise<{ labels: string[]; kv
           const masked = ref.scores[c] === -Infinity;
           const ours = p.allowed ? p.allowed[i * n + j] === 1 : true;
           assert.equal(ours, !masked, `${name} L${layer} H${head} (${i}, ${j}): allowed`);
-          assert.ok(Math.abs(p.weights[i * n + j] - ref.weights[c]) < 1e-4, `${name} L${layer} H${head} (${i}, ${j}): weight ${p.weights[i * n + j]} vs torch ${ref.weights[c]}`);
-          if (!masked) assert.ok(Math.abs(p.dots![i * n + j] * p.factor! - ref.scores[c]) < 1e-4 * Math.max(1, Math.abs(ref.scores[c])), `${name} L${layer} H${head} (${i}, ${j}): score`);
+          assert.ok(
+            Math.abs(p.weights[i * n + j] - ref.weights[c]) < 1e-4,
+            `${name} L${layer} H${head} (${i}, ${j}): weight ${p.weights[i * n + j]} vs torch ${ref.weights[c]}`,
+          );
+          if (!masked)
+            assert.ok(
+              Math.abs(p.dots![i * n + j] * p.factor! - ref.scores[c]) < 1e-4 * Math.max(1, Math.abs(ref.scores[c])),
+              `${name} L${layer} H${head} (${i}, ${j}): score`,
+            );
         }
       }
     }
@@ -65,13 +74,20 @@ describe('host: the model source on the tiny models', function () {
     assert.ok(labels.includes(' cat') && labels.includes('.'), labels.join('|'));
     const opened = await openSource({ kind: 'model', path: join(tinyModelsDir(), 'gpt2-tiny'), text: TEXT });
     const offsets = opened.info.offsets!;
-    assert.deepEqual(offsets.map(([a, b]) => TEXT.slice(a, b)), labels);
+    assert.deepEqual(
+      offsets.map(([a, b]) => TEXT.slice(a, b)),
+      labels,
+    );
     const overview = await opened.source.overview();
     assert.equal(overview.mask, 'causal');
-    assert.match(overview.warnings[0], /Model gpt2-tiny \(GPT2LMHeadModel\): 2 layers × 4 heads.*q·k × 0\.3536 \(1\/√8\)/);
+    assert.match(
+      overview.warnings[0],
+      /Model gpt2-tiny \(GPT2LMHeadModel\): 2 layers × 4 heads.*q·k × 0\.3536 \(1\/√8\)/,
+    );
     // "The cat sat" repeats: the induction score is measured; the catalogue figures are shares.
     for (const s of overview.summaries) {
-      for (const v of [s.previousTokenScore, s.firstTokenMass, s.inductionScore, s.diagonalShare]) assert.ok(typeof v === 'number' && v >= 0 && v <= 1 + 1e-6);
+      for (const v of [s.previousTokenScore, s.firstTokenMass, s.inductionScore, s.diagonalShare])
+        assert.ok(typeof v === 'number' && v >= 0 && v <= 1 + 1e-6);
     }
     await opened.close();
   });
@@ -88,7 +104,10 @@ describe('host: the model source on the tiny models', function () {
     assert.equal(o.mask, 'custom');
     assert.ok(o.warnings.some((w) => /Grouped-query attention: 4 query heads share 1 key\/value heads/.test(w)));
     assert.ok(o.warnings.some((w) => /Sliding window: layers 0, 1 attend to the last 4 tokens/.test(w)));
-    await assert.rejects(opened.source.head(0, 0, { mask: 'none' }), /a model's mask \(custom\) is part of its computation/);
+    await assert.rejects(
+      opened.source.head(0, 0, { mask: 'none' }),
+      /a model's mask \(custom\) is part of its computation/,
+    );
     await opened.close();
   });
 
@@ -117,8 +136,12 @@ describe('host: the model source on the tiny models', function () {
       assert.equal(o.n, 20);
       assert.equal(source.offsets, null);
       const pieces = vocabularyPieces((await model.folder.readText('tokenizer.json'))!);
-      assert.deepEqual(o.tokens, ids.map((id) => pieces[id]));
-      for (const s of o.summaries) assert.ok(typeof s.inductionScore === 'number' && s.inductionScore >= 0 && s.inductionScore <= 1);
+      assert.deepEqual(
+        o.tokens,
+        ids.map((id) => pieces[id]),
+      );
+      for (const s of o.summaries)
+        assert.ok(typeof s.inductionScore === 'number' && s.inductionScore >= 0 && s.inductionScore <= 1);
       const thumbs = await source.thumbnails(8);
       assert.equal(thumbs.items.length, 2 * (4 + 1));
     } finally {
@@ -127,7 +150,12 @@ describe('host: the model source on the tiny models', function () {
   });
 
   it('a request with induction builds the sequence in the worker and says so in the header', async () => {
-    const opened = await openSource({ kind: 'model', path: join(tinyModelsDir(), 'llama-tiny'), text: '', induction: 8 });
+    const opened = await openSource({
+      kind: 'model',
+      path: join(tinyModelsDir(), 'llama-tiny'),
+      text: '',
+      induction: 8,
+    });
     const o = await opened.source.overview();
     assert.equal(o.n, 1 + 16, 'BOS, then 8 tokens twice');
     assert.deepEqual(o.tokens.slice(1, 9), o.tokens.slice(9, 17));
@@ -140,7 +168,10 @@ describe('host: the model source on the tiny models', function () {
     const dir = join(tinyModelsDir(), 'gpt2-tiny');
     await assert.rejects(openSource({ kind: 'model', path: dir, text: TEXT, limits: { maxTokens: 3 } }), (e: Error) => {
       assert.ok(!e.message.includes('\n'));
-      assert.match(e.message, /gpt2-tiny: text: 10 tokens exceed the limit of 3 \(setting attentionInspector\.limits\.maxTokens\)/);
+      assert.match(
+        e.message,
+        /gpt2-tiny: text: 10 tokens exceed the limit of 3 \(setting attentionInspector\.limits\.maxTokens\)/,
+      );
       return true;
     });
   });

@@ -17,7 +17,9 @@ function run(...args: string[]) {
 }
 
 function embedded(html: string): { version: number; spec: Record<string, unknown> } {
-  const m = new RegExp(`<script type="application/json" id="${REPORT_DATA_ID}" nonce="[^"]+">([^<]*)</script>`).exec(html);
+  const m = new RegExp(`<script type="application/json" id="${REPORT_DATA_ID}" nonce="[^"]+">([^<]*)</script>`).exec(
+    html,
+  );
   assert.ok(m, 'the data element is there');
   return JSON.parse(m[1]);
 }
@@ -38,7 +40,10 @@ describe('host: the report command', () => {
     assert.equal(data.spec.kind, 'json');
     assert.equal(data.spec.title, 'i-go-home.json');
     assert.deepEqual(JSON.parse(data.spec.json as string).tokens, ['I', 'go', 'home']);
-    assert.ok(html.includes(readFileSync(join(ROOT, 'dist', 'webview.css'), 'utf8').slice(0, 200)), 'the stylesheet is inlined');
+    assert.ok(
+      html.includes(readFileSync(join(ROOT, 'dist', 'webview.css'), 'utf8').slice(0, 200)),
+      'the stylesheet is inlined',
+    );
     const page = html.replace(/<script nonce="[^"]+">[\s\S]*<\/script>/, '<script></script>');
     assert.doesNotMatch(page, /<script[^>]* src=|<link|<img|url\(/i, 'nothing is loaded from elsewhere');
     assert.ok(!html.includes('//# sourceMappingURL=webview.js.map'), 'no source map to fetch');
@@ -46,10 +51,30 @@ describe('host: the report command', () => {
 
   it('writes a page for text with the model flags', () => {
     const out = join(TMP, 'text.html');
-    const r = run('report', '--text', 'I go home', '--heads', '2', '--seed', '7', '--mask', 'causal', '--title', 'demo', '-o', out);
+    const r = run(
+      'report',
+      '--text',
+      'I go home',
+      '--heads',
+      '2',
+      '--seed',
+      '7',
+      '--mask',
+      'causal',
+      '--title',
+      'demo',
+      '-o',
+      out,
+    );
     assert.equal(r.code, 0, r.stderr);
     const { spec } = embedded(readFileSync(out, 'utf8'));
-    assert.deepEqual(spec, { kind: 'text', text: 'I go home', settings: { heads: 2, seed: 7 }, mask: 'causal', title: 'demo' });
+    assert.deepEqual(spec, {
+      kind: 'text',
+      text: 'I go home',
+      settings: { heads: 2, seed: 7 },
+      mask: 'causal',
+      title: 'demo',
+    });
   });
 
   const fails = (args: string[], message: RegExp) => {
@@ -64,7 +89,15 @@ describe('host: the report command', () => {
 
   it('keeps the error contract', () => {
     const weights = join(TMP, 'w.json');
-    writeFileSync(weights, JSON.stringify({ attentions: [[1, 0], [0.5, 0.5]] }));
+    writeFileSync(
+      weights,
+      JSON.stringify({
+        attentions: [
+          [1, 0],
+          [0.5, 0.5],
+        ],
+      }),
+    );
     const broken = join(TMP, 'broken.json');
     writeFileSync(broken, '{"Q": [[1, 2]], "K": [[1]], "V": [[1]]}');
     fails([join(ROOT, 'examples', 'i-go-home.json')], /^error: -o: needs the output file/);
@@ -73,7 +106,13 @@ describe('host: the report command', () => {
     fails([broken, '-o', 'OUT'], /^error: .*broken.json: \$\.K: expected 2 columns/);
     fails([weights, '--scale', '2', '-o', 'OUT'], /^error: --scale: .*cannot be re-scaled/);
     fails(['--text', 'hi', '--mask', 'sideways', '-o', 'OUT'], /^error: --mask: expected none, causal, anticausal/);
-    fails([join(ROOT, 'examples', 'i-go-home.json'), '--seed', '3', '-o', 'OUT'], /^error: --seed: applies to --text input only/);
-    fails([join(ROOT, 'examples', 'i-go-home.json'), '-o', join(TMP, 'no', 'such', 'dir', 'r.html')], /^error: .*r.html: cannot write \(ENOENT\)/);
+    fails(
+      [join(ROOT, 'examples', 'i-go-home.json'), '--seed', '3', '-o', 'OUT'],
+      /^error: --seed: applies to --text input only/,
+    );
+    fails(
+      [join(ROOT, 'examples', 'i-go-home.json'), '-o', join(TMP, 'no', 'such', 'dir', 'r.html')],
+      /^error: .*r.html: cannot write \(ENOENT\)/,
+    );
   });
 });

@@ -10,7 +10,22 @@ import { validateResult } from '../../src/protocol/validate';
 import { assertClose, assertMatrixClose, assertVectorClose } from '../helpers/close';
 
 const CORE = join(__dirname, '..', 'fixtures', 'core');
-interface Fixture { name: string; input: Record<string, unknown>; options: { scale?: unknown; mask?: unknown }; expected: { heads: { weights: number[][]; entropy: number[]; maxWeight: number[]; factor: number | null; scores: (number | null)[][] | null; output: number[][] | null; diagonal: { meanDiagonalWeight: number } | null }[] } }
+interface Fixture {
+  name: string;
+  input: Record<string, unknown>;
+  options: { scale?: unknown; mask?: unknown };
+  expected: {
+    heads: {
+      weights: number[][];
+      entropy: number[];
+      maxWeight: number[];
+      factor: number | null;
+      scores: (number | null)[][] | null;
+      output: number[][] | null;
+      diagonal: { meanDiagonalWeight: number } | null;
+    }[];
+  };
+}
 const fixture = (name: string): Fixture => JSON.parse(readFileSync(join(CORE, `${name}.json`), 'utf8'));
 const TOL = 1e-5;
 
@@ -44,7 +59,8 @@ function harness(source: MemorySource, saved: ExportFile[] = []) {
   return { session, posted, logged, ask, head };
 }
 
-const fromFixture = (name: string) => MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture(name).input), title: name });
+const fromFixture = (name: string) =>
+  MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture(name).input), title: name });
 const rows = (data: Float32Array, n: number, m: number) => ({ rows: n, cols: m, data });
 
 describe('host: PanelSession answering from an in-memory inspection', () => {
@@ -61,11 +77,27 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
     assert.equal(ov.mask, 'none');
     assert.ok(ov.rescalable && ov.hasVectors && !ov.hasRaw);
     const e = fx.expected.heads[0];
-    assertClose(ov.summaries[0].meanEntropy, e.entropy.reduce((a, b) => a + b, 0) / e.entropy.length, TOL, 'mean entropy');
-    assertClose(ov.summaries[0].meanMaxWeight, e.maxWeight.reduce((a, b) => a + b, 0) / e.maxWeight.length, TOL, 'mean max weight');
+    assertClose(
+      ov.summaries[0].meanEntropy,
+      e.entropy.reduce((a, b) => a + b, 0) / e.entropy.length,
+      TOL,
+      'mean entropy',
+    );
+    assertClose(
+      ov.summaries[0].meanMaxWeight,
+      e.maxWeight.reduce((a, b) => a + b, 0) / e.maxWeight.length,
+      TOL,
+      'mean max weight',
+    );
   });
 
-  for (const name of ['qkv-basic-dk-ne-dv', 'qkv-causal', 'projected-multi-wo-causal', 'scores-2d-dk-custom-mask', 'attentions-4d']) {
+  for (const name of [
+    'qkv-basic-dk-ne-dv',
+    'qkv-causal',
+    'projected-multi-wo-causal',
+    'scores-2d-dk-custom-mask',
+    'attentions-4d',
+  ]) {
     it(`sends every head of ${name} with numpy's weights, scores and outputs`, async () => {
       const fx = fixture(name);
       const { ask, head } = harness(fromFixture(name));
@@ -73,7 +105,8 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
       assert.ok(ov.ok);
       for (let index = 0; index < fx.expected.heads.length; index++) {
         const e = fx.expected.heads[index];
-        const layer = Math.floor(index / ov.value.heads), h = index % ov.value.heads;
+        const layer = Math.floor(index / ov.value.heads),
+          h = index % ov.value.heads;
         const p = await head({ layer, head: h });
         const at = `${name} L${layer} H${h}`;
         assertMatrixClose(rows(p.weights, p.n, p.m), e.weights, TOL, `${at} weights`);
@@ -82,8 +115,10 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
           const scaled = p.dots.map((x) => x * (p.factor as number));
           assertMatrixClose(rows(scaled, p.n, p.m), e.scores, TOL, `${at} scores`, p.allowed);
         } else assert.equal(p.dots, null);
-        if (e.output) assertMatrixClose(rows(p.output as Float32Array, p.n, p.dV as number), e.output, TOL, `${at} output`);
-        for (const a of [p.weights, p.dots, p.entropy, p.q, p.v, p.allowed]) if (a) assert.equal(a.byteLength, a.buffer.byteLength, 'arrays own their buffers exactly');
+        if (e.output)
+          assertMatrixClose(rows(p.output as Float32Array, p.n, p.dV as number), e.output, TOL, `${at} output`);
+        for (const a of [p.weights, p.dots, p.entropy, p.q, p.v, p.allowed])
+          if (a) assert.equal(a.byteLength, a.buffer.byteLength, 'arrays own their buffers exactly');
       }
     });
   }
@@ -98,7 +133,9 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
   });
 
   it('re-scales: factor 1 on the causal input gives the unscaled fixture', async () => {
-    const { head } = harness(MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('qkv-causal').input), scale: 1 }));
+    const { head } = harness(
+      MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('qkv-causal').input), scale: 1 }),
+    );
     const p = await head({ layer: 0, head: 0 });
     assert.equal(p.factor, 1);
     const e = fixture('qkv-override-none-causal').expected.heads[0];
@@ -108,7 +145,13 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
   });
 
   it('re-masks and re-scales together: scale 0.3 input at causal, 1/√8 gives qkv-causal', async () => {
-    const { head } = harness(MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('qkv-scale-number').input), scale: 1 / Math.sqrt(8) }));
+    const { head } = harness(
+      MemorySource.fromSpec({
+        kind: 'json',
+        json: JSON.stringify(fixture('qkv-scale-number').input),
+        scale: 1 / Math.sqrt(8),
+      }),
+    );
     const p = await head({ layer: 0, head: 0, mask: 'causal' });
     assertMatrixClose(rows(p.weights, p.n, p.m), fixture('qkv-causal').expected.heads[0].weights, TOL, 'weights');
   });
@@ -131,7 +174,12 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
     const { head } = harness(fromFixture('attentions-4d'));
     const p = await head({ layer: 1, head: 'mean' });
     const [a, b] = [fx.expected.heads[2].weights, fx.expected.heads[3].weights];
-    assertMatrixClose(rows(p.weights, p.n, p.m), a.map((r, i) => r.map((x, j) => (x + b[i][j]) / 2)), TOL, 'mean weights');
+    assertMatrixClose(
+      rows(p.weights, p.n, p.m),
+      a.map((r, i) => r.map((x, j) => (x + b[i][j]) / 2)),
+      TOL,
+      'mean weights',
+    );
     assert.equal(p.dots, null);
   });
 
@@ -142,7 +190,14 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
     const t = validateResult('thumbnails', r.result);
     assert.ok(t.ok);
     const th: Thumbnails = t.value;
-    assert.deepEqual(th.items, [{ layer: 0, head: 0 }, { layer: 0, head: 1 }, { layer: 0, head: 'mean' }, { layer: 1, head: 0 }, { layer: 1, head: 1 }, { layer: 1, head: 'mean' }]);
+    assert.deepEqual(th.items, [
+      { layer: 0, head: 0 },
+      { layer: 0, head: 1 },
+      { layer: 0, head: 'mean' },
+      { layer: 1, head: 0 },
+      { layer: 1, head: 1 },
+      { layer: 1, head: 'mean' },
+    ]);
     assertVectorClose(th.data.subarray(27, 36), fx.expected.heads[2].weights.flat(), TOL, 'L1 H0');
     const small = validateResult('thumbnails', (await ask('thumbnails', { size: 2 })).result);
     assert.ok(small.ok);
@@ -156,7 +211,10 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
     const v = validateResult('variance', (await ask('variance', {})).result);
     assert.ok(v.ok);
     const points: VarianceSample[] = v.value;
-    assert.deepEqual(points.map((p) => p.dK), [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
+    assert.deepEqual(
+      points.map((p) => p.dK),
+      [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    );
     for (const p of points) {
       assert.ok(Math.abs(p.varDot / p.dK - 1) < 0.15, `Var(q·k) at d_k ${p.dK}: ${p.varDot}`);
       assert.ok(Math.abs(p.varScaled - 1) < 0.15, `scaled at d_k ${p.dK}: ${p.varScaled}`);
@@ -184,10 +242,15 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
     const saved: ExportFile[] = [];
     const { ask } = harness(MemorySource.fromSpec({ kind: 'text', text: 'I go home' }), saved);
     assert.ok((await ask('export', { format: 'csv', name: 'w.csv', data: 'a,b\r\n' })).ok);
-    assert.ok((await ask('export', { format: 'png', name: 'v.png', data: new Uint8Array([137, 80, 78, 71]).buffer })).ok);
+    assert.ok(
+      (await ask('export', { format: 'png', name: 'v.png', data: new Uint8Array([137, 80, 78, 71]).buffer })).ok,
+    );
     const r = await ask('export', { format: 'html', name: 'report.html' });
     assert.ok(r.ok);
-    assert.deepEqual(saved.map((f) => f.format), ['csv', 'png', 'html']);
+    assert.deepEqual(
+      saved.map((f) => f.format),
+      ['csv', 'png', 'html'],
+    );
     assert.ok(saved[1].data instanceof Uint8Array && saved[1].data[1] === 80);
     const html = saved[2].data as string;
     assert.match(html, /"kind":"text","text":"I go home"/);
@@ -198,12 +261,22 @@ describe('host: PanelSession answering from an in-memory inspection', () => {
     const { session, posted } = harness(fromFixture('qkv-causal'));
     session.setSource(fromFixture('qkv-anticausal'));
     session.select(0, 0);
-    assert.deepEqual(posted, [{ kind: 'push', event: 'reset' }, { kind: 'push', event: 'select', layer: 0, head: 0 }]);
+    assert.deepEqual(posted, [
+      { kind: 'push', event: 'reset' },
+      { kind: 'push', event: 'select', layer: 0, head: 0 },
+    ]);
   });
 
   it('rejects bad inputs where they are opened, naming the field', () => {
-    assert.throws(() => MemorySource.fromSpec({ kind: 'json', json: '{"Q": [[1]], "K": [[1, 2]], "V": [[1]]}' }), /\$\.K: expected 1 columns/);
-    assert.throws(() => MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('attentions-4d').input), scale: 'sqrt' }), /cannot be re-scaled/);
+    assert.throws(
+      () => MemorySource.fromSpec({ kind: 'json', json: '{"Q": [[1]], "K": [[1, 2]], "V": [[1]]}' }),
+      /\$\.K: expected 1 columns/,
+    );
+    assert.throws(
+      () =>
+        MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('attentions-4d').input), scale: 'sqrt' }),
+      /cannot be re-scaled/,
+    );
     assert.throws(() => MemorySource.fromSpec({ kind: 'text', text: '   ' }), /no tokens/);
     assert.throws(() => MemorySource.fromSpec({ kind: 'nope' }), /report data.kind/);
   });

@@ -19,7 +19,7 @@ function entropy(row: number[]): number {
 }
 
 describe('TensorFileSource (panel data from .npy/.npz/.safetensors)', () => {
-  it('overview: shapes, tokens and every head\'s mean entropy', async () => {
+  it("overview: shapes, tokens and every head's mean entropy", async () => {
     const src = await open('model.safetensors');
     const ov = await src.overview();
     const e = expected['model.safetensors'].tensors.attn; // [2, 1, 3, 4, 4]
@@ -60,7 +60,9 @@ describe('TensorFileSource (panel data from .npy/.npz/.safetensors)', () => {
     assert.equal(causal.factor, 1);
     for (let i = 0; i < causal.n; i++) {
       const row = Array.from(causal.weights.subarray(i * causal.m, (i + 1) * causal.m));
-      row.forEach((w, j) => { if (j > i) assert.equal(w, 0); });
+      row.forEach((w, j) => {
+        if (j > i) assert.equal(w, 0);
+      });
       assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     }
     assert.ok(causal.q && causal.k && causal.v);
@@ -68,7 +70,10 @@ describe('TensorFileSource (panel data from .npy/.npz/.safetensors)', () => {
 
   it('refuses what a file cannot do, in one line', async () => {
     const src = await open('model.safetensors');
-    await assert.rejects(open('model.safetensors', { title: 'model.safetensors', scale: 2 }), /exported attention weights cannot be re-scaled/);
+    await assert.rejects(
+      open('model.safetensors', { title: 'model.safetensors', scale: 2 }),
+      /exported attention weights cannot be re-scaled/,
+    );
     await assert.rejects(src.head(0, 0, { mask: 'causal' }), /cannot be re-masked/);
     await assert.rejects(src.head(0, 0, { variant: 'raw' }), /no raw/);
     await assert.rejects(src.head(0, 7), /head 7 is out of range/);

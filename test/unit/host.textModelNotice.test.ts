@@ -9,7 +9,7 @@ describe('text model notice', () => {
     assert.doesNotMatch(textModelNotice(), /attends to|focuses on|this text (shows|means)/);
   });
 
-  it('comes first among the overview warnings; heads, thumbnails and the spec are the source\'s own', async () => {
+  it("comes first among the overview warnings; heads, thumbnails and the spec are the source's own", async () => {
     const source = MemorySource.fromSpec({ kind: 'text', text: 'i go home', title: 'i go home' });
     const noted = withNotices(source, [textModelNotice()]);
     const [plain, shown] = await Promise.all([source.overview(), noted.overview()]);

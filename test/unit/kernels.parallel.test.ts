@@ -2,24 +2,49 @@
 // must give the reference core's numbers, honour cancellation and leave no thread behind.
 import './kernels.setup';
 import * as assert from 'node:assert/strict';
-import { type Matrix, allowedCells, attention, matrixFrom, multiHeadAttention, normalGenerator, scaleSweep } from '../../src/core';
+import {
+  type Matrix,
+  allowedCells,
+  attention,
+  matrixFrom,
+  multiHeadAttention,
+  normalGenerator,
+  scaleSweep,
+} from '../../src/core';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
-  AttentionPool, CancelledError, cachedMemoryBytes, computeHeadsFast, computeMultiHeadFast, liveAttentionWorkers, releaseCachedMemory, scaleSweepFast,
+  AttentionPool,
+  CancelledError,
+  cachedMemoryBytes,
+  computeHeadsFast,
+  computeMultiHeadFast,
+  liveAttentionWorkers,
+  releaseCachedMemory,
+  scaleSweepFast,
 } from '../../src/node/parallel';
 import { assertClose } from '../helpers/close';
 
 function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
   const normal = normalGenerator(seed);
-  return matrixFrom(rows, cols, Float32Array.from({ length: rows * cols }, () => normal() * scale));
+  return matrixFrom(
+    rows,
+    cols,
+    Float32Array.from({ length: rows * cols }, () => normal() * scale),
+  );
 }
 
 function assertSame(actual: Matrix | null, expected: Matrix, tol: number, where: string): void {
   assert.ok(actual, `${where}: missing`);
   assert.equal(actual.rows, expected.rows, `${where}: rows`);
   assert.equal(actual.cols, expected.cols, `${where}: cols`);
-  for (let i = 0; i < expected.data.length; i++) assertClose(actual.data[i], expected.data[i], tol, `${where}[${Math.floor(i / expected.cols)}][${i % expected.cols}]`);
+  for (let i = 0; i < expected.data.length; i++)
+    assertClose(
+      actual.data[i],
+      expected.data[i],
+      tol,
+      `${where}[${Math.floor(i / expected.cols)}][${i % expected.cols}]`,
+    );
 }
 
 /** Waits (briefly) until every attention worker has exited. */
@@ -38,7 +63,11 @@ describe('parallel attention (worker threads, shared memory)', () => {
 
   it('multi-head self-attention equals the reference, per head and concatenated ·W_O', async () => {
     const x = randomMatrix(37, 24, 1);
-    const heads = Array.from({ length: 5 }, (_, h) => ({ W_Q: randomMatrix(24, 8, 10 + h, 0.3), W_K: randomMatrix(24, 8, 20 + h, 0.3), W_V: randomMatrix(24, 6, 30 + h, 0.3) }));
+    const heads = Array.from({ length: 5 }, (_, h) => ({
+      W_Q: randomMatrix(24, 8, 10 + h, 0.3),
+      W_K: randomMatrix(24, 8, 20 + h, 0.3),
+      W_V: randomMatrix(24, 6, 30 + h, 0.3),
+    }));
     const wO = randomMatrix(30, 24, 40);
     const want = multiHeadAttention(x, heads, wO, { mask: 'causal' });
     const got = await computeMultiHeadFast(x, heads, { wO, mask: 'causal', pool });
@@ -46,7 +75,8 @@ describe('parallel attention (worker threads, shared memory)', () => {
     assertSame(got.output, want.output, 1e-5, 'output');
     got.heads.forEach((h, i) => {
       const w = want.heads[i];
-      for (const key of ['q', 'k', 'v', 'dots', 'scores', 'weights', 'output'] as const) assertSame(h[key], w[key], 1e-5, `head ${i} ${key}`);
+      for (const key of ['q', 'k', 'v', 'dots', 'scores', 'weights', 'output'] as const)
+        assertSame(h[key], w[key], 1e-5, `head ${i} ${key}`);
       assert.equal(h.factor, w.factor);
       assert.deepEqual(h.emptyRows, w.emptyRows);
     });
@@ -54,7 +84,11 @@ describe('parallel attention (worker threads, shared memory)', () => {
 
   it('drops dots and scores when asked, with the same weights', async () => {
     const x = randomMatrix(20, 16, 2);
-    const heads = Array.from({ length: 4 }, (_, h) => ({ W_Q: randomMatrix(16, 4, 50 + h, 0.3), W_K: randomMatrix(16, 4, 60 + h, 0.3), W_V: randomMatrix(16, 4, 70 + h, 0.3) }));
+    const heads = Array.from({ length: 4 }, (_, h) => ({
+      W_Q: randomMatrix(16, 4, 50 + h, 0.3),
+      W_K: randomMatrix(16, 4, 60 + h, 0.3),
+      W_V: randomMatrix(16, 4, 70 + h, 0.3),
+    }));
     const want = multiHeadAttention(x, heads, null);
     const got = await computeMultiHeadFast(x, heads, { keep: { dots: false, scores: false }, pool });
     got.heads.forEach((h, i) => {
@@ -66,16 +100,26 @@ describe('parallel attention (worker threads, shared memory)', () => {
   });
 
   it('given Q, K, V: one head split into row ranges, and several heads, under a table mask', async () => {
-    const n = 45, m = 31;
+    const n = 45,
+      m = 31;
     const uniform = normalGenerator(5);
-    const mask = matrixFrom(n, m, Float32Array.from({ length: n * m }, () => (uniform() > 0 ? 1 : 0)));
+    const mask = matrixFrom(
+      n,
+      m,
+      Float32Array.from({ length: n * m }, () => (uniform() > 0 ? 1 : 0)),
+    );
     for (const count of [1, 3]) {
-      const heads = Array.from({ length: count }, (_, h) => ({ q: randomMatrix(n, 16, 80 + h), k: randomMatrix(m, 16, 90 + h), v: randomMatrix(m, 7, 100 + h) }));
+      const heads = Array.from({ length: count }, (_, h) => ({
+        q: randomMatrix(n, 16, 80 + h),
+        k: randomMatrix(m, 16, 90 + h),
+        v: randomMatrix(m, 7, 100 + h),
+      }));
       const got = await computeHeadsFast(heads, { mask, scale: 0.3, pool });
       assert.equal(got.engine, 'wasm-parallel');
       heads.forEach(({ q, k, v }, h) => {
         const want = attention(q, k, v, { mask, scale: 0.3 });
-        for (const key of ['dots', 'scores', 'weights', 'output'] as const) assertSame(got.heads[h][key], want[key], 1e-5, `${count} heads, head ${h} ${key}`);
+        for (const key of ['dots', 'scores', 'weights', 'output'] as const)
+          assertSame(got.heads[h][key], want[key], 1e-5, `${count} heads, head ${h} ${key}`);
       });
     }
   });
@@ -88,7 +132,13 @@ describe('parallel attention (worker threads, shared memory)', () => {
     assert.equal(got.length, want.length);
     want.forEach((p, i) => {
       assert.equal(got[i].label, p.label);
-      for (const key of ['meanEntropy', 'meanNormalizedEntropy', 'meanMaxWeight', 'meanEffectiveTokens', 'meanJacobianNorm'] as const) {
+      for (const key of [
+        'meanEntropy',
+        'meanNormalizedEntropy',
+        'meanMaxWeight',
+        'meanEffectiveTokens',
+        'meanJacobianNorm',
+      ] as const) {
         assertClose(got[i][key], p[key], 1e-4, `factor ${p.factor.toPrecision(3)} ${key}`);
       }
     });
@@ -105,28 +155,46 @@ describe('parallel attention (worker threads, shared memory)', () => {
     await collect();
     await collect();
     releaseCachedMemory();
-    const inputs = (seed: number) => [0, 1, 2].map((h) => ({ q: randomMatrix(40, 8, seed + h), k: randomMatrix(40, 8, seed + 10 + h), v: randomMatrix(40, 8, seed + 20 + h) }));
-    const a = inputs(300), b = inputs(400);
+    const inputs = (seed: number) =>
+      [0, 1, 2].map((h) => ({
+        q: randomMatrix(40, 8, seed + h),
+        k: randomMatrix(40, 8, seed + 10 + h),
+        v: randomMatrix(40, 8, seed + 20 + h),
+      }));
+    const a = inputs(300),
+      b = inputs(400);
     let first: Awaited<ReturnType<typeof computeHeadsFast>> | null = await computeHeadsFast(a, { pool });
     await collect();
     assert.equal(cachedMemoryBytes(), 0, 'results still reachable: the memory is not back');
     // Another call while the first results live must not write over them.
     await computeHeadsFast(b, { pool });
-    a.forEach(({ q, k, v }, h) => assertSame(first!.heads[h].weights, attention(q, k, v).weights, 1e-5, `kept head ${h}`));
+    a.forEach(({ q, k, v }, h) =>
+      assertSame(first!.heads[h].weights, attention(q, k, v).weights, 1e-5, `kept head ${h}`),
+    );
     first = null;
     await collect();
     assert.ok(cachedMemoryBytes() > 0, 'the memory came back once its results were collected');
     const again = await computeHeadsFast(b, { pool });
-    b.forEach(({ q, k, v }, h) => assertSame(again.heads[h].output, attention(q, k, v).output, 1e-5, `reused memory, head ${h}`));
+    b.forEach(({ q, k, v }, h) =>
+      assertSame(again.heads[h].output, attention(q, k, v).output, 1e-5, `reused memory, head ${h}`),
+    );
     releaseCachedMemory();
     assert.equal(cachedMemoryBytes(), 0);
   });
 
   it('cancels: AbortSignal rejects with CancelledError and terminates the workers; the pool then works again', async () => {
     const x = randomMatrix(768, 256, 7);
-    const heads = Array.from({ length: 8 }, (_, h) => ({ W_Q: randomMatrix(256, 64, 110 + h, 0.1), W_K: randomMatrix(256, 64, 120 + h, 0.1), W_V: randomMatrix(256, 64, 130 + h, 0.1) }));
+    const heads = Array.from({ length: 8 }, (_, h) => ({
+      W_Q: randomMatrix(256, 64, 110 + h, 0.1),
+      W_K: randomMatrix(256, 64, 120 + h, 0.1),
+      W_V: randomMatrix(256, 64, 130 + h, 0.1),
+    }));
     const controller = new AbortController();
-    const running = computeMultiHeadFast(x, heads, { pool, signal: controller.signal, keep: { dots: false, scores: false } });
+    const running = computeMultiHeadFast(x, heads, {
+      pool,
+      signal: controller.signal,
+      keep: { dots: false, scores: false },
+    });
     setTimeout(() => controller.abort(), 5);
     await assert.rejects(running, CancelledError);
     assert.equal(pool.threadCount, 0);
@@ -134,7 +202,10 @@ describe('parallel attention (worker threads, shared memory)', () => {
     const already = new AbortController();
     already.abort();
     await assert.rejects(computeMultiHeadFast(x, heads, { pool, signal: already.signal }), CancelledError);
-    const small = await computeHeadsFast([{ q: randomMatrix(9, 4, 1), k: randomMatrix(9, 4, 2), v: randomMatrix(9, 4, 3) }], { pool });
+    const small = await computeHeadsFast(
+      [{ q: randomMatrix(9, 4, 1), k: randomMatrix(9, 4, 2), v: randomMatrix(9, 4, 3) }],
+      { pool },
+    );
     assert.equal(small.engine, 'wasm-parallel');
     assert.equal(pool.threadCount, 2);
   });
@@ -142,13 +213,18 @@ describe('parallel attention (worker threads, shared memory)', () => {
   it('close() ends every worker and refuses later calls', async () => {
     const own = new AttentionPool({ size: 2 });
     const before = liveAttentionWorkers();
-    await computeHeadsFast([{ q: randomMatrix(8, 4, 1), k: randomMatrix(8, 4, 2), v: randomMatrix(8, 4, 3) }], { pool: own });
+    await computeHeadsFast([{ q: randomMatrix(8, 4, 1), k: randomMatrix(8, 4, 2), v: randomMatrix(8, 4, 3) }], {
+      pool: own,
+    });
     assert.equal(liveAttentionWorkers(), before + 2);
     await own.close();
     assert.equal(liveAttentionWorkers(), before);
     assert.equal(own.available, false);
     // A closed pool is not available, so the call runs on this thread instead.
-    const r = await computeHeadsFast([{ q: randomMatrix(8, 4, 1), k: randomMatrix(8, 4, 2), v: randomMatrix(8, 4, 3) }], { pool: own });
+    const r = await computeHeadsFast(
+      [{ q: randomMatrix(8, 4, 1), k: randomMatrix(8, 4, 2), v: randomMatrix(8, 4, 3) }],
+      { pool: own },
+    );
     assert.equal(r.engine, 'wasm');
   });
 });

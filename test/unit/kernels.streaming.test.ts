@@ -11,7 +11,11 @@ import { assertClose } from '../helpers/close';
 
 function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
   const normal = normalGenerator(seed);
-  return matrixFrom(rows, cols, Float32Array.from({ length: rows * cols }, () => normal() * scale));
+  return matrixFrom(
+    rows,
+    cols,
+    Float32Array.from({ length: rows * cols }, () => normal() * scale),
+  );
 }
 
 /** Max-pools a full weight matrix the way the overview promises: cells of `cell`×`cell`. */
@@ -30,7 +34,13 @@ function maxPool(w: Matrix, cell: number): Matrix {
 function assertSame(actual: Matrix, expected: Matrix, tol: number, where: string): void {
   assert.equal(actual.rows, expected.rows, `${where}: rows`);
   assert.equal(actual.cols, expected.cols, `${where}: cols`);
-  for (let i = 0; i < expected.data.length; i++) assertClose(actual.data[i], expected.data[i], tol, `${where}[${Math.floor(i / expected.cols)}][${i % expected.cols}]`);
+  for (let i = 0; i < expected.data.length; i++)
+    assertClose(
+      actual.data[i],
+      expected.data[i],
+      tol,
+      `${where}[${Math.floor(i / expected.cols)}][${i % expected.cols}]`,
+    );
 }
 
 /** The overview's per-row figures against the reference core's full weights (to the kernels' agreement with it, 1e-5 on weights). */
@@ -49,7 +59,11 @@ describe('streaming per-head attention for long sequences', () => {
   // 203 tokens: not a multiple of the 64-row chunk, the 16-row block or the overview cell.
   const n = 203;
   const x = randomMatrix(n, 32, 1);
-  const heads = [0, 1, 2].map((h) => ({ W_Q: randomMatrix(32, 8, 10 + h, 0.3), W_K: randomMatrix(32, 8, 20 + h, 0.3), W_V: randomMatrix(32, 6, 30 + h, 0.3) }));
+  const heads = [0, 1, 2].map((h) => ({
+    W_Q: randomMatrix(32, 8, 10 + h, 0.3),
+    W_K: randomMatrix(32, 8, 20 + h, 0.3),
+    W_V: randomMatrix(32, 6, 30 + h, 0.3),
+  }));
 
   for (const mask of ['none', 'causal'] as const) {
     for (const withPool of [true, false]) {
@@ -58,11 +72,20 @@ describe('streaming per-head attention for long sequences', () => {
         const seen: HeadOverview[] = [];
         const closed = new AttentionPool({ size: 1 });
         if (!withPool) await closed.close();
-        const result = await streamHeadOverviews(x, heads, { mask, overviewSize: 50, pool: withPool ? pool : closed }, (h) => {
-          seen.push(h);
-        });
+        const result = await streamHeadOverviews(
+          x,
+          heads,
+          { mask, overviewSize: 50, pool: withPool ? pool : closed },
+          (h) => {
+            seen.push(h);
+          },
+        );
         assert.equal(result.engine, withPool ? 'wasm-parallel' : 'wasm');
-        assert.deepEqual(seen.map((h) => h.head), [0, 1, 2], 'heads arrive in order, one at a time');
+        assert.deepEqual(
+          seen.map((h) => h.head),
+          [0, 1, 2],
+          'heads arrive in order, one at a time',
+        );
         seen.forEach((h, i) => {
           assert.equal(h.cell, 5, 'ceil(203 / 50) rows per cell');
           assertSame(h.overview, maxPool(want.heads[i].weights, h.cell), 1e-5, `head ${i} overview`);
@@ -75,14 +98,21 @@ describe('streaming per-head attention for long sequences', () => {
   }
 
   it('per-row entropy, largest weight and diagonal hold for near one-hot rows (tiny weights, large logits)', async () => {
-    const sharp = [{ W_Q: randomMatrix(32, 8, 41, 2), W_K: randomMatrix(32, 8, 42, 2), W_V: randomMatrix(32, 6, 43, 1) }];
+    const sharp = [
+      { W_Q: randomMatrix(32, 8, 41, 2), W_K: randomMatrix(32, 8, 42, 2), W_V: randomMatrix(32, 6, 43, 1) },
+    ];
     // Against the kernels' own full weights: with logits this large, float32 sums in another order
     // already move a weight by 1e-5, which is not what this checks.
     const want = kernels.multiHeadAttention(x, sharp, null, { mask: 'causal' });
     const seen: HeadOverview[] = [];
-    await streamHeadOverviews(x, sharp, { mask: 'causal', overviewSize: 64, pool }, (h) => { seen.push(h); });
+    await streamHeadOverviews(x, sharp, { mask: 'causal', overviewSize: 64, pool }, (h) => {
+      seen.push(h);
+    });
     const entropies = Array.from(seen[0].entropy);
-    assert.ok(Math.min(...entropies) < 0.01 && Math.max(...entropies) > 0.5, `a spread of sharp and soft rows (${Math.min(...entropies)}…${Math.max(...entropies)})`);
+    assert.ok(
+      Math.min(...entropies) < 0.01 && Math.max(...entropies) > 0.5,
+      `a spread of sharp and soft rows (${Math.min(...entropies)}…${Math.max(...entropies)})`,
+    );
     assertRowStats(seen[0], want.heads[0].weights, 'sharp head');
   });
 
@@ -93,9 +123,14 @@ describe('streaming per-head attention for long sequences', () => {
     kernels.disableKernels(true);
     try {
       const seen: HeadOverview[] = [];
-      const result = await streamHeadOverviews(x, heads.slice(0, 1), { mask: 'anticausal', overviewSize: 50, pool: closed }, (h) => {
-        seen.push(h);
-      });
+      const result = await streamHeadOverviews(
+        x,
+        heads.slice(0, 1),
+        { mask: 'anticausal', overviewSize: 50, pool: closed },
+        (h) => {
+          seen.push(h);
+        },
+      );
       assert.equal(result.engine, 'js');
       assertSame(seen[0].overview, maxPool(want.heads[0].weights, 5), 1e-6, 'overview');
       assertRowStats(seen[0], want.heads[0].weights, 'reference');

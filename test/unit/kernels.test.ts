@@ -7,8 +7,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  type Matrix, type MaskSpec, type ScaleRule, allowedCells, attention, matmul, matrixFrom, multiHeadAttention, normalGenerator,
-  readAttentionInput, readMask, inputShape, scaleFactor, scaleSweep, softmaxRows, matmulTransposed,
+  type Matrix,
+  type MaskSpec,
+  type ScaleRule,
+  allowedCells,
+  attention,
+  matmul,
+  matrixFrom,
+  multiHeadAttention,
+  normalGenerator,
+  readAttentionInput,
+  readMask,
+  inputShape,
+  scaleFactor,
+  scaleSweep,
+  softmaxRows,
+  matmulTransposed,
 } from '../../src/core';
 import * as kernels from '../../src/core/kernels';
 import { assertClose, assertMatrixClose } from '../helpers/close';
@@ -20,20 +34,46 @@ const SEED = 20261129;
 
 function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
   const normal = normalGenerator(seed);
-  return matrixFrom(rows, cols, Float32Array.from({ length: rows * cols }, () => normal() * scale));
+  return matrixFrom(
+    rows,
+    cols,
+    Float32Array.from({ length: rows * cols }, () => normal() * scale),
+  );
 }
 
 function assertSame(actual: Matrix, expected: Matrix, tol: number, where: string): void {
   assert.equal(actual.rows, expected.rows, `${where}: rows`);
   assert.equal(actual.cols, expected.cols, `${where}: cols`);
-  for (let i = 0; i < expected.data.length; i++) assertClose(actual.data[i], expected.data[i], tol, `${where}[${Math.floor(i / expected.cols)}][${i % expected.cols}]`);
+  for (let i = 0; i < expected.data.length; i++)
+    assertClose(
+      actual.data[i],
+      expected.data[i],
+      tol,
+      `${where}[${Math.floor(i / expected.cols)}][${i % expected.cols}]`,
+    );
 }
 
 interface Fixture {
   name: string;
   input: unknown;
   options: { scale?: ScaleRule; mask?: unknown };
-  expected: { heads: { factor: number | null; scores: (number | null)[][] | null; weights: number[][]; output: number[][] | null; sweep: { factor: number; meanEntropy: number; meanMaxWeight: number; meanEffectiveTokens: number; meanNormalizedEntropy: number; meanJacobianNorm: number }[] }[]; output: number[][] | null };
+  expected: {
+    heads: {
+      factor: number | null;
+      scores: (number | null)[][] | null;
+      weights: number[][];
+      output: number[][] | null;
+      sweep: {
+        factor: number;
+        meanEntropy: number;
+        meanMaxWeight: number;
+        meanEffectiveTokens: number;
+        meanNormalizedEntropy: number;
+        meanJacobianNorm: number;
+      }[];
+    }[];
+    output: number[][] | null;
+  };
 }
 
 describe('WebAssembly kernels', () => {
@@ -43,16 +83,21 @@ describe('WebAssembly kernels', () => {
   });
 
   describe('match numpy (test/fixtures/core)', () => {
-    const fixtures: Fixture[] = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')));
+    const fixtures: Fixture[] = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')));
     for (const fx of fixtures) {
       const input = readAttentionInput(fx.input);
       if (input.form === 'weights') continue;
       it(fx.name, () => {
         assert.ok(kernels.kernelsReady());
         const { n, m } = inputShape(input);
-        const mask: MaskSpec = fx.options.mask !== undefined ? readMask(fx.options.mask, 'options.mask', n, m) : input.mask ?? 'none';
+        const mask: MaskSpec =
+          fx.options.mask !== undefined ? readMask(fx.options.mask, 'options.mask', n, m) : (input.mask ?? 'none');
         const dK = input.form === 'qkv' ? input.Q.cols : input.form === 'scores' ? input.dK : undefined;
-        const scale: ScaleRule = fx.options.scale ?? input.scale ?? (input.form === 'scores' && input.dK === undefined ? 'none' : 'sqrt');
+        const scale: ScaleRule =
+          fx.options.scale ?? input.scale ?? (input.form === 'scores' && input.dK === undefined ? 'none' : 'sqrt');
         const allowed = allowedCells(mask, n, m);
         let heads: { dots: Matrix; scores: Matrix; weights: Matrix; output: Matrix | null; dK: number | undefined }[];
         if (input.form === 'qkv') {
@@ -64,15 +109,27 @@ describe('WebAssembly kernels', () => {
           if (fx.expected.output) assertMatrixClose(r.output, fx.expected.output, TOL, `${fx.name}: multi-head output`);
         } else {
           const factor = scaleFactor(scale, dK);
-          heads = input.scores.map((dots) => ({ dots, scores: dots, weights: kernels.softmaxRows(dots, allowed, factor), output: null, dK }));
+          heads = input.scores.map((dots) => ({
+            dots,
+            scores: dots,
+            weights: kernels.softmaxRows(dots, allowed, factor),
+            output: null,
+            dK,
+          }));
         }
         fx.expected.heads.forEach((e, h) => {
           const got = heads[h];
           const at = `${fx.name} head ${h}`;
-          if (e.scores && input.form !== 'scores') assertMatrixClose(got.scores, e.scores, TOL, `${at}: scores`, allowed);
+          if (e.scores && input.form !== 'scores')
+            assertMatrixClose(got.scores, e.scores, TOL, `${at}: scores`, allowed);
           assertMatrixClose(got.weights, e.weights, TOL, `${at}: weights`);
           if (e.output) assertMatrixClose(got.output!, e.output, TOL, `${at}: output`);
-          const sweep = kernels.scaleSweep(got.dots, allowed, got.dK, e.sweep.slice(-25).map((p) => p.factor));
+          const sweep = kernels.scaleSweep(
+            got.dots,
+            allowed,
+            got.dK,
+            e.sweep.slice(-25).map((p) => p.factor),
+          );
           assert.equal(sweep.length, e.sweep.length, `${at}: sweep length`);
           e.sweep.forEach((p, i) => {
             const q = sweep[i];
@@ -80,7 +137,12 @@ describe('WebAssembly kernels', () => {
             assertClose(q.meanEntropy, p.meanEntropy, 1e-4, `${at}: sweep[${i}].meanEntropy`);
             assertClose(q.meanMaxWeight, p.meanMaxWeight, 1e-4, `${at}: sweep[${i}].meanMaxWeight`);
             assertClose(q.meanEffectiveTokens, p.meanEffectiveTokens, 1e-4, `${at}: sweep[${i}].meanEffectiveTokens`);
-            assertClose(q.meanNormalizedEntropy, p.meanNormalizedEntropy, 1e-4, `${at}: sweep[${i}].meanNormalizedEntropy`);
+            assertClose(
+              q.meanNormalizedEntropy,
+              p.meanNormalizedEntropy,
+              1e-4,
+              `${at}: sweep[${i}].meanNormalizedEntropy`,
+            );
             assertClose(q.meanJacobianNorm, p.meanJacobianNorm, 1e-4, `${at}: sweep[${i}].meanJacobianNorm`);
           });
         });
@@ -100,19 +162,32 @@ describe('WebAssembly kernels', () => {
 
     it('matmul and matmulTransposed (projections X·W and Q·Kᵀ)', () => {
       shapes.forEach(({ n, m, dk }, s) => {
-        const a = randomMatrix(n, dk, s + 1), b = randomMatrix(dk, m, s + 101), bt = randomMatrix(m, dk, s + 201);
+        const a = randomMatrix(n, dk, s + 1),
+          b = randomMatrix(dk, m, s + 101),
+          bt = randomMatrix(m, dk, s + 201);
         assertSame(kernels.matmul(a, b), matmul(a, b), 1e-5, `matmul ${n}×${dk}·${dk}×${m}`);
-        assertSame(kernels.matmulTransposed(a, bt), matmulTransposed(a, bt), 1e-5, `matmulTransposed ${n}×${dk}·(${m}×${dk})ᵀ`);
+        assertSame(
+          kernels.matmulTransposed(a, bt),
+          matmulTransposed(a, bt),
+          1e-5,
+          `matmulTransposed ${n}×${dk}·(${m}×${dk})ᵀ`,
+        );
       });
     });
 
     for (const mask of ['none', 'causal', 'anticausal', 'table'] as const) {
       it(`attention with mask ${mask}, several scales`, () => {
         shapes.forEach(({ n, m, dk, dv }, s) => {
-          const q = randomMatrix(n, dk, s + 11), k = randomMatrix(m, dk, s + 12), v = randomMatrix(m, dv, s + 13);
+          const q = randomMatrix(n, dk, s + 11),
+            k = randomMatrix(m, dk, s + 12),
+            v = randomMatrix(m, dv, s + 13);
           const table = (): MaskSpec => {
             const uniform = normalGenerator(s + 14);
-            return matrixFrom(n, m, Float32Array.from({ length: n * m }, () => (uniform() > -0.3 ? 1 : 0)));
+            return matrixFrom(
+              n,
+              m,
+              Float32Array.from({ length: n * m }, () => (uniform() > -0.3 ? 1 : 0)),
+            );
           };
           const spec: MaskSpec = mask === 'table' ? table() : mask;
           for (const scale of ['sqrt', 'none', 0.05, -0.7] as ScaleRule[]) {
@@ -132,7 +207,11 @@ describe('WebAssembly kernels', () => {
 
     it('multi-head self-attention with and without W_O', () => {
       const x = randomMatrix(29, 24, 7);
-      const heads = [0, 1, 2].map((h) => ({ W_Q: randomMatrix(24, 8, 30 + h, 0.3), W_K: randomMatrix(24, 8, 40 + h, 0.3), W_V: randomMatrix(24, 5, 50 + h, 0.3) }));
+      const heads = [0, 1, 2].map((h) => ({
+        W_Q: randomMatrix(24, 8, 30 + h, 0.3),
+        W_K: randomMatrix(24, 8, 40 + h, 0.3),
+        W_V: randomMatrix(24, 5, 50 + h, 0.3),
+      }));
       const wO = randomMatrix(15, 24, 60);
       for (const w of [null, wO]) {
         const want = multiHeadAttention(x, heads, w, { mask: 'causal' });
@@ -152,7 +231,13 @@ describe('WebAssembly kernels', () => {
         const want = scaleSweep(dots, allowed, 64);
         const got = kernels.scaleSweep(dots, allowed, 64);
         want.forEach((p, i) => {
-          for (const key of ['meanEntropy', 'meanNormalizedEntropy', 'meanMaxWeight', 'meanEffectiveTokens', 'meanJacobianNorm'] as const) {
+          for (const key of [
+            'meanEntropy',
+            'meanNormalizedEntropy',
+            'meanMaxWeight',
+            'meanEffectiveTokens',
+            'meanJacobianNorm',
+          ] as const) {
             assertClose(got[i][key], p[key], 1e-4, `${mask} factor ${p.factor.toPrecision(3)} ${key}`);
           }
         });
@@ -160,7 +245,9 @@ describe('WebAssembly kernels', () => {
     });
 
     it('falls back to the reference when turned off', () => {
-      const q = randomMatrix(6, 4, 1), k = randomMatrix(6, 4, 2), v = randomMatrix(6, 3, 3);
+      const q = randomMatrix(6, 4, 1),
+        k = randomMatrix(6, 4, 2),
+        v = randomMatrix(6, 3, 3);
       kernels.disableKernels(true);
       try {
         assert.equal(kernels.kernelsReady(), false);
@@ -171,8 +258,14 @@ describe('WebAssembly kernels', () => {
     });
 
     it('throws the reference messages for shapes that do not chain', () => {
-      assert.throws(() => kernels.matmul(randomMatrix(2, 3, 1), randomMatrix(4, 2, 2)), /matmul: 2×3 · 4×2 do not chain/);
-      assert.throws(() => kernels.attention(randomMatrix(2, 3, 1), randomMatrix(2, 4, 2), randomMatrix(2, 4, 3)), /Q has d_k 3 but K has 4/);
+      assert.throws(
+        () => kernels.matmul(randomMatrix(2, 3, 1), randomMatrix(4, 2, 2)),
+        /matmul: 2×3 · 4×2 do not chain/,
+      );
+      assert.throws(
+        () => kernels.attention(randomMatrix(2, 3, 1), randomMatrix(2, 4, 2), randomMatrix(2, 4, 3)),
+        /Q has d_k 3 but K has 4/,
+      );
     });
   });
 
@@ -180,35 +273,50 @@ describe('WebAssembly kernels', () => {
     const logits = (range: number) =>
       fc.record({ n: fc.integer({ min: 1, max: 6 }), m: fc.integer({ min: 1, max: 23 }) }).chain(({ n, m }) =>
         fc.tuple(
-          fc.array(fc.float({ min: -range, max: range, noNaN: true, noDefaultInfinity: true }), { minLength: n * m, maxLength: n * m }).map((v) => matrixFrom(n, m, Float32Array.from(v))),
-          fc.array(fc.boolean(), { minLength: n * m, maxLength: n * m }).map((b) => Uint8Array.from(b, (x) => (x ? 1 : 0))),
+          fc
+            .array(fc.float({ min: -range, max: range, noNaN: true, noDefaultInfinity: true }), {
+              minLength: n * m,
+              maxLength: n * m,
+            })
+            .map((v) => matrixFrom(n, m, Float32Array.from(v))),
+          fc
+            .array(fc.boolean(), { minLength: n * m, maxLength: n * m })
+            .map((b) => Uint8Array.from(b, (x) => (x ? 1 : 0))),
         ),
       );
 
     it('allowed cells of a row sum to 1, masked cells are exactly 0, all-masked rows are all 0 (logits up to ±1e4)', () => {
-      fc.assert(fc.property(logits(1e4), fc.double({ min: -20, max: 20, noNaN: true }), ([s, allowed], factor) => {
-        const w = kernels.softmaxRows(s, allowed, factor);
-        for (let i = 0; i < s.rows; i++) {
-          let sum = 0, keys = 0;
-          for (let j = 0; j < s.cols; j++) {
-            const x = w.data[i * s.cols + j];
-            assert.ok(x >= 0 && x <= 1, `weight ${x} at ${i},${j}`);
-            if (allowed[i * s.cols + j] === 0) assert.equal(x, 0, `masked cell ${i},${j} is exactly 0`);
-            else keys++;
-            sum += x;
+      fc.assert(
+        fc.property(logits(1e4), fc.double({ min: -20, max: 20, noNaN: true }), ([s, allowed], factor) => {
+          const w = kernels.softmaxRows(s, allowed, factor);
+          for (let i = 0; i < s.rows; i++) {
+            let sum = 0,
+              keys = 0;
+            for (let j = 0; j < s.cols; j++) {
+              const x = w.data[i * s.cols + j];
+              assert.ok(x >= 0 && x <= 1, `weight ${x} at ${i},${j}`);
+              if (allowed[i * s.cols + j] === 0) assert.equal(x, 0, `masked cell ${i},${j} is exactly 0`);
+              else keys++;
+              sum += x;
+            }
+            if (keys === 0) assert.equal(sum, 0, `row ${i} has no allowed key: all zero`);
+            else assert.ok(Math.abs(sum - 1) < 1e-5, `row ${i} sums to ${sum}`);
           }
-          if (keys === 0) assert.equal(sum, 0, `row ${i} has no allowed key: all zero`);
-          else assert.ok(Math.abs(sum - 1) < 1e-5, `row ${i} sums to ${sum}`);
-        }
-      }), { seed: SEED, numRuns: 300 });
+        }),
+        { seed: SEED, numRuns: 300 },
+      );
     });
 
     it('equals the reference softmax cell by cell', () => {
-      fc.assert(fc.property(logits(50), fc.double({ min: -3, max: 3, noNaN: true }), ([s, allowed], factor) => {
-        const want = softmaxRows(s, allowed, factor);
-        const got = kernels.softmaxRows(s, allowed, factor);
-        for (let c = 0; c < want.data.length; c++) assert.ok(Math.abs(got.data[c] - want.data[c]) <= 2e-6, `cell ${c}: ${got.data[c]} vs ${want.data[c]}`);
-      }), { seed: SEED, numRuns: 300 });
+      fc.assert(
+        fc.property(logits(50), fc.double({ min: -3, max: 3, noNaN: true }), ([s, allowed], factor) => {
+          const want = softmaxRows(s, allowed, factor);
+          const got = kernels.softmaxRows(s, allowed, factor);
+          for (let c = 0; c < want.data.length; c++)
+            assert.ok(Math.abs(got.data[c] - want.data[c]) <= 2e-6, `cell ${c}: ${got.data[c]} vs ${want.data[c]}`);
+        }),
+        { seed: SEED, numRuns: 300 },
+      );
     });
 
     it('huge logits: the row max gets all the weight, no NaN', () => {

@@ -17,7 +17,11 @@ import type { HeadPayload, Overview, RegionPayload } from '../../src/protocol/me
 import { validateResult } from '../../src/protocol/validate';
 import { assertClose } from '../helpers/close';
 
-const N = 200, HEADS = 2, SIDE = 50, CELL = 4, DK = 16;
+const N = 200,
+  HEADS = 2,
+  SIDE = 50,
+  CELL = 4,
+  DK = 16;
 const REGION = { row0: 37, rows: 40, col0: 10, cols: 60 };
 
 const SCRIPT = String.raw`
@@ -55,25 +59,47 @@ expected["qkv-causal"] = [figures(softmax_rows(q[h].astype(np.float64) @ k[h].as
 json.dump(expected, open(out + "/expected.json", "w"))
 `;
 
-interface Figures { pooled: number[]; entropy: number[]; maxWeight: number[]; diagonal: number[]; region: number[] }
+interface Figures {
+  pooled: number[];
+  entropy: number[];
+  maxWeight: number[];
+  diagonal: number[];
+  region: number[];
+}
 
 describe('long attention maps in tensor files (numpy reference)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ai-long-files-'));
   let expected: Record<string, Figures[]>;
   before(() => {
-    const r = spawnSync('python3', ['-c', SCRIPT, dir, String(N), String(HEADS), String(CELL), String(DK), ...Object.values(REGION).map(String)], { encoding: 'utf8' });
+    const r = spawnSync(
+      'python3',
+      ['-c', SCRIPT, dir, String(N), String(HEADS), String(CELL), String(DK), ...Object.values(REGION).map(String)],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, `numpy failed: ${r.stderr}`);
     expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function open(name: string, options: { dK?: number; mask?: 'causal'; scale?: number; streamGiven?: StreamGivenHead }) {
+  async function open(
+    name: string,
+    options: { dK?: number; mask?: 'causal'; scale?: number; streamGiven?: StreamGivenHead },
+  ) {
     const bytes = new MemoryByteSource(name, readFileSync(join(dir, name)));
     const opened = await openAttention(bytes, {});
-    return new TensorFileSource(opened, axisLabels(name, opened.view, null), { title: name, fullResolutionTokens: 100, overviewSide: SIDE, ...options });
+    return new TensorFileSource(opened, axisLabels(name, opened.view, null), {
+      title: name,
+      fullResolutionTokens: 100,
+      overviewSide: SIDE,
+      ...options,
+    });
   }
 
-  const ask = async <T>(source: TensorFileSource, method: 'overview' | 'head' | 'region', params: object): Promise<T> => {
+  const ask = async <T>(
+    source: TensorFileSource,
+    method: 'overview' | 'head' | 'region',
+    params: object,
+  ): Promise<T> => {
     const checked = validateResult(method, await answerRequest(source, method, params as never));
     assert.ok(checked.ok, checked.ok ? '' : checked.error);
     return checked.value as T;
@@ -83,7 +109,12 @@ describe('long attention maps in tensor files (numpy reference)', () => {
     ['scores.npy', 'scores-causal', { dK: DK, mask: 'causal' as const }, ''],
     ['weights.npy', 'weights', {}, ''],
     ['qkv.npz', 'qkv-causal', { mask: 'causal' as const }, ' (row by row here)'],
-    ['qkv.npz', 'qkv-causal', { mask: 'causal' as const, streamGiven: streamGivenOnPool }, ' (through the streaming kernels, as the node worker does)'],
+    [
+      'qkv.npz',
+      'qkv-causal',
+      { mask: 'causal' as const, streamGiven: streamGivenOnPool },
+      ' (through the streaming kernels, as the node worker does)',
+    ],
   ] as const;
   for (const [name, key, options, how] of cases) {
     it(`${name}: overview, row figures, summaries and a region match numpy${how}`, async () => {
@@ -103,7 +134,9 @@ describe('long attention maps in tensor files (numpy reference)', () => {
         const r = await ask<RegionPayload>(source, 'region', { layer: 0, head: h, ...REGION });
         assert.equal(r.dots === null, key === 'weights', 'logits only where the file has them');
         want.region.forEach((v, k) => assertClose(r.weights[k], v, 1e-5, `head ${h} region cell ${k}`));
-        want.entropy.slice(REGION.row0, REGION.row0 + REGION.rows).forEach((v, i) => assertClose(r.entropy[i], v, 1e-4, `head ${h} region row ${i} entropy`));
+        want.entropy
+          .slice(REGION.row0, REGION.row0 + REGION.rows)
+          .forEach((v, i) => assertClose(r.entropy[i], v, 1e-4, `head ${h} region row ${i} entropy`));
       }
     });
   }

@@ -14,12 +14,35 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 const TEXT = 'Hello world! The heads find the subject, 😀 and 世界.';
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 << 20, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 256 << 20,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface HeadJson { layer: number; head: number; kvHead: number; factor: number; scores: (number | null)[][]; weights: number[][]; entropy: number[] }
-interface ComputeJson { architecture: string; tokens: string[]; ids: number[]; offsets: ([number, number] | null)[]; special: boolean[]; layers: number; headsPerLayer: number; heads: HeadJson[]; mask: string }
+interface HeadJson {
+  layer: number;
+  head: number;
+  kvHead: number;
+  factor: number;
+  scores: (number | null)[][];
+  weights: number[][];
+  entropy: number[];
+}
+interface ComputeJson {
+  architecture: string;
+  tokens: string[];
+  ids: number[];
+  offsets: ([number, number] | null)[];
+  special: boolean[];
+  layers: number;
+  headsPerLayer: number;
+  heads: HeadJson[];
+  mask: string;
+}
 
 describe('CLI: compute --model, info --model, models', function () {
   this.timeout(300_000);
@@ -50,8 +73,10 @@ describe('CLI: compute --model, info --model, models', function () {
       for (const h of out.heads) {
         for (let i = 0; i < n; i++) {
           for (let j = 0; j < n; j++) {
-            const s = ref.scores[cellIndex(ref, h.layer, h.head, i, j)], w = ref.weights[cellIndex(ref, h.layer, h.head, i, j)];
-            if (s === -Infinity) assert.equal(h.scores[i][j], null, `${name} L${h.layer}H${h.head} [${i}][${j}] is masked`);
+            const s = ref.scores[cellIndex(ref, h.layer, h.head, i, j)],
+              w = ref.weights[cellIndex(ref, h.layer, h.head, i, j)];
+            if (s === -Infinity)
+              assert.equal(h.scores[i][j], null, `${name} L${h.layer}H${h.head} [${i}][${j}] is masked`);
             else worst = Math.max(worst, Math.abs(h.scores[i][j]! - s) / Math.max(1, Math.abs(s)));
             worst = Math.max(worst, Math.abs(h.weights[i][j] - w));
           }
@@ -63,10 +88,28 @@ describe('CLI: compute --model, info --model, models', function () {
   }
 
   it('--layers and --heads pick entries, --summary leaves the matrices out', () => {
-    const r = run(['compute', '--model', join(tinyModelsDir(), 'llama-tiny'), '--text', 'the fox', '--layers', '1', '--heads', '0,2-3', '--summary']);
+    const r = run([
+      'compute',
+      '--model',
+      join(tinyModelsDir(), 'llama-tiny'),
+      '--text',
+      'the fox',
+      '--layers',
+      '1',
+      '--heads',
+      '0,2-3',
+      '--summary',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as ComputeJson;
-    assert.deepEqual(out.heads.map((h) => [h.layer, h.head, h.kvHead]), [[1, 0, 0], [1, 2, 1], [1, 3, 1]]);
+    assert.deepEqual(
+      out.heads.map((h) => [h.layer, h.head, h.kvHead]),
+      [
+        [1, 0, 0],
+        [1, 2, 1],
+        [1, 3, 1],
+      ],
+    );
     assert.ok(out.heads.every((h) => !Object.hasOwn(h, 'scores') && h.entropy.length === out.ids.length));
     assert.equal(out.mask, 'causal');
   });
@@ -81,17 +124,31 @@ describe('CLI: compute --model, info --model, models', function () {
     const h = out.heads[0];
     assert.equal(h.window, 4);
     // Query i sees keys i-3 … i only.
-    for (let i = 0; i < out.ids.length; i++) for (let j = 0; j < out.ids.length; j++) assert.equal(h.scores[i][j] === null, !(j <= i && j > i - 4), `[${i}][${j}]`);
+    for (let i = 0; i < out.ids.length; i++)
+      for (let j = 0; j < out.ids.length; j++)
+        assert.equal(h.scores[i][j] === null, !(j <= i && j > i - 4), `[${i}][${j}]`);
   });
 
   it('a text past the dense cap is refused in one line naming the cap and the flag, before any weight is read', () => {
     const dir = join(tinyModelsDir(), 'llama-tiny');
     // 4 heads: 7200² × 4 cells pass MAX_DENSE_CELLS (12 · 4096²).
-    const r = run(['compute', '--model', dir, '--text', Array(7200).fill('a').join(' '), '--max-tokens', '20000', '--summary']);
+    const r = run([
+      'compute',
+      '--model',
+      dir,
+      '--text',
+      Array(7200).fill('a').join(' '),
+      '--max-tokens',
+      '20000',
+      '--summary',
+    ]);
     assert.equal(r.code, 2, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], /^error: --text: \d+ queries × \d+ keys × 4 heads = \d+ attention cells exceed the limit of 201326592 cells computed at once .*--max-tokens does not raise this cap/);
+    assert.match(
+      lines[0],
+      /^error: --text: \d+ queries × \d+ keys × 4 heads = \d+ attention cells exceed the limit of 201326592 cells computed at once .*--max-tokens does not raise this cap/,
+    );
     assert.equal(r.stdout, '');
   });
 
@@ -106,10 +163,16 @@ describe('CLI: compute --model, info --model, models', function () {
     assert.equal(info.tokenizer.kind, 'byte-level BPE');
     assert.equal(info.kvHeads, 2);
     // One layer: input/post norms 2·64, q/k/v 64·64 + 2·(32·64) with biases 64 + 2·32, o 64·64, MLP 3·(64·128).
-    assert.equal(info.memory.weightsPerLayerF32Bytes, 4 * (2 * 64 + 64 * 64 + 2 * 32 * 64 + 64 + 2 * 32 + 64 * 64 + 3 * 64 * 128));
+    assert.equal(
+      info.memory.weightsPerLayerF32Bytes,
+      4 * (2 * 64 + 64 * 64 + 2 * 32 * 64 + 64 + 2 * 32 + 64 * 64 + 3 * 64 * 128),
+    );
     // GPT-2 checkpoints name layers "h.0." with no prefix: ln_1, c_attn, c_proj, ln_2, c_fc, c_proj (d 32, inner 128).
     const gpt2 = JSON.parse(run(['info', '--model', join(tinyModelsDir(), 'gpt2-tiny')]).stdout);
-    assert.equal(gpt2.memory.weightsPerLayerF32Bytes, 4 * (64 + 32 * 96 + 96 + 32 * 32 + 32 + 64 + 32 * 128 + 128 + 128 * 32 + 32));
+    assert.equal(
+      gpt2.memory.weightsPerLayerF32Bytes,
+      4 * (64 + 32 * 96 + 96 + 32 * 32 + 32 + 64 + 32 * 128 + 128 + 128 * 32 + 32),
+    );
   });
 
   it('models lists the Hugging Face cache ($HF_HUB_CACHE) with architecture, size and support', () => {
@@ -129,10 +192,21 @@ describe('CLI: compute --model, info --model, models', function () {
       assert.equal(r.code, 0, r.stderr);
       const list = JSON.parse(r.stdout);
       assert.equal(list.cache, hub);
-      assert.deepEqual(list.models.map((m: { id: string; supported: boolean }) => [m.id, m.supported]), [['google/t5-small', false], ['openai-community/gpt2', true]]);
+      assert.deepEqual(
+        list.models.map((m: { id: string; supported: boolean }) => [m.id, m.supported]),
+        [
+          ['google/t5-small', false],
+          ['openai-community/gpt2', true],
+        ],
+      );
       const gpt2 = list.models[1];
       assert.equal(gpt2.architecture, 'GPT2LMHeadModel');
-      assert.equal(gpt2.bytes, statSync(join(snap, 'model.safetensors')).size - 8 - new DataView(readFileSync(join(snap, 'model.safetensors')).buffer).getUint32(0, true));
+      assert.equal(
+        gpt2.bytes,
+        statSync(join(snap, 'model.safetensors')).size -
+          8 -
+          new DataView(readFileSync(join(snap, 'model.safetensors')).buffer).getUint32(0, true),
+      );
       assert.match(list.models[0].reason, /T5ForConditionalGeneration.*not supported; supported: GPT2LMHeadModel/);
     }
   });
@@ -176,10 +250,15 @@ describe('CLI: compute --model, info --model, models', function () {
         delete index.weight_map['model.layers.1.self_attn.k_proj.bias'];
         writeFileSync(f, JSON.stringify(index));
       });
-      fails(dir, /^error: .*model\.safetensors\.index\.json: tensor "model\.layers\.1\.self_attn\.k_proj\.bias": is missing \(Qwen2ForCausalLM needs it\)$/);
+      fails(
+        dir,
+        /^error: .*model\.safetensors\.index\.json: tensor "model\.layers\.1\.self_attn\.k_proj\.bias": is missing \(Qwen2ForCausalLM needs it\)$/,
+      );
     });
     it('a missing tensor in a single file (renamed in the header)', () => {
-      const dir = broken('renamed', 'gpt2-tiny', (d) => patchBytes(join(d, 'model.safetensors'), '"ln_f.weight"', '"ln_f.wEight"'));
+      const dir = broken('renamed', 'gpt2-tiny', (d) =>
+        patchBytes(join(d, 'model.safetensors'), '"ln_f.weight"', '"ln_f.wEight"'),
+      );
       fails(dir, /^error: .*model\.safetensors: tensor "ln_f\.weight": is missing \(GPT2LMHeadModel needs it\)$/);
     });
     it('config.json whose shapes disagree with the weights', () => {
@@ -187,33 +266,62 @@ describe('CLI: compute --model, info --model, models', function () {
         const f = join(d, 'config.json');
         writeFileSync(f, JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), intermediate_size: 130 }));
       });
-      fails(dir, /^error: .*model\.safetensors: tensor "model\.layers\.0\.mlp\.gate_proj\.weight": has shape \[128, 64\] but config\.json implies \[130, 64\]$/);
+      fails(
+        dir,
+        /^error: .*model\.safetensors: tensor "model\.layers\.0\.mlp\.gate_proj\.weight": has shape \[128, 64\] but config\.json implies \[130, 64\]$/,
+      );
     });
     it('an unknown dtype', () => {
       const dir = broken('dtype', 'gpt2-tiny', (d) => patchBytes(join(d, 'model.safetensors'), '"F32"', '"Z32"'));
       fails(dir, /^error: .*model\.safetensors: tensor "[^"]+": unknown dtype "Z32"$/);
     });
     it('an integer dtype where weights belong', () => {
-      const dir = broken('int-dtype', 'gpt2-tiny', (d) => patchBytes(join(d, 'model.safetensors'), '"h.0.attn.c_attn.bias":{"dtype":"F32"', '"h.0.attn.c_attn.bias":{"dtype":"I32"'));
+      const dir = broken('int-dtype', 'gpt2-tiny', (d) =>
+        patchBytes(
+          join(d, 'model.safetensors'),
+          '"h.0.attn.c_attn.bias":{"dtype":"F32"',
+          '"h.0.attn.c_attn.bias":{"dtype":"I32"',
+        ),
+      );
       const r = run(['compute', '--model', dir, '--text', 'the fox']);
       assert.equal(r.code, 2);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr.trim(), /^error: .*model\.safetensors: tensor "h\.0\.attn\.c_attn\.bias": dtype I32 is not supported for weights \(F32, F16 or BF16\)$/);
+      assert.match(
+        r.stderr.trim(),
+        /^error: .*model\.safetensors: tensor "h\.0\.attn\.c_attn\.bias": dtype I32 is not supported for weights \(F32, F16 or BF16\)$/,
+      );
     });
     it('a tokenizer.json that is not one', () => {
-      const dir = broken('tokenizer', 'bert-tiny', (d) => writeFileSync(join(d, 'tokenizer.json'), '{"hello": "world"}'));
-      fails(dir, /^error: .*tokenizer\.json: field "model": is not a Hugging Face tokenizer\.json: it needs a "model" object with a "vocab"$/);
+      const dir = broken('tokenizer', 'bert-tiny', (d) =>
+        writeFileSync(join(d, 'tokenizer.json'), '{"hello": "world"}'),
+      );
+      fails(
+        dir,
+        /^error: .*tokenizer\.json: field "model": is not a Hugging Face tokenizer\.json: it needs a "model" object with a "vocab"$/,
+      );
     });
     it('an unsupported architecture, listing the supported ones', () => {
       const dir = broken('arch', 'bert-tiny', (d) => {
         const f = join(d, 'config.json');
-        writeFileSync(f, JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), architectures: ['T5ForConditionalGeneration'] }));
+        writeFileSync(
+          f,
+          JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), architectures: ['T5ForConditionalGeneration'] }),
+        );
       });
-      fails(dir, /^error: .*config\.json: field "architectures": \["T5ForConditionalGeneration"\] is not supported; supported: GPT2LMHeadModel, .*DistilBertForMaskedLM$/);
+      fails(
+        dir,
+        /^error: .*config\.json: field "architectures": \["T5ForConditionalGeneration"\] is not supported; supported: GPT2LMHeadModel, .*DistilBertForMaskedLM$/,
+      );
     });
     it('missing config.json, missing weights, a folder that is not one', () => {
-      fails(broken('no-config', 'gpt2-tiny', (d) => rmSync(join(d, 'config.json'))), /^error: .*config\.json: is missing: a Hugging Face model folder needs config\.json/);
-      fails(broken('no-weights', 'gpt2-tiny', (d) => rmSync(join(d, 'model.safetensors'))), /^error: .*model\.safetensors: is missing \(expected model\.safetensors or model\.safetensors\.index\.json with its shards\)$/);
+      fails(
+        broken('no-config', 'gpt2-tiny', (d) => rmSync(join(d, 'config.json'))),
+        /^error: .*config\.json: is missing: a Hugging Face model folder needs config\.json/,
+      );
+      fails(
+        broken('no-weights', 'gpt2-tiny', (d) => rmSync(join(d, 'model.safetensors'))),
+        /^error: .*model\.safetensors: is missing \(expected model\.safetensors or model\.safetensors\.index\.json with its shards\)$/,
+      );
       fails(join(work, 'does-not-exist'), /^error: .*does-not-exist: cannot open the model folder \(ENOENT\)$/);
     });
   });

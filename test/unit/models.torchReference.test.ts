@@ -8,31 +8,132 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cellIndex, makeTinyModels, TINY_MODELS, tinyModelsDir, TORCH_PYTHON, torchAttention, type TinyModel, type TorchAttention } from '../helpers/torchReference';
+import {
+  cellIndex,
+  makeTinyModels,
+  TINY_MODELS,
+  tinyModelsDir,
+  TORCH_PYTHON,
+  torchAttention,
+  type TinyModel,
+  type TorchAttention,
+} from '../helpers/torchReference';
 
-interface Expect { architecture: string; dtype: string; layers: number; heads: number; kvHeads: number; headDim: number; hidden: number; causal: boolean; window?: number; sharded?: boolean }
+interface Expect {
+  architecture: string;
+  dtype: string;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  hidden: number;
+  causal: boolean;
+  window?: number;
+  sharded?: boolean;
+}
 
 const EXPECT: Record<TinyModel, Expect> = {
-  'gpt2-tiny': { architecture: 'GPT2LMHeadModel', dtype: 'F32', layers: 2, heads: 4, kvHeads: 4, headDim: 8, hidden: 32, causal: true },
-  'llama-tiny': { architecture: 'LlamaForCausalLM', dtype: 'BF16', layers: 2, heads: 4, kvHeads: 2, headDim: 16, hidden: 64, causal: true },
-  'mistral-tiny': { architecture: 'MistralForCausalLM', dtype: 'F16', layers: 2, heads: 4, kvHeads: 1, headDim: 16, hidden: 64, causal: true, window: 4 },
-  'qwen2-tiny': { architecture: 'Qwen2ForCausalLM', dtype: 'BF16', layers: 2, heads: 4, kvHeads: 2, headDim: 16, hidden: 64, causal: true, sharded: true },
-  'qwen3-tiny': { architecture: 'Qwen3ForCausalLM', dtype: 'F32', layers: 2, heads: 4, kvHeads: 2, headDim: 16, hidden: 48, causal: true },
-  'bert-tiny': { architecture: 'BertForMaskedLM', dtype: 'F32', layers: 2, heads: 4, kvHeads: 4, headDim: 8, hidden: 32, causal: false },
-  'roberta-tiny': { architecture: 'RobertaModel', dtype: 'F16', layers: 2, heads: 4, kvHeads: 4, headDim: 8, hidden: 32, causal: false },
-  'distilbert-tiny': { architecture: 'DistilBertModel', dtype: 'F32', layers: 2, heads: 4, kvHeads: 4, headDim: 8, hidden: 32, causal: false },
+  'gpt2-tiny': {
+    architecture: 'GPT2LMHeadModel',
+    dtype: 'F32',
+    layers: 2,
+    heads: 4,
+    kvHeads: 4,
+    headDim: 8,
+    hidden: 32,
+    causal: true,
+  },
+  'llama-tiny': {
+    architecture: 'LlamaForCausalLM',
+    dtype: 'BF16',
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    hidden: 64,
+    causal: true,
+  },
+  'mistral-tiny': {
+    architecture: 'MistralForCausalLM',
+    dtype: 'F16',
+    layers: 2,
+    heads: 4,
+    kvHeads: 1,
+    headDim: 16,
+    hidden: 64,
+    causal: true,
+    window: 4,
+  },
+  'qwen2-tiny': {
+    architecture: 'Qwen2ForCausalLM',
+    dtype: 'BF16',
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    hidden: 64,
+    causal: true,
+    sharded: true,
+  },
+  'qwen3-tiny': {
+    architecture: 'Qwen3ForCausalLM',
+    dtype: 'F32',
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    hidden: 48,
+    causal: true,
+  },
+  'bert-tiny': {
+    architecture: 'BertForMaskedLM',
+    dtype: 'F32',
+    layers: 2,
+    heads: 4,
+    kvHeads: 4,
+    headDim: 8,
+    hidden: 32,
+    causal: false,
+  },
+  'roberta-tiny': {
+    architecture: 'RobertaModel',
+    dtype: 'F16',
+    layers: 2,
+    heads: 4,
+    kvHeads: 4,
+    headDim: 8,
+    hidden: 32,
+    causal: false,
+  },
+  'distilbert-tiny': {
+    architecture: 'DistilBertModel',
+    dtype: 'F32',
+    layers: 2,
+    heads: 4,
+    kvHeads: 4,
+    headDim: 8,
+    hidden: 32,
+    causal: false,
+  },
 };
 
 /** sha256 of every file under dir, by relative path. */
 function folderHashes(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const model of readdirSync(dir).filter((d) => !d.startsWith('.')).sort()) {
-    for (const f of readdirSync(join(dir, model)).sort()) out[`${model}/${f}`] = createHash('sha256').update(readFileSync(join(dir, model, f))).digest('hex');
+  for (const model of readdirSync(dir)
+    .filter((d) => !d.startsWith('.'))
+    .sort()) {
+    for (const f of readdirSync(join(dir, model)).sort())
+      out[`${model}/${f}`] = createHash('sha256')
+        .update(readFileSync(join(dir, model, f)))
+        .digest('hex');
   }
   return out;
 }
 
-function safetensorsHeader(path: string): Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> {
+function safetensorsHeader(
+  path: string,
+): Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> {
   const bytes = readFileSync(path);
   const n = Number(bytes.readBigUInt64LE(0));
   const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
@@ -43,7 +144,9 @@ function safetensorsHeader(path: string): Record<string, { dtype: string; shape:
 function weightFiles(dir: string): string[] {
   const index = join(dir, 'model.safetensors.index.json');
   if (!existsSync(index)) return ['model.safetensors'];
-  return [...new Set(Object.values(JSON.parse(readFileSync(index, 'utf8')).weight_map as Record<string, string>))].sort();
+  return [
+    ...new Set(Object.values(JSON.parse(readFileSync(index, 'utf8')).weight_map as Record<string, string>)),
+  ].sort();
 }
 
 /** Whether query i may see key j for this model (no padding). */
@@ -55,7 +158,10 @@ function allowed(e: Expect, i: number, j: number): boolean {
 
 function checkInvariants(r: TorchAttention, e: Expect, n: number, keyMask?: number[]): void {
   assert.equal(r.architecture, e.architecture);
-  assert.deepEqual([r.layers, r.heads, r.kvHeads, r.n, r.headDim, r.hiddenSize], [e.layers, e.heads, e.kvHeads, n, e.headDim, e.hidden]);
+  assert.deepEqual(
+    [r.layers, r.heads, r.kvHeads, r.n, r.headDim, r.hiddenSize],
+    [e.layers, e.heads, e.kvHeads, n, e.headDim, e.hidden],
+  );
   assert.equal(r.scores.length, e.layers * e.heads * n * n);
   assert.equal(r.weights.length, e.layers * e.heads * n * n);
   assert.equal(r.qPre.length, e.layers * e.heads * n * e.headDim);
@@ -63,7 +169,10 @@ function checkInvariants(r: TorchAttention, e: Expect, n: number, keyMask?: numb
   assert.equal(r.kPre.length, e.layers * e.kvHeads * n * e.headDim);
   assert.equal(r.kRot.length, e.layers * e.kvHeads * n * e.headDim);
   assert.equal(r.hidden.length, n * e.hidden);
-  assert.deepEqual(r.kvHeadOf, Array.from({ length: e.heads }, (_, h) => Math.floor(h / (e.heads / e.kvHeads))));
+  assert.deepEqual(
+    r.kvHeadOf,
+    Array.from({ length: e.heads }, (_, h) => Math.floor(h / (e.heads / e.kvHeads))),
+  );
   for (let l = 0; l < r.layers; l++) {
     for (let h = 0; h < r.heads; h++) {
       for (let i = 0; i < n; i++) {
@@ -107,7 +216,8 @@ describe('tiny Hugging Face models and the PyTorch reference', function () {
 
   before(function () {
     const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${TORCH_PYTHON} has no torch/numpy (npm run setup:python): ${r.stderr || r.error?.message}`);
+    if (r.status !== 0)
+      throw new Error(`${TORCH_PYTHON} has no torch/numpy (npm run setup:python): ${r.stderr || r.error?.message}`);
     dir = tinyModelsDir();
   });
 
@@ -133,11 +243,17 @@ describe('tiny Hugging Face models and the PyTorch reference', function () {
       const tok = JSON.parse(readFileSync(join(d, 'tokenizer.json'), 'utf8'));
       assert.equal(tok.version, '1.0');
       assert.ok(['BPE', 'WordPiece'].includes(tok.model.type));
-      const ids = [...Object.values(tok.model.vocab as Record<string, number>), ...tok.added_tokens.map((t: { id: number }) => t.id)];
+      const ids = [
+        ...Object.values(tok.model.vocab as Record<string, number>),
+        ...tok.added_tokens.map((t: { id: number }) => t.id),
+      ];
       assert.ok(Math.max(...ids) < config.vocab_size, 'tokenizer ids < vocab_size');
       assert.ok(existsSync(join(d, 'tokenizer_config.json')));
       const files = weightFiles(d);
-      assert.deepEqual(files, e.sharded ? ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'] : ['model.safetensors']);
+      assert.deepEqual(
+        files,
+        e.sharded ? ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'] : ['model.safetensors'],
+      );
       let total = 0;
       for (const f of files) {
         for (const [name, t] of Object.entries(safetensorsHeader(join(d, f)))) {
@@ -146,7 +262,11 @@ describe('tiny Hugging Face models and the PyTorch reference', function () {
           assert.equal(t.dtype, name.endsWith('.attn.bias') ? 'F32' : e.dtype, `${f}: ${name}`);
         }
       }
-      if (e.sharded) assert.equal(JSON.parse(readFileSync(join(d, 'model.safetensors.index.json'), 'utf8')).metadata.total_size, total);
+      if (e.sharded)
+        assert.equal(
+          JSON.parse(readFileSync(join(d, 'model.safetensors.index.json'), 'utf8')).metadata.total_size,
+          total,
+        );
     });
 
     it(`${model}: reference shapes, masks, rows summing to 1, key/value heads`, () => {
@@ -183,7 +303,12 @@ describe('tiny Hugging Face models and the PyTorch reference', function () {
     assert.notEqual(a.scores[cellIndex(a, 0, 0, 4, 4)], b.scores[cellIndex(b, 0, 0, 4, 4)]);
     const g = idsFor('gpt2-tiny', 6);
     const gmask = [1, 1, 1, 0, 1, 1];
-    checkInvariants(torchAttention(join(dir, 'gpt2-tiny'), { ids: g, attentionMask: gmask }), EXPECT['gpt2-tiny'], 6, gmask);
+    checkInvariants(
+      torchAttention(join(dir, 'gpt2-tiny'), { ids: g, attentionMask: gmask }),
+      EXPECT['gpt2-tiny'],
+      6,
+      gmask,
+    );
   });
 
   it('left padding in a causal model: a row with no allowed key is all 0, not NaN', () => {
@@ -195,8 +320,11 @@ describe('tiny Hugging Face models and the PyTorch reference', function () {
     for (let i = 1; i < 5; i++) assert.equal(r.weights[cellIndex(r, 1, 3, i, 0)], 0);
   });
 
-  it('the reference mirrors torch\'s own modules (check_reference.py: MultiheadAttention, GELU, LayerNorm, RoPE as complex rotation, llama3 scaling per frequency)', () => {
-    const r = spawnSync(TORCH_PYTHON, [join(__dirname, '..', 'models', 'check_reference.py'), dir], { encoding: 'utf8', timeout: 60_000 });
+  it("the reference mirrors torch's own modules (check_reference.py: MultiheadAttention, GELU, LayerNorm, RoPE as complex rotation, llama3 scaling per frequency)", () => {
+    const r = spawnSync(TORCH_PYTHON, [join(__dirname, '..', 'models', 'check_reference.py'), dir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /all checks passed/);
   });
@@ -204,8 +332,14 @@ describe('tiny Hugging Face models and the PyTorch reference', function () {
   it('an unsupported architecture fails with one line naming it and the supported ones', () => {
     const bad = mkdtempSync(join(tmpdir(), 'bad-model-'));
     try {
-      writeFileSync(join(bad, 'config.json'), JSON.stringify({ architectures: ['T5ForConditionalGeneration'], model_type: 't5' }));
-      assert.throws(() => torchAttention(bad, { ids: [1, 2] }), /T5ForConditionalGeneration is not supported \(supported: .*LlamaForCausalLM/);
+      writeFileSync(
+        join(bad, 'config.json'),
+        JSON.stringify({ architectures: ['T5ForConditionalGeneration'], model_type: 't5' }),
+      );
+      assert.throws(
+        () => torchAttention(bad, { ids: [1, 2] }),
+        /T5ForConditionalGeneration is not supported \(supported: .*LlamaForCausalLM/,
+      );
     } finally {
       rmSync(bad, { recursive: true, force: true });
     }

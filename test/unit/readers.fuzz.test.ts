@@ -18,8 +18,17 @@ import fc from 'fast-check';
 import { deflateSync, zipSync } from 'fflate';
 import { InputError, oneLineMessage, parseAttentionJson } from '../../src/core';
 import {
-  type ByteSource, MemoryByteSource, type TensorFile, TensorFileError, detectAttention, detectMeaning, openTensorFile, readSlice, readStrings,
-  streamHeads, tokensFromFile,
+  type ByteSource,
+  MemoryByteSource,
+  type TensorFile,
+  TensorFileError,
+  detectAttention,
+  detectMeaning,
+  openTensorFile,
+  readSlice,
+  readStrings,
+  streamHeads,
+  tokensFromFile,
 } from '../../src/core/tensorfiles';
 import { MemorySource } from '../../src/host/memorySource';
 import { tensorFileSource } from '../../src/host/openInMemory';
@@ -32,23 +41,38 @@ const CASE_BOUND_MS = Number(process.env.FUZZ_CASE_MS ?? 2000);
 
 // ---- the harness: count, time and classify every case -----------------------------------------
 
-interface Tally { cases: number; calls: number; refused: number; slowestMs: number }
+interface Tally {
+  cases: number;
+  calls: number;
+  refused: number;
+  slowestMs: number;
+}
 // calls - refused: reader calls that returned a result (shows the cases reach past the first checks)
 const tallies = new Map<string, Tally>();
 
 /** What a refusal must look like: an InputError, one line, saying where. */
 function checkRefusal(family: string, e: unknown, file: boolean): void {
   if (!(e instanceof InputError)) {
-    throw new Error(`${family}: ${e instanceof Error ? e.constructor.name : typeof e} escaped: ${oneLineMessage(e).slice(0, 300)}`, { cause: e });
+    throw new Error(
+      `${family}: ${e instanceof Error ? e.constructor.name : typeof e} escaped: ${oneLineMessage(e).slice(0, 300)}`,
+      { cause: e },
+    );
   }
-  if (file && !(e instanceof TensorFileError)) throw new Error(`${family}: a file reader threw a plain InputError: ${e.message}`);
-  if (/[\r\n\u2028\u2029]/.test(e.message)) throw new Error(`${family}: multi-line message: ${JSON.stringify(e.message)}`);
+  if (file && !(e instanceof TensorFileError))
+    throw new Error(`${family}: a file reader threw a plain InputError: ${e.message}`);
+  if (/[\r\n\u2028\u2029]/.test(e.message))
+    throw new Error(`${family}: multi-line message: ${JSON.stringify(e.message)}`);
   if (!e.where || !e.rule) throw new Error(`${family}: message names no place or no rule: ${e.message}`);
-  if (e instanceof TensorFileError && !e.message.startsWith(e.file)) throw new Error(`${family}: message does not start with the file: ${e.message}`);
+  if (e instanceof TensorFileError && !e.message.startsWith(e.file))
+    throw new Error(`${family}: message does not start with the file: ${e.message}`);
 }
 
 /** One case: a sequence of reader calls, each guarded; the whole case time-bounded. */
-async function runCase(family: string, file: boolean, body: (guard: (call: () => unknown, fileError?: boolean) => Promise<boolean>) => Promise<void>): Promise<void> {
+async function runCase(
+  family: string,
+  file: boolean,
+  body: (guard: (call: () => unknown, fileError?: boolean) => Promise<boolean>) => Promise<void>,
+): Promise<void> {
   let tally = tallies.get(family);
   if (!tally) tallies.set(family, (tally = { cases: 0, calls: 0, refused: 0, slowestMs: 0 }));
   const t = tally;
@@ -68,7 +92,8 @@ async function runCase(family: string, file: boolean, body: (guard: (call: () =>
   const ms = performance.now() - t0;
   t.cases++;
   t.slowestMs = Math.max(t.slowestMs, ms);
-  if (ms > CASE_BOUND_MS) throw new Error(`${family}: one case took ${ms.toFixed(0)} ms (bound ${CASE_BOUND_MS} ms): a hang or runaway work`);
+  if (ms > CASE_BOUND_MS)
+    throw new Error(`${family}: one case took ${ms.toFixed(0)} ms (bound ${CASE_BOUND_MS} ms): a hang or runaway work`);
 }
 
 /** Every tensor-file reader on one source, then the panel's file-backed source on it. */
@@ -82,8 +107,20 @@ async function throughFileReaders(family: string, source: ByteSource): Promise<v
     if (!f) return;
     for (const t of f.tensors.slice(0, 6)) {
       const lead = t.shape.slice(0, Math.max(0, t.shape.length - 2));
-      await guard(() => readSlice(f, t.name, lead.map(() => 0)));
-      await guard(() => readSlice(f, t.name, lead.map((d) => d - 1)));
+      await guard(() =>
+        readSlice(
+          f,
+          t.name,
+          lead.map(() => 0),
+        ),
+      );
+      await guard(() =>
+        readSlice(
+          f,
+          t.name,
+          lead.map((d) => d - 1),
+        ),
+      );
       if (t.dtype === 'unicode') await guard(() => readStrings(f, t.name));
     }
     await guard(() => tokensFromFile(f));
@@ -128,22 +165,101 @@ const num = fc.oneof(
   { weight: 30, arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true, noDefaultInfinity: true }) },
   { weight: 1, arbitrary: fc.constantFrom(0, -0, 1e-320, 3.4e38, 3.5e38, 1e308, -1e308, 2 ** 53) },
 );
-const matrixOf = (r: number, c: number) => fc.array(fc.array(num, { minLength: c, maxLength: c }), { minLength: r, maxLength: r });
-const labels = (n: number) => fc.array(fc.oneof(fc.string(), fc.constantFrom('<script>alert(1)</script>', '\u202e', '\0', '\uD800')), { minLength: n, maxLength: n });
-const maskOf = (n: number, m: number) => fc.oneof(fc.constantFrom('none', 'causal', 'anticausal'), fc.array(fc.array(fc.constantFrom(0, 1), { minLength: m, maxLength: m }), { minLength: n, maxLength: n }));
-const scaleArb = fc.oneof(fc.constantFrom('sqrt', 'none', 0.5, 1, 1e-30, 1e30), fc.double({ min: 1e-6, max: 1e6, noNaN: true }));
-
-const validDoc = fc.record({ n: fc.integer({ min: 1, max: 5 }), m: fc.integer({ min: 1, max: 5 }), d: fc.integer({ min: 1, max: 4 }), h: fc.integer({ min: 1, max: 3 }) }).chain(({ n, m, d, h }) =>
+const matrixOf = (r: number, c: number) =>
+  fc.array(fc.array(num, { minLength: c, maxLength: c }), { minLength: r, maxLength: r });
+const labels = (n: number) =>
+  fc.array(fc.oneof(fc.string(), fc.constantFrom('<script>alert(1)</script>', '\u202e', '\0', '\uD800')), {
+    minLength: n,
+    maxLength: n,
+  });
+const maskOf = (n: number, m: number) =>
   fc.oneof(
-    fc.record({ Q: matrixOf(n, d), K: matrixOf(m, d), V: matrixOf(m, d), tokens: labels(n), key_tokens: labels(m), mask: maskOf(n, m), scale: scaleArb }, { requiredKeys: ['Q', 'K', 'V'] }),
-    fc.record({ scores: fc.array(matrixOf(n, m), { minLength: h, maxLength: h }), d_k: fc.constant(d), mask: maskOf(n, m), scale: scaleArb }, { requiredKeys: ['scores'] }),
-    fc.record({ X: matrixOf(n, d), heads: fc.array(fc.record({ W_Q: matrixOf(d, 2), W_K: matrixOf(d, 2), W_V: matrixOf(d, 1) }), { minLength: h, maxLength: h }), W_O: matrixOf(h, d), tokens: labels(n) }, { requiredKeys: ['X', 'heads'] }),
-    fc.record({ attentions: fc.array(fc.array(matrixOf(n, m).map((rows) => rows.map((r) => r.map((x) => Math.abs(x) / (1 + Math.abs(x))))), { minLength: h, maxLength: h }), { minLength: 1, maxLength: 2 }), tokens: labels(n) }, { requiredKeys: ['attentions'] }),
-  ),
+    fc.constantFrom('none', 'causal', 'anticausal'),
+    fc.array(fc.array(fc.constantFrom(0, 1), { minLength: m, maxLength: m }), { minLength: n, maxLength: n }),
+  );
+const scaleArb = fc.oneof(
+  fc.constantFrom('sqrt', 'none', 0.5, 1, 1e-30, 1e30),
+  fc.double({ min: 1e-6, max: 1e6, noNaN: true }),
 );
 
+const validDoc = fc
+  .record({
+    n: fc.integer({ min: 1, max: 5 }),
+    m: fc.integer({ min: 1, max: 5 }),
+    d: fc.integer({ min: 1, max: 4 }),
+    h: fc.integer({ min: 1, max: 3 }),
+  })
+  .chain(({ n, m, d, h }) =>
+    fc.oneof(
+      fc.record(
+        {
+          Q: matrixOf(n, d),
+          K: matrixOf(m, d),
+          V: matrixOf(m, d),
+          tokens: labels(n),
+          key_tokens: labels(m),
+          mask: maskOf(n, m),
+          scale: scaleArb,
+        },
+        { requiredKeys: ['Q', 'K', 'V'] },
+      ),
+      fc.record(
+        {
+          scores: fc.array(matrixOf(n, m), { minLength: h, maxLength: h }),
+          d_k: fc.constant(d),
+          mask: maskOf(n, m),
+          scale: scaleArb,
+        },
+        { requiredKeys: ['scores'] },
+      ),
+      fc.record(
+        {
+          X: matrixOf(n, d),
+          heads: fc.array(fc.record({ W_Q: matrixOf(d, 2), W_K: matrixOf(d, 2), W_V: matrixOf(d, 1) }), {
+            minLength: h,
+            maxLength: h,
+          }),
+          W_O: matrixOf(h, d),
+          tokens: labels(n),
+        },
+        { requiredKeys: ['X', 'heads'] },
+      ),
+      fc.record(
+        {
+          attentions: fc.array(
+            fc.array(
+              matrixOf(n, m).map((rows) => rows.map((r) => r.map((x) => Math.abs(x) / (1 + Math.abs(x))))),
+              { minLength: h, maxLength: h },
+            ),
+            { minLength: 1, maxLength: 2 },
+          ),
+          tokens: labels(n),
+        },
+        { requiredKeys: ['attentions'] },
+      ),
+    ),
+  );
+
 const hostileValue = fc.oneof(
-  fc.constantFrom(null, true, '', 'sqrt', [], [[]], [[[]]], {}, -1, 0, 1e39, '1', [1, [2]], { W_Q: [] }, [[1, 2], [3]], [[Number.MAX_VALUE]], 'causal'),
+  fc.constantFrom(
+    null,
+    true,
+    '',
+    'sqrt',
+    [],
+    [[]],
+    [[[]]],
+    {},
+    -1,
+    0,
+    1e39,
+    '1',
+    [1, [2]],
+    { W_Q: [] },
+    [[1, 2], [3]],
+    [[Number.MAX_VALUE]],
+    'causal',
+  ),
   fc.jsonValue({ maxDepth: 3 }),
 );
 
@@ -153,7 +269,9 @@ function replaceAt(doc: unknown, path: number[], value: unknown): unknown {
   const keys = Object.keys(doc);
   if (keys.length === 0) return value;
   const key = keys[path[0] % keys.length];
-  const copy: Record<string, unknown> = Array.isArray(doc) ? ({ ...doc } as Record<string, unknown>) : { ...(doc as Record<string, unknown>) };
+  const copy: Record<string, unknown> = Array.isArray(doc)
+    ? ({ ...doc } as Record<string, unknown>)
+    : { ...(doc as Record<string, unknown>) };
   copy[key] = replaceAt((doc as Record<string, unknown>)[key], path.slice(1), value);
   return Array.isArray(doc) ? Object.assign([], copy) : copy;
 }
@@ -163,7 +281,14 @@ function rarely<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
   return fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 }
 
-const textEdit = fc.record({ at: fc.nat(), remove: fc.integer({ min: 0, max: 8 }), insert: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('[', ']', '{', '}', ',', '"', '\\', '-', '1e999', 'NaN', '\u2028', '\uD800', '\0')) });
+const textEdit = fc.record({
+  at: fc.nat(),
+  remove: fc.integer({ min: 0, max: 8 }),
+  insert: fc.oneof(
+    fc.string({ maxLength: 6 }),
+    fc.constantFrom('[', ']', '{', '}', ',', '"', '\\', '-', '1e999', 'NaN', '\u2028', '\uD800', '\0'),
+  ),
+});
 function applyEdit(text: string, e: { at: number; remove: number; insert: string }): string {
   const at = e.at % (text.length + 1);
   return text.slice(0, at) + e.insert + text.slice(at + e.remove);
@@ -171,19 +296,95 @@ function applyEdit(text: string, e: { at: number; remove: number; insert: string
 
 // ---- .npy files ---------------------------------------------------------------------------------
 
-const DESCRS = ['<f4', '>f4', '<f8', '>f8', '<f2', '|b1', '|u1', '|i1', '<i2', '<u4', '<i8', '>u8', '<U5', '>U3', '<U0', '<c8', '|O', '<M8[ns]', '|V8', '<f3', 'f4', '<f16', '', 'float32', '|S5', '<U99999999'];
-const ITEMSIZE: Record<string, number> = { '<f4': 4, '>f4': 4, '<f8': 8, '>f8': 8, '<f2': 2, '|b1': 1, '|u1': 1, '|i1': 1, '<i2': 2, '<u4': 4, '<i8': 8, '>u8': 8, '<U5': 20, '>U3': 12 };
+const DESCRS = [
+  '<f4',
+  '>f4',
+  '<f8',
+  '>f8',
+  '<f2',
+  '|b1',
+  '|u1',
+  '|i1',
+  '<i2',
+  '<u4',
+  '<i8',
+  '>u8',
+  '<U5',
+  '>U3',
+  '<U0',
+  '<c8',
+  '|O',
+  '<M8[ns]',
+  '|V8',
+  '<f3',
+  'f4',
+  '<f16',
+  '',
+  'float32',
+  '|S5',
+  '<U99999999',
+];
+const ITEMSIZE: Record<string, number> = {
+  '<f4': 4,
+  '>f4': 4,
+  '<f8': 8,
+  '>f8': 8,
+  '<f2': 2,
+  '|b1': 1,
+  '|u1': 1,
+  '|i1': 1,
+  '<i2': 2,
+  '<u4': 4,
+  '<i8': 8,
+  '>u8': 8,
+  '<U5': 20,
+  '>U3': 12,
+};
 const dimText = fc.oneof(
   { weight: 40, arbitrary: fc.integer({ min: 1, max: 6 }).map(String) },
-  { weight: 2, arbitrary: fc.constantFrom('0', '1000000', '2147483648', '4294967296', '9007199254740993', '1000000000000', '-1', '99999999999999999999999999') },
-  { weight: 1, arbitrary: fc.constantFrom('1.5', '3L', 'True', 'None', "'3'", '()', '(2,)', '0x10', '1e3', '+2', '- 1', '２') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '0',
+      '1000000',
+      '2147483648',
+      '4294967296',
+      '9007199254740993',
+      '1000000000000',
+      '-1',
+      '99999999999999999999999999',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('1.5', '3L', 'True', 'None', "'3'", '()', '(2,)', '0x10', '1e3', '+2', '- 1', '２'),
+  },
 );
 const shapeText = fc.oneof(
-  { weight: 8, arbitrary: fc.array(dimText, { maxLength: 5 }).map((ds) => (ds.length === 1 ? `(${ds[0]},)` : `(${ds.join(', ')})`)) },
-  { weight: 1, arbitrary: fc.constantFrom('[2, 3]', '2', 'None', '((2, 3),)', '(' + '('.repeat(40) + ')'.repeat(40) + ')', `(${Array(40).fill('1').join(', ')})`) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .array(dimText, { maxLength: 5 })
+      .map((ds) => (ds.length === 1 ? `(${ds[0]},)` : `(${ds.join(', ')})`)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '[2, 3]',
+      '2',
+      'None',
+      '((2, 3),)',
+      '(' + '('.repeat(40) + ')'.repeat(40) + ')',
+      `(${Array(40).fill('1').join(', ')})`,
+    ),
+  },
 );
 const npyDict = fc.record({
-  descr: fc.oneof({ weight: 12, arbitrary: fc.constantFrom('<f4', '<f4', '<f8', '>f4', '<f2') }, { weight: 6, arbitrary: fc.constantFrom(...DESCRS) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }),
+  descr: fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom('<f4', '<f4', '<f8', '>f4', '<f2') },
+    { weight: 6, arbitrary: fc.constantFrom(...DESCRS) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+  ),
   quote: fc.constantFrom("'", '"'),
   fortran: fc.constantFrom('False', 'False', 'False', 'False', 'True', 'True', '0', 'None', "'no'"),
   shape: shapeText,
@@ -195,7 +396,11 @@ type NpyDict = typeof npyDict extends fc.Arbitrary<infer T> ? T : never;
 
 function npyDictText(d: NpyDict): string {
   const q = d.quote;
-  const parts = [`${q}descr${q}: ${q}${d.descr.replace(/['"\\\n]/g, '')}${q}`, `${q}fortran_order${q}: ${d.fortran}`, `${q}shape${q}: ${d.shape}`];
+  const parts = [
+    `${q}descr${q}: ${q}${d.descr.replace(/['"\\\n]/g, '')}${q}`,
+    `${q}fortran_order${q}: ${d.fortran}`,
+    `${q}shape${q}: ${d.shape}`,
+  ];
   if (d.drop !== undefined) parts.splice(d.drop, 1);
   if (d.extra) parts.push(d.extra);
   // A few orders of the keys (numpy writes them sorted; readers must not depend on that).
@@ -207,7 +412,11 @@ function npyDictText(d: NpyDict): string {
 function claimedBytes(d: NpyDict): number | null {
   const size = ITEMSIZE[d.descr];
   if (!size) return null;
-  const dims = /^\((.*)\)$/.exec(d.shape)?.[1].split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const dims = /^\((.*)\)$/
+    .exec(d.shape)?.[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (!dims || dims.some((s) => !/^\d+$/.test(s))) return null;
   const count = dims.reduce((a, s) => a * Number(s), 1);
   return count * size <= 1 << 16 ? count * size : null;
@@ -217,9 +426,24 @@ const npyFile = fc.record({
   version: fc.constantFrom(1, 1, 1, 2, 2, 3, 3, 0, 4),
   minor: fc.constantFrom(0, 0, 1),
   dict: npyDict,
-  edits: fc.oneof({ weight: 5, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(textEdit, { minLength: 1, maxLength: 2 }) }),
+  edits: fc.oneof(
+    { weight: 5, arbitrary: fc.constant([]) },
+    { weight: 1, arbitrary: fc.array(textEdit, { minLength: 1, maxLength: 2 }) },
+  ),
   utf8: fc.constantFrom('', '', '', '', '', '', 'é', '\u202e', '😀'),
-  length: fc.constantFrom('exact', 'exact', 'exact', 'exact', 'exact', 'exact', 'exact', 'short', 'long', 'zero', 'max'),
+  length: fc.constantFrom(
+    'exact',
+    'exact',
+    'exact',
+    'exact',
+    'exact',
+    'exact',
+    'exact',
+    'short',
+    'long',
+    'zero',
+    'max',
+  ),
   data: fc.constantFrom('exact', 'exact', 'exact', 'exact', 'exact', 'exact', 'short', 'long', 'none'),
   fill: fc.integer({ min: 0, max: 255 }),
 });
@@ -236,11 +460,27 @@ function buildNpy(spec: typeof npyFile extends fc.Arbitrary<infer T> ? T : never
   header[header.length - 1] = 0x0a;
   const claimed = claimedBytes(spec.dict);
   const exact = claimed ?? 24;
-  const dataLength = spec.data === 'exact' ? exact : spec.data === 'short' ? Math.max(0, exact - 1 - (spec.fill % 7)) : spec.data === 'long' ? exact + 1 + (spec.fill % 9) : 0;
+  const dataLength =
+    spec.data === 'exact'
+      ? exact
+      : spec.data === 'short'
+        ? Math.max(0, exact - 1 - (spec.fill % 7))
+        : spec.data === 'long'
+          ? exact + 1 + (spec.fill % 9)
+          : 0;
   const out = new Uint8Array(pre + header.length + dataLength);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, spec.version, spec.minor]);
   const dv = new DataView(out.buffer);
-  const length = spec.length === 'exact' ? header.length : spec.length === 'short' ? header.length - 1 - (spec.fill % 5) : spec.length === 'long' ? header.length + 1 + spec.fill : spec.length === 'zero' ? 0 : 0xffffffff;
+  const length =
+    spec.length === 'exact'
+      ? header.length
+      : spec.length === 'short'
+        ? header.length - 1 - (spec.fill % 5)
+        : spec.length === 'long'
+          ? header.length + 1 + spec.fill
+          : spec.length === 'zero'
+            ? 0
+            : 0xffffffff;
   if (pre === 10) dv.setUint16(8, Math.max(0, length) & 0xffff, true);
   else dv.setUint32(8, Math.max(0, length) >>> 0, true);
   out.set(header, pre);
@@ -251,23 +491,88 @@ function buildNpy(spec: typeof npyFile extends fc.Arbitrary<infer T> ? T : never
 
 // ---- safetensors files --------------------------------------------------------------------------
 
-const ST_ITEMSIZE: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, U8: 1, BOOL: 1, I8: 1, U16: 2 };
+const ST_ITEMSIZE: Record<string, number> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F64: 8,
+  I64: 8,
+  I32: 4,
+  U8: 1,
+  BOOL: 1,
+  I8: 1,
+  U16: 2,
+};
 const stEntry = fc.record({
-  name: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('attn', 'attentions', 'q', 'k', 'v', 'scores', 'layer.0.attn', 'tokens', 'blocks.1.attn.pattern') }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }),
-  dtype: fc.oneof({ weight: 15, arbitrary: fc.constantFrom('F32', 'F32', 'F16', 'BF16', 'F64', 'I64', 'U8', 'BOOL') }, { weight: 1, arbitrary: fc.constantFrom('F8_E4M3', 'f32', '', 'C64', 'STR', 7, null) }),
+  name: fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(
+        'attn',
+        'attentions',
+        'q',
+        'k',
+        'v',
+        'scores',
+        'layer.0.attn',
+        'tokens',
+        'blocks.1.attn.pattern',
+      ),
+    },
+    { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
+  ),
+  dtype: fc.oneof(
+    { weight: 15, arbitrary: fc.constantFrom('F32', 'F32', 'F16', 'BF16', 'F64', 'I64', 'U8', 'BOOL') },
+    { weight: 1, arbitrary: fc.constantFrom('F8_E4M3', 'f32', '', 'C64', 'STR', 7, null) },
+  ),
   shape: fc.oneof(
     { weight: 15, arbitrary: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }) },
-    { weight: 1, arbitrary: fc.array(fc.constantFrom<unknown>(-1, 1.5, 2 ** 31, 1e6, 2 ** 53, 1e12, '3', null, 3), { maxLength: 5 }) },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.constantFrom<unknown>(-1, 1.5, 2 ** 31, 1e6, 2 ** 53, 1e12, '3', null, 3), {
+        maxLength: 5,
+      }),
+    },
     { weight: 1, arbitrary: fc.constantFrom<unknown>('2x3', null, {}, [[2]]) },
   ),
-  offsets: fc.constantFrom('tile', 'tile', 'tile', 'tile', 'tile', 'tile', 'tile', 'tile', 'tile', 'tile', 'random', 'overlap', 'gap', 'huge', 'negative', 'float', 'string', 'missing', 'triple', 'reversed'),
+  offsets: fc.constantFrom(
+    'tile',
+    'tile',
+    'tile',
+    'tile',
+    'tile',
+    'tile',
+    'tile',
+    'tile',
+    'tile',
+    'tile',
+    'random',
+    'overlap',
+    'gap',
+    'huge',
+    'negative',
+    'float',
+    'string',
+    'missing',
+    'triple',
+    'reversed',
+  ),
   r: fc.nat({ max: 1 << 16 }),
 });
 const stFile = fc.record({
   entries: fc.array(stEntry, { maxLength: 4 }),
-  metadata: rarely(fc.oneof(fc.dictionary(fc.constantFrom('tokens', 'format', 'layout', 'meaning', 'x'), fc.string()), fc.constant({ tokens: '["a", "<b>", "\\ud800"]' }), fc.jsonValue({ maxDepth: 2 }))),
+  metadata: rarely(
+    fc.oneof(
+      fc.dictionary(fc.constantFrom('tokens', 'format', 'layout', 'meaning', 'x'), fc.string()),
+      fc.constant({ tokens: '["a", "<b>", "\\ud800"]' }),
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
+  ),
   length: fc.constantFrom('exact', 'exact', 'exact', 'exact', 'exact', 'exact', 'plus', 'minus', 'zero', 'huge', 'max'),
-  edits: fc.oneof({ weight: 5, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(textEdit, { minLength: 1, maxLength: 2 }) }),
+  edits: fc.oneof(
+    { weight: 5, arbitrary: fc.constant([]) },
+    { weight: 1, arbitrary: fc.array(textEdit, { minLength: 1, maxLength: 2 }) },
+  ),
   data: fc.constantFrom('exact', 'exact', 'exact', 'exact', 'exact', 'short', 'long'),
   lead: fc.constantFrom('', '', '', '', '', '', ' ', '\uFEFF'),
 });
@@ -277,22 +582,48 @@ function buildSafetensors(spec: typeof stFile extends fc.Arbitrary<infer T> ? T 
   let end = 0;
   for (const e of spec.entries) {
     const size = ST_ITEMSIZE[String(e.dtype)] ?? 4;
-    const count = Array.isArray(e.shape) && e.shape.every((d) => typeof d === 'number') ? (e.shape as number[]).reduce((a, b) => a * b, 1) : 1;
+    const count =
+      Array.isArray(e.shape) && e.shape.every((d) => typeof d === 'number')
+        ? (e.shape as number[]).reduce((a, b) => a * b, 1)
+        : 1;
     const bytes = count * size;
     const begin = end;
     let offsets: unknown;
     switch (e.offsets) {
-      case 'tile': offsets = [begin, begin + bytes]; end = begin + bytes; break;
-      case 'random': offsets = [e.r % 64, (e.r % 64) + (e.r % 128)]; break;
-      case 'overlap': offsets = [Math.max(0, begin - 1 - (e.r % 4)), begin + bytes]; break;
-      case 'gap': offsets = [begin + 1 + (e.r % 8), begin + 1 + (e.r % 8) + bytes]; break;
-      case 'huge': offsets = [begin, begin + 4e12]; break;
-      case 'negative': offsets = [-4, bytes - 4]; break;
-      case 'float': offsets = [begin + 0.5, begin + bytes + 0.5]; break;
-      case 'string': offsets = [String(begin), String(begin + bytes)]; break;
-      case 'missing': offsets = undefined; break;
-      case 'triple': offsets = [begin, begin + bytes, begin + bytes]; break;
-      case 'reversed': offsets = [begin + bytes, begin]; break;
+      case 'tile':
+        offsets = [begin, begin + bytes];
+        end = begin + bytes;
+        break;
+      case 'random':
+        offsets = [e.r % 64, (e.r % 64) + (e.r % 128)];
+        break;
+      case 'overlap':
+        offsets = [Math.max(0, begin - 1 - (e.r % 4)), begin + bytes];
+        break;
+      case 'gap':
+        offsets = [begin + 1 + (e.r % 8), begin + 1 + (e.r % 8) + bytes];
+        break;
+      case 'huge':
+        offsets = [begin, begin + 4e12];
+        break;
+      case 'negative':
+        offsets = [-4, bytes - 4];
+        break;
+      case 'float':
+        offsets = [begin + 0.5, begin + bytes + 0.5];
+        break;
+      case 'string':
+        offsets = [String(begin), String(begin + bytes)];
+        break;
+      case 'missing':
+        offsets = undefined;
+        break;
+      case 'triple':
+        offsets = [begin, begin + bytes, begin + bytes];
+        break;
+      case 'reversed':
+        offsets = [begin + bytes, begin];
+        break;
     }
     header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: offsets };
   }
@@ -303,7 +634,14 @@ function buildSafetensors(spec: typeof stFile extends fc.Arbitrary<infer T> ? T 
   const dataBytes = Math.max(0, Math.min(1 << 16, Number.isSafeInteger(end) ? end : 0));
   const data = spec.data === 'exact' ? dataBytes : spec.data === 'short' ? Math.max(0, dataBytes - 3) : dataBytes + 5;
   const out = new Uint8Array(8 + json.length + data);
-  const claimed = { exact: json.length, plus: json.length + 7, minus: Math.max(0, json.length - 3), zero: 0, huge: 2 ** 40, max: -1 }[spec.length];
+  const claimed = {
+    exact: json.length,
+    plus: json.length + 7,
+    minus: Math.max(0, json.length - 3),
+    zero: 0,
+    huge: 2 ** 40,
+    max: -1,
+  }[spec.length];
   new DataView(out.buffer).setBigUint64(0, claimed < 0 ? 2n ** 64n - 1n : BigInt(claimed), true);
   out.set(json, 8);
   // Float32 data: a gentle ramp, so weight-like and score-like tensors both occur.
@@ -337,11 +675,21 @@ const TOKENS = (() => {
 const MEMBERS: Record<string, Uint8Array> = {
   'attentions.npy': simpleNpy('<f4', [2, 2, 3, 3], WEIGHTS),
   'tokens.npy': simpleNpy('<U5', [3], TOKENS),
-  'q.npy': simpleNpy('<f4', [3, 4], Float32Array.from({ length: 12 }, (_, i) => Math.sin(i))),
+  'q.npy': simpleNpy(
+    '<f4',
+    [3, 4],
+    Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)),
+  ),
   'notes.txt': new TextEncoder().encode('not an array'),
 };
 
-interface ZipLayout { bytes: Uint8Array; eocd: number; directory: number[]; locals: number[]; data: { start: number; size: number; deflated: boolean }[] }
+interface ZipLayout {
+  bytes: Uint8Array;
+  eocd: number;
+  directory: number[];
+  locals: number[];
+  data: { start: number; size: number; deflated: boolean }[];
+}
 
 /** Builds an archive and finds its structures (no comment, so the end record is the last 22 bytes). */
 function buildZip(names: string[], deflate: boolean[]): ZipLayout {
@@ -351,7 +699,9 @@ function buildZip(names: string[], deflate: boolean[]): ZipLayout {
   const dv = new DataView(bytes.buffer);
   const eocd = bytes.length - 22;
   const count = dv.getUint16(eocd + 10, true);
-  const directory: number[] = [], locals: number[] = [], data: ZipLayout['data'] = [];
+  const directory: number[] = [],
+    locals: number[] = [],
+    data: ZipLayout['data'] = [];
   let p = dv.getUint32(eocd + 16, true);
   for (let i = 0; i < count; i++) {
     directory.push(p);
@@ -364,19 +714,61 @@ function buildZip(names: string[], deflate: boolean[]): ZipLayout {
   return { bytes, eocd, directory, locals, data };
 }
 
-const CD_FIELDS = { flags: [8, 2], method: [10, 2], compressedSize: [20, 4], uncompressedSize: [24, 4], nameLength: [28, 2], extraLength: [30, 2], commentLength: [32, 2], localOffset: [42, 4] } as const;
-const EOCD_FIELDS = { entriesOnDisk: [8, 2], entries: [10, 2], directorySize: [12, 4], directoryOffset: [16, 4], commentLength: [20, 2] } as const;
+const CD_FIELDS = {
+  flags: [8, 2],
+  method: [10, 2],
+  compressedSize: [20, 4],
+  uncompressedSize: [24, 4],
+  nameLength: [28, 2],
+  extraLength: [30, 2],
+  commentLength: [32, 2],
+  localOffset: [42, 4],
+} as const;
+const EOCD_FIELDS = {
+  entriesOnDisk: [8, 2],
+  entries: [10, 2],
+  directorySize: [12, 4],
+  directoryOffset: [16, 4],
+  commentLength: [20, 2],
+} as const;
 const LOCAL_FIELDS = { signature: [0, 4], nameLength: [26, 2], extraLength: [28, 2] } as const;
-const fieldValue = fc.oneof(fc.constantFrom(0, 1, 8, 12, 46, 0xffff, 0xffffffff, 0x7fffffff, 1 << 20), fc.integer({ min: -3, max: 3 }).map((d) => ({ delta: d })));
+const fieldValue = fc.oneof(
+  fc.constantFrom(0, 1, 8, 12, 46, 0xffff, 0xffffffff, 0x7fffffff, 1 << 20),
+  fc.integer({ min: -3, max: 3 }).map((d) => ({ delta: d })),
+);
 
 const corruption = fc.oneof(
-  fc.record({ kind: fc.constant('directory' as const), entry: fc.nat(), field: fc.constantFrom(...(Object.keys(CD_FIELDS) as (keyof typeof CD_FIELDS)[])), value: fieldValue }),
-  fc.record({ kind: fc.constant('end' as const), field: fc.constantFrom(...(Object.keys(EOCD_FIELDS) as (keyof typeof EOCD_FIELDS)[])), value: fieldValue }),
-  fc.record({ kind: fc.constant('local' as const), entry: fc.nat(), field: fc.constantFrom(...(Object.keys(LOCAL_FIELDS) as (keyof typeof LOCAL_FIELDS)[])), value: fieldValue }),
-  fc.record({ kind: fc.constant('deflate' as const), entry: fc.nat(), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+  fc.record({
+    kind: fc.constant('directory' as const),
+    entry: fc.nat(),
+    field: fc.constantFrom(...(Object.keys(CD_FIELDS) as (keyof typeof CD_FIELDS)[])),
+    value: fieldValue,
+  }),
+  fc.record({
+    kind: fc.constant('end' as const),
+    field: fc.constantFrom(...(Object.keys(EOCD_FIELDS) as (keyof typeof EOCD_FIELDS)[])),
+    value: fieldValue,
+  }),
+  fc.record({
+    kind: fc.constant('local' as const),
+    entry: fc.nat(),
+    field: fc.constantFrom(...(Object.keys(LOCAL_FIELDS) as (keyof typeof LOCAL_FIELDS)[])),
+    value: fieldValue,
+  }),
+  fc.record({
+    kind: fc.constant('deflate' as const),
+    entry: fc.nat(),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  }),
   fc.record({ kind: fc.constant('garbage' as const), entry: fc.nat(), seed: fc.nat() }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('sizes' as const), entry: fc.nat(), compressed: fc.integer({ min: -20, max: 20 }), uncompressed: fc.oneof(fc.integer({ min: -20, max: 20 }), fc.constantFrom(1 << 30, 0x7fffffff)) }),
+  fc.record({
+    kind: fc.constant('sizes' as const),
+    entry: fc.nat(),
+    compressed: fc.integer({ min: -20, max: 20 }),
+    uncompressed: fc.oneof(fc.integer({ min: -20, max: 20 }), fc.constantFrom(1 << 30, 0x7fffffff)),
+  }),
 );
 type Corruption = typeof corruption extends fc.Arbitrary<infer T> ? T : never;
 
@@ -424,7 +816,8 @@ function corrupt(zip: ZipLayout, c: Corruption): Uint8Array {
       const e = c.entry % n;
       for (const base of [zip.directory[e] + 20, zip.locals[e] + 18]) {
         setField(dv, base, 4, { delta: c.compressed });
-        if (typeof c.uncompressed === 'number' && Math.abs(c.uncompressed) > 100) setField(dv, base + 4, 4, c.uncompressed);
+        if (typeof c.uncompressed === 'number' && Math.abs(c.uncompressed) > 100)
+          setField(dv, base + 4, 4, c.uncompressed);
         else setField(dv, base + 4, 4, { delta: c.uncompressed });
       }
       break;
@@ -445,28 +838,47 @@ describe('readers: structured fuzzing (seeded, bounded, every case timed)', func
   this.timeout(LONG ? 0 : 60000);
 
   after(() => {
-    const rows = [...tallies.entries()].map(([family, t]) => `  ${family.padEnd(34)} ${String(t.cases).padStart(7)} cases ${String(t.calls).padStart(8)} reader calls ${String(t.refused).padStart(8)} refused ${String(t.calls - t.refused).padStart(7)} answered  slowest ${t.slowestMs.toFixed(1)} ms`);
+    const rows = [...tallies.entries()].map(
+      ([family, t]) =>
+        `  ${family.padEnd(34)} ${String(t.cases).padStart(7)} cases ${String(t.calls).padStart(8)} reader calls ${String(t.refused).padStart(8)} refused ${String(t.calls - t.refused).padStart(7)} answered  slowest ${t.slowestMs.toFixed(1)} ms`,
+    );
     const cases = [...tallies.values()].reduce((a, t) => a + t.cases, 0);
     const calls = [...tallies.values()].reduce((a, t) => a + t.calls, 0);
-    console.log(`\n  fuzzed inputs (seed ${SEED}${LONG ? `, FUZZ_RUNS=${process.env.FUZZ_RUNS}` : ''}):\n${rows.join('\n')}\n  total: ${cases} inputs, ${calls} reader calls, none escaped, none over ${CASE_BOUND_MS} ms\n`);
+    console.log(
+      `\n  fuzzed inputs (seed ${SEED}${LONG ? `, FUZZ_RUNS=${process.env.FUZZ_RUNS}` : ''}):\n${rows.join('\n')}\n  total: ${cases} inputs, ${calls} reader calls, none escaped, none over ${CASE_BOUND_MS} ms\n`,
+    );
   });
 
   it('JSON: random JSON values', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue(), (v) => throughJsonReaders('json: random values', JSON.stringify(v) ?? 'null')), { seed: SEED, numRuns: runs(300) });
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), (v) => throughJsonReaders('json: random values', JSON.stringify(v) ?? 'null')),
+      { seed: SEED, numRuns: runs(300) },
+    );
   });
 
   it('JSON: valid documents with odd but legal values (tiny scales, float32 extremes, hostile labels)', async () => {
-    await fc.assert(fc.asyncProperty(validDoc, (doc) => throughJsonReaders('json: valid documents', JSON.stringify(doc))), { seed: SEED + 8, numRuns: runs(300) });
+    await fc.assert(
+      fc.asyncProperty(validDoc, (doc) => throughJsonReaders('json: valid documents', JSON.stringify(doc))),
+      { seed: SEED + 8, numRuns: runs(300) },
+    );
   });
 
   it('JSON: valid documents with one part replaced by a hostile value', async () => {
-    await fc.assert(fc.asyncProperty(validDoc, fc.array(fc.nat(), { maxLength: 5 }), hostileValue, (doc, path, value) =>
-      throughJsonReaders('json: mutated documents', JSON.stringify(replaceAt(doc, path, value)))), { seed: SEED + 1, numRuns: runs(1000) });
+    await fc.assert(
+      fc.asyncProperty(validDoc, fc.array(fc.nat(), { maxLength: 5 }), hostileValue, (doc, path, value) =>
+        throughJsonReaders('json: mutated documents', JSON.stringify(replaceAt(doc, path, value))),
+      ),
+      { seed: SEED + 1, numRuns: runs(1000) },
+    );
   });
 
   it('JSON: valid documents as text, cut, spliced and mangled', async () => {
-    await fc.assert(fc.asyncProperty(validDoc, fc.array(textEdit, { minLength: 1, maxLength: 3 }), (doc, edits) =>
-      throughJsonReaders('json: edited text', edits.reduce(applyEdit, JSON.stringify(doc)))), { seed: SEED + 2, numRuns: runs(1000) });
+    await fc.assert(
+      fc.asyncProperty(validDoc, fc.array(textEdit, { minLength: 1, maxLength: 3 }), (doc, edits) =>
+        throughJsonReaders('json: edited text', edits.reduce(applyEdit, JSON.stringify(doc))),
+      ),
+      { seed: SEED + 2, numRuns: runs(1000) },
+    );
   });
 
   it('JSON: pathological shapes (deep nesting, huge counts, long strings)', async () => {
@@ -487,69 +899,134 @@ describe('readers: structured fuzzing (seeded, bounded, every case timed)', func
   });
 
   it('text: arbitrary strings (any code points, lone surrogates) through every tokenizer', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom('words', 'whitespace', 'characters'), (text, tokenizer) =>
-      runCase('text: arbitrary strings', false, async (guard) => {
-        await guard(async () => {
-          const source = MemorySource.fromSpec({ kind: 'text', text, settings: { tokenizer: tokenizer as 'words', dModel: 8, dK: 4, dV: 4, heads: 2 } });
-          const o = await source.overview();
-          assert.equal(o.tokens.length, o.n);
-          await source.head(0, 'mean');
-        });
-      })), { seed: SEED + 3, numRuns: runs(300) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.constantFrom('words', 'whitespace', 'characters'),
+        (text, tokenizer) =>
+          runCase('text: arbitrary strings', false, async (guard) => {
+            await guard(async () => {
+              const source = MemorySource.fromSpec({
+                kind: 'text',
+                text,
+                settings: { tokenizer: tokenizer as 'words', dModel: 8, dK: 4, dV: 4, heads: 2 },
+              });
+              const o = await source.overview();
+              assert.equal(o.tokens.length, o.n);
+              await source.head(0, 'mean');
+            });
+          }),
+      ),
+      { seed: SEED + 3, numRuns: runs(300) },
+    );
   });
 
   it('.npy: versions 1/2/3 (and bad ones), generated header dicts, bogus dtypes and shapes, lying lengths, truncated data', async () => {
-    await fc.assert(fc.asyncProperty(npyFile, (spec) => throughFileReaders('npy: generated headers', new MemoryByteSource('f.npy', buildNpy(spec)))), { seed: SEED + 4, numRuns: runs(3000) });
+    await fc.assert(
+      fc.asyncProperty(npyFile, (spec) =>
+        throughFileReaders('npy: generated headers', new MemoryByteSource('f.npy', buildNpy(spec))),
+      ),
+      { seed: SEED + 4, numRuns: runs(3000) },
+    );
   });
 
   it('safetensors: generated headers (dtypes, shapes, offsets, metadata), lying header lengths, mangled JSON, huge claims', async () => {
-    await fc.assert(fc.asyncProperty(stFile, (spec) => throughFileReaders('safetensors: generated headers', new MemoryByteSource('f.safetensors', buildSafetensors(spec)))), { seed: SEED + 5, numRuns: runs(3000) });
+    await fc.assert(
+      fc.asyncProperty(stFile, (spec) =>
+        throughFileReaders(
+          'safetensors: generated headers',
+          new MemoryByteSource('f.safetensors', buildSafetensors(spec)),
+        ),
+      ),
+      { seed: SEED + 5, numRuns: runs(3000) },
+    );
   });
 
   it('.npz: corrupt central directory, end record and local headers, bad deflate streams, lying sizes', async () => {
-    await fc.assert(fc.asyncProperty(zipSpec, (spec) => {
-      const zip = buildZip(spec.members, spec.deflate);
-      const bytes = spec.corruptions.reduce<Uint8Array>((b, c) => corrupt({ ...zip, bytes: b }, c), zip.bytes);
-      return throughFileReaders('npz: corrupted archives', new MemoryByteSource('f.npz', bytes));
-    }), { seed: SEED + 6, numRuns: runs(2500) });
+    await fc.assert(
+      fc.asyncProperty(zipSpec, (spec) => {
+        const zip = buildZip(spec.members, spec.deflate);
+        const bytes = spec.corruptions.reduce<Uint8Array>((b, c) => corrupt({ ...zip, bytes: b }, c), zip.bytes);
+        return throughFileReaders('npz: corrupted archives', new MemoryByteSource('f.npz', bytes));
+      }),
+      { seed: SEED + 6, numRuns: runs(2500) },
+    );
   });
 
   it('.npz: members that are themselves generated .npy files', async () => {
-    await fc.assert(fc.asyncProperty(npyFile, fc.boolean(), (spec, deflated) => {
-      const archive = zipSync({ 'attn.npy': [buildNpy(spec), { level: deflated ? 6 : 0 }], 'tokens.npy': [MEMBERS['tokens.npy'], { level: 0 }] });
-      return throughFileReaders('npz: generated members', new MemoryByteSource('f.npz', archive));
-    }), { seed: SEED + 7, numRuns: runs(1000) });
+    await fc.assert(
+      fc.asyncProperty(npyFile, fc.boolean(), (spec, deflated) => {
+        const archive = zipSync({
+          'attn.npy': [buildNpy(spec), { level: deflated ? 6 : 0 }],
+          'tokens.npy': [MEMBERS['tokens.npy'], { level: 0 }],
+        });
+        return throughFileReaders('npz: generated members', new MemoryByteSource('f.npz', archive));
+      }),
+      { seed: SEED + 7, numRuns: runs(1000) },
+    );
   });
 });
 
 describe('readers: a header that claims 10^12 elements is refused before allocating', () => {
   const claims: [string, () => Uint8Array][] = [
     ['.npy (1000000, 1000000) f4', () => simpleNpy('<f4', [1_000_000, 1_000_000], new Float32Array(16))],
-    ['.npy (1000000, 1000000) f8, v2 header', () => {
-      const b = simpleNpy('<f8', [1_000_000, 1_000_000], new Float64Array(4));
-      return b;
-    }],
-    ['.npy just under the element cap (2^35 f4 = 128 GiB claimed)', () => simpleNpy('<f4', [2 ** 35], new Float32Array(4))],
-    ['safetensors [1000000, 1000000] F32 with offsets [0, 4e12]', () => buildSafetensors({ entries: [{ name: 'attn', dtype: 'F32', shape: [1_000_000, 1_000_000], offsets: 'huge', r: 0 }], metadata: undefined, length: 'exact', edits: [], data: 'exact', lead: '' })],
-    ['safetensors [2^17, 2^17] F32 whose offsets agree (64 GiB claimed, 16 bytes present)', () => {
-      const header = JSON.stringify({ attn: { dtype: 'F32', shape: [2 ** 17, 2 ** 17], data_offsets: [0, 2 ** 36] } });
-      const json = new TextEncoder().encode(header);
-      const out = new Uint8Array(8 + json.length + 16);
-      new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-      out.set(json, 8);
-      return out;
-    }],
-    ['.npz member claiming (1000000, 1000000), deflated', () => zipSync({ 'attn.npy': [simpleNpy('<f4', [1_000_000, 1_000_000], new Float32Array(16)), { level: 6 }] })],
-    ['.npz member whose directory claims 2 GiB uncompressed', () => {
-      const zip = buildZip(['attentions.npy'], [true]);
-      return corrupt(zip, { kind: 'sizes', entry: 0, compressed: 0, uncompressed: 0x7fffffff });
-    }],
+    [
+      '.npy (1000000, 1000000) f8, v2 header',
+      () => {
+        const b = simpleNpy('<f8', [1_000_000, 1_000_000], new Float64Array(4));
+        return b;
+      },
+    ],
+    [
+      '.npy just under the element cap (2^35 f4 = 128 GiB claimed)',
+      () => simpleNpy('<f4', [2 ** 35], new Float32Array(4)),
+    ],
+    [
+      'safetensors [1000000, 1000000] F32 with offsets [0, 4e12]',
+      () =>
+        buildSafetensors({
+          entries: [{ name: 'attn', dtype: 'F32', shape: [1_000_000, 1_000_000], offsets: 'huge', r: 0 }],
+          metadata: undefined,
+          length: 'exact',
+          edits: [],
+          data: 'exact',
+          lead: '',
+        }),
+    ],
+    [
+      'safetensors [2^17, 2^17] F32 whose offsets agree (64 GiB claimed, 16 bytes present)',
+      () => {
+        const header = JSON.stringify({
+          attn: { dtype: 'F32', shape: [2 ** 17, 2 ** 17], data_offsets: [0, 2 ** 36] },
+        });
+        const json = new TextEncoder().encode(header);
+        const out = new Uint8Array(8 + json.length + 16);
+        new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+        out.set(json, 8);
+        return out;
+      },
+    ],
+    [
+      '.npz member claiming (1000000, 1000000), deflated',
+      () => zipSync({ 'attn.npy': [simpleNpy('<f4', [1_000_000, 1_000_000], new Float32Array(16)), { level: 6 }] }),
+    ],
+    [
+      '.npz member whose directory claims 2 GiB uncompressed',
+      () => {
+        const zip = buildZip(['attentions.npy'], [true]);
+        return corrupt(zip, { kind: 'sizes', entry: 0, compressed: 0, uncompressed: 0x7fffffff });
+      },
+    ],
   ];
 
   for (const [label, make] of claims) {
     it(label, async () => {
       const bytes = make();
-      const name = label.startsWith('safetensors') ? 'claim.safetensors' : label.startsWith('.npz') ? 'claim.npz' : 'claim.npy';
+      const name = label.startsWith('safetensors')
+        ? 'claim.safetensors'
+        : label.startsWith('.npz')
+          ? 'claim.npz'
+          : 'claim.npy';
       const before = process.memoryUsage();
       const t0 = performance.now();
       let file: TensorFile | undefined;
@@ -560,14 +1037,21 @@ describe('readers: a header that claims 10^12 elements is refused before allocat
         assert.fail(`${label}: opened and read`);
       } catch (e) {
         checkRefusal(label, e, true);
-        assert.match((e as Error).message, /elements|needs|truncated|ends|over the|exceed|declares/, (e as Error).message);
+        assert.match(
+          (e as Error).message,
+          /elements|needs|truncated|ends|over the|exceed|declares/,
+          (e as Error).message,
+        );
       }
       const ms = performance.now() - t0;
       const after = process.memoryUsage();
       assert.ok(ms < CASE_BOUND_MS, `${label}: took ${ms.toFixed(0)} ms`);
       const grewBuffers = after.arrayBuffers - before.arrayBuffers;
       const grewHeap = after.heapUsed - before.heapUsed;
-      assert.ok(grewBuffers < 32 * 1024 * 1024, `${label}: array buffers grew by ${(grewBuffers / 2 ** 20).toFixed(1)} MiB`);
+      assert.ok(
+        grewBuffers < 32 * 1024 * 1024,
+        `${label}: array buffers grew by ${(grewBuffers / 2 ** 20).toFixed(1)} MiB`,
+      );
       assert.ok(grewHeap < 64 * 1024 * 1024, `${label}: heap grew by ${(grewHeap / 2 ** 20).toFixed(1)} MiB`);
     });
   }
@@ -589,15 +1073,31 @@ describe('readers: the deflate stream is checked while it is read', () => {
 
 describe('readers: regressions the fuzzer found', () => {
   it('a U+2028 in bad JSON is quoted escaped: the message stays one line', () => {
-    assert.throws(() => parseAttentionJson('\u2028{}', {}), (e: unknown) => e instanceof InputError && e.message === '$ (byte 0): invalid JSON: expected a value, found "\\u2028"');
+    assert.throws(
+      () => parseAttentionJson('\u2028{}', {}),
+      (e: unknown) =>
+        e instanceof InputError && e.message === '$ (byte 0): invalid JSON: expected a value, found "\\u2028"',
+    );
     // Any InputError joins its parts into one line, whatever they quote.
     assert.equal(new InputError('$.tokens[0]', 'bad\u2029token\nhere').message, '$.tokens[0]: bad token here');
   });
 
   it('q·k overflowing float32 (entries near 3.4e38) is refused instead of giving NaN weights', () => {
-    const doc = JSON.stringify({ Q: [[0, 3.4e38], [1, 0]], K: [[0, 1.5], [1, 0]], V: [[1], [2]] });
-    assert.throws(() => MemorySource.fromSpec({ kind: 'json', json: doc }),
-      /^InputError: \$\.Q: at query 0, key 0 the score is Infinity \(q·k overflows float32, \|q·k\| > 3\.4e38, or is not a number\), so softmax is undefined: scale the input down$/);
+    const doc = JSON.stringify({
+      Q: [
+        [0, 3.4e38],
+        [1, 0],
+      ],
+      K: [
+        [0, 1.5],
+        [1, 0],
+      ],
+      V: [[1], [2]],
+    });
+    assert.throws(
+      () => MemorySource.fromSpec({ kind: 'json', json: doc }),
+      /^InputError: \$\.Q: at query 0, key 0 the score is Infinity \(q·k overflows float32, \|q·k\| > 3\.4e38, or is not a number\), so softmax is undefined: scale the input down$/,
+    );
   });
 
   it('-Infinity scores (masked logits in exported files) are still fine', async () => {
@@ -611,7 +1111,16 @@ describe('readers: regressions the fuzzer found', () => {
 
   it('NaN scores in a file are refused naming the layer, head and cell', async () => {
     const file = simpleNpy('<f4', [2, 2], new Float32Array([0, Number.NaN, 1, 1]));
-    const panel = await tensorFileSource(new MemoryByteSource('nan.npy', file), 'nan', { meaning: 'scores' }, async () => null);
-    await assert.rejects(panel.head(0, 0), (e: unknown) => e instanceof InputError && e.message.startsWith('layer 0 head 0: at query 0, key 1 the score is NaN'));
+    const panel = await tensorFileSource(
+      new MemoryByteSource('nan.npy', file),
+      'nan',
+      { meaning: 'scores' },
+      async () => null,
+    );
+    await assert.rejects(
+      panel.head(0, 0),
+      (e: unknown) =>
+        e instanceof InputError && e.message.startsWith('layer 0 head 0: at query 0, key 1 the score is NaN'),
+    );
   });
 });

@@ -9,13 +9,25 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { deflateSync } from 'fflate';
 import {
-  type ByteSource, MemoryByteSource, type TensorFile, TensorFileError, detectAttention, detectMeaning, findCandidates,
-  openTensorFile, readSlice, readStrings, streamHeads, tokensFromFile,
+  type ByteSource,
+  MemoryByteSource,
+  type TensorFile,
+  TensorFileError,
+  detectAttention,
+  detectMeaning,
+  findCandidates,
+  openTensorFile,
+  readSlice,
+  readStrings,
+  streamHeads,
+  tokensFromFile,
 } from '../../src/core/tensorfiles';
 import { InflatingByteSource } from '../../src/core/tensorfiles/inflatingSource';
 
 const DIR = join(__dirname, '..', 'fixtures', 'tensorfiles');
-const FIXTURES = readdirSync(DIR).filter((f) => /\.(npy|npz|safetensors)$/.test(f)).sort();
+const FIXTURES = readdirSync(DIR)
+  .filter((f) => /\.(npy|npz|safetensors)$/.test(f))
+  .sort();
 const BYTES = new Map(FIXTURES.map((f) => [f, new Uint8Array(readFileSync(join(DIR, f)))]));
 
 /** Runs `f`; any error other than a one-line TensorFileError fails the property. */
@@ -38,8 +50,20 @@ async function exercise(source: ByteSource): Promise<void> {
   if (!f) return;
   for (const t of f.tensors.slice(0, 8)) {
     const lead = t.shape.slice(0, Math.max(0, t.shape.length - 2));
-    await guard(() => readSlice(f, t.name, lead.map(() => 0)));
-    await guard(() => readSlice(f, t.name, lead.map((d) => d - 1)));
+    await guard(() =>
+      readSlice(
+        f,
+        t.name,
+        lead.map(() => 0),
+      ),
+    );
+    await guard(() =>
+      readSlice(
+        f,
+        t.name,
+        lead.map((d) => d - 1),
+      ),
+    );
     if (t.dtype === 'unicode') await guard(() => readStrings(f, t.name));
   }
   await guard(() => tokensFromFile(f));
@@ -66,7 +90,13 @@ const NAMES = ['f.npy', 'f.npz', 'f.safetensors', 'f.bin'];
 /** Random bytes, sometimes behind a format's magic so the parsers get past their first check. */
 const randomFile = fc.tuple(
   fc.constantFrom(...NAMES),
-  fc.constantFrom<number[]>([], [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 3, 0], [0x50, 0x4b, 0x03, 0x04], [0x40, 0, 0, 0, 0, 0, 0, 0, 0x7b]),
+  fc.constantFrom<number[]>(
+    [],
+    [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0],
+    [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 3, 0],
+    [0x50, 0x4b, 0x03, 0x04],
+    [0x40, 0, 0, 0, 0, 0, 0, 0, 0x7b],
+  ),
   fc.uint8Array({ maxLength: 400 }),
 );
 
@@ -76,9 +106,20 @@ type Mutation =
   | { kind: 'splice'; at: number; remove: number; insert: Uint8Array };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), edits: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 6 }) }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    edits: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), {
+      minLength: 1,
+      maxLength: 6,
+    }),
+  }),
   fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), remove: fc.integer({ min: 0, max: 16 }), insert: fc.uint8Array({ maxLength: 16 }) }),
+  fc.record({
+    kind: fc.constant('splice' as const),
+    at: fc.nat(),
+    remove: fc.integer({ min: 0, max: 16 }),
+    insert: fc.uint8Array({ maxLength: 16 }),
+  }),
 );
 
 function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
@@ -111,7 +152,24 @@ function replaceNumber(bytes: Uint8Array, n: number, replacement: string): Uint8
   return out;
 }
 
-const NUMBERS = ['0', '1', '2', '3', '7', '64', '255', '65535', '65536', '2147483648', '4294967295', '4294967296', '1000000000000', '9007199254740993', '99999999999999999999', '-1'];
+const NUMBERS = [
+  '0',
+  '1',
+  '2',
+  '3',
+  '7',
+  '64',
+  '255',
+  '65535',
+  '65536',
+  '2147483648',
+  '4294967295',
+  '4294967296',
+  '1000000000000',
+  '9007199254740993',
+  '99999999999999999999',
+  '-1',
+];
 
 describe('tensor files: fuzzing (seeded, bounded)', () => {
   it('random bytes: every reader returns or throws TensorFileError', async function () {
@@ -130,10 +188,14 @@ describe('tensor files: fuzzing (seeded, bounded)', () => {
   it('mutated fixtures (flipped, cut, spliced bytes): every reader returns or throws TensorFileError', async function () {
     this.timeout(120000);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...FIXTURES), fc.array(mutation, { minLength: 1, maxLength: 3 }), async (file, mutations) => {
-        const bytes = mutations.reduce<Uint8Array>((b, m) => mutate(b, m), BYTES.get(file)!);
-        await exercise(new MemoryByteSource(file, bytes));
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...FIXTURES),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        async (file, mutations) => {
+          const bytes = mutations.reduce<Uint8Array>((b, m) => mutate(b, m), BYTES.get(file)!);
+          await exercise(new MemoryByteSource(file, bytes));
+        },
+      ),
       { seed: 4242, numRuns: 600 },
     );
   });
@@ -141,9 +203,14 @@ describe('tensor files: fuzzing (seeded, bounded)', () => {
   it('header numbers replaced (shapes, lengths, offsets, 10^12 claims): every reader returns or throws TensorFileError', async function () {
     this.timeout(120000);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...FIXTURES.filter((f) => !f.endsWith('.npz'))), fc.nat(), fc.constantFrom(...NUMBERS), async (file, n, replacement) => {
-        await exercise(new MemoryByteSource(file, replaceNumber(BYTES.get(file)!, n, replacement)));
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...FIXTURES.filter((f) => !f.endsWith('.npz'))),
+        fc.nat(),
+        fc.constantFrom(...NUMBERS),
+        async (file, n, replacement) => {
+          await exercise(new MemoryByteSource(file, replaceNumber(BYTES.get(file)!, n, replacement)));
+        },
+      ),
       { seed: 777, numRuns: 500 },
     );
   });
@@ -151,20 +218,28 @@ describe('tensor files: fuzzing (seeded, bounded)', () => {
   it('zip structure fields replaced (sizes, offsets, counts): every reader returns or throws TensorFileError', async function () {
     this.timeout(120000);
     const npz = FIXTURES.filter((f) => f.endsWith('.npz'));
-    const field = fc.record({ at: fc.nat(), width: fc.constantFrom(2, 4), value: fc.constantFrom(0, 1, 0xffff, 0xffffffff, 0x7fffffff, 46, 1000) });
+    const field = fc.record({
+      at: fc.nat(),
+      width: fc.constantFrom(2, 4),
+      value: fc.constantFrom(0, 1, 0xffff, 0xffffffff, 0x7fffffff, 46, 1000),
+    });
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...npz), fc.array(field, { minLength: 1, maxLength: 3 }), async (file, fields) => {
-        const b = BYTES.get(file)!.slice();
-        const dv = new DataView(b.buffer);
-        // Aim at the end record and the central directory, where the structural numbers live.
-        for (const f of fields) {
-          const tail = Math.min(b.length, 200);
-          const at = b.length - tail + (f.at % (tail - f.width));
-          if (f.width === 2) dv.setUint16(at, f.value & 0xffff, true);
-          else dv.setUint32(at, f.value >>> 0, true);
-        }
-        await exercise(new MemoryByteSource(file, b));
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...npz),
+        fc.array(field, { minLength: 1, maxLength: 3 }),
+        async (file, fields) => {
+          const b = BYTES.get(file)!.slice();
+          const dv = new DataView(b.buffer);
+          // Aim at the end record and the central directory, where the structural numbers live.
+          for (const f of fields) {
+            const tail = Math.min(b.length, 200);
+            const at = b.length - tail + (f.at % (tail - f.width));
+            if (f.width === 2) dv.setUint16(at, f.value & 0xffff, true);
+            else dv.setUint32(at, f.value >>> 0, true);
+          }
+          await exercise(new MemoryByteSource(file, b));
+        },
+      ),
       { seed: 99, numRuns: 400 },
     );
   });
@@ -176,7 +251,10 @@ describe('tensor files: properties', () => {
       fc.asyncProperty(
         fc.integer({ min: 1, max: 200000 }),
         fc.integer({ min: 1, max: 50 }),
-        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 70000 })), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 70000 })), {
+          minLength: 1,
+          maxLength: 12,
+        }),
         async (size, period, reads) => {
           // Compressible but not constant: a repeating ramp with a slow drift.
           const data = new Uint8Array(size).map((_, i) => (i % period) + Math.floor(i / 4096));
@@ -202,7 +280,8 @@ describe('tensor files: properties', () => {
         // Element at multi-index m sits at C position Σ m_a·Π_{b>a} shape_b and F position Σ m_a·Π_{b<a} shape_b.
         const fortran = new Float32Array(count);
         for (let c = 0; c < count; c++) {
-          let rest = c, fpos = 0;
+          let rest = c,
+            fpos = 0;
           const m: number[] = [];
           for (let a = shape.length - 1; a >= 0; a--) {
             m[a] = rest % shape[a];

@@ -8,8 +8,24 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type AttentionView, type ByteSource, MemoryByteSource, TensorFileError, axisLabels, detectAttention, detectMeaning,
-  findCandidates, layerPosition, listTensors, openAttention, openTensorFile, readHead, readMatrix, readSlice, readStrings, streamHeads, tokensFromFile,
+  type AttentionView,
+  type ByteSource,
+  MemoryByteSource,
+  TensorFileError,
+  axisLabels,
+  detectAttention,
+  detectMeaning,
+  findCandidates,
+  layerPosition,
+  listTensors,
+  openAttention,
+  openTensorFile,
+  readHead,
+  readMatrix,
+  readSlice,
+  readStrings,
+  streamHeads,
+  tokensFromFile,
 } from '../../src/core/tensorfiles';
 import { float16BitsToNumber } from '../../src/core/tensorfiles/decode';
 import { parsePyLiteral } from '../../src/core/tensorfiles/pyLiteral';
@@ -19,12 +35,31 @@ import { openTensorPath, readSidecarTokens, readTokensFile, sidecarPaths } from 
 const DIR = join(__dirname, '..', 'fixtures', 'tensorfiles');
 
 type Value = number | 'NaN' | 'Infinity' | '-Infinity';
-interface ExpectedTensor { dtype: string; shape: number[]; fortran?: boolean; values?: Value[]; strings?: string[] }
-interface Truth {
-  meaning: string; layout: string; layers: number; batch: number; heads: number; queries: number; keys: number;
-  id?: string; dK?: number; dV?: number; tokens?: string[]; fileOrder?: string[];
+interface ExpectedTensor {
+  dtype: string;
+  shape: number[];
+  fortran?: boolean;
+  values?: Value[];
+  strings?: string[];
 }
-interface ExpectedFile { tensors: Record<string, ExpectedTensor>; truth?: Truth }
+interface Truth {
+  meaning: string;
+  layout: string;
+  layers: number;
+  batch: number;
+  heads: number;
+  queries: number;
+  keys: number;
+  id?: string;
+  dK?: number;
+  dV?: number;
+  tokens?: string[];
+  fileOrder?: string[];
+}
+interface ExpectedFile {
+  tensors: Record<string, ExpectedTensor>;
+  truth?: Truth;
+}
 const expected: Record<string, ExpectedFile> = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8'));
 
 function memory(file: string): MemoryByteSource {
@@ -53,7 +88,8 @@ function product(dims: readonly number[]): number {
 /** Every leading index of the given length, in C order. */
 function leadingIndices(shape: readonly number[], depth: number): number[][] {
   let out: number[][] = [[]];
-  for (let a = 0; a < depth; a++) out = out.flatMap((prefix) => Array.from({ length: shape[a] }, (_, i) => [...prefix, i]));
+  for (let a = 0; a < depth; a++)
+    out = out.flatMap((prefix) => Array.from({ length: shape[a] }, (_, i) => [...prefix, i]));
   return out;
 }
 
@@ -69,8 +105,12 @@ class CountingSource implements ByteSource {
   bytes = 0;
   reads: [number, number][] = [];
   constructor(private readonly inner: ByteSource) {}
-  get size(): number { return this.inner.size; }
-  get name(): string { return this.inner.name; }
+  get size(): number {
+    return this.inner.size;
+  }
+  get name(): string {
+    return this.inner.name;
+  }
   read(offset: number, length: number): Promise<Uint8Array> {
     this.bytes += length;
     this.reads.push([offset, length]);
@@ -87,9 +127,29 @@ for (const [label, open] of sources) {
   describe(`tensor files match numpy, value for value (${label} source)`, () => {
     it('covers every format, dtype, byte order and memory order', () => {
       const files = Object.keys(expected);
-      for (const ext of ['.npy', '.npz', '.safetensors']) assert.ok(files.some((f) => f.endsWith(ext)), ext);
+      for (const ext of ['.npy', '.npz', '.safetensors'])
+        assert.ok(
+          files.some((f) => f.endsWith(ext)),
+          ext,
+        );
       const dtypes = new Set(Object.values(expected).flatMap((f) => Object.values(f.tensors).map((t) => t.dtype)));
-      for (const d of ['f16', 'bf16', 'f32', 'f64', 'bool', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'unicode']) assert.ok(dtypes.has(d), d);
+      for (const d of [
+        'f16',
+        'bf16',
+        'f32',
+        'f64',
+        'bool',
+        'i8',
+        'u8',
+        'i16',
+        'u16',
+        'i32',
+        'u32',
+        'i64',
+        'u64',
+        'unicode',
+      ])
+        assert.ok(dtypes.has(d), d);
       assert.ok(Object.values(expected).some((f) => Object.values(f.tensors).some((t) => t.fortran)));
     });
 
@@ -98,7 +158,12 @@ for (const [label, open] of sources) {
         const source = await open(file);
         try {
           const tf = await openTensorFile(source);
-          assert.deepEqual(listTensors(tf).map((t) => t.name).sort(), Object.keys(fx.tensors).sort());
+          assert.deepEqual(
+            listTensors(tf)
+              .map((t) => t.name)
+              .sort(),
+            Object.keys(fx.tensors).sort(),
+          );
           for (const [name, want] of Object.entries(fx.tensors)) {
             const info = tf.tensor(name);
             assert.equal(info.dtype, want.dtype, `${name} dtype`);
@@ -140,7 +205,10 @@ describe('tensor files: headers and byte ranges', () => {
     }
     // File order: sorted by offset.
     const offsets = listTensors(tf).map((t) => t.byteOffset);
-    assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b));
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((a, b) => a - b),
+    );
   });
 
   it('a .npy tensor is named after the file and its data ends the file', async () => {
@@ -162,10 +230,17 @@ describe('tensor files: headers and byte ranges', () => {
   });
 
   it('zip64 archives (what np.savez writes past 4 GB or 65535 members) are read through their zip64 records', async () => {
-    const members: [string, Uint8Array][] = [['a.npy', readFileSync(join(DIR, 'v2_f32.npy'))], ['b.npy', readFileSync(join(DIR, 'weights_be_f2.npy'))]];
+    const members: [string, Uint8Array][] = [
+      ['a.npy', readFileSync(join(DIR, 'v2_f32.npy'))],
+      ['b.npy', readFileSync(join(DIR, 'weights_be_f2.npy'))],
+    ];
     const tf = await openTensorFile(new MemoryByteSource('big.npz', zip64Stored(members)));
     assertValues((await readSlice(tf, 'a')).data, expected['v2_f32.npy'].tensors.v2_f32.values!, 'a');
-    assertValues((await readSlice(tf, 'b', [1])).data, expectedSlice(expected['weights_be_f2.npy'].tensors.weights_be_f2, [1]), 'b[1]');
+    assertValues(
+      (await readSlice(tf, 'b', [1])).data,
+      expectedSlice(expected['weights_be_f2.npy'].tensors.weights_be_f2, [1]),
+      'b[1]',
+    );
   });
 
   it('a slice of a C-ordered tensor is one positional read of exactly its bytes', async () => {
@@ -190,7 +265,14 @@ describe('tensor files: headers and byte ranges', () => {
 
   it('parses the Python literals numpy headers use, without eval', () => {
     const v = parsePyLiteral("{'descr': '<f4', 'fortran_order': False, 'shape': (3L, 4,), }");
-    assert.deepEqual(v, { kind: 'dict', entries: [['descr', '<f4'], ['fortran_order', false], ['shape', { kind: 'tuple', items: [3, 4] }]] });
+    assert.deepEqual(v, {
+      kind: 'dict',
+      entries: [
+        ['descr', '<f4'],
+        ['fortran_order', false],
+        ['shape', { kind: 'tuple', items: [3, 4] }],
+      ],
+    });
     assert.deepEqual(parsePyLiteral('(5,)'), { kind: 'tuple', items: [5] });
     assert.deepEqual(parsePyLiteral('()'), { kind: 'tuple', items: [] });
     assert.equal(parsePyLiteral('(7)'), 7);
@@ -231,22 +313,24 @@ function zip64Stored(members: [string, Uint8Array][]): Uint8Array {
       dv.setBigUint64(e + 12, BigInt(data.length), true);
     });
     local.set(nameBytes, 30);
-    central.push(block(46 + nameBytes.length + 28, (dv) => {
-      dv.setUint32(0, 0x02014b50, true);
-      dv.setUint16(4, 45, true);
-      dv.setUint16(6, 45, true);
-      dv.setUint32(20, 0xffffffff, true);
-      dv.setUint32(24, 0xffffffff, true);
-      dv.setUint16(28, nameBytes.length, true);
-      dv.setUint16(30, 28, true);
-      dv.setUint32(42, 0xffffffff, true);
-      const e = 46 + nameBytes.length;
-      dv.setUint16(e, 1, true);
-      dv.setUint16(e + 2, 24, true);
-      dv.setBigUint64(e + 4, BigInt(data.length), true); // uncompressed
-      dv.setBigUint64(e + 12, BigInt(data.length), true); // compressed
-      dv.setBigUint64(e + 20, BigInt(offset), true); // local header offset
-    }));
+    central.push(
+      block(46 + nameBytes.length + 28, (dv) => {
+        dv.setUint32(0, 0x02014b50, true);
+        dv.setUint16(4, 45, true);
+        dv.setUint16(6, 45, true);
+        dv.setUint32(20, 0xffffffff, true);
+        dv.setUint32(24, 0xffffffff, true);
+        dv.setUint16(28, nameBytes.length, true);
+        dv.setUint16(30, 28, true);
+        dv.setUint32(42, 0xffffffff, true);
+        const e = 46 + nameBytes.length;
+        dv.setUint16(e, 1, true);
+        dv.setUint16(e + 2, 24, true);
+        dv.setBigUint64(e + 4, BigInt(data.length), true); // uncompressed
+        dv.setBigUint64(e + 12, BigInt(data.length), true); // compressed
+        dv.setBigUint64(e + 20, BigInt(offset), true); // local header offset
+      }),
+    );
     central[central.length - 1].set(nameBytes, 46);
     parts.push(local, data);
     offset += local.length + data.length;
@@ -312,10 +396,14 @@ describe('tensor files: attention layout, meaning and tokens', () => {
     assert.deepEqual(view.layerIds, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.equal(layerPosition(tf, view, 10), 10);
     assert.throws(() => layerPosition(tf, view, 11), /has no layer 11 \(layers: 0–10\)/);
-    assert.deepEqual(view.layerTensors.map((l) => l.map), view.layerIds.map((i) => `arr_${i}`));
+    assert.deepEqual(
+      view.layerTensors.map((l) => l.map),
+      view.layerIds.map((i) => `arr_${i}`),
+    );
     const head = await readHead(tf, view, { layer: 10, head: 1 });
     assert.equal(head.kind, 'map');
-    if (head.kind === 'map') assertValues(head.matrix.data, expectedSlice(expected['per_layer_arr.npz'].tensors.arr_10, [1]), 'arr_10[1]');
+    if (head.kind === 'map')
+      assertValues(head.matrix.data, expectedSlice(expected['per_layer_arr.npz'].tensors.arr_10, [1]), 'arr_10[1]');
   });
 
   it('reads heads by (layer, batch, head) through the layout', async () => {
@@ -329,7 +417,10 @@ describe('tensor files: attention layout, meaning and tokens', () => {
         if (h.kind === 'map') assertValues(h.matrix.data, expectedSlice(want, [layer, 0, head]), `L${layer}H${head}`);
       }
     }
-    await assert.rejects(readHead(tf, view, { layer: 2, head: 0 }), (e: unknown) => e instanceof TensorFileError && /layer 2 is out of range \(0–1\)/.test(e.message));
+    await assert.rejects(
+      readHead(tf, view, { layer: 2, head: 0 }),
+      (e: unknown) => e instanceof TensorFileError && /layer 2 is out of range \(0–1\)/.test(e.message),
+    );
     await assert.rejects(readHead(tf, view, { layer: 0, head: 0, batch: 1 }), TensorFileError);
   });
 
@@ -352,13 +443,30 @@ describe('tensor files: attention layout, meaning and tokens', () => {
     assert.deepEqual(view.layerTensors[2], { q: 'layers.2.query', k: 'layers.2.key', v: 'layers.2.value' });
     const h = await readHead(tf, view, { layer: 2, head: 0 });
     if (h.kind !== 'qkv') return assert.fail('expected qkv');
-    assertValues(h.v!.data, expectedSlice(expected['qkv_layers.npz'].tensors['layers.2.value'], [0]), 'layers.2.value[0]');
+    assertValues(
+      h.v!.data,
+      expectedSlice(expected['qkv_layers.npz'].tensors['layers.2.value'], [0]),
+      'layers.2.value[0]',
+    );
   });
 
   it('several candidates: an error that lists them and asks for --tensor; --tensor then chooses', async () => {
     const tf = await openTensorFile(memory('ambiguous.npz'));
-    assert.deepEqual(findCandidates(tf).map((c) => c.id).sort(), ['attn', 'scores']);
-    assert.throws(() => detectAttention(tf), (e: unknown) => e instanceof TensorFileError && /2 attention-like candidates/.test(e.message) && /--tensor/.test(e.message) && /attn/.test(e.message) && /scores/.test(e.message));
+    assert.deepEqual(
+      findCandidates(tf)
+        .map((c) => c.id)
+        .sort(),
+      ['attn', 'scores'],
+    );
+    assert.throws(
+      () => detectAttention(tf),
+      (e: unknown) =>
+        e instanceof TensorFileError &&
+        /2 attention-like candidates/.test(e.message) &&
+        /--tensor/.test(e.message) &&
+        /attn/.test(e.message) &&
+        /scores/.test(e.message),
+    );
     const view = detectAttention(tf, { tensor: 'scores' });
     assert.equal((await detectMeaning(tf, view)).meaning, 'scores');
     assert.equal((await detectMeaning(tf, detectAttention(tf, { tensor: 'attn' }))).meaning, 'weights');
@@ -367,7 +475,11 @@ describe('tensor files: attention layout, meaning and tokens', () => {
 
   it('no float attention-like tensor: an error listing what the file holds; any tensor can still be named', async () => {
     const tf = await openTensorFile(memory('masks.safetensors'));
-    assert.throws(() => detectAttention(tf), (e: unknown) => e instanceof TensorFileError && /no attention-like tensor/.test(e.message) && /u64/.test(e.message));
+    assert.throws(
+      () => detectAttention(tf),
+      (e: unknown) =>
+        e instanceof TensorFileError && /no attention-like tensor/.test(e.message) && /u64/.test(e.message),
+    );
     const view = detectAttention(tf, { tensor: 'i32' });
     assert.equal(view.layout, 'q,k');
     const h = await readHead(tf, view, { layer: 0, head: 0 });
@@ -376,7 +488,10 @@ describe('tensor files: attention layout, meaning and tokens', () => {
 
   it('masks next to the maps are not candidates (attention_mask, int tensors, tokens)', async () => {
     const tf = await openTensorFile(memory('per_layer_compressed.npz'));
-    assert.deepEqual(findCandidates(tf).map((c) => c.id), ['attentions.{}']);
+    assert.deepEqual(
+      findCandidates(tf).map((c) => c.id),
+      ['attentions.{}'],
+    );
   });
 
   it('the layout override changes how axes are read, and is validated', async () => {
@@ -387,14 +502,19 @@ describe('tensor files: attention layout, meaning and tokens', () => {
     const asBatch = detectAttention(tf, { layout: 'batch, heads, q, k' });
     assert.deepEqual([asBatch.layers, asBatch.batch, asBatch.heads], [1, 2, 2]);
     const h = await readHead(tf, asBatch, { layer: 0, head: 1, batch: 1 });
-    if (h.kind === 'map') assertValues(h.matrix.data, expectedSlice(expected['weights4d_f16.npy'].tensors.weights4d_f16, [1, 1]), 'b1h1');
+    if (h.kind === 'map')
+      assertValues(h.matrix.data, expectedSlice(expected['weights4d_f16.npy'].tensors.weights4d_f16, [1, 1]), 'b1h1');
     const bad: [string, RegExp][] = [
       ['layers,heads,q', /names 3 axes but the tensor has 4/],
       ['layers,heads,k,q', /must end with q,k/],
       ['heads,heads,q,k', /names an axis twice/],
       ['layers,tokens,q,k', /unknown axis "tokens"/],
     ];
-    for (const [layout, message] of bad) assert.throws(() => detectAttention(tf, { layout }), (e: unknown) => e instanceof TensorFileError && message.test(e.message));
+    for (const [layout, message] of bad)
+      assert.throws(
+        () => detectAttention(tf, { layout }),
+        (e: unknown) => e instanceof TensorFileError && message.test(e.message),
+      );
     const grouped = await openTensorFile(memory('per_layer_arr.npz'));
     assert.throws(() => detectAttention(grouped, { layout: 'layers,q,k' }), /layer number is in the tensor names/);
   });
@@ -417,7 +537,10 @@ describe('tensor files: attention layout, meaning and tokens', () => {
     const view = detectAttention(tf);
     const tokens = await tokensFromFile(tf);
     assert.equal(tokens?.source, '__metadata__.tokens');
-    assert.deepEqual(axisLabels(tf.name, view, tokens!.tokens), { queries: ['The', 'cat', 'sat', '.'], keys: ['The', 'cat', 'sat', '.'] });
+    assert.deepEqual(axisLabels(tf.name, view, tokens!.tokens), {
+      queries: ['The', 'cat', 'sat', '.'],
+      keys: ['The', 'cat', 'sat', '.'],
+    });
     assert.deepEqual(axisLabels(tf.name, view, null).keys, ['0', '1', '2', '3']);
     assert.deepEqual(axisLabels(tf.name, { ...view, queries: 1 }, tokens!.tokens).queries, ['.']);
     assert.throws(() => axisLabels(tf.name, view, ['a', 'b']), /2 tokens but the maps have 4 queries × 4 keys/);
@@ -437,7 +560,12 @@ describe('tensor files: streaming every head in file order', () => {
       const name = view.layerTensors[h.layer].map!;
       assert.equal(h.layerId, Number(name.split('.')[1]));
       if (seen[seen.length - 1] !== name) seen.push(name);
-      if (h.data.kind === 'map') assertValues(h.data.matrix.data, expectedSlice(expected['blocks.safetensors'].tensors[name], [h.head]), `${name}[${h.head}]`);
+      if (h.data.kind === 'map')
+        assertValues(
+          h.data.matrix.data,
+          expectedSlice(expected['blocks.safetensors'].tensors[name], [h.head]),
+          `${name}[${h.head}]`,
+        );
     }
     assert.deepEqual(seen, truth.fileOrder);
   });
@@ -464,7 +592,10 @@ describe('tensor files: streaming every head in file order', () => {
       assert.equal(heads, view.layers * view.heads);
       // Each member's compressed bytes are read at most once more after the headers.
       const compressedTotal = src.size;
-      assert.ok(src.bytes - afterOpen <= compressedTotal, `${file}: read ${src.bytes - afterOpen} bytes for a ${compressedTotal}-byte archive`);
+      assert.ok(
+        src.bytes - afterOpen <= compressedTotal,
+        `${file}: read ${src.bytes - afterOpen} bytes for a ${compressedTotal}-byte archive`,
+      );
     }
   });
 
@@ -475,7 +606,8 @@ describe('tensor files: streaming every head in file order', () => {
     let n = 0;
     for await (const h of streamHeads(tf, view)) {
       n++;
-      if (h.data.kind === 'map') assertValues(h.data.matrix.data, expectedSlice(want, [h.layer, h.head]), `L${h.layer}H${h.head}`);
+      if (h.data.kind === 'map')
+        assertValues(h.data.matrix.data, expectedSlice(want, [h.layer, h.head]), `L${h.layer}H${h.head}`);
     }
     assert.equal(n, 6);
   });
@@ -525,8 +657,12 @@ describe('tensor files: multi-gigabyte files', () => {
     assert.equal(src.reads[0][1], 2048 * 2048 * 2);
     if (h.kind !== 'map') return assert.fail('map expected');
     // Element index of [23, 0, 31, i, j]; its bits are (index mod 1024), a float16 subnormal or small normal.
-    const base = ((23 * 32 + 31) * 2048) * 2048;
-    for (const [i, j] of [[0, 0], [5, 7], [2047, 2047]]) {
+    const base = (23 * 32 + 31) * 2048 * 2048;
+    for (const [i, j] of [
+      [0, 0],
+      [5, 7],
+      [2047, 2047],
+    ]) {
       const e = base + i * 2048 + j;
       assert.equal(h.matrix.data[i * 2048 + j], Math.fround(float16BitsToNumber(e % 1024)));
     }
@@ -585,16 +721,26 @@ describe('tensor files: node helpers', () => {
       await fsp.writeFile(`${file}.tokens.json`, JSON.stringify(['x']));
       assert.deepEqual((await readSidecarTokens(file))?.tokens, ['x']);
       await fsp.writeFile(`${file}.tokens.json`, '[1, 2]');
-      await assert.rejects(readSidecarTokens(file), (e: unknown) => e instanceof TensorFileError && /token list\[0\] is not a string/.test(e.message));
+      await assert.rejects(
+        readSidecarTokens(file),
+        (e: unknown) => e instanceof TensorFileError && /token list\[0\] is not a string/.test(e.message),
+      );
       assert.deepEqual((await readTokensFile(join(dir, 'attn.tokens.json'))).tokens, ['a', 'b']);
-      await assert.rejects(readTokensFile(join(dir, 'none.json')), /none\.json: cannot read token list: no such file \(ENOENT\)/);
+      await assert.rejects(
+        readTokensFile(join(dir, 'none.json')),
+        /none\.json: cannot read token list: no such file \(ENOENT\)/,
+      );
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
   });
 
   it('a missing file or a directory is a TensorFileError', async () => {
-    await assert.rejects(FileByteSource.open(join(DIR, 'missing.npy')), (e: unknown) => e instanceof TensorFileError && /missing\.npy: cannot open: no such file \(ENOENT\)/.test(e.message));
+    await assert.rejects(
+      FileByteSource.open(join(DIR, 'missing.npy')),
+      (e: unknown) =>
+        e instanceof TensorFileError && /missing\.npy: cannot open: no such file \(ENOENT\)/.test(e.message),
+    );
     await assert.rejects(FileByteSource.open(DIR), TensorFileError);
   });
 

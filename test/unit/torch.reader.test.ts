@@ -6,20 +6,41 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryByteSource, TensorFileError, listTensors, openTensorFile, readSlice, tokensFromFile } from '../../src/core/tensorfiles';
+import {
+  MemoryByteSource,
+  TensorFileError,
+  listTensors,
+  openTensorFile,
+  readSlice,
+  tokensFromFile,
+} from '../../src/core/tensorfiles';
 import { ALLOWED_GLOBALS, unpickle } from '../../src/core/tensorfiles/torch/pickle';
 
 const DIR = join(__dirname, '..', 'fixtures', 'torch');
 type Value = number | 'NaN' | 'Infinity' | '-Infinity';
-interface ExpectedTensor { dtype: string; shape: number[]; values: Value[] }
-interface ExpectedFile { tensors: Record<string, ExpectedTensor>; tokens?: string[] }
+interface ExpectedTensor {
+  dtype: string;
+  shape: number[];
+  values: Value[];
+}
+interface ExpectedFile {
+  tensors: Record<string, ExpectedTensor>;
+  tokens?: string[];
+}
 const expected: { files: Record<string, ExpectedFile> } = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8'));
 
 function memory(file: string): MemoryByteSource {
   return new MemoryByteSource(file, new Uint8Array(readFileSync(join(DIR, file))));
 }
 
-const DTYPES: Record<string, string> = { float32: 'f32', float16: 'f16', bfloat16: 'bf16', float64: 'f64', bool: 'bool', int64: 'i64' };
+const DTYPES: Record<string, string> = {
+  float32: 'f32',
+  float16: 'f16',
+  bfloat16: 'bf16',
+  float64: 'f64',
+  bool: 'bool',
+  int64: 'i64',
+};
 
 function assertValues(actual: Float32Array, values: readonly Value[], what: string): void {
   assert.equal(actual.length, values.length, `${what}: length`);
@@ -45,12 +66,26 @@ async function refusal(file: string): Promise<TensorFileError> {
 }
 
 describe('torch.save files (.pt/.pth/.bin) against torch', () => {
-  for (const file of ['single.pt', 'attentions_tuple.pt', 'attentions_tokens.pth', 'ordered.bin', 'dtypes.pt', 'views.pt', 'parameter.pt']) {
+  for (const file of [
+    'single.pt',
+    'attentions_tuple.pt',
+    'attentions_tokens.pth',
+    'ordered.bin',
+    'dtypes.pt',
+    'views.pt',
+    'parameter.pt',
+  ]) {
     it(`${file}: every tensor's dtype, shape and values match torch`, async () => {
       const f = await openTensorFile(memory(file));
       assert.equal(f.format, 'torch');
       const want = expected.files[file].tensors;
-      assert.deepEqual(listTensors(f).map((t) => t.name).filter((n) => n !== 'input_ids').sort(), Object.keys(want).sort());
+      assert.deepEqual(
+        listTensors(f)
+          .map((t) => t.name)
+          .filter((n) => n !== 'input_ids')
+          .sort(),
+        Object.keys(want).sort(),
+      );
       for (const [name, t] of Object.entries(want)) {
         const info = f.tensor(name);
         assert.equal(info.dtype, DTYPES[t.dtype], `${name} dtype`);
@@ -92,20 +127,47 @@ describe('torch.save files (.pt/.pth/.bin) against torch', () => {
   });
 
   it('a pickled nn.Module is refused by the global it names, and nothing is run', async () => {
-    assert.match((await refusal('module.pt')).message, /refused global "torch\.nn\.modules\.linear\.Linear": not in PyTorch's weights_only allow-list/);
+    assert.match(
+      (await refusal('module.pt')).message,
+      /refused global "torch\.nn\.modules\.linear\.Linear": not in PyTorch's weights_only allow-list/,
+    );
     assert.match((await refusal('builtin.pt')).message, /refused global "builtins\.print"/);
-    assert.match((await refusal('os_system.pt')).message, /refused global "(posix|os)\.system": module (posix|os) is never loaded/);
+    assert.match(
+      (await refusal('os_system.pt')).message,
+      /refused global "(posix|os)\.system": module (posix|os) is never loaded/,
+    );
   });
 
   it('the allow-list mirrors PyTorch: rebuild functions, storages, OrderedDict yes; os, sys, eval no', () => {
-    for (const g of ['torch._utils._rebuild_tensor_v2', 'torch.FloatStorage', 'torch.BFloat16Storage', 'collections.OrderedDict', 'torch.nn.parameter.Parameter']) assert.ok(ALLOWED_GLOBALS.has(g), g);
-    for (const g of ['os.system', 'posix.system', 'builtins.eval', 'builtins.exec', 'subprocess.Popen', 'builtins.getattr']) assert.ok(!ALLOWED_GLOBALS.has(g), g);
+    for (const g of [
+      'torch._utils._rebuild_tensor_v2',
+      'torch.FloatStorage',
+      'torch.BFloat16Storage',
+      'collections.OrderedDict',
+      'torch.nn.parameter.Parameter',
+    ])
+      assert.ok(ALLOWED_GLOBALS.has(g), g);
+    for (const g of [
+      'os.system',
+      'posix.system',
+      'builtins.eval',
+      'builtins.exec',
+      'subprocess.Popen',
+      'builtins.getattr',
+    ])
+      assert.ok(!ALLOWED_GLOBALS.has(g), g);
   });
 
   it('opcodes outside the weights_only set are refused by name and offset', () => {
     // PROTO 2, STACK_GLOBAL: the protocol-4 way to name a callable.
-    assert.throws(() => unpickle('x.pt[data.pkl]', new Uint8Array([0x80, 0x02, 0x93, 0x2e])), /x\.pt\[data\.pkl\]: byte 2: opcode STACK_GLOBAL \(0x93\) is not allowed/);
+    assert.throws(
+      () => unpickle('x.pt[data.pkl]', new Uint8Array([0x80, 0x02, 0x93, 0x2e])),
+      /x\.pt\[data\.pkl\]: byte 2: opcode STACK_GLOBAL \(0x93\) is not allowed/,
+    );
     assert.throws(() => unpickle('x.pt[data.pkl]', new Uint8Array([0x80, 0x02, 0x4e])), /before its STOP opcode/);
-    assert.throws(() => unpickle('x.pt[data.pkl]', new Uint8Array([0x80, 0x02, 0x68, 0x05, 0x2e])), /memo entry 5 was never stored/);
+    assert.throws(
+      () => unpickle('x.pt[data.pkl]', new Uint8Array([0x80, 0x02, 0x68, 0x05, 0x2e])),
+      /memo entry 5 was never stored/,
+    );
   });
 });

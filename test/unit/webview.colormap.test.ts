@@ -2,7 +2,17 @@
 // value → entry mapping, and the properties a reader relies on (lightness rises with the value).
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { colorAt, lookupTable, lutIndex, packRgba, scalePosition, unpackRgba, luminance, SEQUENTIAL, DIVERGING } from '../../webview/colormap';
+import {
+  colorAt,
+  lookupTable,
+  lutIndex,
+  packRgba,
+  scalePosition,
+  unpackRgba,
+  luminance,
+  SEQUENTIAL,
+  DIVERGING,
+} from '../../webview/colormap';
 
 // matplotlib's _viridis_data / _cividis_data at entries that are not among our 17 stops.
 const REFERENCE: [name: 'viridis' | 'cividis', index: number, rgb: [number, number, number]][] = [
@@ -18,7 +28,9 @@ describe('webview: colour maps', () => {
   for (const [name, index, rgb] of REFERENCE) {
     it(`${name}[${index}] is within 1/100 of matplotlib`, () => {
       const got = colorAt(name, index / 255);
-      rgb.forEach((c, k) => assert.ok(Math.abs(got[k] - c) < 0.01, `${name}[${index}] channel ${k}: ${got[k]} vs ${c}`));
+      rgb.forEach((c, k) =>
+        assert.ok(Math.abs(got[k] - c) < 0.01, `${name}[${index}] channel ${k}: ${got[k]} vs ${c}`),
+      );
     });
   }
 
@@ -32,7 +44,14 @@ describe('webview: colour maps', () => {
   it('sequential maps get lighter as the value grows (property)', () => {
     for (const name of SEQUENTIAL) {
       const lut = lookupTable(name);
-      fc.assert(fc.property(fc.integer({ min: 0, max: 254 }), fc.integer({ min: 1, max: 32 }), (k, d) => luminance(lut[Math.min(255, k + d)]) >= luminance(lut[k]) - 2e-3), { seed: 3 }); // 8-bit rounding
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 254 }),
+          fc.integer({ min: 1, max: 32 }),
+          (k, d) => luminance(lut[Math.min(255, k + d)]) >= luminance(lut[k]) - 2e-3,
+        ),
+        { seed: 3 },
+      ); // 8-bit rounding
     }
   });
 
@@ -45,7 +64,11 @@ describe('webview: colour maps', () => {
       assert.equal(lutIndex(scale, 2) + lutIndex(scale, -2), 255, name);
     }
     // 256 entries have no exact middle: 0 takes entry 128, a hair from ColorBrewer's #f7f7f7.
-    for (const c of unpackRgba(lookupTable('blue-white-red')[lutIndex({ kind: 'diverging', absMax: 1 }, 0)]).slice(0, 3)) assert.ok(Math.abs(c - 247) <= 2);
+    for (const c of unpackRgba(lookupTable('blue-white-red')[lutIndex({ kind: 'diverging', absMax: 1 }, 0)]).slice(
+      0,
+      3,
+    ))
+      assert.ok(Math.abs(c - 247) <= 2);
   });
 
   it('maps values to entries: lo → 0, hi → 255, rounding to the nearest', () => {

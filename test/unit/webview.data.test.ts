@@ -13,12 +13,16 @@ import { linearTicks, logTicks, powerOfTenLabel } from '../../webview/ticks';
 import { regionWindow } from '../../webview/views/region';
 import { assertClose, assertMatrixClose, assertVectorClose } from '../helpers/close';
 
-const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'core', `${name}.json`), 'utf8'));
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'core', `${name}.json`), 'utf8'));
 const TOL = 1e-5;
 
 describe('webview: the scale slider re-softmaxes in the page', () => {
   it('qkv-causal at factor 1 gives numpy’s unscaled weights and entropies', async () => {
-    const p = await MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('qkv-causal').input) }).head(0, 0);
+    const p = await MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('qkv-causal').input) }).head(
+      0,
+      0,
+    );
     const live = headAtFactor(p, 1);
     const e = fixture('qkv-override-none-causal').expected.heads[0];
     assertMatrixClose({ rows: 5, cols: 5, data: live.weights }, e.weights, TOL, 'weights');
@@ -44,16 +48,27 @@ describe('webview: the scale slider re-softmaxes in the page', () => {
     const e = fx.expected.heads[0];
     const step = queryStep(p, headAsSent(p), 2);
     assertVectorClose(step.scaled as number[], e.scores[2], TOL, 'scaled scores');
-    assertVectorClose(step.dots.map((d) => (d as number) / Math.sqrt(3)), e.scores[2], TOL, 'dots / √d_k');
+    assertVectorClose(
+      step.dots.map((d) => (d as number) / Math.sqrt(3)),
+      e.scores[2],
+      TOL,
+      'dots / √d_k',
+    );
     assertVectorClose(step.weights, e.weights[2], TOL, 'weights');
     assertVectorClose(step.output as Float64Array, e.output[2], TOL, 'output = Σ w v');
     assertVectorClose(step.q as Float32Array, fx.input.Q[2], 1e-7, 'q');
   });
 
   it('marks masked keys in the walk-through', async () => {
-    const p = await MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('qkv-causal').input) }).head(0, 0);
+    const p = await MemorySource.fromSpec({ kind: 'json', json: JSON.stringify(fixture('qkv-causal').input) }).head(
+      0,
+      0,
+    );
     const step = queryStep(p, headAsSent(p), 1);
-    assert.deepEqual(step.dots.map((d) => d === null), [false, false, true, true, true]);
+    assert.deepEqual(
+      step.dots.map((d) => d === null),
+      [false, false, true, true, true],
+    );
     assert.deepEqual(step.weights.slice(2), [0, 0, 0]);
   });
 
@@ -70,8 +85,18 @@ describe('webview: the scale slider re-softmaxes in the page', () => {
 
 describe('webview: exports', () => {
   const shown: ShownMatrix = {
-    title: 't', layer: 0, head: 1, mask: 'causal', factor: 0.5, tokens: ['=SUM(A1)', 'a,b'], keyTokens: ['say "hi"', 'x'], n: 2, m: 2,
-    scores: Float32Array.from([0.1, 9, 0.25, -1]), weights: Float32Array.from([1, 0, 0.3, 0.7]), allowed: Uint8Array.from([1, 0, 1, 1]),
+    title: 't',
+    layer: 0,
+    head: 1,
+    mask: 'causal',
+    factor: 0.5,
+    tokens: ['=SUM(A1)', 'a,b'],
+    keyTokens: ['say "hi"', 'x'],
+    n: 2,
+    m: 2,
+    scores: Float32Array.from([0.1, 9, 0.25, -1]),
+    weights: Float32Array.from([1, 0, 0.3, 0.7]),
+    allowed: Uint8Array.from([1, 0, 1, 1]),
   };
 
   it('writes CSV with quoting, formula-safe tokens and empty masked scores', () => {
@@ -83,8 +108,14 @@ describe('webview: exports', () => {
 
   it('writes JSON with null where masked', () => {
     const o = JSON.parse(matrixJson(shown));
-    assert.deepEqual(o.scores, [[0.1, null], [0.25, -1]]);
-    assert.deepEqual(o.weights, [[1, 0], [0.3, 0.7]]);
+    assert.deepEqual(o.scores, [
+      [0.1, null],
+      [0.25, -1],
+    ]);
+    assert.deepEqual(o.weights, [
+      [1, 0],
+      [0.3, 0.7],
+    ]);
     assert.equal(o.head, 1);
   });
 
@@ -119,8 +150,28 @@ describe('webview: formatting and state', () => {
   });
 
   it('restores only state that fits the input', () => {
-    const overview = { n: 3, m: 3, layers: 1, heads: 2, masks: ['none', 'causal', 'anticausal'], rescalable: true } as unknown as Overview;
-    const s = sanitizeState({ tab: 'scaling', head: 'mean', layer: 4, mask: 'causal', factor: 0.25, lockedRow: 7, sequential: 'jet', zoom: 3, cursor: { row: 2, col: 1 } }, overview);
+    const overview = {
+      n: 3,
+      m: 3,
+      layers: 1,
+      heads: 2,
+      masks: ['none', 'causal', 'anticausal'],
+      rescalable: true,
+    } as unknown as Overview;
+    const s = sanitizeState(
+      {
+        tab: 'scaling',
+        head: 'mean',
+        layer: 4,
+        mask: 'causal',
+        factor: 0.25,
+        lockedRow: 7,
+        sequential: 'jet',
+        zoom: 3,
+        cursor: { row: 2, col: 1 },
+      },
+      overview,
+    );
     assert.equal(s.tab, 'scaling');
     assert.equal(s.head, 'mean');
     assert.equal(s.layer, 0);
@@ -138,7 +189,11 @@ describe('webview: the region a click on a long sequence’s block asks for', ()
   it('centres 128 tokens on the block and stays inside the sequence', () => {
     assert.deepEqual(regionWindow(500, 5, 5000), { start: 2438, count: 128 });
     assert.deepEqual(regionWindow(0, 16, 16384), { start: 0, count: 128 }, 'the first block: from token 0');
-    assert.deepEqual(regionWindow(1023, 16, 16384), { start: 16256, count: 128 }, 'the last block: up to the last token');
+    assert.deepEqual(
+      regionWindow(1023, 16, 16384),
+      { start: 16256, count: 128 },
+      'the last block: up to the last token',
+    );
     assert.deepEqual(regionWindow(3, 1, 50), { start: 0, count: 50 }, 'a sequence shorter than a region: all of it');
   });
 });

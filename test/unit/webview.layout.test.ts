@@ -1,7 +1,17 @@
 // Heatmap geometry: square cells, the visible window at a zoom, point ↔ cell, zoom anchoring, levels.
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cellAt, cellRect, computeLayout, labelStride, levelFor, maxZoom, MAX_CELL, viewportAt, zoomAround } from '../../webview/layout';
+import {
+  cellAt,
+  cellRect,
+  computeLayout,
+  labelStride,
+  levelFor,
+  maxZoom,
+  MAX_CELL,
+  viewportAt,
+  zoomAround,
+} from '../../webview/layout';
 
 const base = { maxWidth: 1000, maxPlot: 400, rowLabelWidth: 60, colLabelHeight: 40, bar: true, legend: true };
 
@@ -34,28 +44,52 @@ describe('webview: heatmap layout', () => {
 
   it('maps points to cells and back (property)', () => {
     const plot = { x: 50, y: 30, w: 400, h: 300 };
-    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 3000 }), fc.double({ min: 1, max: 50, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (n, m, zoom, u, v) => {
-      const view = viewportAt(n, m, zoom, n * u, m * v);
-      const row = Math.min(n - 1, Math.floor(view.row0 + view.rows / 2));
-      const col = Math.min(m - 1, Math.floor(view.col0 + view.cols / 2));
-      const r = cellRect(plot, view, row, col);
-      const hit = cellAt(plot, view, Math.min(plot.x + plot.w - 1e-6, Math.max(plot.x, r.x + r.w / 2)), Math.min(plot.y + plot.h - 1e-6, Math.max(plot.y, r.y + r.h / 2)));
-      return hit !== null && hit.row === row && hit.col === col;
-    }), { seed: 5, numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.double({ min: 1, max: 50, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (n, m, zoom, u, v) => {
+          const view = viewportAt(n, m, zoom, n * u, m * v);
+          const row = Math.min(n - 1, Math.floor(view.row0 + view.rows / 2));
+          const col = Math.min(m - 1, Math.floor(view.col0 + view.cols / 2));
+          const r = cellRect(plot, view, row, col);
+          const hit = cellAt(
+            plot,
+            view,
+            Math.min(plot.x + plot.w - 1e-6, Math.max(plot.x, r.x + r.w / 2)),
+            Math.min(plot.y + plot.h - 1e-6, Math.max(plot.y, r.y + r.h / 2)),
+          );
+          return hit !== null && hit.row === row && hit.col === col;
+        },
+      ),
+      { seed: 5, numRuns: 300 },
+    );
     assert.equal(cellAt(plot, viewportAt(3, 3, 1, 1.5, 1.5), 10, 10), null);
   });
 
   it('keeps the anchored cell under the pointer when zooming (property)', () => {
-    fc.assert(fc.property(fc.integer({ min: 10, max: 5000 }), fc.double({ min: 1, max: 20, noNaN: true }), fc.double({ min: 1, max: 20, noNaN: true }), fc.double({ min: 0.1, max: 0.9, noNaN: true }), (n, z0, z1, f) => {
-      const view = viewportAt(n, n, z0, n / 2, n / 2);
-      const anchor = view.row0 + view.rows * f;
-      const c = zoomAround(n, n, view, z0, z1, anchor, anchor);
-      const next = viewportAt(n, n, z1, c.row, c.col);
-      const f1 = (anchor - next.row0) / next.rows;
-      // Clamping at the edges may move it; inside it must stay where it was.
-      const clamped = next.row0 === 0 || next.row0 + next.rows >= n - 1e-9;
-      return clamped || Math.abs(f1 - f) < 1e-6;
-    }), { seed: 9, numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 10, max: 5000 }),
+        fc.double({ min: 1, max: 20, noNaN: true }),
+        fc.double({ min: 1, max: 20, noNaN: true }),
+        fc.double({ min: 0.1, max: 0.9, noNaN: true }),
+        (n, z0, z1, f) => {
+          const view = viewportAt(n, n, z0, n / 2, n / 2);
+          const anchor = view.row0 + view.rows * f;
+          const c = zoomAround(n, n, view, z0, z1, anchor, anchor);
+          const next = viewportAt(n, n, z1, c.row, c.col);
+          const f1 = (anchor - next.row0) / next.rows;
+          // Clamping at the edges may move it; inside it must stay where it was.
+          const clamped = next.row0 === 0 || next.row0 + next.rows >= n - 1e-9;
+          return clamped || Math.abs(f1 - f) < 1e-6;
+        },
+      ),
+      { seed: 9, numRuns: 300 },
+    );
   });
 
   it('chooses the pyramid level so no more cells than pixels are drawn', () => {

@@ -11,7 +11,15 @@ describe('webview: rasterizing', () => {
     const out = new Uint32Array(6);
     const mask = new Uint8ClampedArray(24);
     const scale = { kind: 'sequential', lo: 0, hi: 1 } as const;
-    rasterize({ rows: 2, cols: 3, data, allowed }, { row0: 0, col0: 0, rows: 2, cols: 3 }, scale, lut, 0xdeadbeef, out, mask);
+    rasterize(
+      { rows: 2, cols: 3, data, allowed },
+      { row0: 0, col0: 0, rows: 2, cols: 3 },
+      scale,
+      lut,
+      0xdeadbeef,
+      out,
+      mask,
+    );
     assert.equal(out[2], 0xdeadbeef);
     for (const k of [0, 1, 3, 4, 5]) assert.equal(out[k], lut[lutIndex(scale, data[k])], `cell ${k}`);
     assert.deepEqual([mask[3], mask[11], mask[15]], [0, 255, 0]);

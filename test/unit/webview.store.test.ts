@@ -7,21 +7,37 @@ import { Store, sliceChanged } from '../../webview/store';
 
 describe('webview store', () => {
   it('notifies a watcher exactly when its slice changes, with the merged state', () => {
-    fc.assert(fc.property(fc.array(fc.record({ a: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), b: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }) })), (patches) => {
-      const store = new Store({ a: 0, b: 0 });
-      const seen: number[] = [];
-      store.watch((s) => [s.a] as const, ([a]) => seen.push(a));
-      let a = 0;
-      const expected: number[] = [];
-      for (const raw of patches) {
-        const patch = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as { a?: number; b?: number };
-        store.set(patch);
-        if (patch.a !== undefined && patch.a !== a) expected.push(patch.a);
-        if (patch.a !== undefined) a = patch.a;
-        assert.equal(store.state.a, a);
-      }
-      assert.deepEqual(seen, expected);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            a: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+            b: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+          }),
+        ),
+        (patches) => {
+          const store = new Store({ a: 0, b: 0 });
+          const seen: number[] = [];
+          store.watch(
+            (s) => [s.a] as const,
+            ([a]) => seen.push(a),
+          );
+          let a = 0;
+          const expected: number[] = [];
+          for (const raw of patches) {
+            const patch = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as {
+              a?: number;
+              b?: number;
+            };
+            store.set(patch);
+            if (patch.a !== undefined && patch.a !== a) expected.push(patch.a);
+            if (patch.a !== undefined) a = patch.a;
+            assert.equal(store.state.a, a);
+          }
+          assert.deepEqual(seen, expected);
+        },
+      ),
+    );
   });
 
   it('does not notify a patch that changes nothing', () => {
@@ -61,7 +77,11 @@ describe('webview data module', () => {
     failThumbs = false;
     await data.thumbnails(overview, null);
     await data.thumbnails(overview, null);
-    assert.equal(asked.filter((x) => x.startsWith('thumbnails')).length, 2, 'asked again after the failure, then cached');
+    assert.equal(
+      asked.filter((x) => x.startsWith('thumbnails')).length,
+      2,
+      'asked again after the failure, then cached',
+    );
     assert.ok(asked.at(-1)?.includes('"size":64'));
   });
 });

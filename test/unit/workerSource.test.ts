@@ -18,7 +18,16 @@ describe('WorkerSource (inspection worker thread)', function () {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'ai-worker-'));
     workerPath = join(dir, 'inspectionWorker.js');
-    buildSync({ entryPoints: [join(__dirname, '..', '..', 'src', 'node', 'inspectionWorker.ts')], outfile: workerPath, bundle: true, platform: 'node', format: 'cjs', logLevel: 'silent', target: 'node20', loader: { '.wasm': 'binary' } });
+    buildSync({
+      entryPoints: [join(__dirname, '..', '..', 'src', 'node', 'inspectionWorker.ts')],
+      outfile: workerPath,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'silent',
+      target: 'node20',
+      loader: { '.wasm': 'binary' },
+    });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(() => assert.equal(WorkerSource.liveWorkers, 0, 'every worker is terminated after its test'));
@@ -37,7 +46,11 @@ describe('WorkerSource (inspection worker thread)', function () {
         assert.ok(Math.abs(s.meanEntropy - b.summaries[i].meanEntropy) < 1e-5);
         assert.ok(Math.abs(s.meanMaxWeight - b.summaries[i].meanMaxWeight) < 1e-5);
       });
-      assert.deepEqual(remote.info.offsets, [[0, 1], [2, 4], [6, 10]]);
+      assert.deepEqual(remote.info.offsets, [
+        [0, 1],
+        [2, 4],
+        [6, 10],
+      ]);
       const [h1, h2] = [await remote.head(0, 1), await local.head(0, 1)];
       assert.ok(h1.weights instanceof Float32Array);
       h1.weights.forEach((w, i) => assert.ok(Math.abs(w - h2.weights[i]) < 1e-6, `weight ${i}`));
@@ -48,18 +61,24 @@ describe('WorkerSource (inspection worker thread)', function () {
   });
 
   it('reports bad input as one InputError line and opens nothing', async () => {
-    await assert.rejects(WorkerSource.open({ kind: 'json', json: '{"form": "qkv", "Q": [[1]]' }, { workerPath }), (e: unknown) => {
-      assert.ok(e instanceof InputError);
-      assert.match((e as Error).message, /^[^\n]+$/);
-      return true;
-    });
+    await assert.rejects(
+      WorkerSource.open({ kind: 'json', json: '{"form": "qkv", "Q": [[1]]' }, { workerPath }),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.match((e as Error).message, /^[^\n]+$/);
+        return true;
+      },
+    );
   });
 
   it('opens a tensor file from disk and from bytes alike', async () => {
     const file = join(FIXTURES, 'model.safetensors');
     const fromDisk = await WorkerSource.open({ kind: 'file', path: file, title: 'model' }, { workerPath });
     const { readFileSync } = await import('node:fs');
-    const fromBytes = await WorkerSource.open({ kind: 'bytes', name: 'model.safetensors', bytes: new Uint8Array(readFileSync(file)), title: 'model' }, { workerPath });
+    const fromBytes = await WorkerSource.open(
+      { kind: 'bytes', name: 'model.safetensors', bytes: new Uint8Array(readFileSync(file)), title: 'model' },
+      { workerPath },
+    );
     try {
       const [a, b] = [await fromDisk.overview(), await fromBytes.overview()];
       assert.deepEqual(a.summaries, b.summaries);
@@ -77,21 +96,27 @@ describe('WorkerSource (inspection worker thread)', function () {
     let slowSeen = false;
     const source = await WorkerSource.open({ kind: 'text', text: 'warm up' }, { workerPath });
     source.dispose();
-    const big = WorkerSource.open({ kind: 'text', text, settings: { heads: 8, dK: 64, dV: 64, dModel: 256 } }, {
-      workerPath,
-      slowAfterMs: 50,
-      onSlow: (_label, cancel) => {
-        slowSeen = true;
-        cancel();
+    const big = WorkerSource.open(
+      { kind: 'text', text, settings: { heads: 8, dK: 64, dV: 64, dModel: 256 } },
+      {
+        workerPath,
+        slowAfterMs: 50,
+        onSlow: (_label, cancel) => {
+          slowSeen = true;
+          cancel();
+        },
       },
-    });
+    );
     await assert.rejects(big, (e: unknown) => e instanceof CancelledError);
     assert.ok(slowSeen);
   });
 
   it('survives a crashed worker: the user is told, and the next request re-opens the input', async () => {
     const crashes: string[] = [];
-    const source = await WorkerSource.open({ kind: 'text', text: 'one two three' }, { workerPath, onCrash: (m) => crashes.push(m) });
+    const source = await WorkerSource.open(
+      { kind: 'text', text: 'one two three' },
+      { workerPath, onCrash: (m) => crashes.push(m) },
+    );
     try {
       // Simulate a crash from outside: terminate the thread without telling the source.
       const worker = (source as unknown as { worker: { terminate(): Promise<number> } }).worker;

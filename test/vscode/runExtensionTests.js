@@ -42,12 +42,17 @@ async function runOffline() {
   const runDir = cs.makeRunDir('ai-vscode-int');
   const resultsFile = path.join(runDir, 'results.jsonl');
   const hostConsole = [];
-  let server, browser, exit = null, problem = null, navigatedAt = 0;
+  let server,
+    browser,
+    exit = null,
+    problem = null,
+    navigatedAt = 0;
   try {
     // The smoke-test driver option makes the web workbench honour ?payload= (extension development
     // path + tests path) and report the tests' outcome through window.codeAutomationExit.
     const starting = cs.startCodeServer({
-      runDir, folder: toolchain.WORKSPACE,
+      runDir,
+      folder: toolchain.WORKSPACE,
       extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
       env: { AI_VSCODE_RESULTS: resultsFile }, // the extension host inherits the server's environment
     });
@@ -60,14 +65,19 @@ async function runOffline() {
     if (b.status === 'rejected') throw b.reason;
     const page = await browser.newPage();
     let onExit;
-    const exited = new Promise((resolve) => { onExit = resolve; });
+    const exited = new Promise((resolve) => {
+      onExit = resolve;
+    });
     await page.exposeFunction('codeAutomationExit', (code, logs) => onExit({ code, logs: logs || [] }));
     await page.exposeFunction('codeAutomationLog', () => {});
     page.on('console', (m) => {
       const text = m.text();
       if (!/Extension Host/.test(text)) return;
       // Mirrored extension-host console lines look like "%c[Extension Host] %cline color: ...".
-      const line = text.replace(/%c/g, '').replace(/\s*color: [^;]*;?|\s*background: [^;]*;?/g, '').trim();
+      const line = text
+        .replace(/%c/g, '')
+        .replace(/\s*color: [^;]*;?|\s*background: [^;]*;?/g, '')
+        .trim();
       hostConsole.push(line);
       if (VERBOSE) console.log(`  [exthost] ${line}`);
     });
@@ -78,7 +88,12 @@ async function runOffline() {
     navigatedAt = Date.now();
     await page.goto(wb.workbenchUrl(server, toolchain.WORKSPACE, payload));
     let timer;
-    exit = await Promise.race([exited, new Promise((resolve) => { timer = setTimeout(() => resolve(null), TIMEOUT_MS); })]);
+    exit = await Promise.race([
+      exited,
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve(null), TIMEOUT_MS);
+      }),
+    ]);
     clearTimeout(timer);
     if (!exit) problem = `timed out after ${seconds(TIMEOUT_MS)} waiting for the extension host`;
   } catch (e) {
@@ -92,18 +107,27 @@ async function runOffline() {
   const v = verdict(results, exit ? exit.code : 1, problem);
   if (v.reasons.length > 0 || v.failed > 0) {
     for (const r of v.reasons) console.log(`  ✗ ${r}`);
-    const hostLog = exit && (exit.logs.find((l) => /remoteexthost/i.test(l.relativePath)) || exit.logs.find((l) => /exthost/i.test(l.relativePath)));
-    if (hostLog) console.log(`  --- ${hostLog.relativePath} (tail) ---\n${Buffer.from(hostLog.contents).toString().slice(-3000)}`);
-    else if (hostConsole.length) console.log(`  --- extension host console (tail) ---\n${hostConsole.slice(-30).join('\n')}`);
+    const hostLog =
+      exit &&
+      (exit.logs.find((l) => /remoteexthost/i.test(l.relativePath)) ||
+        exit.logs.find((l) => /exthost/i.test(l.relativePath)));
+    if (hostLog)
+      console.log(`  --- ${hostLog.relativePath} (tail) ---\n${Buffer.from(hostLog.contents).toString().slice(-3000)}`);
+    else if (hostConsole.length)
+      console.log(`  --- extension host console (tail) ---\n${hostConsole.slice(-30).join('\n')}`);
     if (server) console.log(`  --- code-server log (tail) ---\n${server.log().slice(-1500)}`);
     console.log(`  run folder kept for inspection: ${runDir}`);
   } else {
     cs.removeRunDir(runDir);
   }
-  const phases = server && results.startAt && results.endAt
-    ? `: server ${seconds(server.startMs)}, workbench to suite start ${seconds(results.startAt - navigatedAt)}, suite ${seconds(results.endAt - results.startAt)}`
-    : '';
-  return { ...v, note: `code-server ${toolchain.pinnedVersions().codeServer} offline, ${seconds(Date.now() - t0)}${phases}` };
+  const phases =
+    server && results.startAt && results.endAt
+      ? `: server ${seconds(server.startMs)}, workbench to suite start ${seconds(results.startAt - navigatedAt)}, suite ${seconds(results.endAt - results.startAt)}`
+      : '';
+  return {
+    ...v,
+    note: `code-server ${toolchain.pinnedVersions().codeServer} offline, ${seconds(Date.now() - t0)}${phases}`,
+  };
 }
 
 /** Where a desktop VS Code can come from, or why the electron launcher is skipped. */
@@ -114,9 +138,13 @@ async function desktopVSCode(forced) {
   }
   const { downloadAndUnzipVSCode } = require('@vscode/test-electron');
   try {
-    return { exe: await downloadAndUnzipVSCode({ cachePath: path.join(toolchain.ROOT, '.vscode-test'), timeout: 20000 }) };
+    return {
+      exe: await downloadAndUnzipVSCode({ cachePath: path.join(toolchain.ROOT, '.vscode-test'), timeout: 20000 }),
+    };
   } catch (e) {
-    return { skip: `no $VSCODE_EXECUTABLE and VS Code cannot be downloaded (${String((e && e.message) || e).split('\n')[0]})` };
+    return {
+      skip: `no $VSCODE_EXECUTABLE and VS Code cannot be downloaded (${String((e && e.message) || e).split('\n')[0]})`,
+    };
   }
 }
 
@@ -127,15 +155,22 @@ async function runElectron(forced) {
   const { runTests } = require('@vscode/test-electron');
   const runDir = cs.makeRunDir('ai-vscode-electron');
   const resultsFile = path.join(runDir, 'results.jsonl');
-  let exitCode, problem = null;
+  let exitCode,
+    problem = null;
   try {
     exitCode = await runTests({
       vscodeExecutablePath: source.exe,
       extensionDevelopmentPath: toolchain.ROOT,
       extensionTestsPath: SUITE_ENTRY,
       extensionTestsEnv: { AI_VSCODE_RESULTS: resultsFile },
-      launchArgs: [toolchain.WORKSPACE, '--disable-extensions',
-        '--user-data-dir', path.join(runDir, 'user-data'), '--extensions-dir', path.join(runDir, 'extensions')],
+      launchArgs: [
+        toolchain.WORKSPACE,
+        '--disable-extensions',
+        '--user-data-dir',
+        path.join(runDir, 'user-data'),
+        '--extensions-dir',
+        path.join(runDir, 'extensions'),
+      ],
     });
   } catch (e) {
     exitCode = typeof e.code === 'number' ? e.code : 1;
@@ -151,10 +186,15 @@ async function runElectron(forced) {
 }
 
 async function main() {
-  const forced = process.env.VSCODE_LAUNCHERS ? process.env.VSCODE_LAUNCHERS.split(',').map((s) => s.trim()).filter(Boolean) : null;
+  const forced = process.env.VSCODE_LAUNCHERS
+    ? process.env.VSCODE_LAUNCHERS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
   const launchers = forced || ['offline', 'electron'];
   const unknown = launchers.filter((l) => l !== 'offline' && l !== 'electron');
-  if (unknown.length) throw new Error(`VSCODE_LAUNCHERS: unknown launcher(s) ${unknown.join(', ')} (use offline, electron)`);
+  if (unknown.length)
+    throw new Error(`VSCODE_LAUNCHERS: unknown launcher(s) ${unknown.join(', ')} (use offline, electron)`);
 
   toolchain.ensureBuilt({ testHooks: true });
   const summaries = [];
@@ -169,8 +209,10 @@ async function main() {
       r = await runElectron(Boolean(forced));
     }
     if (r.skipped) {
-      if (forced) { summaries.push(`${LABEL}: electron launcher cannot run: ${r.skipped}`); failed = true; }
-      else summaries.push(`${LABEL}: electron launcher skipped: ${r.skipped}`);
+      if (forced) {
+        summaries.push(`${LABEL}: electron launcher cannot run: ${r.skipped}`);
+        failed = true;
+      } else summaries.push(`${LABEL}: electron launcher skipped: ${r.skipped}`);
       continue;
     }
     summaries.push(summaryLine(LABEL, r.passed, r.failed, r.note));
@@ -181,7 +223,9 @@ async function main() {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e) => {
     console.error(`${LABEL}: error: ${(e && e.message) || e}`);
     console.log(summaryLine(LABEL, 0, 1, 'the harness could not run'));

@@ -16,7 +16,11 @@ interface Scratch {
 
 function scratch(): Scratch {
   const canvas = document.createElement('canvas');
-  return { canvas, ctx: canvas.getContext('2d', { willReadFrequently: false }) as CanvasRenderingContext2D, image: null };
+  return {
+    canvas,
+    ctx: canvas.getContext('2d', { willReadFrequently: false }) as CanvasRenderingContext2D,
+    image: null,
+  };
 }
 
 /** ImageData of w×h in a scratch canvas, reused while the size stays. */
@@ -72,13 +76,23 @@ export class CellPainter {
       const image = imageOf(this.raster, win.cols, win.rows);
       const maskImage = hasMask ? imageOf(this.maskLayer, win.cols, win.rows) : null;
       const maskedColor = this.maskedPixel();
-      rasterize(grid, win, model.scale, lookupTable(model.colormap), maskedColor, new Uint32Array(image.data.buffer), maskImage ? maskImage.data : null);
+      rasterize(
+        grid,
+        win,
+        model.scale,
+        lookupTable(model.colormap),
+        maskedColor,
+        new Uint32Array(image.data.buffer),
+        maskImage ? maskImage.data : null,
+      );
       this.raster.ctx.putImageData(image, 0, 0);
       if (maskImage) this.maskLayer.ctx.putImageData(maskImage, 0, 0);
       this.rasterKey = key;
     }
-    const sx = view.col0 / block - win.col0, sy = view.row0 / block - win.row0;
-    const sw = view.cols / block, sh = view.rows / block;
+    const sx = view.col0 / block - win.col0,
+      sy = view.row0 / block - win.row0;
+    const sw = view.cols / block,
+      sh = view.rows / block;
     const ctx = this.ctx;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.raster.canvas, sx, sy, sw, sh, plot.x, plot.y, plot.w, plot.h);
@@ -110,7 +124,8 @@ export class CellPainter {
 
   private drawHatching(plot: Rect, sx: number, sy: number, sw: number, sh: number, dpr: number): void {
     const layer = this.hatchLayer;
-    const w = Math.ceil(plot.w * dpr), h = Math.ceil(plot.h * dpr);
+    const w = Math.ceil(plot.w * dpr),
+      h = Math.ceil(plot.h * dpr);
     if (layer.canvas.width !== w || layer.canvas.height !== h) {
       layer.canvas.width = w;
       layer.canvas.height = h;

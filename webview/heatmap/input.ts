@@ -33,7 +33,8 @@ export class HeatmapInput {
     c.addEventListener('pointermove', (e) => {
       this.h.pointer = { x: e.clientX, y: e.clientY };
       if (this.drag) {
-        const dx = e.clientX - this.drag.x, dy = e.clientY - this.drag.y;
+        const dx = e.clientX - this.drag.x,
+          dy = e.clientY - this.drag.y;
         if (Math.abs(dx) + Math.abs(dy) > 4) this.drag.moved = true;
         if (this.drag.moved && this.h.zoom > 1 && this.h.layout) {
           const view = this.h.viewport();
@@ -56,7 +57,12 @@ export class HeatmapInput {
     });
     c.addEventListener('pointerdown', (e) => {
       const v = this.h.viewport();
-      this.drag = { x: e.clientX, y: e.clientY, moved: false, center: { row: v.row0 + v.rows / 2, col: v.col0 + v.cols / 2 } };
+      this.drag = {
+        x: e.clientX,
+        y: e.clientY,
+        moved: false,
+        center: { row: v.row0 + v.rows / 2, col: v.col0 + v.cols / 2 },
+      };
       c.setPointerCapture(e.pointerId);
     });
     c.addEventListener('pointerup', (e) => {
@@ -67,12 +73,16 @@ export class HeatmapInput {
         if (cell) this.h.callbacks.click?.(cell);
       }
     });
-    c.addEventListener('wheel', (e) => {
-      if (!(e.ctrlKey || e.metaKey) || !this.h.model || !this.h.layout) return;
-      e.preventDefault();
-      const cell = this.h.eventCell(e) ?? { row: this.h.model.n / 2, col: this.h.model.m / 2 };
-      this.h.zoomBy(Math.pow(1.0015, -e.deltaY), cell);
-    }, { passive: false });
+    c.addEventListener(
+      'wheel',
+      (e) => {
+        if (!(e.ctrlKey || e.metaKey) || !this.h.model || !this.h.layout) return;
+        e.preventDefault();
+        const cell = this.h.eventCell(e) ?? { row: this.h.model.n / 2, col: this.h.model.m / 2 };
+        this.h.zoomBy(Math.pow(1.0015, -e.deltaY), cell);
+      },
+      { passive: false },
+    );
     c.addEventListener('keydown', (e) => this.onKey(e));
     c.addEventListener('focus', () => this.h.requestRender());
     c.addEventListener('blur', () => this.h.requestRender());
@@ -85,12 +95,24 @@ export class HeatmapInput {
     const step = e.shiftKey ? 10 : 1;
     let next: Cell | null = null;
     switch (e.key) {
-      case 'ArrowUp': next = { row: Math.max(0, cur.row - step), col: cur.col }; break;
-      case 'ArrowDown': next = { row: Math.min(n - 1, cur.row + step), col: cur.col }; break;
-      case 'ArrowLeft': next = { row: cur.row, col: Math.max(0, cur.col - step) }; break;
-      case 'ArrowRight': next = { row: cur.row, col: Math.min(m - 1, cur.col + step) }; break;
-      case 'Home': next = { row: cur.row, col: 0 }; break;
-      case 'End': next = { row: cur.row, col: m - 1 }; break;
+      case 'ArrowUp':
+        next = { row: Math.max(0, cur.row - step), col: cur.col };
+        break;
+      case 'ArrowDown':
+        next = { row: Math.min(n - 1, cur.row + step), col: cur.col };
+        break;
+      case 'ArrowLeft':
+        next = { row: cur.row, col: Math.max(0, cur.col - step) };
+        break;
+      case 'ArrowRight':
+        next = { row: cur.row, col: Math.min(m - 1, cur.col + step) };
+        break;
+      case 'Home':
+        next = { row: cur.row, col: 0 };
+        break;
+      case 'End':
+        next = { row: cur.row, col: m - 1 };
+        break;
       case 'Enter':
       case ' ':
         this.h.callbacks.lock?.(cur.row);
@@ -121,7 +143,8 @@ export class HeatmapInput {
   private ensureVisible(cell: Cell): void {
     if (this.h.zoom <= 1) return;
     const v = this.h.viewport();
-    if (cell.row >= v.row0 && cell.row + 1 <= v.row0 + v.rows && cell.col >= v.col0 && cell.col + 1 <= v.col0 + v.cols) return;
+    if (cell.row >= v.row0 && cell.row + 1 <= v.row0 + v.rows && cell.col >= v.col0 && cell.col + 1 <= v.col0 + v.cols)
+      return;
     this.h.callbacks.view?.(this.h.zoom, { row: cell.row + 0.5, col: cell.col + 0.5 });
   }
 }

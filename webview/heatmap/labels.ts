@@ -17,17 +17,20 @@ export function drawLabels(p: PaintContext, layout: HeatmapLayout, view: Viewpor
   const model = p.model;
   const { plot } = layout;
   const ctx = p.ctx;
-  const cellW = plot.w / view.cols, cellH = plot.h / view.rows;
+  const cellW = plot.w / view.cols,
+    cellH = plot.h / view.rows;
   ctx.fillStyle = p.theme.foreground;
-  ctx.font = font(p, );
+  ctx.font = font(p);
   const hl = p.highlight;
   // Rows: token labels when rows are tall enough, else every k-th position.
   const rowStride = labelStride(cellH, MIN_LABEL_GAP);
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  const r0 = Math.max(0, Math.floor(view.row0)), r1 = Math.min(model.n, Math.ceil(view.row0 + view.rows));
+  const r0 = Math.max(0, Math.floor(view.row0)),
+    r1 = Math.min(model.n, Math.ceil(view.row0 + view.rows));
   // Numbered rows fall on round positions (a region starting at token 2438 is numbered 2440, 2450…).
-  const onStride = (i: number, stride: number, axis: 'row' | 'col') => Math.round(positionOf(model, i, axis) / (model.positions?.step ?? 1)) % stride === 0;
+  const onStride = (i: number, stride: number, axis: 'row' | 'col') =>
+    Math.round(positionOf(model, i, axis) / (model.positions?.step ?? 1)) % stride === 0;
   for (let i = r0; i < r1; i++) {
     if (!onStride(i, rowStride, 'row') && i !== hl.locked) continue;
     const y = plot.y + (i - view.row0 + 0.5) * cellH;
@@ -41,7 +44,8 @@ export function drawLabels(p: PaintContext, layout: HeatmapLayout, view: Viewpor
   const across = colStride === 1 && p.across;
   ctx.textAlign = across ? 'center' : 'left';
   ctx.textBaseline = across ? 'bottom' : 'middle';
-  const c0 = Math.max(0, Math.floor(view.col0)), c1 = Math.min(model.m, Math.ceil(view.col0 + view.cols));
+  const c0 = Math.max(0, Math.floor(view.col0)),
+    c1 = Math.min(model.m, Math.ceil(view.col0 + view.cols));
   for (let j = c0; j < c1; j++) {
     if (!onStride(j, colStride, 'col')) continue;
     const x = plot.x + (j - view.col0 + 0.5) * cellW;
@@ -73,6 +77,10 @@ export function drawIndexTicks(p: PaintContext, layout: HeatmapLayout, view: Vie
   ctx.textBaseline = 'middle';
   const step = labelStride(plot.h / view.rows, 18);
   for (let i = Math.ceil(view.row0 / step) * step; i < Math.min(model.n, view.row0 + view.rows); i += step) {
-    ctx.fillText(String(positionOf(model, i, 'row')), plot.x - 3, plot.y + (i - view.row0 + 0.5) * (plot.h / view.rows));
+    ctx.fillText(
+      String(positionOf(model, i, 'row')),
+      plot.x - 3,
+      plot.y + (i - view.row0 + 0.5) * (plot.h / view.rows),
+    );
   }
 }

@@ -21,7 +21,8 @@ export function drawBar(p: PaintContext, layout: HeatmapLayout, view: Viewport):
   ctx.clip();
   ctx.fillStyle = t.border;
   ctx.fillRect(r.x, r.y, 1, r.h);
-  const r0 = Math.max(0, Math.floor(view.row0)), r1 = Math.min(model.n, Math.ceil(view.row0 + view.rows));
+  const r0 = Math.max(0, Math.floor(view.row0)),
+    r1 = Math.min(model.n, Math.ceil(view.row0 + view.rows));
   const gap = cellH >= 6 ? Math.min(2, cellH * 0.15) : 0;
   for (let i = r0; i < r1; i++) {
     const v = bar.values[i];

@@ -9,7 +9,10 @@ import type { PaintContext } from './paint';
 function fitNumber(ctx: CanvasRenderingContext2D, preferred: string, v: number, width: number): string | null {
   if (ctx.measureText(preferred).width <= width) return preferred;
   for (const digits of [2, 1, 0]) {
-    const t = v.toFixed(digits).replace(/^(-?)0\./, '$1.').replace('-', '−');
+    const t = v
+      .toFixed(digits)
+      .replace(/^(-?)0\./, '$1.')
+      .replace('-', '−');
     if (/^−?\.?0*$/.test(t.replace('.', '')) && v !== 0) continue;
     if (ctx.measureText(t).width <= width) return t;
   }
@@ -18,10 +21,13 @@ function fitNumber(ctx: CanvasRenderingContext2D, preferred: string, v: number, 
 
 export function drawGridAndValues(p: PaintContext, plot: Rect, view: Viewport): void {
   const model = p.model;
-  const cellW = plot.w / view.cols, cellH = plot.h / view.rows;
+  const cellW = plot.w / view.cols,
+    cellH = plot.h / view.rows;
   const ctx = p.ctx;
-  const r0 = Math.floor(view.row0), r1 = Math.min(model.n, Math.ceil(view.row0 + view.rows));
-  const c0 = Math.floor(view.col0), c1 = Math.min(model.m, Math.ceil(view.col0 + view.cols));
+  const r0 = Math.floor(view.row0),
+    r1 = Math.min(model.n, Math.ceil(view.row0 + view.rows));
+  const c0 = Math.floor(view.col0),
+    c1 = Math.min(model.m, Math.ceil(view.col0 + view.cols));
   ctx.save();
   ctx.beginPath();
   ctx.rect(plot.x, plot.y, plot.w, plot.h);

@@ -28,7 +28,8 @@ export class HeatmapTooltip extends LitElement {
   protected override render(): unknown {
     const c = this.content;
     if (!c) return nothing;
-    return html`<div class="tooltip-title">${c.title}</div>${c.lines.map(([k, v]) => html`<div class="tooltip-line"><span>${k}</span><span class="num">${v}</span></div>`)}`;
+    return html`<div class="tooltip-title">${c.title}</div>
+      ${c.lines.map(([k, v]) => html`<div class="tooltip-line"><span>${k}</span><span class="num">${v}</span></div>`)}`;
   }
 
   /** Shows `content` near the pointer (client coordinates) inside `box`; null hides. */
@@ -39,8 +40,10 @@ export class HeatmapTooltip extends LitElement {
     if (!content) return;
     await this.updateComplete;
     if (seq !== this.placing) return;
-    const tw = this.offsetWidth, th = this.offsetHeight;
-    let x = clientX - box.left + 14, y = clientY - box.top + 14;
+    const tw = this.offsetWidth,
+      th = this.offsetHeight;
+    let x = clientX - box.left + 14,
+      y = clientY - box.top + 14;
     if (x + tw > box.width) x = clientX - box.left - tw - 10;
     if (y + th > box.height) y = Math.max(0, clientY - box.top - th - 10);
     this.style.left = `${Math.max(0, x)}px`;

@@ -19,7 +19,12 @@ export interface HeatmapModel {
   readonly rowLabels: readonly string[];
   readonly colLabels: readonly string[];
   /** Per-row bars right of the plot (entropy); null for none. */
-  readonly bar: { readonly values: Float32Array; readonly max: number; readonly title: string; readonly unit: string } | null;
+  readonly bar: {
+    readonly values: Float32Array;
+    readonly max: number;
+    readonly title: string;
+    readonly unit: string;
+  } | null;
   readonly legendTitle: string;
   /** Values to mark on the legend. */
   readonly legendTicks: readonly number[];

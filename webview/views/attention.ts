@@ -42,19 +42,33 @@ export class AttentionView implements View {
     this.weights.element.dataset.matrix = 'weights';
     this.scoresTitle = el('h3');
     this.weightsTitle = el('h3');
-    this.noScores = el('p', { cls: 'note', text: 'These are exported attention weights: the scores before softmax are not in the file, so there is nothing to show or re-scale here.' });
+    this.noScores = el('p', {
+      cls: 'note',
+      text: 'These are exported attention weights: the scores before softmax are not in the file, so there is nothing to show or re-scale here.',
+    });
     this.scoresBox = el('div', { cls: 'figure-box' }, this.scoresTitle, this.scores.element, this.noScores);
     const weightsBox = el('div', { cls: 'figure-box' }, this.weightsTitle, this.weights.element);
-    const zoomOut = el('vscode-button', { text: '−', attrs: { secondary: '', title: 'Zoom out (−)', 'aria-label': 'Zoom out' } });
-    const zoomIn = el('vscode-button', { text: '+', attrs: { secondary: '', title: 'Zoom in (+ or Ctrl+wheel)', 'aria-label': 'Zoom in' } });
+    const zoomOut = el('vscode-button', {
+      text: '−',
+      attrs: { secondary: '', title: 'Zoom out (−)', 'aria-label': 'Zoom out' },
+    });
+    const zoomIn = el('vscode-button', {
+      text: '+',
+      attrs: { secondary: '', title: 'Zoom in (+ or Ctrl+wheel)', 'aria-label': 'Zoom in' },
+    });
     const fit = el('vscode-button', { text: 'Fit', attrs: { secondary: '', title: 'Show the whole matrix (0)' } });
     zoomOut.addEventListener('click', () => this.weights.zoomBy(1 / 1.5));
     zoomIn.addEventListener('click', () => this.weights.zoomBy(1.5));
     fit.addEventListener('click', () => ctx.setView(1, { row: ctx.overview.n / 2, col: ctx.overview.m / 2 }));
     this.zoomLabel = el('span', { cls: 'muted' });
     this.summary = el('p', { cls: 'sr-only' });
-    this.element = el('div', { cls: 'view view-attention' },
-      el('p', { cls: 'caption', text: 'Left, the scores q·k scaled by the factor, before softmax (cool colours below 0, warm above, neutral at 0). Right, the softmax weights: each row is one query’s attention over the keys and sums to 1; the bar beside each row is its entropy (long bar: attention spread out; short: focused). Hover a cell for its numbers; click a row or press Enter to follow that query step by step below. Arrow keys move the cursor; + and − zoom.' }),
+    this.element = el(
+      'div',
+      { cls: 'view view-attention' },
+      el('p', {
+        cls: 'caption',
+        text: 'Left, the scores q·k scaled by the factor, before softmax (cool colours below 0, warm above, neutral at 0). Right, the softmax weights: each row is one query’s attention over the keys and sums to 1; the bar beside each row is its entropy (long bar: attention spread out; short: focused). Hover a cell for its numbers; click a row or press Enter to follow that query step by step below. Arrow keys move the cursor; + and − zoom.',
+      }),
       el('div', { cls: 'zoom-bar' }, zoomOut, zoomIn, fit, this.zoomLabel),
       el('div', { cls: 'figure-row' }, this.scoresBox, weightsBox),
       this.summary,
@@ -111,10 +125,22 @@ export class AttentionView implements View {
     const p = ctx.payload;
     const items = [];
     const scores = ctx.factor !== null ? scoresModel(ctx, p, ctx.factor) : null;
-    if (scores && !this.scores.element.hidden) items.push({ caption: this.scoresTitle.textContent ?? '', canvas: this.scores.canvas, vector: heatmapSvg(scores, ctx.theme) });
-    items.push({ caption: this.weightsTitle.textContent ?? '', canvas: this.weights.canvas, vector: heatmapSvg(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy), ctx.theme) });
+    if (scores && !this.scores.element.hidden)
+      items.push({
+        caption: this.scoresTitle.textContent ?? '',
+        canvas: this.scores.canvas,
+        vector: heatmapSvg(scores, ctx.theme),
+      });
+    items.push({
+      caption: this.weightsTitle.textContent ?? '',
+      canvas: this.weights.canvas,
+      vector: heatmapSvg(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy), ctx.theme),
+    });
     if (this.region.shown) items.push({ caption: 'Region at full resolution', canvas: this.region.canvas });
-    return { title: `${ctx.overview.title} — ${p.head === 'mean' ? 'mean of heads' : `head ${p.head}`}, layer ${p.layer}`, rows: [items] };
+    return {
+      title: `${ctx.overview.title} — ${p.head === 'mean' ? 'mean of heads' : `head ${p.head}`}, layer ${p.layer}`,
+      rows: [items],
+    };
   }
 }
 

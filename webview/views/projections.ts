@@ -31,13 +31,28 @@ export class ProjectionsView implements View {
     this.rawTitle = el('h3', { text: 'Without projections: Q = K = V = X' });
     this.projectedTitle = el('h3');
     this.bars = el('div', { cls: 'figure-box' });
-    this.unavailable = el('p', { cls: 'note', text: 'This view needs the token vectors X: it works for text and for JSON inputs that give X with projections. Exported weights and scores do not have them.' });
-    this.body = el('div', {},
-      el('div', { cls: 'figure-row' }, el('div', { cls: 'figure-box' }, this.rawTitle, this.raw.element), el('div', { cls: 'figure-box' }, this.projectedTitle, this.projected.element)),
+    this.unavailable = el('p', {
+      cls: 'note',
+      text: 'This view needs the token vectors X: it works for text and for JSON inputs that give X with projections. Exported weights and scores do not have them.',
+    });
+    this.body = el(
+      'div',
+      {},
+      el(
+        'div',
+        { cls: 'figure-row' },
+        el('div', { cls: 'figure-box' }, this.rawTitle, this.raw.element),
+        el('div', { cls: 'figure-box' }, this.projectedTitle, this.projected.element),
+      ),
       this.bars,
     );
-    this.element = el('div', { cls: 'view view-projections' },
-      el('p', { cls: 'caption', text: 'If queries, keys and values were the token vectors themselves, a token’s score with itself would be its squared length, which is usually the largest score in its row: every token would mostly attend to itself and the output would copy the input. The projections W_Q and W_K let a token ask for something other than itself, and W_V decides what it passes on.' }),
+    this.element = el(
+      'div',
+      { cls: 'view view-projections' },
+      el('p', {
+        cls: 'caption',
+        text: 'If queries, keys and values were the token vectors themselves, a token’s score with itself would be its squared length, which is usually the largest score in its row: every token would mostly attend to itself and the output would copy the input. The projections W_Q and W_K let a token ask for something other than itself, and W_V decides what it passes on.',
+      }),
       this.unavailable,
       this.body,
     );
@@ -52,37 +67,58 @@ export class ProjectionsView implements View {
     this.projected.setTheme(ctx.theme);
     const p = ctx.payload;
     this.projected.setModel(weightsModel(ctx, p.weights, p.allowed, p.entropy));
-    this.projectedTitle.textContent = p.head === 'mean' ? 'With projections: mean of heads' : `With projections: head ${p.head}`;
+    this.projectedTitle.textContent =
+      p.head === 'mean' ? 'With projections: mean of heads' : `With projections: head ${p.head}`;
     const key = `${p.mask}`;
     if (key !== this.rawKey || !this.rawPayload) {
       this.rawKey = key;
       this.rawPayload = null;
-      void ctx.rawHead().then((raw) => {
-        this.rawPayload = raw;
-        this.update(ctx);
-      }).catch((e: unknown) => {
-        clear(this.bars);
-        this.bars.append(el('p', { cls: 'error', text: e instanceof Error ? e.message : String(e) }));
-      });
+      void ctx
+        .rawHead()
+        .then((raw) => {
+          this.rawPayload = raw;
+          this.update(ctx);
+        })
+        .catch((e: unknown) => {
+          clear(this.bars);
+          this.bars.append(el('p', { cls: 'error', text: e instanceof Error ? e.message : String(e) }));
+        });
       return;
     }
     const raw = this.rawPayload;
     this.raw.setModel(weightsModel(ctx, raw.weights, raw.allowed, raw.entropy));
     this.rawTitle.textContent = `Without projections: Q = K = V = X (d = ${raw.dK ?? '?'})`;
     clear(this.bars);
-    const rd = raw.diagonal, pd = p.diagonal;
+    const rd = raw.diagonal,
+      pd = p.diagonal;
     if (rd && pd) {
       const t = ctx.theme;
       const n = ctx.overview.n;
-      this.barsSvg = barChart([
-        { label: 'weight on itself, raw', value: rd.meanDiagonalWeight, color: t.series[1] },
-        { label: 'projected', value: pd.meanDiagonalWeight, color: t.series[0] },
-        { label: 'self is largest, raw', value: rd.argmaxOnDiagonal, color: t.series[1], note: formatShare(rd.argmaxOnDiagonal) },
-        { label: 'projected', value: pd.argmaxOnDiagonal, color: t.series[0], note: formatShare(pd.argmaxOnDiagonal) },
-      ], { width: 520, max: 1, theme: t, title: 'Diagonal dominance', rowHeight: 22, labelWidth: 150 });
+      this.barsSvg = barChart(
+        [
+          { label: 'weight on itself, raw', value: rd.meanDiagonalWeight, color: t.series[1] },
+          { label: 'projected', value: pd.meanDiagonalWeight, color: t.series[0] },
+          {
+            label: 'self is largest, raw',
+            value: rd.argmaxOnDiagonal,
+            color: t.series[1],
+            note: formatShare(rd.argmaxOnDiagonal),
+          },
+          {
+            label: 'projected',
+            value: pd.argmaxOnDiagonal,
+            color: t.series[0],
+            note: formatShare(pd.argmaxOnDiagonal),
+          },
+        ],
+        { width: 520, max: 1, theme: t, title: 'Diagonal dominance', rowHeight: 22, labelWidth: 150 },
+      );
       this.bars.append(
         this.barsSvg,
-        el('p', { cls: 'caption', text: `Mean weight a token puts on itself: ${formatNumber(rd.meanDiagonalWeight)} without projections, ${formatNumber(pd.meanDiagonalWeight)} with (uniform attention would give 1/${n} = ${formatNumber(1 / n)}). Tokens whose largest weight is on themselves: ${formatShare(rd.argmaxOnDiagonal)} without, ${formatShare(pd.argmaxOnDiagonal)} with.` }),
+        el('p', {
+          cls: 'caption',
+          text: `Mean weight a token puts on itself: ${formatNumber(rd.meanDiagonalWeight)} without projections, ${formatNumber(pd.meanDiagonalWeight)} with (uniform attention would give 1/${n} = ${formatNumber(1 / n)}). Tokens whose largest weight is on themselves: ${formatShare(rd.argmaxOnDiagonal)} without, ${formatShare(pd.argmaxOnDiagonal)} with.`,
+        }),
       );
     }
   }
@@ -93,8 +129,16 @@ export class ProjectionsView implements View {
     if (this.rawPayload) {
       const raw = this.rawPayload;
       rows.push([
-        { caption: this.rawTitle.textContent ?? '', canvas: this.raw.canvas, vector: heatmapSvg(weightsModel(ctx, raw.weights, raw.allowed, raw.entropy), ctx.theme) },
-        { caption: this.projectedTitle.textContent ?? '', canvas: this.projected.canvas, vector: heatmapSvg(weightsModel(ctx, p.weights, p.allowed, p.entropy), ctx.theme) },
+        {
+          caption: this.rawTitle.textContent ?? '',
+          canvas: this.raw.canvas,
+          vector: heatmapSvg(weightsModel(ctx, raw.weights, raw.allowed, raw.entropy), ctx.theme),
+        },
+        {
+          caption: this.projectedTitle.textContent ?? '',
+          canvas: this.projected.canvas,
+          vector: heatmapSvg(weightsModel(ctx, p.weights, p.allowed, p.entropy), ctx.theme),
+        },
       ]);
     }
     if (this.barsSvg) rows.push([{ svg: this.barsSvg }]);

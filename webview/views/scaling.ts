@@ -31,28 +31,56 @@ export class ScalingView implements View {
   private chartKey = '';
 
   constructor(private readonly ctx: PanelContext) {
-    this.live = new Heatmap(ctx.theme, { name: 'Weights at the chosen factor', maxPlot: 320, interactive: true, showValues: true, labels: true, legend: true, widthShare: 0.55 }, {
-      hover: (c) => ctx.hover(c),
-      click: (c) => ctx.click(c),
-      cursor: (c) => ctx.cursor(c),
-      lock: (r) => ctx.lock(r),
-      describe: (c) => ctx.describeCell(c),
-    });
+    this.live = new Heatmap(
+      ctx.theme,
+      {
+        name: 'Weights at the chosen factor',
+        maxPlot: 320,
+        interactive: true,
+        showValues: true,
+        labels: true,
+        legend: true,
+        widthShare: 0.55,
+      },
+      {
+        hover: (c) => ctx.hover(c),
+        click: (c) => ctx.click(c),
+        cursor: (c) => ctx.cursor(c),
+        lock: (r) => ctx.lock(r),
+        describe: (c) => ctx.describeCell(c),
+      },
+    );
     this.live.element.dataset.matrix = 'live';
     this.liveTitle = el('h3');
     this.figures = el('dl', { cls: 'figures', attrs: { 'aria-live': 'polite' } });
     this.canonicalRow = el('div', { cls: 'figure-row' });
     this.chartsRow = el('div', { cls: 'figure-row charts' });
     this.note = el('p', { cls: 'note' });
-    this.element = el('div', { cls: 'view view-scaling' },
-      el('p', { cls: 'caption', text: 'Softmax turns scores into weights. Multiply the scores by a larger factor and the largest score takes nearly all the weight: the entropy falls, one key gets almost everything, and the gradient through softmax vanishes. A smaller factor spreads the weight evenly. Move the scale slider above: the weights and the figures follow.' }),
+    this.element = el(
+      'div',
+      { cls: 'view view-scaling' },
+      el('p', {
+        cls: 'caption',
+        text: 'Softmax turns scores into weights. Multiply the scores by a larger factor and the largest score takes nearly all the weight: the entropy falls, one key gets almost everything, and the gradient through softmax vanishes. A smaller factor spreads the weight evenly. Move the scale slider above: the weights and the figures follow.',
+      }),
       this.note,
-      el('div', { cls: 'figure-row' }, el('div', { cls: 'figure-box' }, this.liveTitle, this.live.element), this.figures),
+      el(
+        'div',
+        { cls: 'figure-row' },
+        el('div', { cls: 'figure-box' }, this.liveTitle, this.live.element),
+        this.figures,
+      ),
       el('h2', { text: 'The paper’s three factors' }),
-      el('p', { cls: 'caption', text: 'Unscaled (×1), the paper’s 1/√d_k, and 1/d_k, which over-corrects towards uniform weights.' }),
+      el('p', {
+        cls: 'caption',
+        text: 'Unscaled (×1), the paper’s 1/√d_k, and 1/d_k, which over-corrects towards uniform weights.',
+      }),
       this.canonicalRow,
       el('h2', { text: 'Sharpness against the factor' }),
-      el('p', { cls: 'caption', text: 'Each point re-applies softmax to the same scores at one factor (log scale). Dashed lines mark 1, 1/√d_k and 1/d_k; the solid line is the slider.' }),
+      el('p', {
+        cls: 'caption',
+        text: 'Each point re-applies softmax to the same scores at one factor (log scale). Dashed lines mark 1, 1/√d_k and 1/d_k; the solid line is the slider.',
+      }),
       this.chartsRow,
     );
   }
@@ -74,19 +102,38 @@ export class ScalingView implements View {
       for (const c of this.canonical) c.heatmap.dispose();
       clear(this.canonicalRow);
       this.canonical = canonical.map((s) => {
-        const heatmap = new Heatmap(ctx.theme, { name: `Weights at factor ${formatNumber(s.factor)}`, maxPlot: 200, interactive: false, showValues: true, labels: ctx.overview.n <= 64, legend: false, widthShare: 0.3 });
+        const heatmap = new Heatmap(ctx.theme, {
+          name: `Weights at factor ${formatNumber(s.factor)}`,
+          maxPlot: 200,
+          interactive: false,
+          showValues: true,
+          labels: ctx.overview.n <= 64,
+          legend: false,
+          widthShare: 0.3,
+        });
         const weights = headAtFactor(p, s.factor);
         heatmap.setModel(weightsModel(ctx, weights.weights, p.allowed, weights.rows.entropy));
-        const title = s.label === 'unscaled' ? '×1 (unscaled)' : s.label === 'sqrt' ? `×1/√d_k = ${formatNumber(s.factor)}` : `×1/d_k = ${formatNumber(s.factor)}`;
-        const caption = el('p', { cls: 'muted small-print' },
-          el('span', { text: `mean entropy ${formatNumber(s.meanEntropy)} nats` }), el('br'),
-          el('span', { text: `mean largest weight ${formatNumber(s.meanMaxWeight)}` }), el('br'),
-          el('span', { text: `${formatNumber(s.meanEffectiveTokens)} effective keys of ${ctx.overview.m}` }));
+        const title =
+          s.label === 'unscaled'
+            ? '×1 (unscaled)'
+            : s.label === 'sqrt'
+              ? `×1/√d_k = ${formatNumber(s.factor)}`
+              : `×1/d_k = ${formatNumber(s.factor)}`;
+        const caption = el(
+          'p',
+          { cls: 'muted small-print' },
+          el('span', { text: `mean entropy ${formatNumber(s.meanEntropy)} nats` }),
+          el('br'),
+          el('span', { text: `mean largest weight ${formatNumber(s.meanMaxWeight)}` }),
+          el('br'),
+          el('span', { text: `${formatNumber(s.meanEffectiveTokens)} effective keys of ${ctx.overview.m}` }),
+        );
         const box = el('div', { cls: 'figure-box small' }, el('h3', { text: title }), heatmap.element, caption);
         this.canonicalRow.append(box);
         return { label: title, factor: s.factor, heatmap, caption, box };
       });
-      if (this.canonical.length === 0) this.canonicalRow.append(el('p', { cls: 'muted', text: 'Not available for this input.' }));
+      if (this.canonical.length === 0)
+        this.canonicalRow.append(el('p', { cls: 'muted', text: 'Not available for this input.' }));
       this.buildCharts(ctx);
     }
     this.updateFactor(ctx);
@@ -101,16 +148,37 @@ export class ScalingView implements View {
       return;
     }
     const t = ctx.theme;
-    const markers = p.sweep.filter((s) => s.label !== 'grid').map((s) => ({
-      id: s.label, x: s.factor, label: s.label === 'unscaled' ? '1' : s.label === 'sqrt' ? '1/√d_k' : '1/d_k', color: t.muted, dash: '4 3',
-    }));
+    const markers = p.sweep
+      .filter((s) => s.label !== 'grid')
+      .map((s) => ({
+        id: s.label,
+        x: s.factor,
+        label: s.label === 'unscaled' ? '1' : s.label === 'sqrt' ? '1/√d_k' : '1/d_k',
+        color: t.muted,
+        dash: '4 3',
+      }));
     const live = { id: 'live', x: ctx.factor ?? 1, label: 'slider', color: t.accent };
-    const spec = (title: string, yLabel: string, pick: (s: (typeof grid)[number]) => number, color: string, yDomain?: [number, number]) => lineChart({
-      width: 300, height: 210, title, xLabel: 'factor (log scale)', yLabel, xLog: true, yLog: false, yDomain,
-      series: [{ name: title, points: grid.map((s) => ({ x: s.factor, y: pick(s) })), color, dots: true }],
-      markers: [...markers, live], theme: t,
-      description: `${title} against the scaling factor, from ${formatNumber(grid[0].factor)} to ${formatNumber(grid[grid.length - 1].factor)}.`,
-    });
+    const spec = (
+      title: string,
+      yLabel: string,
+      pick: (s: (typeof grid)[number]) => number,
+      color: string,
+      yDomain?: [number, number],
+    ) =>
+      lineChart({
+        width: 300,
+        height: 210,
+        title,
+        xLabel: 'factor (log scale)',
+        yLabel,
+        xLog: true,
+        yLog: false,
+        yDomain,
+        series: [{ name: title, points: grid.map((s) => ({ x: s.factor, y: pick(s) })), color, dots: true }],
+        markers: [...markers, live],
+        theme: t,
+        description: `${title} against the scaling factor, from ${formatNumber(grid[0].factor)} to ${formatNumber(grid[grid.length - 1].factor)}.`,
+      });
     const m = ctx.overview.m;
     this.charts = [
       spec('Mean entropy', 'nats', (s) => s.meanEntropy, t.series[0], [0, Math.log(m) * 1.05]),
@@ -128,8 +196,17 @@ export class ScalingView implements View {
     const s = ctx.live.summary;
     const m = ctx.overview.m;
     clear(this.figures);
-    const item = (term: string, value: string, note: string) => this.figures.append(el('dt', { text: term }), el('dd', {}, el('span', { cls: 'num big', text: value }), el('span', { cls: 'muted', text: note })));
-    if (f !== null) item('factor', formatNumber(f), f !== null && p.dK !== null ? ` (1/√d_k = ${formatNumber(1 / Math.sqrt(p.dK))})` : '');
+    const item = (term: string, value: string, note: string) =>
+      this.figures.append(
+        el('dt', { text: term }),
+        el('dd', {}, el('span', { cls: 'num big', text: value }), el('span', { cls: 'muted', text: note })),
+      );
+    if (f !== null)
+      item(
+        'factor',
+        formatNumber(f),
+        f !== null && p.dK !== null ? ` (1/√d_k = ${formatNumber(1 / Math.sqrt(p.dK))})` : '',
+      );
     item('mean entropy', `${formatNumber(s.meanEntropy)} nats`, ` of at most ln ${m} = ${formatNumber(Math.log(m))}`);
     item('mean largest weight', formatNumber(s.meanMaxWeight), ` (uniform: 1/${m} = ${formatNumber(1 / m)})`);
     item('effective keys', formatNumber(s.meanEffectiveTokens), ` of ${m}`);
@@ -143,9 +220,18 @@ export class ScalingView implements View {
 
   async figure(ctx: PanelContext): Promise<Figure> {
     const p = ctx.payload;
-    const first: FigureItem[] = [{ caption: this.liveTitle.textContent ?? '', canvas: this.live.canvas, vector: heatmapSvg(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy), ctx.theme) }];
+    const first: FigureItem[] = [
+      {
+        caption: this.liveTitle.textContent ?? '',
+        canvas: this.live.canvas,
+        vector: heatmapSvg(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy), ctx.theme),
+      },
+    ];
     const canonical: FigureItem[] = this.canonical.map((c) => ({ caption: c.label, canvas: c.heatmap.canvas }));
     const charts: FigureItem[] = this.charts.map((c) => ({ svg: c.svg }));
-    return { title: `${ctx.overview.title} — sharpness under scaling, head ${p.head}`, rows: [first, canonical, charts].filter((r) => r.length > 0) };
+    return {
+      title: `${ctx.overview.title} — sharpness under scaling, head ${p.head}`,
+      rows: [first, canonical, charts].filter((r) => r.length > 0),
+    };
   }
 }

@@ -26,7 +26,12 @@ export class StepView {
 
   constructor() {
     this.body = el('div', { cls: 'step-body' });
-    this.element = el('section', { cls: 'view-section step' }, el('h2', { text: 'One query, step by step' }), this.body);
+    this.element = el(
+      'section',
+      { cls: 'view-section step' },
+      el('h2', { text: 'One query, step by step' }),
+      this.body,
+    );
   }
 
   update(ctx: PanelContext): void {
@@ -42,16 +47,34 @@ export class StepView {
     const token = tokens[row];
     const intro = el('p', { cls: 'caption' });
     intro.append(
-      `Query “`, el('strong', { cls: 'token', text: displayToken(token, 40) }), `” (row ${row}${ctx.state.lockedRow === null ? ', click a row to pick another' : ''}). `,
-      step.q ? 'It compares its query vector q with every key vector k by a dot product, multiplies by the factor, and softmax turns the results into weights that sum to 1.' : 'This input gives weights only, so the steps before softmax are not known.',
+      `Query “`,
+      el('strong', { cls: 'token', text: displayToken(token, 40) }),
+      `” (row ${row}${ctx.state.lockedRow === null ? ', click a row to pick another' : ''}). `,
+      step.q
+        ? 'It compares its query vector q with every key vector k by a dot product, multiplies by the factor, and softmax turns the results into weights that sum to 1.'
+        : 'This input gives weights only, so the steps before softmax are not known.',
     );
     this.body.append(intro);
-    if (step.q) this.body.append(el('p', { cls: 'mono' }, el('span', { cls: 'muted', text: `q (d_k = ${step.q.length}) = ` }), vectorText(step.q)));
+    if (step.q)
+      this.body.append(
+        el(
+          'p',
+          { cls: 'mono' },
+          el('span', { cls: 'muted', text: `q (d_k = ${step.q.length}) = ` }),
+          vectorText(step.q),
+        ),
+      );
 
     const order = keysToShow(step.weights, MAX_KEYS);
     const table = el('table', { cls: 'step-table' });
     const head = el('tr');
-    head.append(el('th', { text: 'key' }), ...(step.dots.some((d) => d !== null) ? [el('th', { text: 'q·k' }), el('th', { text: f !== null ? `× ${describeFactor(f, p.dK)}` : 'scaled' })] : []), el('th', { text: 'softmax weight' }));
+    head.append(
+      el('th', { text: 'key' }),
+      ...(step.dots.some((d) => d !== null)
+        ? [el('th', { text: 'q·k' }), el('th', { text: f !== null ? `× ${describeFactor(f, p.dK)}` : 'scaled' })]
+        : []),
+      el('th', { text: 'softmax weight' }),
+    );
     table.append(el('thead', {}, head));
     const tbody = el('tbody');
     const hasDots = step.dots.some((d) => d !== null);
@@ -59,7 +82,11 @@ export class StepView {
       const masked = p.allowed !== null && p.allowed[row * p.m + j] === 0;
       const tr = el('tr', { cls: masked ? 'masked' : '' });
       tr.append(el('td', { cls: 'token', text: displayToken(keyTokens[j], 24) }));
-      if (hasDots) tr.append(cell(masked ? 'masked' : formatNumber(step.dots[j] ?? NaN), 'num'), cell(masked ? '—' : formatNumber(step.scaled[j] ?? NaN), 'num'));
+      if (hasDots)
+        tr.append(
+          cell(masked ? 'masked' : formatNumber(step.dots[j] ?? NaN), 'num'),
+          cell(masked ? '—' : formatNumber(step.scaled[j] ?? NaN), 'num'),
+        );
       tr.append(cell(masked ? '0 (masked)' : formatNumber(step.weights[j]), 'num'));
       tbody.append(tr);
     }
@@ -72,12 +99,26 @@ export class StepView {
     table.append(tbody);
 
     const maxW = Math.max(...order.map((j) => step.weights[j]), 1e-12);
-    const bars = barChart(order.map((j) => ({ label: displayToken(keyTokens[j], 14), value: step.weights[j], color: ctx.theme.series[0] })), {
-      width: 320, max: maxW, theme: ctx.theme, title: `weights of “${displayToken(token, 16)}”`,
-    });
+    const bars = barChart(
+      order.map((j) => ({ label: displayToken(keyTokens[j], 14), value: step.weights[j], color: ctx.theme.series[0] })),
+      {
+        width: 320,
+        max: maxW,
+        theme: ctx.theme,
+        title: `weights of “${displayToken(token, 16)}”`,
+      },
+    );
     this.body.append(el('div', { cls: 'step-row' }, table, bars));
-    if (order.length < p.m) this.body.append(el('p', { cls: 'muted', text: `Showing the ${order.length} keys with the largest weights of ${p.m}.` }));
-    this.body.append(el('p', { cls: 'formula mono', text: 'weightⱼ = exp(sⱼ − max s) / Σₖ exp(sₖ − max s),  with sⱼ = q·kⱼ × factor' }));
+    if (order.length < p.m)
+      this.body.append(
+        el('p', { cls: 'muted', text: `Showing the ${order.length} keys with the largest weights of ${p.m}.` }),
+      );
+    this.body.append(
+      el('p', {
+        cls: 'formula mono',
+        text: 'weightⱼ = exp(sⱼ − max s) / Σₖ exp(sₖ − max s),  with sⱼ = q·kⱼ × factor',
+      }),
+    );
 
     if (step.output && p.v && p.dV !== null) {
       const dims = Math.min(p.dV, MAX_DIMS);
@@ -91,7 +132,12 @@ export class StepView {
       const top = keysToShow(step.weights, 5);
       for (const j of top) {
         const tr = el('tr');
-        tr.append(el('td', { cls: 'token', text: `${formatNumber(step.weights[j], 2)} × v(“${displayToken(keyTokens[j], 12)}”)` }));
+        tr.append(
+          el('td', {
+            cls: 'token',
+            text: `${formatNumber(step.weights[j], 2)} × v(“${displayToken(keyTokens[j], 12)}”)`,
+          }),
+        );
         for (let d = 0; d < dims; d++) tr.append(cell(formatNumber(step.weights[j] * p.v[j * p.dV + d], 2), 'num'));
         if (p.dV > dims) tr.append(cell('…'));
         ob.append(tr);
@@ -104,7 +150,10 @@ export class StepView {
       out.append(ob);
       this.body.append(
         el('h3', { text: 'The output: a weighted average of the value vectors' }),
-        el('p', { cls: 'caption', text: `Each key also carries a value vector v (d_v = ${p.dV}). The query’s output is the sum of the value vectors, each multiplied by its weight: keys with large weights contribute most.` }),
+        el('p', {
+          cls: 'caption',
+          text: `Each key also carries a value vector v (d_v = ${p.dV}). The query’s output is the sum of the value vectors, each multiplied by its weight: keys with large weights contribute most.`,
+        }),
         out,
       );
     }

@@ -20,8 +20,13 @@ export class VarianceView implements View {
   constructor() {
     this.chartBox = el('div', { cls: 'figure-box' }, el('p', { cls: 'muted', text: 'Running the experiment…' }));
     this.own = el('p', { cls: 'caption' });
-    this.element = el('div', { cls: 'view view-variance' },
-      el('p', { cls: 'caption', text: 'Draw a query q and a key k with d_k independent entries, each of mean 0 and variance 1. Their dot product q·k adds up d_k such products, so its variance grows like d_k (the rising line): at d_k = 64 the scores typically reach ±8, and softmax of numbers that far apart gives almost all the weight to one key, where its gradient is nearly zero. Dividing by √d_k brings the variance back to 1 for every d_k (the flat line), so softmax stays in its sensitive range. Dots are measured, lines are theory; both axes are logarithmic.' }),
+    this.element = el(
+      'div',
+      { cls: 'view view-variance' },
+      el('p', {
+        cls: 'caption',
+        text: 'Draw a query q and a key k with d_k independent entries, each of mean 0 and variance 1. Their dot product q·k adds up d_k such products, so its variance grows like d_k (the rising line): at d_k = 64 the scores typically reach ±8, and softmax of numbers that far apart gives almost all the weight to one key, where its gradient is nearly zero. Dividing by √d_k brings the variance back to 1 for every d_k (the flat line), so softmax stays in its sensitive range. Dots are measured, lines are theory; both axes are logarithmic.',
+      }),
       this.chartBox,
       this.own,
     );
@@ -29,13 +34,18 @@ export class VarianceView implements View {
 
   update(ctx: PanelContext): void {
     if (!this.data) {
-      this.loading ??= ctx.variance().then((d) => {
-        this.data = d;
-        this.update(ctx);
-      }).catch((e: unknown) => {
-        clear(this.chartBox);
-        this.chartBox.append(el('p', { cls: 'error', text: `The experiment failed: ${e instanceof Error ? e.message : String(e)}` }));
-      });
+      this.loading ??= ctx
+        .variance()
+        .then((d) => {
+          this.data = d;
+          this.update(ctx);
+        })
+        .catch((e: unknown) => {
+          clear(this.chartBox);
+          this.chartBox.append(
+            el('p', { cls: 'error', text: `The experiment failed: ${e instanceof Error ? e.message : String(e)}` }),
+          );
+        });
       return;
     }
     const p = ctx.payload;
@@ -47,22 +57,56 @@ export class VarianceView implements View {
     const d = this.data;
     const dims = d.map((x) => x.dK);
     const series = [
-      { name: 'Var(q·k) measured', points: d.map((x) => ({ x: x.dK, y: x.varDot })), color: t.series[1], line: false, dots: true },
+      {
+        name: 'Var(q·k) measured',
+        points: d.map((x) => ({ x: x.dK, y: x.varDot })),
+        color: t.series[1],
+        line: false,
+        dots: true,
+      },
       { name: 'theory d_k', points: dims.map((k) => ({ x: k, y: k })), color: t.series[1], dash: '5 3' },
-      { name: 'Var(q·k/√d_k) measured', points: d.map((x) => ({ x: x.dK, y: x.varScaled })), color: t.series[0], line: false, dots: true },
+      {
+        name: 'Var(q·k/√d_k) measured',
+        points: d.map((x) => ({ x: x.dK, y: x.varScaled })),
+        color: t.series[0],
+        line: false,
+        dots: true,
+      },
       { name: 'theory 1', points: dims.map((k) => ({ x: k, y: 1 })), color: t.series[0], dash: '5 3' },
     ];
-    if (own !== null && p.dK !== null && own > 0) series.push({ name: 'this head', points: [{ x: p.dK, y: own }], color: t.accent, line: false, dots: true, emphasis: true } as (typeof series)[number]);
+    if (own !== null && p.dK !== null && own > 0)
+      series.push({
+        name: 'this head',
+        points: [{ x: p.dK, y: own }],
+        color: t.accent,
+        line: false,
+        dots: true,
+        emphasis: true,
+      } as (typeof series)[number]);
     this.chart = lineChart({
-      width: 680, height: 340, title: 'Variance of the dot product q·k against d_k', xLabel: 'd_k (key dimension, log scale)', yLabel: 'variance (log scale)',
-      xLog: true, yLog: true, series, theme: t,
+      width: 680,
+      height: 340,
+      title: 'Variance of the dot product q·k against d_k',
+      xLabel: 'd_k (key dimension, log scale)',
+      yLabel: 'variance (log scale)',
+      xLog: true,
+      yLog: true,
+      series,
+      theme: t,
       description: `Measured variance of q·k rises with d_k, from ${formatNumber(d[0].varDot)} at d_k = ${d[0].dK} to ${formatNumber(d[d.length - 1].varDot)} at d_k = ${d[d.length - 1].dK}; after dividing by the square root of d_k it stays near 1 (${d.map((x) => formatNumber(x.varScaled, 2)).join(', ')}).`,
     }).svg;
     clear(this.chartBox);
-    this.chartBox.append(this.chart, el('p', { cls: 'muted', text: `${d[0].samples} random pairs per d_k, entries drawn from N(0, 1) with a fixed seed.` }));
-    this.own.textContent = own !== null && p.dK !== null
-      ? `This head: d_k = ${p.dK}; its unscaled scores q·k have variance ${formatNumber(own)} (the highlighted point). Its vectors are not random unit-variance draws, so it need not sit on the line, but it shows the size of the numbers softmax would see without the scaling.`
-      : 'This input has no unscaled scores with a known d_k, so only the experiment is shown.';
+    this.chartBox.append(
+      this.chart,
+      el('p', {
+        cls: 'muted',
+        text: `${d[0].samples} random pairs per d_k, entries drawn from N(0, 1) with a fixed seed.`,
+      }),
+    );
+    this.own.textContent =
+      own !== null && p.dK !== null
+        ? `This head: d_k = ${p.dK}; its unscaled scores q·k have variance ${formatNumber(own)} (the highlighted point). Its vectors are not random unit-variance draws, so it need not sit on the line, but it shows the size of the numbers softmax would see without the scaling.`
+        : 'This input has no unscaled scores with a known d_k, so only the experiment is shown.';
   }
 
   async figure(ctx: PanelContext): Promise<Figure> {

@@ -6,25 +6,91 @@ import type { MaskSpec } from '../mask';
 export interface KernelExports {
   packPanels(b: number, ldb: number, k: number, m: number, dst: number): void;
   packTransposedPanels(t: number, ldt: number, m: number, k: number, dst: number): void;
-  gemmPanels(a: number, lda: number, n: number, k: number, bp: number, panelStride: number, m: number, c: number, ldc: number): void;
+  gemmPanels(
+    a: number,
+    lda: number,
+    n: number,
+    k: number,
+    bp: number,
+    panelStride: number,
+    m: number,
+    c: number,
+    ldc: number,
+  ): void;
   copyBlock(src: number, lds: number, rows: number, cols: number, dst: number, ldd: number): void;
   scaleInto(src: number, count: number, factor: number, dst: number): void;
-  softmaxRows(s: number, lds: number, n: number, m: number, rowOffset: number, kind: number, mask: number, factor: number, d: number, ldd: number): void;
+  softmaxRows(
+    s: number,
+    lds: number,
+    n: number,
+    m: number,
+    rowOffset: number,
+    kind: number,
+    mask: number,
+    factor: number,
+    d: number,
+    ldd: number,
+  ): void;
   attentionHead(
-    q: number, ldq: number, k: number, ldk: number, v: number, ldv: number,
-    n: number, m: number, dk: number, dv: number, factor: number, rowStart: number, rowEnd: number,
-    kind: number, mask: number, dots: number, scores: number, weights: number, out: number, scratch: number, rowBase: number,
+    q: number,
+    ldq: number,
+    k: number,
+    ldk: number,
+    v: number,
+    ldv: number,
+    n: number,
+    m: number,
+    dk: number,
+    dv: number,
+    factor: number,
+    rowStart: number,
+    rowEnd: number,
+    kind: number,
+    mask: number,
+    dots: number,
+    scores: number,
+    weights: number,
+    out: number,
+    scratch: number,
+    rowBase: number,
   ): void;
   attentionOverview(
-    q: number, ldq: number, kp: number, vp: number,
-    n: number, m: number, dk: number, dv: number, factor: number, rowStart: number, rowEnd: number,
-    kind: number, mask: number, chunk: number, out: number,
-    overview: number, rowsPerCell: number, colsPerCell: number, ovCols: number, stats: number,
+    q: number,
+    ldq: number,
+    kp: number,
+    vp: number,
+    n: number,
+    m: number,
+    dk: number,
+    dv: number,
+    factor: number,
+    rowStart: number,
+    rowEnd: number,
+    kind: number,
+    mask: number,
+    chunk: number,
+    out: number,
+    overview: number,
+    rowsPerCell: number,
+    colsPerCell: number,
+    ovCols: number,
+    stats: number,
   ): void;
   rowStats(w: number, rows: number, m: number, rowStart: number, stats: number): void;
   panelBytes(k: number, m: number): number;
   attentionScratchBytes(m: number, dk: number, dv: number): number;
-  sweepRows(dots: number, ldd: number, n: number, m: number, rowOffset: number, kind: number, mask: number, factors: number, nf: number, acc: number): void;
+  sweepRows(
+    dots: number,
+    ldd: number,
+    n: number,
+    m: number,
+    rowOffset: number,
+    kind: number,
+    mask: number,
+    factors: number,
+    nf: number,
+    acc: number,
+  ): void;
 }
 
 /** Mask kinds, as in assembly/softmax.ts. */

@@ -2,8 +2,17 @@
 // Import as a namespace (`import * as kernels from './kernels'`) to keep the two paths apart.
 export { initKernels, initKernelsSync, kernelsReady, disableKernels, kernelModule } from './runtime';
 export {
-  matmul, project, matmulTransposed, dotScores, softmaxRows, weightedValues, attention, multiHeadAttention,
-  multiHeadShapes, sweepStatistics, scaleSweep,
+  matmul,
+  project,
+  matmulTransposed,
+  dotScores,
+  softmaxRows,
+  weightedValues,
+  attention,
+  multiHeadAttention,
+  multiHeadShapes,
+  sweepStatistics,
+  scaleSweep,
 } from './ops';
 export * as plan from './plan';
 export * as io from './io';

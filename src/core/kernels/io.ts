@@ -19,8 +19,14 @@ export function readMatrix(buffer: ArrayBufferLike, slot: Slot, copy: boolean): 
 
 /** Writes a plan's inputs: X and the projections, or each head's Q, K, V; the mask table; W_O. */
 export function writeAttentionInputs(
-  buffer: ArrayBufferLike, plan: AttentionPlan,
-  inputs: { x?: Matrix; heads: readonly { W_Q?: Matrix; W_K?: Matrix; W_V?: Matrix; q?: Matrix; k?: Matrix; v?: Matrix }[]; wO?: Matrix | null; allowed: Uint8Array | null },
+  buffer: ArrayBufferLike,
+  plan: AttentionPlan,
+  inputs: {
+    x?: Matrix;
+    heads: readonly { W_Q?: Matrix; W_K?: Matrix; W_V?: Matrix; q?: Matrix; k?: Matrix; v?: Matrix }[];
+    wO?: Matrix | null;
+    allowed: Uint8Array | null;
+  },
 ): void {
   if (plan.x && inputs.x) writeMatrix(buffer, plan.x, inputs.x);
   plan.heads.forEach((h, i) => {
@@ -46,9 +52,16 @@ export interface HeadParts extends Omit<ProjectedHead, 'dots' | 'scores'> {
 }
 
 /** One head's results (and its Q, K, V) from a finished plan. */
-export function readHeadParts(buffer: ArrayBufferLike, h: HeadPlan, allowed: Uint8Array | null, copy: boolean): HeadParts {
+export function readHeadParts(
+  buffer: ArrayBufferLike,
+  h: HeadPlan,
+  allowed: Uint8Array | null,
+  copy: boolean,
+): HeadParts {
   return {
-    q: readMatrix(buffer, h.q, copy), k: readMatrix(buffer, h.k, copy), v: readMatrix(buffer, h.v, copy),
+    q: readMatrix(buffer, h.q, copy),
+    k: readMatrix(buffer, h.k, copy),
+    v: readMatrix(buffer, h.v, copy),
     dots: h.dots ? readMatrix(buffer, h.dots, copy) : null,
     factor: h.factor,
     scores: h.scores ? readMatrix(buffer, h.scores, copy) : null,
@@ -60,7 +73,12 @@ export function readHeadParts(buffer: ArrayBufferLike, h: HeadPlan, allowed: Uin
 }
 
 /** One head's AttentionResult (plus its Q, K, V) from a plan that kept dots and scores. */
-export function readHead(buffer: ArrayBufferLike, h: HeadPlan, allowed: Uint8Array | null, copy: boolean): ProjectedHead {
+export function readHead(
+  buffer: ArrayBufferLike,
+  h: HeadPlan,
+  allowed: Uint8Array | null,
+  copy: boolean,
+): ProjectedHead {
   const parts = readHeadParts(buffer, h, allowed, copy);
   if (!parts.dots || !parts.scores) throw new Error('readHead: the plan did not keep dots and scores');
   return { ...parts, dots: parts.dots, scores: parts.scores };
@@ -71,6 +89,12 @@ export function sweepSummaries(acc: Float64Array, factorCount: number): Sharpnes
   const rows = acc[factorCount * SWEEP_SLOTS];
   return Array.from({ length: factorCount }, (_, f) => {
     const at = (slot: number): number => (rows === 0 ? 0 : acc[f * SWEEP_SLOTS + slot] / rows);
-    return { meanEntropy: at(0), meanNormalizedEntropy: at(1), meanMaxWeight: at(2), meanEffectiveTokens: at(3), meanJacobianNorm: at(4) };
+    return {
+      meanEntropy: at(0),
+      meanNormalizedEntropy: at(1),
+      meanMaxWeight: at(2),
+      meanEffectiveTokens: at(3),
+      meanJacobianNorm: at(4),
+    };
   });
 }

@@ -3,7 +3,15 @@
 // shared memory): a plan is plain numbers, so it can be posted to workers, and runTask is the only
 // code that calls the kernels for it.
 import type { Arena } from './arena';
-import { type KernelExports, MASK_ANTICAUSAL, MASK_CAUSAL, MASK_TABLE, SWEEP_SLOTS, attentionScratchBytes, panelBytes } from './abi';
+import {
+  type KernelExports,
+  MASK_ANTICAUSAL,
+  MASK_CAUSAL,
+  MASK_TABLE,
+  SWEEP_SLOTS,
+  attentionScratchBytes,
+  panelBytes,
+} from './abi';
 
 /** A row-major float32 matrix at byte offset ptr. */
 export interface Slot {
@@ -99,14 +107,22 @@ export function planAttention(arena: Arena, req: PlanRequest): AttentionPlan {
     const q = projected ? slot(arena, x.rows, wq!.cols) : slot(arena, h.q!.rows, h.q!.cols);
     const k = projected ? slot(arena, x.rows, wk!.cols) : slot(arena, h.k!.rows, h.k!.cols);
     const v = projected ? slot(arena, x.rows, wv!.cols) : slot(arena, h.v!.rows, h.v!.cols);
-    const n = q.rows, m = k.rows;
+    const n = q.rows,
+      m = k.rows;
     if (projected) scratchBytes = Math.max(scratchBytes, panelBytes(x.cols, Math.max(q.cols, k.cols, v.cols)));
     scratchBytes = Math.max(scratchBytes, attentionScratchBytes(m, q.cols, v.cols));
     return {
-      factor: h.factor, wq, wk, wv, q, k, v,
+      factor: h.factor,
+      wq,
+      wk,
+      wv,
+      q,
+      k,
+      v,
       dots: req.keep?.dots === false ? null : slot(arena, n, m),
       scores: req.keep?.scores === false ? null : slot(arena, n, m),
-      weights: slot(arena, n, m), out: slot(arena, n, v.cols),
+      weights: slot(arena, n, m),
+      out: slot(arena, n, v.cols),
     };
   });
   const n = heads.length > 0 ? heads[0].q.rows : 0;
@@ -145,12 +161,27 @@ export function schedule(plan: AttentionPlan, executors: number): Task[][] {
   if (executors <= 1 || headCount >= 2 * executors) {
     phases.push([...plan.heads.map((_, head): Task => ({ op: 'head', head })), ...pack]);
   } else {
-    if (plan.x) phases.push([...plan.heads.flatMap((_, head) => ([0, 1, 2] as const).map((which): Task => ({ op: 'project', head, which }))), ...pack]);
+    if (plan.x)
+      phases.push([
+        ...plan.heads.flatMap((_, head) => ([0, 1, 2] as const).map((which): Task => ({ op: 'project', head, which }))),
+        ...pack,
+      ]);
     const splits = Math.ceil((2 * executors) / Math.max(1, headCount));
-    phases.push([...plan.heads.flatMap((h, head) => rowRanges(h.q.rows, splits).map(([rowStart, rowEnd]): Task => ({ op: 'attend', head, rowStart, rowEnd }))), ...(plan.x ? [] : pack)]);
+    phases.push([
+      ...plan.heads.flatMap((h, head) =>
+        rowRanges(h.q.rows, splits).map(([rowStart, rowEnd]): Task => ({ op: 'attend', head, rowStart, rowEnd })),
+      ),
+      ...(plan.x ? [] : pack),
+    ]);
   }
   if (plan.concat) {
-    phases.push(rowRanges(plan.concat.rows, executors <= 1 ? 1 : 2 * executors).map(([rowStart, rowEnd]): Task => ({ op: 'output', rowStart, rowEnd })));
+    phases.push(
+      rowRanges(plan.concat.rows, executors <= 1 ? 1 : 2 * executors).map(([rowStart, rowEnd]): Task => ({
+        op: 'output',
+        rowStart,
+        rowEnd,
+      })),
+    );
   }
   return phases.filter((p) => p.length > 0);
 }
@@ -160,11 +191,36 @@ function project(ex: KernelExports, x: Slot, w: Slot, dst: Slot, scratch: number
   ex.gemmPanels(x.ptr, x.cols, x.rows, x.cols, scratch, panelBytes(w.rows, 8), w.cols, dst.ptr, dst.cols);
 }
 
-function attendRows(ex: KernelExports, plan: AttentionPlan, h: HeadPlan, rowStart: number, rowEnd: number, scratch: number): void {
+function attendRows(
+  ex: KernelExports,
+  plan: AttentionPlan,
+  h: HeadPlan,
+  rowStart: number,
+  rowEnd: number,
+  scratch: number,
+): void {
   ex.attentionHead(
-    h.q.ptr, h.q.cols, h.k.ptr, h.k.cols, h.v.ptr, h.v.cols,
-    h.q.rows, h.k.rows, h.q.cols, h.v.cols, h.factor, rowStart, rowEnd,
-    plan.maskKind, plan.mask, h.dots?.ptr ?? 0, h.scores?.ptr ?? 0, h.weights.ptr, h.out.ptr, scratch, 0,
+    h.q.ptr,
+    h.q.cols,
+    h.k.ptr,
+    h.k.cols,
+    h.v.ptr,
+    h.v.cols,
+    h.q.rows,
+    h.k.rows,
+    h.q.cols,
+    h.v.cols,
+    h.factor,
+    rowStart,
+    rowEnd,
+    plan.maskKind,
+    plan.mask,
+    h.dots?.ptr ?? 0,
+    h.scores?.ptr ?? 0,
+    h.weights.ptr,
+    h.out.ptr,
+    scratch,
+    0,
   );
 }
 
@@ -200,13 +256,30 @@ export function runTask(ex: KernelExports, plan: AttentionPlan, task: Task, scra
       const rows = task.rowEnd - task.rowStart;
       let col = 0;
       for (const h of plan.heads) {
-        ex.copyBlock(h.out.ptr + task.rowStart * h.out.cols * 4, h.out.cols, rows, h.out.cols, concat.ptr + (task.rowStart * concat.cols + col) * 4, concat.cols);
+        ex.copyBlock(
+          h.out.ptr + task.rowStart * h.out.cols * 4,
+          h.out.cols,
+          rows,
+          h.out.cols,
+          concat.ptr + (task.rowStart * concat.cols + col) * 4,
+          concat.cols,
+        );
         col += h.out.cols;
       }
       const out = plan.output;
       if (out) {
         const w = plan.wO!;
-        ex.gemmPanels(concat.ptr + task.rowStart * concat.cols * 4, concat.cols, rows, concat.cols, plan.wOPanels, panelBytes(w.rows, 8), w.cols, out.ptr + task.rowStart * out.cols * 4, out.cols);
+        ex.gemmPanels(
+          concat.ptr + task.rowStart * concat.cols * 4,
+          concat.cols,
+          rows,
+          concat.cols,
+          plan.wOPanels,
+          panelBytes(w.rows, 8),
+          w.cols,
+          out.ptr + task.rowStart * out.cols * 4,
+          out.cols,
+        );
       }
       return;
     }
@@ -230,11 +303,24 @@ export function sweepAccLength(factorCount: number): number {
   return factorCount * SWEEP_SLOTS + 1;
 }
 
-export function planSweep(arena: Arena, dots: Shape, hasTable: boolean, factorCount: number, parts: number, dotsPtr?: number): SweepPlan {
-  const d: Slot = dotsPtr !== undefined ? { ptr: dotsPtr, rows: dots.rows, cols: dots.cols } : slot(arena, dots.rows, dots.cols);
+export function planSweep(
+  arena: Arena,
+  dots: Shape,
+  hasTable: boolean,
+  factorCount: number,
+  parts: number,
+  dotsPtr?: number,
+): SweepPlan {
+  const d: Slot =
+    dotsPtr !== undefined ? { ptr: dotsPtr, rows: dots.rows, cols: dots.cols } : slot(arena, dots.rows, dots.cols);
   const mask = hasTable ? arena.reserve(dots.rows * dots.cols) : 0;
   const factors = arena.reserve(factorCount * 4);
-  const tasks = rowRanges(dots.rows, parts).map(([rowStart, rowEnd]): Task => ({ op: 'sweep', rowStart, rowEnd, acc: arena.reserve(sweepAccLength(factorCount) * 8) }));
+  const tasks = rowRanges(dots.rows, parts).map(([rowStart, rowEnd]): Task => ({
+    op: 'sweep',
+    rowStart,
+    rowEnd,
+    acc: arena.reserve(sweepAccLength(factorCount) * 8),
+  }));
   return { dots: d, maskKind: hasTable ? MASK_TABLE : 0, mask, factors, factorCount, tasks };
 }
 
@@ -243,7 +329,18 @@ export function runSweepTask(ex: KernelExports, plan: SweepPlan, task: Task): vo
   const { dots } = plan;
   const rows = task.rowEnd - task.rowStart;
   const mask = plan.mask === 0 ? 0 : plan.mask + task.rowStart * dots.cols;
-  ex.sweepRows(dots.ptr + task.rowStart * dots.cols * 4, dots.cols, rows, dots.cols, task.rowStart, plan.maskKind, mask, plan.factors, plan.factorCount, task.acc);
+  ex.sweepRows(
+    dots.ptr + task.rowStart * dots.cols * 4,
+    dots.cols,
+    rows,
+    dots.cols,
+    task.rowStart,
+    plan.maskKind,
+    mask,
+    plan.factors,
+    plan.factorCount,
+    task.acc,
+  );
 }
 
 export { MASK_CAUSAL, MASK_ANTICAUSAL };

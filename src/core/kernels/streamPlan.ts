@@ -63,8 +63,12 @@ export function planStream(arena: Arena, s: StreamShapes): StreamPlan {
   const rowsPerCell = Math.ceil(s.n / cells);
   const ovSide = Math.ceil(s.n / rowsPerCell);
   const x = slot(arena, s.n, s.dModel);
-  const wq = slot(arena, s.dModel, s.dK), wk = slot(arena, s.dModel, s.dK), wv = slot(arena, s.dModel, s.dV);
-  const q = slot(arena, s.n, s.dK), k = slot(arena, s.n, s.dK), v = slot(arena, s.n, s.dV);
+  const wq = slot(arena, s.dModel, s.dK),
+    wk = slot(arena, s.dModel, s.dK),
+    wv = slot(arena, s.dModel, s.dV);
+  const q = slot(arena, s.n, s.dK),
+    k = slot(arena, s.n, s.dK),
+    v = slot(arena, s.n, s.dV);
   const out = slot(arena, s.n, s.dV);
   const overview = slot(arena, ovSide, ovSide);
   const stats = slot(arena, s.n, 3);
@@ -73,13 +77,43 @@ export function planStream(arena: Arena, s: StreamShapes): StreamPlan {
   const vPanels = arena.reserve(panelBytes(s.n, s.dV));
   const chunkOffset = alignUp(panelBytes(s.dModel, Math.max(s.dK, s.dV)));
   const scratch = Array.from({ length: s.executors }, () => arena.reserve(chunkOffset + CHUNK_ROWS * s.n * 4));
-  return { x, wq, wk, wv, q, k, v, out, overview, stats, rowsPerCell, colsPerCell: rowsPerCell, factor: 1, maskKind: s.maskKind, mask, kPanels, vPanels, scratch, chunkOffset };
+  return {
+    x,
+    wq,
+    wk,
+    wv,
+    q,
+    k,
+    v,
+    out,
+    overview,
+    stats,
+    rowsPerCell,
+    colsPerCell: rowsPerCell,
+    factor: 1,
+    maskKind: s.maskKind,
+    mask,
+    kPanels,
+    vPanels,
+    scratch,
+    chunkOffset,
+  };
 }
 
 /** The plan for one head: its d_k, d_v and factor over the shared layout. */
 export function forHead(plan: StreamPlan, dK: number, dV: number, factor: number): StreamPlan {
   const cols = (sl: Slot, c: number): Slot => ({ ptr: sl.ptr, rows: sl.rows, cols: c });
-  return { ...plan, wq: cols(plan.wq, dK), wk: cols(plan.wk, dK), wv: cols(plan.wv, dV), q: cols(plan.q, dK), k: cols(plan.k, dK), v: cols(plan.v, dV), out: cols(plan.out, dV), factor };
+  return {
+    ...plan,
+    wq: cols(plan.wq, dK),
+    wk: cols(plan.wk, dK),
+    wv: cols(plan.wv, dV),
+    q: cols(plan.q, dK),
+    k: cols(plan.k, dK),
+    v: cols(plan.v, dV),
+    out: cols(plan.out, dV),
+    factor,
+  };
 }
 
 /**
@@ -89,13 +123,24 @@ export function forHead(plan: StreamPlan, dK: number, dV: number, factor: number
  */
 export function streamPhases(plan: StreamPlan, executors: number): StreamTask[][] {
   const n = plan.q.rows;
-  const projections = rowRanges(n, executors).map(([rowStart, rowEnd]): StreamTask => ({ op: 'project', rowStart, rowEnd }));
+  const projections = rowRanges(n, executors).map(([rowStart, rowEnd]): StreamTask => ({
+    op: 'project',
+    rowStart,
+    rowEnd,
+  }));
   const cellRows = Math.ceil(n / plan.rowsPerCell);
   // Split on overview-row boundaries so no two tasks pool into the same overview cell.
-  const ranges = rowRanges(cellRows, Math.max(1, 4 * executors)).map(([a, b]): StreamTask => ({ op: 'overview', rowStart: a * plan.rowsPerCell, rowEnd: Math.min(n, b * plan.rowsPerCell) }));
+  const ranges = rowRanges(cellRows, Math.max(1, 4 * executors)).map(([a, b]): StreamTask => ({
+    op: 'overview',
+    rowStart: a * plan.rowsPerCell,
+    rowEnd: Math.min(n, b * plan.rowsPerCell),
+  }));
   return [
     projections,
-    [{ op: 'pack', which: 1 }, { op: 'pack', which: 2 }],
+    [
+      { op: 'pack', which: 1 },
+      { op: 'pack', which: 2 },
+    ],
     ranges,
   ];
 }
@@ -104,9 +149,23 @@ export function runStreamTask(ex: KernelExports, plan: StreamPlan, task: StreamT
   if (task.op === 'project') {
     const { x } = plan;
     const rows = task.rowEnd - task.rowStart;
-    for (const [w, dst] of [[plan.wq, plan.q], [plan.wk, plan.k], [plan.wv, plan.v]] as const) {
+    for (const [w, dst] of [
+      [plan.wq, plan.q],
+      [plan.wk, plan.k],
+      [plan.wv, plan.v],
+    ] as const) {
       ex.packPanels(w.ptr, w.cols, w.rows, w.cols, scratch);
-      ex.gemmPanels(x.ptr + task.rowStart * x.cols * 4, x.cols, rows, x.cols, scratch, panelBytes(w.rows, 8), w.cols, dst.ptr + task.rowStart * dst.cols * 4, dst.cols);
+      ex.gemmPanels(
+        x.ptr + task.rowStart * x.cols * 4,
+        x.cols,
+        rows,
+        x.cols,
+        scratch,
+        panelBytes(w.rows, 8),
+        w.cols,
+        dst.ptr + task.rowStart * dst.cols * 4,
+        dst.cols,
+      );
     }
     return;
   }
@@ -117,8 +176,25 @@ export function runStreamTask(ex: KernelExports, plan: StreamPlan, task: StreamT
     return;
   }
   ex.attentionOverview(
-    q.ptr, q.cols, plan.kPanels, plan.vPanels, q.rows, k.rows, q.cols, v.cols, plan.factor, task.rowStart, task.rowEnd,
-    plan.maskKind, plan.mask, scratch + plan.chunkOffset, plan.out.ptr,
-    plan.overview.ptr, plan.rowsPerCell, plan.colsPerCell, plan.overview.cols, plan.stats.ptr,
+    q.ptr,
+    q.cols,
+    plan.kPanels,
+    plan.vPanels,
+    q.rows,
+    k.rows,
+    q.cols,
+    v.cols,
+    plan.factor,
+    task.rowStart,
+    task.rowEnd,
+    plan.maskKind,
+    plan.mask,
+    scratch + plan.chunkOffset,
+    plan.out.ptr,
+    plan.overview.ptr,
+    plan.rowsPerCell,
+    plan.colsPerCell,
+    plan.overview.cols,
+    plan.stats.ptr,
   );
 }

@@ -20,7 +20,8 @@ export interface GivenHead {
 export type AttendFn = (heads: readonly GivenHead[], mask: MaskSpec, factor: number) => Promise<AttentionResult[]>;
 
 /** The WebAssembly kernels (or the reference core where SIMD is missing), one head after another. */
-export const attendInThread: AttendFn = async (heads, mask, factor) => heads.map(({ q, k, v }) => kernels.attention(q, k, v, { scale: factor, mask }));
+export const attendInThread: AttendFn = async (heads, mask, factor) =>
+  heads.map(({ q, k, v }) => kernels.attention(q, k, v, { scale: factor, mask }));
 
 export interface LayerAttention {
   readonly layer: number;
@@ -60,7 +61,12 @@ export interface ForwardResult {
 }
 
 /** Which keys each query may see: causal or not, a sliding window, padded keys. A word mask when it can be one. */
-export function modelMask(n: number, causal: boolean, window: number | null, attentionMask: readonly number[] | undefined): MaskSpec {
+export function modelMask(
+  n: number,
+  causal: boolean,
+  window: number | null,
+  attentionMask: readonly number[] | undefined,
+): MaskSpec {
   const padded = attentionMask?.some((m) => m === 0) ?? false;
   if (!padded && window === null) return causal ? 'causal' : 'none';
   const data = new Float32Array(n * n);
@@ -80,7 +86,13 @@ export function modelMask(n: number, causal: boolean, window: number | null, att
  * head ⌊h / (heads/kvHeads)⌋, as repeat_kv does) and puts the heads' outputs side by side [n, heads·d].
  */
 export async function multiHeadSelfAttention(
-  q: Matrix, k: Matrix, v: Matrix, shape: { heads: number; kvHeads: number; headDim: number }, mask: MaskSpec, factor: number, attend: AttendFn,
+  q: Matrix,
+  k: Matrix,
+  v: Matrix,
+  shape: { heads: number; kvHeads: number; headDim: number },
+  mask: MaskSpec,
+  factor: number,
+  attend: AttendFn,
 ): Promise<{ heads: AttentionResult[]; kvHeadOf: number[]; output: Matrix }> {
   const { heads, kvHeads, headDim } = shape;
   const group = heads / kvHeads;

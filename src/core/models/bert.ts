@@ -6,7 +6,15 @@
 import type { ModelConfig } from './config';
 import type { WeightStore } from './weights';
 import { type MatmulFn, activateInPlace, addInPlace, layerNorm, linear, matmulInThread } from './blocks';
-import { type ForwardOptions, type ForwardResult, type ModelInput, attendInThread, modelMask, multiHeadSelfAttention, throwIfAborted } from './attention';
+import {
+  type ForwardOptions,
+  type ForwardResult,
+  type ModelInput,
+  attendInThread,
+  modelMask,
+  multiHeadSelfAttention,
+  throwIfAborted,
+} from './attention';
 import { ModelError } from './errors';
 import type { Matrix } from '../matrix';
 import { scaleFactor } from '../scale';
@@ -25,31 +33,57 @@ export function robertaPositions(ids: readonly number[], paddingIdx: number): nu
 
 /** A LayerNorm's (γ, β), under either naming (weight/bias, or gamma/beta in older checkpoints). */
 async function norm(weights: WeightStore, base: string, d: number): Promise<[Float32Array, Float32Array]> {
-  if (!weights.has(`${base}.weight`) && weights.has(`${base}.gamma`)) return [await weights.vector(`${base}.gamma`, [d]), await weights.vector(`${base}.beta`, [d])];
+  if (!weights.has(`${base}.weight`) && weights.has(`${base}.gamma`))
+    return [await weights.vector(`${base}.gamma`, [d]), await weights.vector(`${base}.beta`, [d])];
   return [await weights.vector(`${base}.weight`, [d]), await weights.vector(`${base}.bias`, [d])];
 }
 
-async function dense(weights: WeightStore, base: string, out: number, inp: number, x: Matrix, mm: MatmulFn): Promise<Matrix> {
+async function dense(
+  weights: WeightStore,
+  base: string,
+  out: number,
+  inp: number,
+  x: Matrix,
+  mm: MatmulFn,
+): Promise<Matrix> {
   return linear(x, await weights.matrix(`${base}.weight`, out, inp), await weights.vector(`${base}.bias`, [out]), mm);
 }
 
-export async function bertForward(config: ModelConfig, weights: WeightStore, input: ModelInput, options: ForwardOptions = {}): Promise<ForwardResult> {
+export async function bertForward(
+  config: ModelConfig,
+  weights: WeightStore,
+  input: ModelInput,
+  options: ForwardOptions = {},
+): Promise<ForwardResult> {
   const { hidden: d, layers, heads, headDim, intermediate: inner, normEps: eps } = config;
   const n = input.ids.length;
   const p = bertPrefix(config, weights);
   const attend = options.attend ?? attendInThread;
   const mm = options.matmul ?? matmulInThread;
   const distil = config.bertVariant === 'distilbert';
-  const positions = config.bertVariant === 'roberta' ? robertaPositions(input.ids, config.padTokenId ?? 1) : Array.from({ length: n }, (_, i) => i);
+  const positions =
+    config.bertVariant === 'roberta'
+      ? robertaPositions(input.ids, config.padTokenId ?? 1)
+      : Array.from({ length: n }, (_, i) => i);
   const last = positions.length ? Math.max(...positions) : 0;
-  if (last >= config.maxPositions) throw new ModelError('config.json', { field: 'max_position_embeddings' }, `the text needs position ${last} but the model's position table holds ${config.maxPositions}`);
+  if (last >= config.maxPositions)
+    throw new ModelError(
+      'config.json',
+      { field: 'max_position_embeddings' },
+      `the text needs position ${last} but the model's position table holds ${config.maxPositions}`,
+    );
   const x = await weights.rows(`${p}embeddings.word_embeddings.weight`, config.vocabSize, d, input.ids);
   addInPlace(x, await weights.rows(`${p}embeddings.position_embeddings.weight`, config.maxPositions, d, positions));
   if (!distil) {
     const types = input.tokenTypeIds ?? Array<number>(n).fill(0);
     if (types.length !== n) throw new RangeError(`${types.length} token type ids for ${n} tokens`);
     const bad = types.find((t) => !(t >= 0 && t < config.typeVocabSize));
-    if (bad !== undefined) throw new ModelError('config.json', { field: 'type_vocab_size' }, `token type ${bad} is outside the model's ${config.typeVocabSize} types`);
+    if (bad !== undefined)
+      throw new ModelError(
+        'config.json',
+        { field: 'type_vocab_size' },
+        `token type ${bad} is outside the model's ${config.typeVocabSize} types`,
+      );
     addInPlace(x, await weights.rows(`${p}embeddings.token_type_embeddings.weight`, config.typeVocabSize, d, types));
   }
   let h = layerNorm(x, ...(await norm(weights, `${p}embeddings.LayerNorm`, d)), eps);
@@ -59,11 +93,39 @@ export async function bertForward(config: ModelConfig, weights: WeightStore, inp
     throwIfAborted(options.signal);
     const b = distil ? `${p}transformer.layer.${l}.` : `${p}encoder.layer.${l}.`;
     const names = distil
-      ? { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', o: 'attention.out_lin', ln1: 'sa_layer_norm', up: 'ffn.lin1', down: 'ffn.lin2', ln2: 'output_layer_norm' }
-      : { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', o: 'attention.output.dense', ln1: 'attention.output.LayerNorm', up: 'intermediate.dense', down: 'output.dense', ln2: 'output.LayerNorm' };
-    const q = await dense(weights, b + names.q, d, d, h, mm), k = await dense(weights, b + names.k, d, d, h, mm), v = await dense(weights, b + names.v, d, d, h, mm);
+      ? {
+          q: 'attention.q_lin',
+          k: 'attention.k_lin',
+          v: 'attention.v_lin',
+          o: 'attention.out_lin',
+          ln1: 'sa_layer_norm',
+          up: 'ffn.lin1',
+          down: 'ffn.lin2',
+          ln2: 'output_layer_norm',
+        }
+      : {
+          q: 'attention.self.query',
+          k: 'attention.self.key',
+          v: 'attention.self.value',
+          o: 'attention.output.dense',
+          ln1: 'attention.output.LayerNorm',
+          up: 'intermediate.dense',
+          down: 'output.dense',
+          ln2: 'output.LayerNorm',
+        };
+    const q = await dense(weights, b + names.q, d, d, h, mm),
+      k = await dense(weights, b + names.k, d, d, h, mm),
+      v = await dense(weights, b + names.v, d, d, h, mm);
     const attn = await multiHeadSelfAttention(q, k, v, { heads, kvHeads: heads, headDim }, mask, factor, attend);
-    await options.onLayer?.({ layer: l, factor, mask, heads: attn.heads, kvHeadOf: attn.kvHeadOf, window: null, ...(options.keepQK ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}) });
+    await options.onLayer?.({
+      layer: l,
+      factor,
+      mask,
+      heads: attn.heads,
+      kvHeadOf: attn.kvHeadOf,
+      window: null,
+      ...(options.keepQK ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}),
+    });
     const o = await dense(weights, b + names.o, d, d, attn.output, mm);
     addInPlace(o, h);
     h = layerNorm(o, ...(await norm(weights, b + names.ln1, d)), eps);

@@ -12,17 +12,28 @@ import * as kernels from '../kernels';
  */
 export type MatmulFn = (a: Matrix, b: Matrix, transposed: boolean) => Promise<Matrix>;
 
-export const matmulInThread: MatmulFn = async (a, b, transposed) => (transposed ? kernels.matmulTransposed(a, b) : kernels.matmul(a, b));
+export const matmulInThread: MatmulFn = async (a, b, transposed) =>
+  transposed ? kernels.matmulTransposed(a, b) : kernels.matmul(a, b);
 
 /** x·Wᵀ + b for a torch `nn.Linear` weight W stored [out, in] (the Hugging Face layout). */
-export async function linear(x: Matrix, weight: Matrix, bias: Float32Array | null = null, matmul: MatmulFn = matmulInThread): Promise<Matrix> {
+export async function linear(
+  x: Matrix,
+  weight: Matrix,
+  bias: Float32Array | null = null,
+  matmul: MatmulFn = matmulInThread,
+): Promise<Matrix> {
   const y = await matmul(x, weight, true);
   if (bias) addBiasInPlace(y, bias);
   return y;
 }
 
 /** x·W + b for GPT-2's `Conv1D`, whose weight is stored [in, out]. */
-export async function conv1d(x: Matrix, weight: Matrix, bias: Float32Array | null = null, matmul: MatmulFn = matmulInThread): Promise<Matrix> {
+export async function conv1d(
+  x: Matrix,
+  weight: Matrix,
+  bias: Float32Array | null = null,
+  matmul: MatmulFn = matmulInThread,
+): Promise<Matrix> {
   const y = await matmul(x, weight, false);
   if (bias) addBiasInPlace(y, bias);
   return y;
@@ -87,7 +98,8 @@ export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 2.5) {
     // Maclaurin series: converges quickly for |x| < 2.5 (terms fall below 1e-17 by k ≈ 40).
-    let term = ax, sum = ax;
+    let term = ax,
+      sum = ax;
     const x2 = ax * ax;
     for (let k = 1; k < 60; k++) {
       term *= -x2 / k;
@@ -100,7 +112,9 @@ export function erf(x: number): number {
   }
   // erfc by its continued fraction (Lentz), accurate for |x| ≥ 2.5.
   const tiny = 1e-300;
-  let f = ax, c = ax, d = 0;
+  let f = ax,
+    c = ax,
+    d = 0;
   for (let k = 1; k < 200; k++) {
     const a = k / 2;
     d = ax + a * d;
@@ -156,7 +170,8 @@ export function columns(x: Matrix, c0: number, width: number): Matrix {
 
 /** Writes `part` into columns [c0, c0 + part.cols) of `into` (heads' outputs side by side). */
 export function setColumns(into: Matrix, part: Matrix, c0: number): void {
-  for (let i = 0; i < into.rows; i++) into.data.set(part.data.subarray(i * part.cols, (i + 1) * part.cols), i * into.cols + c0);
+  for (let i = 0; i < into.rows; i++)
+    into.data.set(part.data.subarray(i * part.cols, (i + 1) * part.cols), i * into.cols + c0);
 }
 
 /** Rows `ids` of an embedding table held as a matrix (vocab × width). */

@@ -55,16 +55,24 @@ export async function listCachedModels(listing: CacheListing, hubDir: string): P
     const repo = listing.join(hubDir, name);
     const main = (await listing.readText(listing.join(repo, 'refs', 'main')))?.trim() ?? null;
     const snapshots = (await listing.list(listing.join(repo, 'snapshots'))) ?? [];
-    const ordered = main && snapshots.includes(main) ? [main, ...snapshots.filter((s) => s !== main).sort()] : snapshots.sort();
-    for (const revision of ordered) out.push(await describeSnapshot(listing, id, revision, listing.join(repo, 'snapshots', revision)));
+    const ordered =
+      main && snapshots.includes(main) ? [main, ...snapshots.filter((s) => s !== main).sort()] : snapshots.sort();
+    for (const revision of ordered)
+      out.push(await describeSnapshot(listing, id, revision, listing.join(repo, 'snapshots', revision)));
   }
   return out;
 }
 
-async function describeSnapshot(listing: CacheListing, id: string, revision: string, path: string): Promise<CachedModel> {
+async function describeSnapshot(
+  listing: CacheListing,
+  id: string,
+  revision: string,
+  path: string,
+): Promise<CachedModel> {
   const base = { id, revision, path, parameters: null, bytes: null, dtypes: null };
   const configText = await listing.readText(listing.join(path, 'config.json'));
-  if (configText === null) return { ...base, architecture: null, supported: false, reason: 'no config.json in this snapshot' };
+  if (configText === null)
+    return { ...base, architecture: null, supported: false, reason: 'no config.json in this snapshot' };
   let architecture: string | null = null;
   try {
     const archs = (JSON.parse(configText) as { architectures?: unknown }).architectures;
@@ -83,7 +91,15 @@ async function describeSnapshot(listing: CacheListing, id: string, revision: str
     const weights = await WeightStore.open(folder);
     const s = weights.summary();
     const tokenizer = await folder.readText('tokenizer.json');
-    return { ...base, architecture, supported: tokenizer !== null, reason: tokenizer === null ? 'no tokenizer.json (ids would have to be given)' : null, parameters: s.parameters, bytes: s.bytes, dtypes: s.dtypes };
+    return {
+      ...base,
+      architecture,
+      supported: tokenizer !== null,
+      reason: tokenizer === null ? 'no tokenizer.json (ids would have to be given)' : null,
+      parameters: s.parameters,
+      bytes: s.bytes,
+      dtypes: s.dtypes,
+    };
   } catch (e) {
     return { ...base, architecture, supported: false, reason: oneLineMessage(e) };
   } finally {

@@ -10,15 +10,33 @@ export type BertVariant = 'bert' | 'roberta' | 'distilbert';
 
 /** Architecture class → family, as config.json's "architectures" names them. */
 export const SUPPORTED_ARCHITECTURES: Readonly<Record<string, Family>> = {
-  GPT2LMHeadModel: 'gpt2', GPT2Model: 'gpt2',
-  LlamaForCausalLM: 'llama', LlamaModel: 'llama', MistralForCausalLM: 'llama', MistralModel: 'llama',
-  Qwen2ForCausalLM: 'llama', Qwen2Model: 'llama', Qwen3ForCausalLM: 'llama', Qwen3Model: 'llama',
-  BertModel: 'bert', BertForMaskedLM: 'bert', RobertaModel: 'bert', RobertaForMaskedLM: 'bert',
-  DistilBertModel: 'bert', DistilBertForMaskedLM: 'bert',
+  GPT2LMHeadModel: 'gpt2',
+  GPT2Model: 'gpt2',
+  LlamaForCausalLM: 'llama',
+  LlamaModel: 'llama',
+  MistralForCausalLM: 'llama',
+  MistralModel: 'llama',
+  Qwen2ForCausalLM: 'llama',
+  Qwen2Model: 'llama',
+  Qwen3ForCausalLM: 'llama',
+  Qwen3Model: 'llama',
+  BertModel: 'bert',
+  BertForMaskedLM: 'bert',
+  RobertaModel: 'bert',
+  RobertaForMaskedLM: 'bert',
+  DistilBertModel: 'bert',
+  DistilBertForMaskedLM: 'bert',
 };
 
 const MODEL_TYPE_FAMILY: Readonly<Record<string, Family>> = {
-  gpt2: 'gpt2', llama: 'llama', mistral: 'llama', qwen2: 'llama', qwen3: 'llama', bert: 'bert', roberta: 'bert', distilbert: 'bert',
+  gpt2: 'gpt2',
+  llama: 'llama',
+  mistral: 'llama',
+  qwen2: 'llama',
+  qwen3: 'llama',
+  bert: 'bert',
+  roberta: 'bert',
+  distilbert: 'bert',
 };
 
 export function supportedList(): string {
@@ -63,7 +81,10 @@ export interface ModelConfig {
 type Json = Record<string, unknown>;
 
 class Fields {
-  constructor(readonly file: string, readonly json: Json) {}
+  constructor(
+    readonly file: string,
+    readonly json: Json,
+  ) {}
   fail(field: string, rule: string): never {
     throw new ModelError(this.file, { field }, rule);
   }
@@ -76,7 +97,8 @@ class Fields {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'is missing (a positive integer is required)');
     }
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) this.fail(key, `expected a positive integer, found ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+      this.fail(key, `expected a positive integer, found ${JSON.stringify(v)?.slice(0, 40)}`);
     return v;
   }
   num(key: string, fallback?: number): number {
@@ -85,7 +107,8 @@ class Fields {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'is missing (a number is required)');
     }
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) this.fail(key, `expected a positive number, found ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      this.fail(key, `expected a positive number, found ${JSON.stringify(v)?.slice(0, 40)}`);
     return v;
   }
   bool(key: string, fallback: boolean): boolean {
@@ -108,18 +131,24 @@ export function parseModelConfig(file: string, text: string): ModelConfig {
   } catch (e) {
     throw new ModelError(file, {}, `is not valid JSON (${(e instanceof Error ? e.message : String(e)).slice(0, 100)})`);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ModelError(file, {}, 'is not a JSON object');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new ModelError(file, {}, 'is not a JSON object');
   const f: Fields = new Fields(file, json as Json);
   const archs = f.json.architectures;
   const modelType = f.str('model_type') ?? '';
   let architecture: string | undefined;
   if (Array.isArray(archs) && archs.length > 0) {
     architecture = archs.find((a): a is string => typeof a === 'string' && Object.hasOwn(SUPPORTED_ARCHITECTURES, a));
-    if (!architecture) f.fail('architectures', `${JSON.stringify(archs).slice(0, 80)} is not supported; supported: ${supportedList()}`);
+    if (!architecture)
+      f.fail('architectures', `${JSON.stringify(archs).slice(0, 80)} is not supported; supported: ${supportedList()}`);
   } else if (Object.hasOwn(MODEL_TYPE_FAMILY, modelType)) {
     architecture = Object.keys(SUPPORTED_ARCHITECTURES).find((a) => a.toLowerCase().startsWith(modelType));
   }
-  if (!architecture) f.fail('architectures', `is missing and model_type ${JSON.stringify(modelType)} is not supported; supported: ${supportedList()}`);
+  if (!architecture)
+    f.fail(
+      'architectures',
+      `is missing and model_type ${JSON.stringify(modelType)} is not supported; supported: ${supportedList()}`,
+    );
   const family = SUPPORTED_ARCHITECTURES[architecture];
   const torchDtype = f.str('torch_dtype') ?? f.str('dtype');
   if (family === 'gpt2') return gpt2Config(f, architecture, torchDtype);
@@ -129,7 +158,8 @@ export function parseModelConfig(file: string, text: string): ModelConfig {
 
 function activation(f: Fields, key: string, fallback: Activation): Activation {
   const v = f.json[key] ?? fallback;
-  if (typeof v !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v)) f.fail(key, `activation ${JSON.stringify(v)} is not supported (supported: ${ACTIVATIONS.join(', ')})`);
+  if (typeof v !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v))
+    f.fail(key, `activation ${JSON.stringify(v)} is not supported (supported: ${ACTIVATIONS.join(', ')})`);
   return v as Activation;
 }
 
@@ -139,15 +169,37 @@ function divide(f: Fields, hiddenKey: string, hidden: number, headsKey: string, 
 }
 
 function gpt2Config(f: Fields, architecture: string, torchDtype: string | null): ModelConfig {
-  const hidden = f.int('n_embd', 768), heads = f.int('n_head', 12), layers = f.int('n_layer', 12);
+  const hidden = f.int('n_embd', 768),
+    heads = f.int('n_head', 12),
+    layers = f.int('n_layer', 12);
   return {
-    architecture, modelType: 'gpt2', family: 'gpt2', bertVariant: null,
-    layers, hidden, heads, kvHeads: heads, headDim: divide(f, 'n_embd', hidden, 'n_head', heads),
-    intermediate: f.int('n_inner', 4 * hidden), vocabSize: f.int('vocab_size', 50257), maxPositions: f.int('n_positions', 1024),
-    normEps: f.num('layer_norm_epsilon', 1e-5), activation: activation(f, 'activation_function', 'gelu_new'),
-    causal: true, rope: null, qkvBias: true, outputBias: true, mlpBias: true, qkNorm: false,
-    slidingWindows: Array<null>(layers).fill(null), tieEmbeddings: true, typeVocabSize: 0, padTokenId: null,
-    scaleByHeadDim: f.bool('scale_attn_weights', true), scaleByInverseLayer: f.bool('scale_attn_by_inverse_layer_idx', false), torchDtype,
+    architecture,
+    modelType: 'gpt2',
+    family: 'gpt2',
+    bertVariant: null,
+    layers,
+    hidden,
+    heads,
+    kvHeads: heads,
+    headDim: divide(f, 'n_embd', hidden, 'n_head', heads),
+    intermediate: f.int('n_inner', 4 * hidden),
+    vocabSize: f.int('vocab_size', 50257),
+    maxPositions: f.int('n_positions', 1024),
+    normEps: f.num('layer_norm_epsilon', 1e-5),
+    activation: activation(f, 'activation_function', 'gelu_new'),
+    causal: true,
+    rope: null,
+    qkvBias: true,
+    outputBias: true,
+    mlpBias: true,
+    qkNorm: false,
+    slidingWindows: Array<null>(layers).fill(null),
+    tieEmbeddings: true,
+    typeVocabSize: 0,
+    padTokenId: null,
+    scaleByHeadDim: f.bool('scale_attn_weights', true),
+    scaleByInverseLayer: f.bool('scale_attn_by_inverse_layer_idx', false),
+    torchDtype,
   };
 }
 
@@ -166,8 +218,15 @@ function ropeScaling(f: Fields, maxPositions: number): RopeScaling {
   };
   if (type === 'linear') return { type: 'linear', factor: num('factor') };
   if (type === 'llama3') {
-    const s = { type: 'llama3' as const, factor: num('factor'), lowFreqFactor: num('low_freq_factor'), highFreqFactor: num('high_freq_factor'), originalMaxPositions: num('original_max_position_embeddings', maxPositions) };
-    if (!(s.highFreqFactor > s.lowFreqFactor)) fail('high_freq_factor', `must exceed low_freq_factor (${s.lowFreqFactor})`);
+    const s = {
+      type: 'llama3' as const,
+      factor: num('factor'),
+      lowFreqFactor: num('low_freq_factor'),
+      highFreqFactor: num('high_freq_factor'),
+      originalMaxPositions: num('original_max_position_embeddings', maxPositions),
+    };
+    if (!(s.highFreqFactor > s.lowFreqFactor))
+      fail('high_freq_factor', `must exceed low_freq_factor (${s.lowFreqFactor})`);
     return s;
   }
   return fail('rope_type', `${JSON.stringify(type)} is not supported (supported: default, linear, llama3)`);
@@ -175,10 +234,15 @@ function ropeScaling(f: Fields, maxPositions: number): RopeScaling {
 
 function llamaConfig(f: Fields, architecture: string, modelType: string, torchDtype: string | null): ModelConfig {
   const type = modelType || architecture.replace(/(ForCausalLM|Model)$/, '').toLowerCase();
-  const hidden = f.int('hidden_size'), heads = f.int('num_attention_heads'), layers = f.int('num_hidden_layers');
+  const hidden = f.int('hidden_size'),
+    heads = f.int('num_attention_heads'),
+    layers = f.int('num_hidden_layers');
   const kvHeads = f.int('num_key_value_heads', heads);
-  if (heads % kvHeads !== 0) f.fail('num_key_value_heads', `${heads} attention heads are not a multiple of ${kvHeads} key/value heads`);
-  const headDim = f.has('head_dim') ? f.int('head_dim') : divide(f, 'hidden_size', hidden, 'num_attention_heads', heads);
+  if (heads % kvHeads !== 0)
+    f.fail('num_key_value_heads', `${heads} attention heads are not a multiple of ${kvHeads} key/value heads`);
+  const headDim = f.has('head_dim')
+    ? f.int('head_dim')
+    : divide(f, 'hidden_size', hidden, 'num_attention_heads', heads);
   const maxPositions = f.int('max_position_embeddings', 2048);
   const partial = f.num('partial_rotary_factor', 1);
   const ropeDim = Math.floor(headDim * partial);
@@ -191,50 +255,130 @@ function llamaConfig(f: Fields, architecture: string, modelType: string, torchDt
   if (qwen && !f.bool('use_sliding_window', false)) window = null;
   if (type === 'llama') window = null;
   const maxWindowLayers = qwen ? f.int('max_window_layers', layers) : 0;
-  let slidingWindows: (number | null)[] = Array.from({ length: layers }, (_, l) => (window !== null && l >= maxWindowLayers ? window : null));
+  let slidingWindows: (number | null)[] = Array.from({ length: layers }, (_, l) =>
+    window !== null && l >= maxWindowLayers ? window : null,
+  );
   const layerTypes = f.json.layer_types;
   if (Array.isArray(layerTypes)) {
     if (layerTypes.length !== layers) f.fail('layer_types', `has ${layerTypes.length} entries for ${layers} layers`);
     slidingWindows = layerTypes.map((t, l) => {
       if (t === 'full_attention') return null;
-      if (t === 'sliding_attention') return window ?? f.fail('layer_types', `layer ${l} is sliding_attention but sliding_window is not set`);
-      return f.fail('layer_types', `layer ${l}: ${JSON.stringify(t)} is not supported (full_attention or sliding_attention)`);
+      if (t === 'sliding_attention')
+        return window ?? f.fail('layer_types', `layer ${l} is sliding_attention but sliding_window is not set`);
+      return f.fail(
+        'layer_types',
+        `layer ${l}: ${JSON.stringify(t)} is not supported (full_attention or sliding_attention)`,
+      );
     });
   }
   const attentionBias = f.bool('attention_bias', false);
   return {
-    architecture, modelType: type, family: 'llama', bertVariant: null,
-    layers, hidden, heads, kvHeads, headDim, intermediate: f.int('intermediate_size'), vocabSize: f.int('vocab_size'), maxPositions,
-    normEps: f.num('rms_norm_eps', 1e-6), activation: activation(f, 'hidden_act', 'silu'),
-    causal: true, rope, qkvBias: type === 'qwen2' || attentionBias, outputBias: type !== 'qwen2' && attentionBias, mlpBias: f.bool('mlp_bias', false),
-    qkNorm: type === 'qwen3', slidingWindows, tieEmbeddings: f.bool('tie_word_embeddings', false), typeVocabSize: 0, padTokenId: null,
-    scaleByHeadDim: true, scaleByInverseLayer: false, torchDtype,
+    architecture,
+    modelType: type,
+    family: 'llama',
+    bertVariant: null,
+    layers,
+    hidden,
+    heads,
+    kvHeads,
+    headDim,
+    intermediate: f.int('intermediate_size'),
+    vocabSize: f.int('vocab_size'),
+    maxPositions,
+    normEps: f.num('rms_norm_eps', 1e-6),
+    activation: activation(f, 'hidden_act', 'silu'),
+    causal: true,
+    rope,
+    qkvBias: type === 'qwen2' || attentionBias,
+    outputBias: type !== 'qwen2' && attentionBias,
+    mlpBias: f.bool('mlp_bias', false),
+    qkNorm: type === 'qwen3',
+    slidingWindows,
+    tieEmbeddings: f.bool('tie_word_embeddings', false),
+    typeVocabSize: 0,
+    padTokenId: null,
+    scaleByHeadDim: true,
+    scaleByInverseLayer: false,
+    torchDtype,
   };
 }
 
 function bertConfig(f: Fields, architecture: string, modelType: string, torchDtype: string | null): ModelConfig {
-  const variant: BertVariant = architecture.startsWith('DistilBert') ? 'distilbert' : architecture.startsWith('Roberta') ? 'roberta' : 'bert';
+  const variant: BertVariant = architecture.startsWith('DistilBert')
+    ? 'distilbert'
+    : architecture.startsWith('Roberta')
+      ? 'roberta'
+      : 'bert';
   if (variant === 'distilbert') {
-    if (f.bool('sinusoidal_pos_embds', false)) f.fail('sinusoidal_pos_embds', 'sinusoidal position embeddings are not supported (only learned ones)');
-    const hidden = f.int('dim', 768), heads = f.int('n_heads', 12), layers = f.int('n_layers', 6);
+    if (f.bool('sinusoidal_pos_embds', false))
+      f.fail('sinusoidal_pos_embds', 'sinusoidal position embeddings are not supported (only learned ones)');
+    const hidden = f.int('dim', 768),
+      heads = f.int('n_heads', 12),
+      layers = f.int('n_layers', 6);
     return {
-      architecture, modelType: 'distilbert', family: 'bert', bertVariant: variant,
-      layers, hidden, heads, kvHeads: heads, headDim: divide(f, 'dim', hidden, 'n_heads', heads), intermediate: f.int('hidden_dim', 4 * hidden),
-      vocabSize: f.int('vocab_size', 30522), maxPositions: f.int('max_position_embeddings', 512), normEps: 1e-12, activation: activation(f, 'activation', 'gelu'),
-      causal: false, rope: null, qkvBias: true, outputBias: true, mlpBias: true, qkNorm: false, slidingWindows: Array<null>(layers).fill(null),
-      tieEmbeddings: true, typeVocabSize: 0, padTokenId: typeof f.json.pad_token_id === 'number' ? f.json.pad_token_id : 0, scaleByHeadDim: true, scaleByInverseLayer: false, torchDtype,
+      architecture,
+      modelType: 'distilbert',
+      family: 'bert',
+      bertVariant: variant,
+      layers,
+      hidden,
+      heads,
+      kvHeads: heads,
+      headDim: divide(f, 'dim', hidden, 'n_heads', heads),
+      intermediate: f.int('hidden_dim', 4 * hidden),
+      vocabSize: f.int('vocab_size', 30522),
+      maxPositions: f.int('max_position_embeddings', 512),
+      normEps: 1e-12,
+      activation: activation(f, 'activation', 'gelu'),
+      causal: false,
+      rope: null,
+      qkvBias: true,
+      outputBias: true,
+      mlpBias: true,
+      qkNorm: false,
+      slidingWindows: Array<null>(layers).fill(null),
+      tieEmbeddings: true,
+      typeVocabSize: 0,
+      padTokenId: typeof f.json.pad_token_id === 'number' ? f.json.pad_token_id : 0,
+      scaleByHeadDim: true,
+      scaleByInverseLayer: false,
+      torchDtype,
     };
   }
   const positionType = f.str('position_embedding_type') ?? 'absolute';
-  if (positionType !== 'absolute') f.fail('position_embedding_type', `${JSON.stringify(positionType)} is not supported (only absolute)`);
-  const hidden = f.int('hidden_size', 768), heads = f.int('num_attention_heads', 12), layers = f.int('num_hidden_layers', 12);
+  if (positionType !== 'absolute')
+    f.fail('position_embedding_type', `${JSON.stringify(positionType)} is not supported (only absolute)`);
+  const hidden = f.int('hidden_size', 768),
+    heads = f.int('num_attention_heads', 12),
+    layers = f.int('num_hidden_layers', 12);
   const pad = f.json.pad_token_id;
   return {
-    architecture, modelType: modelType || variant, family: 'bert', bertVariant: variant,
-    layers, hidden, heads, kvHeads: heads, headDim: divide(f, 'hidden_size', hidden, 'num_attention_heads', heads), intermediate: f.int('intermediate_size', 4 * hidden),
-    vocabSize: f.int('vocab_size'), maxPositions: f.int('max_position_embeddings', 512), normEps: f.num('layer_norm_eps', 1e-12), activation: activation(f, 'hidden_act', 'gelu'),
-    causal: false, rope: null, qkvBias: true, outputBias: true, mlpBias: true, qkNorm: false, slidingWindows: Array<null>(layers).fill(null),
-    tieEmbeddings: true, typeVocabSize: f.int('type_vocab_size', 2), padTokenId: typeof pad === 'number' ? pad : variant === 'roberta' ? 1 : 0,
-    scaleByHeadDim: true, scaleByInverseLayer: false, torchDtype,
+    architecture,
+    modelType: modelType || variant,
+    family: 'bert',
+    bertVariant: variant,
+    layers,
+    hidden,
+    heads,
+    kvHeads: heads,
+    headDim: divide(f, 'hidden_size', hidden, 'num_attention_heads', heads),
+    intermediate: f.int('intermediate_size', 4 * hidden),
+    vocabSize: f.int('vocab_size'),
+    maxPositions: f.int('max_position_embeddings', 512),
+    normEps: f.num('layer_norm_eps', 1e-12),
+    activation: activation(f, 'hidden_act', 'gelu'),
+    causal: false,
+    rope: null,
+    qkvBias: true,
+    outputBias: true,
+    mlpBias: true,
+    qkNorm: false,
+    slidingWindows: Array<null>(layers).fill(null),
+    tieEmbeddings: true,
+    typeVocabSize: f.int('type_vocab_size', 2),
+    padTokenId: typeof pad === 'number' ? pad : variant === 'roberta' ? 1 : 0,
+    scaleByHeadDim: true,
+    scaleByInverseLayer: false,
+    torchDtype,
   };
 }

@@ -3,7 +3,11 @@
 import { InputError } from '../errors';
 
 export class ModelError extends InputError {
-  constructor(readonly file: string, where: { field?: string; tensor?: string }, rule: string) {
+  constructor(
+    readonly file: string,
+    where: { field?: string; tensor?: string },
+    rule: string,
+  ) {
     const parts = [file];
     if (where.field !== undefined) parts.push(`field ${JSON.stringify(where.field)}`);
     if (where.tensor !== undefined) parts.push(`tensor ${JSON.stringify(where.tensor)}`);

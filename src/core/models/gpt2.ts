@@ -5,37 +5,111 @@
 import type { ModelConfig } from './config';
 import type { WeightStore } from './weights';
 import { activateInPlace, addInPlace, columns, conv1d, layerNorm, matmulInThread } from './blocks';
-import { type ForwardOptions, type ForwardResult, type ModelInput, attendInThread, modelMask, multiHeadSelfAttention, throwIfAborted } from './attention';
+import {
+  type ForwardOptions,
+  type ForwardResult,
+  type ModelInput,
+  attendInThread,
+  modelMask,
+  multiHeadSelfAttention,
+  throwIfAborted,
+} from './attention';
 import { ModelError } from './errors';
 
 export function gpt2Prefix(weights: WeightStore): string {
   return weights.has('wte.weight') ? '' : 'transformer.';
 }
 
-export async function gpt2Forward(config: ModelConfig, weights: WeightStore, input: ModelInput, options: ForwardOptions = {}): Promise<ForwardResult> {
+export async function gpt2Forward(
+  config: ModelConfig,
+  weights: WeightStore,
+  input: ModelInput,
+  options: ForwardOptions = {},
+): Promise<ForwardResult> {
   const { hidden: d, layers, heads, headDim, intermediate: inner, normEps: eps } = config;
   const n = input.ids.length;
   const p = gpt2Prefix(weights);
-  if (n > config.maxPositions) throw new ModelError('config.json', { field: 'n_positions' }, `the text has ${n} tokens but the model's position table holds ${config.maxPositions}`);
+  if (n > config.maxPositions)
+    throw new ModelError(
+      'config.json',
+      { field: 'n_positions' },
+      `the text has ${n} tokens but the model's position table holds ${config.maxPositions}`,
+    );
   const attend = options.attend ?? attendInThread;
   const mm = options.matmul ?? matmulInThread;
   const h = await weights.rows(`${p}wte.weight`, config.vocabSize, d, input.ids);
-  addInPlace(h, await weights.rows(`${p}wpe.weight`, config.maxPositions, d, Array.from({ length: n }, (_, i) => i)));
+  addInPlace(
+    h,
+    await weights.rows(
+      `${p}wpe.weight`,
+      config.maxPositions,
+      d,
+      Array.from({ length: n }, (_, i) => i),
+    ),
+  );
   const mask = modelMask(n, true, null, input.attentionMask);
   for (let l = 0; l < layers; l++) {
     throwIfAborted(options.signal);
     const b = `${p}h.${l}.`;
-    const a = layerNorm(h, await weights.vector(`${b}ln_1.weight`, [d]), await weights.vector(`${b}ln_1.bias`, [d]), eps);
-    const qkv = await conv1d(a, await weights.matrix(`${b}attn.c_attn.weight`, d, 3 * d), await weights.vector(`${b}attn.c_attn.bias`, [3 * d]), mm);
-    const q = columns(qkv, 0, d), k = columns(qkv, d, d), v = columns(qkv, 2 * d, d);
+    const a = layerNorm(
+      h,
+      await weights.vector(`${b}ln_1.weight`, [d]),
+      await weights.vector(`${b}ln_1.bias`, [d]),
+      eps,
+    );
+    const qkv = await conv1d(
+      a,
+      await weights.matrix(`${b}attn.c_attn.weight`, d, 3 * d),
+      await weights.vector(`${b}attn.c_attn.bias`, [3 * d]),
+      mm,
+    );
+    const q = columns(qkv, 0, d),
+      k = columns(qkv, d, d),
+      v = columns(qkv, 2 * d, d);
     const factor = (config.scaleByHeadDim ? 1 / Math.sqrt(headDim) : 1) / (config.scaleByInverseLayer ? l + 1 : 1);
     const attn = await multiHeadSelfAttention(q, k, v, { heads, kvHeads: heads, headDim }, mask, factor, attend);
-    await options.onLayer?.({ layer: l, factor, mask, heads: attn.heads, kvHeadOf: attn.kvHeadOf, window: null, ...(options.keepQK ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}) });
-    addInPlace(h, await conv1d(attn.output, await weights.matrix(`${b}attn.c_proj.weight`, d, d), await weights.vector(`${b}attn.c_proj.bias`, [d]), mm));
-    const m = layerNorm(h, await weights.vector(`${b}ln_2.weight`, [d]), await weights.vector(`${b}ln_2.bias`, [d]), eps);
-    const f = await conv1d(m, await weights.matrix(`${b}mlp.c_fc.weight`, d, inner), await weights.vector(`${b}mlp.c_fc.bias`, [inner]), mm);
+    await options.onLayer?.({
+      layer: l,
+      factor,
+      mask,
+      heads: attn.heads,
+      kvHeadOf: attn.kvHeadOf,
+      window: null,
+      ...(options.keepQK ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}),
+    });
+    addInPlace(
+      h,
+      await conv1d(
+        attn.output,
+        await weights.matrix(`${b}attn.c_proj.weight`, d, d),
+        await weights.vector(`${b}attn.c_proj.bias`, [d]),
+        mm,
+      ),
+    );
+    const m = layerNorm(
+      h,
+      await weights.vector(`${b}ln_2.weight`, [d]),
+      await weights.vector(`${b}ln_2.bias`, [d]),
+      eps,
+    );
+    const f = await conv1d(
+      m,
+      await weights.matrix(`${b}mlp.c_fc.weight`, d, inner),
+      await weights.vector(`${b}mlp.c_fc.bias`, [inner]),
+      mm,
+    );
     activateInPlace(f.data, config.activation);
-    addInPlace(h, await conv1d(f, await weights.matrix(`${b}mlp.c_proj.weight`, inner, d), await weights.vector(`${b}mlp.c_proj.bias`, [d]), mm));
+    addInPlace(
+      h,
+      await conv1d(
+        f,
+        await weights.matrix(`${b}mlp.c_proj.weight`, inner, d),
+        await weights.vector(`${b}mlp.c_proj.bias`, [d]),
+        mm,
+      ),
+    );
   }
-  return { hidden: layerNorm(h, await weights.vector(`${p}ln_f.weight`, [d]), await weights.vector(`${p}ln_f.bias`, [d]), eps) };
+  return {
+    hidden: layerNorm(h, await weights.vector(`${p}ln_f.weight`, [d]), await weights.vector(`${p}ln_f.bias`, [d]), eps),
+  };
 }

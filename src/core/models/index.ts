@@ -5,7 +5,16 @@ export { type ModelConfig, type Family, SUPPORTED_ARCHITECTURES, parseModelConfi
 export { type ModelFolder, filePath } from './folder';
 export { WeightStore, type WeightSummary } from './weights';
 export { ModelTokenizer, type ModelToken, type TokenizedText, type TokenizerKind } from './tokenizer';
-export { type AttendFn, type GivenHead, type LayerAttention, type ModelInput, type ForwardOptions, type ForwardResult, attendInThread, modelMask } from './attention';
+export {
+  type AttendFn,
+  type GivenHead,
+  type LayerAttention,
+  type ModelInput,
+  type ForwardOptions,
+  type ForwardResult,
+  attendInThread,
+  modelMask,
+} from './attention';
 export { type LoadedModel, loadModel, runModel, tokenizeForModel, expectedTensors } from './model';
 export { type MatmulFn, matmulInThread } from './blocks';
 export { ModelError } from './errors';

@@ -7,7 +7,13 @@ import { type Matrix, matrixFrom } from '../matrix';
 export type RopeScaling =
   | { readonly type: 'default' }
   | { readonly type: 'linear'; readonly factor: number }
-  | { readonly type: 'llama3'; readonly factor: number; readonly lowFreqFactor: number; readonly highFreqFactor: number; readonly originalMaxPositions: number };
+  | {
+      readonly type: 'llama3';
+      readonly factor: number;
+      readonly lowFreqFactor: number;
+      readonly highFreqFactor: number;
+      readonly originalMaxPositions: number;
+    };
 
 export interface RopeConfig {
   readonly theta: number;
@@ -28,7 +34,8 @@ export function inverseFrequencies(rope: RopeConfig): Float64Array {
     const highWavelen = s.originalMaxPositions / s.highFreqFactor;
     for (let i = 0; i < half; i++) {
       const wavelen = (2 * Math.PI) / inv[i];
-      if (wavelen > lowWavelen) inv[i] /= s.factor; // long wavelengths: fully interpolated
+      if (wavelen > lowWavelen)
+        inv[i] /= s.factor; // long wavelengths: fully interpolated
       else if (wavelen >= highWavelen) {
         // The band between: a smooth mix of interpolated and original frequency.
         const smooth = (s.originalMaxPositions / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
@@ -49,7 +56,8 @@ export interface RopeTables {
 export function ropeTables(rope: RopeConfig, positions: readonly number[]): RopeTables {
   const inv = inverseFrequencies(rope);
   const half = inv.length;
-  const cos = new Float64Array(positions.length * half), sin = new Float64Array(positions.length * half);
+  const cos = new Float64Array(positions.length * half),
+    sin = new Float64Array(positions.length * half);
   positions.forEach((p, t) => {
     for (let i = 0; i < half; i++) {
       const angle = p * inv[i];
@@ -72,8 +80,10 @@ export function applyRope(x: Matrix, headDim: number, tables: RopeTables): Matri
     for (let h = 0; h < heads; h++) {
       const base = t * x.cols + h * headDim;
       for (let i = 0; i < half; i++) {
-        const c = tables.cos[t * half + i], s = tables.sin[t * half + i];
-        const a = x.data[base + i], b = x.data[base + i + half];
+        const c = tables.cos[t * half + i],
+          s = tables.sin[t * half + i];
+        const a = x.data[base + i],
+          b = x.data[base + i + half];
         out[base + i] = a * c - b * s;
         out[base + i + half] = b * c + a * s;
       }

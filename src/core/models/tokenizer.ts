@@ -53,7 +53,9 @@ let byteDecoderCache: Map<string, number> | undefined;
 function mentions(node: unknown, type: string): boolean {
   if (node === null || typeof node !== 'object') return false;
   if ((node as Json).type === type) return true;
-  return Object.values(node as Json).some((v) => (Array.isArray(v) ? v.some((x) => mentions(x, type)) : mentions(v, type)));
+  return Object.values(node as Json).some((v) =>
+    Array.isArray(v) ? v.some((x) => mentions(x, type)) : mentions(v, type),
+  );
 }
 
 function findNode(node: unknown, type: string): Json | null {
@@ -88,11 +90,18 @@ export class ModelTokenizer {
     this.specialIds = new Set([...added.values()].filter((t) => t.special).map((t) => t.id));
     this.addedContent = new Map([...added.values()].map((t) => [t.id, t.content]));
     const model = json.model as Json;
-    this.subwordPrefix = typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : kind === 'WordPiece' ? '##' : '';
+    this.subwordPrefix =
+      typeof model.continuing_subword_prefix === 'string'
+        ? model.continuing_subword_prefix
+        : kind === 'WordPiece'
+          ? '##'
+          : '';
     this.unkToken = typeof model.unk_token === 'string' ? model.unk_token : null;
     const bertNorm = findNode(json.normalizer, 'BertNormalizer');
     this.lowercase = bertNorm ? bertNorm.lowercase !== false : mentions(json.normalizer, 'Lowercase');
-    this.stripAccents = bertNorm ? (bertNorm.strip_accents ?? this.lowercase) === true : mentions(json.normalizer, 'StripAccents');
+    this.stripAccents = bertNorm
+      ? (bertNorm.strip_accents ?? this.lowercase) === true
+      : mentions(json.normalizer, 'StripAccents');
     const post = json.post_processor as Json | null;
     const postNode = findNode(post, 'ByteLevel') ?? findNode(post, 'RobertaProcessing');
     this.trimOffsets = postNode?.trim_offsets === true;
@@ -104,16 +113,37 @@ export class ModelTokenizer {
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new ModelError(file, {}, `is not valid JSON (${(e instanceof Error ? e.message : String(e)).slice(0, 100)})`);
+      throw new ModelError(
+        file,
+        {},
+        `is not valid JSON (${(e instanceof Error ? e.message : String(e)).slice(0, 100)})`,
+      );
     }
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ModelError(file, {}, 'is not a Hugging Face tokenizer.json (not a JSON object)');
+    if (json === null || typeof json !== 'object' || Array.isArray(json))
+      throw new ModelError(file, {}, 'is not a Hugging Face tokenizer.json (not a JSON object)');
     const j = json as Json;
     const model = j.model as Json | undefined;
     if (!model || typeof model !== 'object' || typeof model.vocab !== 'object' || model.vocab === null) {
-      throw new ModelError(file, { field: 'model' }, 'is not a Hugging Face tokenizer.json: it needs a "model" object with a "vocab"');
+      throw new ModelError(
+        file,
+        { field: 'model' },
+        'is not a Hugging Face tokenizer.json: it needs a "model" object with a "vocab"',
+      );
     }
-    const type = typeof model.type === 'string' ? model.type : Array.isArray(model.vocab) ? 'Unigram' : 'merges' in model ? 'BPE' : 'WordPiece';
-    if (!['BPE', 'WordPiece', 'Unigram'].includes(type)) throw new ModelError(file, { field: 'model.type' }, `${JSON.stringify(type)} is not supported (BPE, WordPiece or Unigram)`);
+    const type =
+      typeof model.type === 'string'
+        ? model.type
+        : Array.isArray(model.vocab)
+          ? 'Unigram'
+          : 'merges' in model
+            ? 'BPE'
+            : 'WordPiece';
+    if (!['BPE', 'WordPiece', 'Unigram'].includes(type))
+      throw new ModelError(
+        file,
+        { field: 'model.type' },
+        `${JSON.stringify(type)} is not supported (BPE, WordPiece or Unigram)`,
+      );
     let config: Json = {};
     if (configText !== null) {
       try {
@@ -127,11 +157,26 @@ export class ModelTokenizer {
     try {
       tokenizer = new Tokenizer(j, config);
     } catch (e) {
-      throw new ModelError(file, {}, `cannot be loaded as a tokenizer (${(e instanceof Error ? e.message : String(e)).slice(0, 120)})`);
+      throw new ModelError(
+        file,
+        {},
+        `cannot be loaded as a tokenizer (${(e instanceof Error ? e.message : String(e)).slice(0, 120)})`,
+      );
     }
     const byteLevel = mentions(j.pre_tokenizer, 'ByteLevel') || mentions(j.decoder, 'ByteLevel');
-    const kind: TokenizerKind = type === 'WordPiece' ? 'WordPiece' : byteLevel ? 'byte-level BPE' : type === 'Unigram' ? 'SentencePiece Unigram'
-      : mentions(j.normalizer, 'Prepend') || mentions(j.pre_tokenizer, 'Metaspace') || mentions(j.decoder, 'Metaspace') || model.byte_fallback === true ? 'SentencePiece BPE' : 'BPE';
+    const kind: TokenizerKind =
+      type === 'WordPiece'
+        ? 'WordPiece'
+        : byteLevel
+          ? 'byte-level BPE'
+          : type === 'Unigram'
+            ? 'SentencePiece Unigram'
+            : mentions(j.normalizer, 'Prepend') ||
+                mentions(j.pre_tokenizer, 'Metaspace') ||
+                mentions(j.decoder, 'Metaspace') ||
+                model.byte_fallback === true
+              ? 'SentencePiece BPE'
+              : 'BPE';
     const vocab = tokenizer.get_vocab(true);
     let maxId = -1;
     for (const id of vocab.values()) if (id > maxId) maxId = id;
@@ -145,7 +190,9 @@ export class ModelTokenizer {
 
   /** The special tokens, by id. */
   specialTokens(): { id: number; content: string }[] {
-    return [...this.specialIds].sort((a, b) => a - b).map((id) => ({ id, content: this.addedContent.get(id) ?? this.tokenizer.id_to_token(id) ?? '' }));
+    return [...this.specialIds]
+      .sort((a, b) => a - b)
+      .map((id) => ({ id, content: this.addedContent.get(id) ?? this.tokenizer.id_to_token(id) ?? '' }));
   }
 
   /** Ids, tokens with offsets into `text`, token type ids; with the model's special tokens unless addSpecialTokens is false. */
@@ -154,14 +201,22 @@ export class ModelTokenizer {
     try {
       encoding = this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens, return_token_type_ids: true });
     } catch (e) {
-      throw new ModelError('tokenizer.json', {}, `failed on this text (${(e instanceof Error ? e.message : String(e)).slice(0, 120)})`);
+      throw new ModelError(
+        'tokenizer.json',
+        {},
+        `failed on this text (${(e instanceof Error ? e.message : String(e)).slice(0, 120)})`,
+      );
     }
     const ids = encoding.ids.map(Number);
     const pieces = encoding.tokens;
     const warnings: string[] = [];
-    const offsets = this.kind === 'WordPiece' ? this.alignByCharacters(text, ids, pieces) : this.alignByBytes(text, ids, pieces);
+    const offsets =
+      this.kind === 'WordPiece' ? this.alignByCharacters(text, ids, pieces) : this.alignByBytes(text, ids, pieces);
     const failed = offsets.findIndex((o, i) => o === null && !this.specialIds.has(ids[i]));
-    if (failed >= 0) warnings.push(`token ${failed} (${JSON.stringify(pieces[failed])}) and ${offsets.filter((o, i) => o === null && !this.specialIds.has(ids[i])).length - 1} other(s) could not be placed in the text: they have no offsets (the editor cannot highlight them)`);
+    if (failed >= 0)
+      warnings.push(
+        `token ${failed} (${JSON.stringify(pieces[failed])}) and ${offsets.filter((o, i) => o === null && !this.specialIds.has(ids[i])).length - 1} other(s) could not be placed in the text: they have no offsets (the editor cannot highlight them)`,
+      );
     const tokens = ids.map((id, i): ModelToken => {
       const special = this.specialIds.has(id);
       const at = offsets[i];
@@ -209,7 +264,8 @@ export class ModelTokenizer {
       else if (tb[0] === 0x20 && matchAt(tb.subarray(1), cursor)) {
         tb = tb.subarray(1); // the space a prefix-space normalizer (add_prefix_space, Prepend ▁) put in front
         at = cursor;
-      } else if (this.specialIds.has(id)) return void out.push(null); // added by the post-processor (BOS, EOS)
+      } else if (this.specialIds.has(id))
+        return void out.push(null); // added by the post-processor (BOS, EOS)
       else {
         for (let skip = 1; skip <= 8 && at < 0; skip++) if (matchAt(tb, cursor + skip)) at = cursor + skip;
       }
@@ -217,7 +273,8 @@ export class ModelTokenizer {
         lost = true;
         return void out.push(null);
       }
-      let start = at, end = at + tb.length;
+      let start = at,
+        end = at + tb.length;
       cursor = end;
       if (this.trimOffsets) {
         while (start < end - 1 && bytes[start] === 0x20) start++;
@@ -229,7 +286,11 @@ export class ModelTokenizer {
     return out;
   }
 
-  private alignByCharacters(text: string, ids: readonly number[], pieces: readonly string[]): ([number, number] | null)[] {
+  private alignByCharacters(
+    text: string,
+    ids: readonly number[],
+    pieces: readonly string[],
+  ): ([number, number] | null)[] {
     const { folded, origin } = foldText(text, this.lowercase, this.stripAccents);
     const out: ([number, number] | null)[] = [];
     let cursor = 0;
@@ -242,7 +303,11 @@ export class ModelTokenizer {
       const continuing = this.subwordPrefix !== '' && piece.startsWith(this.subwordPrefix) && added === undefined;
       let at = cursor;
       if (!continuing) while (at < folded.length && isSpace(folded[at])) at++;
-      if (piece === this.unkToken && added !== undefined && !folded.startsWith(foldText(added, this.lowercase, this.stripAccents).folded, at)) {
+      if (
+        piece === this.unkToken &&
+        added !== undefined &&
+        !folded.startsWith(foldText(added, this.lowercase, this.stripAccents).folded, at)
+      ) {
         // [UNK] stands for a whole word the vocabulary cannot spell: up to the next space or punctuation.
         let end = at;
         if (end < folded.length && isWordBreak(folded[end])) end++;
@@ -252,7 +317,11 @@ export class ModelTokenizer {
         cursor = end;
         return;
       }
-      const target = added !== undefined ? foldText(added, this.lowercase, this.stripAccents).folded : foldText(continuing ? piece.slice(this.subwordPrefix.length) : piece, this.lowercase, this.stripAccents).folded;
+      const target =
+        added !== undefined
+          ? foldText(added, this.lowercase, this.stripAccents).folded
+          : foldText(continuing ? piece.slice(this.subwordPrefix.length) : piece, this.lowercase, this.stripAccents)
+              .folded;
       if (target.length && folded.startsWith(target, at)) {
         out.push([origin[at][0], origin[at + target.length - 1][1]]);
         cursor = at + target.length;
@@ -269,15 +338,23 @@ export class ModelTokenizer {
 /** BERT's word breaks: ASCII and Unicode punctuation, and CJK ideographs (each is its own word). */
 function isWordBreak(c: string): boolean {
   const cp = c.codePointAt(0)!;
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return true;
+  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126))
+    return true;
   if (/\p{P}/u.test(c)) return true;
-  return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x2a6df) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
+  return (
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x20000 && cp <= 0x2a6df) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0x2f800 && cp <= 0x2fa1f)
+  );
 }
 
 /** Each UTF-8 byte's character range in UTF-16 units: [charStart[b], charEnd[b]) is the character byte b belongs to. */
 function utf8Map(text: string): { bytes: Uint8Array; charStart: number[]; charEnd: number[] } {
   const bytes = UTF8.encode(text);
-  const charStart: number[] = [], charEnd: number[] = [];
+  const charStart: number[] = [],
+    charEnd: number[] = [];
   let u = 0;
   for (const ch of text) {
     const n = UTF8.encode(ch).length;
@@ -294,7 +371,11 @@ function utf8Map(text: string): { bytes: Uint8Array; charStart: number[]; charEn
  * The text as a WordPiece vocabulary spells it (lowercased, accents stripped when the normalizer
  * does so), one folded UTF-16 unit at a time with the original character range it came from.
  */
-function foldText(text: string, lowercase: boolean, stripAccents: boolean): { folded: string; origin: [number, number][] } {
+function foldText(
+  text: string,
+  lowercase: boolean,
+  stripAccents: boolean,
+): { folded: string; origin: [number, number][] } {
   let folded = '';
   const origin: [number, number][] = [];
   let u = 0;

@@ -48,9 +48,13 @@ export class WeightStore {
       const source = await folder.open(SINGLE_FILE);
       if (!source) {
         const bin = await folder.open('pytorch_model.bin');
-        throw new ModelError(filePath(folder, SINGLE_FILE), {}, bin
-          ? 'is missing: only pytorch_model.bin is there, a pickle, which is never loaded (convert it to safetensors)'
-          : `is missing (expected ${SINGLE_FILE} or ${INDEX_FILE} with its shards)`);
+        throw new ModelError(
+          filePath(folder, SINGLE_FILE),
+          {},
+          bin
+            ? 'is missing: only pytorch_model.bin is there, a pickle, which is never loaded (convert it to safetensors)'
+            : `is missing (expected ${SINGLE_FILE} or ${INDEX_FILE} with its shards)`,
+        );
       }
       const header = await readSafetensorsHeader(source);
       for (const entry of header.entries) byName.set(entry.name, { entry, source, file: SINGLE_FILE });
@@ -69,7 +73,12 @@ export class WeightStore {
     }
     for (const [name, shard] of Object.entries(weightMap)) {
       const entry = headers.get(shard)!.get(name);
-      if (!entry) throw new ModelError(filePath(folder, shard), { tensor: name }, `is not in this shard, though ${INDEX_FILE} puts it there`);
+      if (!entry)
+        throw new ModelError(
+          filePath(folder, shard),
+          { tensor: name },
+          `is not in this shard, though ${INDEX_FILE} puts it there`,
+        );
       byName.set(name, { entry, source: sources.get(shard)!, file: shard });
     }
     return new WeightStore(folder, byName, shards);
@@ -95,7 +104,8 @@ export class WeightStore {
 
   summary(): WeightSummary {
     const dtypes: Record<string, number> = {};
-    let parameters = 0, bytes = 0;
+    let parameters = 0,
+      bytes = 0;
     for (const { entry } of this.byName.values()) {
       const count = entry.shape.reduce((a, b) => a * b, 1);
       parameters += count;
@@ -107,12 +117,26 @@ export class WeightStore {
 
   private locate(name: string, shape: readonly number[]): Located {
     const found = this.byName.get(name);
-    if (!found) throw new ModelError(filePath(this.folder, this.files.length === 1 ? this.files[0] : INDEX_FILE), { tensor: name }, `is missing (${this.architecture} needs it)`);
+    if (!found)
+      throw new ModelError(
+        filePath(this.folder, this.files.length === 1 ? this.files[0] : INDEX_FILE),
+        { tensor: name },
+        `is missing (${this.architecture} needs it)`,
+      );
     const { entry, file } = found;
     const where = filePath(this.folder, file);
-    if (!WEIGHT_DTYPES.includes(entry.type.dtype)) throw new ModelError(where, { tensor: name }, `dtype ${entry.type.label} is not supported for weights (F32, F16 or BF16)`);
+    if (!WEIGHT_DTYPES.includes(entry.type.dtype))
+      throw new ModelError(
+        where,
+        { tensor: name },
+        `dtype ${entry.type.label} is not supported for weights (F32, F16 or BF16)`,
+      );
     if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-      throw new ModelError(where, { tensor: name }, `has shape [${entry.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`);
+      throw new ModelError(
+        where,
+        { tensor: name },
+        `has shape [${entry.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`,
+      );
     }
     return found;
   }
@@ -143,10 +167,18 @@ export class WeightStore {
     const cache = new Map<number, Float32Array>();
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (!Number.isInteger(id) || id < 0 || id >= rows) throw new ModelError(filePath(this.folder, found(this.byName, name)), { tensor: name }, `token id ${id} is outside the table's ${rows} rows`);
+      if (!Number.isInteger(id) || id < 0 || id >= rows)
+        throw new ModelError(
+          filePath(this.folder, found(this.byName, name)),
+          { tensor: name },
+          `token id ${id} is outside the table's ${rows} rows`,
+        );
       let values = cache.get(id);
       if (!values) {
-        values = decodeToFloat32(await source.read(entry.byteOffset + id * rowBytes, rowBytes), entry.type as typeof entry.type & { dtype: 'f32' });
+        values = decodeToFloat32(
+          await source.read(entry.byteOffset + id * rowBytes, rowBytes),
+          entry.type as typeof entry.type & { dtype: 'f32' },
+        );
         this.bytesRead += rowBytes;
         cache.set(id, values);
       }
@@ -168,9 +200,15 @@ function parseIndex(file: string, text: string): Record<string, string> {
     throw new ModelError(file, {}, `is not valid JSON (${(e instanceof Error ? e.message : String(e)).slice(0, 100)})`);
   }
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
-  if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new ModelError(file, { field: 'weight_map' }, 'is missing or not an object of tensor → shard file');
+  if (map === null || typeof map !== 'object' || Array.isArray(map))
+    throw new ModelError(file, { field: 'weight_map' }, 'is missing or not an object of tensor → shard file');
   for (const [name, shard] of Object.entries(map as Record<string, unknown>)) {
-    if (typeof shard !== 'string' || !/^[^/\\]+\.safetensors$/.test(shard)) throw new ModelError(file, { field: `weight_map.${name}` }, `expected a .safetensors file name in the folder, found ${JSON.stringify(shard)?.slice(0, 60)}`);
+    if (typeof shard !== 'string' || !/^[^/\\]+\.safetensors$/.test(shard))
+      throw new ModelError(
+        file,
+        { field: `weight_map.${name}` },
+        `expected a .safetensors file name in the folder, found ${JSON.stringify(shard)?.slice(0, 60)}`,
+      );
   }
   return map as Record<string, string>;
 }

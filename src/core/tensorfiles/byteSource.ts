@@ -22,12 +22,21 @@ export function checkRange(name: string, size: number, offset: number, length: n
     throw new TensorFileError(name, {}, `invalid byte range ${offset}+${length} for ${what}`);
   }
   if (offset + length > size) {
-    throw new TensorFileError(name, { offset }, `${what} needs ${length} bytes but the file ends at byte ${size} (truncated?)`);
+    throw new TensorFileError(
+      name,
+      { offset },
+      `${what} needs ${length} bytes but the file ends at byte ${size} (truncated?)`,
+    );
   }
 }
 
 /** Reads a range after checking it, so every reader gets the same "truncated" message. */
-export async function readRange(source: ByteSource, offset: number, length: number, what = 'data'): Promise<Uint8Array> {
+export async function readRange(
+  source: ByteSource,
+  offset: number,
+  length: number,
+  what = 'data',
+): Promise<Uint8Array> {
   checkRange(source.name, source.size, offset, length, what);
   return source.read(offset, length);
 }
@@ -36,7 +45,10 @@ export async function readRange(source: ByteSource, offset: number, length: numb
 export class MemoryByteSource implements ByteSource {
   readonly size: number;
 
-  constructor(readonly name: string, private readonly bytes: Uint8Array) {
+  constructor(
+    readonly name: string,
+    private readonly bytes: Uint8Array,
+  ) {
     this.size = bytes.length;
   }
 

@@ -50,8 +50,10 @@ export function decodeToFloat32(bytes: Uint8Array, type: ElementType & { dtype: 
   copy.set(bytes.subarray(0, copy.length));
   if (type.itemsize > 1 && type.littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(copy, type.itemsize);
   switch (type.dtype) {
-    case 'f32': return new Float32Array(buffer);
-    case 'f64': return Float32Array.from(new Float64Array(buffer));
+    case 'f32':
+      return new Float32Array(buffer);
+    case 'f64':
+      return Float32Array.from(new Float64Array(buffer));
     case 'f16': {
       const table = float16Table();
       const bits = new Uint16Array(buffer);
@@ -72,12 +74,18 @@ export function decodeToFloat32(bytes: Uint8Array, type: ElementType & { dtype: 
       for (let i = 0; i < count; i++) out[i] = copy[i] === 0 ? 0 : 1;
       return out;
     }
-    case 'u8': return Float32Array.from(copy);
-    case 'i8': return Float32Array.from(new Int8Array(buffer));
-    case 'i16': return Float32Array.from(new Int16Array(buffer));
-    case 'u16': return Float32Array.from(new Uint16Array(buffer));
-    case 'i32': return Float32Array.from(new Int32Array(buffer));
-    case 'u32': return Float32Array.from(new Uint32Array(buffer));
+    case 'u8':
+      return Float32Array.from(copy);
+    case 'i8':
+      return Float32Array.from(new Int8Array(buffer));
+    case 'i16':
+      return Float32Array.from(new Int16Array(buffer));
+    case 'u16':
+      return Float32Array.from(new Uint16Array(buffer));
+    case 'i32':
+      return Float32Array.from(new Int32Array(buffer));
+    case 'u32':
+      return Float32Array.from(new Uint32Array(buffer));
     case 'i64': {
       const src = new BigInt64Array(buffer);
       const out = new Float32Array(count);
@@ -115,8 +123,10 @@ export function decodeUnicode(bytes: Uint8Array, itemsize: number, littleEndian:
 export function elementReader(type: ElementType & { dtype: NumericDType }): (dv: DataView, at: number) => number {
   const le = type.littleEndian;
   switch (type.dtype) {
-    case 'f32': return (dv, at) => dv.getFloat32(at, le);
-    case 'f64': return (dv, at) => dv.getFloat64(at, le);
+    case 'f32':
+      return (dv, at) => dv.getFloat32(at, le);
+    case 'f64':
+      return (dv, at) => dv.getFloat64(at, le);
     case 'f16': {
       const table = float16Table();
       return (dv, at) => table[dv.getUint16(at, le)];
@@ -129,14 +139,23 @@ export function elementReader(type: ElementType & { dtype: NumericDType }): (dv:
         return scratch[0];
       };
     }
-    case 'bool': return (dv, at) => (dv.getUint8(at) === 0 ? 0 : 1);
-    case 'u8': return (dv, at) => dv.getUint8(at);
-    case 'i8': return (dv, at) => dv.getInt8(at);
-    case 'i16': return (dv, at) => dv.getInt16(at, le);
-    case 'u16': return (dv, at) => dv.getUint16(at, le);
-    case 'i32': return (dv, at) => dv.getInt32(at, le);
-    case 'u32': return (dv, at) => dv.getUint32(at, le);
-    case 'i64': return (dv, at) => Number(dv.getBigInt64(at, le));
-    case 'u64': return (dv, at) => Number(dv.getBigUint64(at, le));
+    case 'bool':
+      return (dv, at) => (dv.getUint8(at) === 0 ? 0 : 1);
+    case 'u8':
+      return (dv, at) => dv.getUint8(at);
+    case 'i8':
+      return (dv, at) => dv.getInt8(at);
+    case 'i16':
+      return (dv, at) => dv.getInt16(at, le);
+    case 'u16':
+      return (dv, at) => dv.getUint16(at, le);
+    case 'i32':
+      return (dv, at) => dv.getInt32(at, le);
+    case 'u32':
+      return (dv, at) => dv.getUint32(at, le);
+    case 'i64':
+      return (dv, at) => Number(dv.getBigInt64(at, le));
+    case 'u64':
+      return (dv, at) => Number(dv.getBigUint64(at, le));
   }
 }

@@ -68,7 +68,12 @@ export function findStepGroups(file: TensorFile): StepGroup[] {
 }
 
 /** The group if the steps fit generate()'s pattern; null (unnamed) or a refusal (named) if not. */
-function checkSteps(file: TensorFile, prefix: string, steps: Map<number, Map<number, TensorInfo>>, named: boolean): StepGroup | null {
+function checkSteps(
+  file: TensorFile,
+  prefix: string,
+  steps: Map<number, Map<number, TensorInfo>>,
+  named: boolean,
+): StepGroup | null {
   const label = prefix === '' ? 'the nested tuple' : quote(prefix);
   const fail = (tensor: string | undefined, rule: string): null => {
     if (!named) return null;
@@ -76,20 +81,24 @@ function checkSteps(file: TensorFile, prefix: string, steps: Map<number, Map<num
   };
   const n = steps.size;
   if (n < (named ? 1 : 2)) return null;
-  for (let s = 0; s < n; s++) if (!steps.has(s)) return fail(undefined, `the steps are not numbered 0…${n - 1} (step ${s} is missing)`);
+  for (let s = 0; s < n; s++)
+    if (!steps.has(s)) return fail(undefined, `the steps are not numbered 0…${n - 1} (step ${s} is missing)`);
   const layerCount = steps.get(0)!.size;
   const first = steps.get(0)!.get(0);
   if (!first) return fail(undefined, 'step 0 has no layer 0');
   const ndim = first.shape.length;
-  if (ndim < 2 || !isFloat(first.dtype)) return fail(first.name, `is ${first.dtypeLabel} ${formatShape(first.shape)}, not a float map`);
+  if (ndim < 2 || !isFloat(first.dtype))
+    return fail(first.name, `is ${first.dtypeLabel} ${formatShape(first.shape)}, not a float map`);
   const lead = first.shape.slice(0, -2);
   const [prompt, k0] = first.shape.slice(-2);
   const cross = /cross/.test(prefix);
-  if (!cross && prompt !== k0) return fail(first.name, `step 0 is ${prompt} queries × ${k0} keys; the prompt step of self-attention is square`);
+  if (!cross && prompt !== k0)
+    return fail(first.name, `step 0 is ${prompt} queries × ${k0} keys; the prompt step of self-attention is square`);
   const stepTensors: string[] = [];
   for (let s = 0; s < n; s++) {
     const layers = steps.get(s)!;
-    if (layers.size !== layerCount) return fail(undefined, `step ${s} has ${layers.size} layers, step 0 has ${layerCount}`);
+    if (layers.size !== layerCount)
+      return fail(undefined, `step ${s} has ${layers.size} layers, step 0 has ${layerCount}`);
     const q = s === 0 ? prompt : 1;
     const k = cross ? k0 : k0 + s;
     for (let l = 0; l < layerCount; l++) {
@@ -97,10 +106,19 @@ function checkSteps(file: TensorFile, prefix: string, steps: Map<number, Map<num
       if (!t) return fail(undefined, `step ${s} has no layer ${l}`);
       const want = [...lead, q, k];
       if (t.dtype !== first.dtype || t.shape.join() !== want.join()) {
-        const rule = s === 0 ? 'every layer of step 0 has the same shape' : cross ? `every step after the first is one query row over the same ${k0} keys` : 'every step after the prompt is one query row over one key more than the step before';
-        return fail(t.name, `step ${s} layer ${l} is ${t.dtypeLabel} ${formatShape(t.shape)}, expected ${first.dtypeLabel} ${formatShape(want)} (${rule})`);
+        const rule =
+          s === 0
+            ? 'every layer of step 0 has the same shape'
+            : cross
+              ? `every step after the first is one query row over the same ${k0} keys`
+              : 'every step after the prompt is one query row over one key more than the step before';
+        return fail(
+          t.name,
+          `step ${s} layer ${l} is ${t.dtypeLabel} ${formatShape(t.shape)}, expected ${first.dtypeLabel} ${formatShape(want)} (${rule})`,
+        );
       }
-      if (t.fortranOrder) return fail(t.name, 'is stored transposed (Fortran order); save the steps with .contiguous()');
+      if (t.fortranOrder)
+        return fail(t.name, 'is stored transposed (Fortran order); save the steps with .contiguous()');
       stepTensors.push(t.name);
     }
   }
@@ -109,15 +127,40 @@ function checkSteps(file: TensorFile, prefix: string, steps: Map<number, Map<num
   const parent = parentOf(prefix);
   const sequences = file.has(`${parent}sequences`) ? file.tensor(`${parent}sequences`) : undefined;
   if (sequences && sequences.shape[sequences.shape.length - 1] !== tokens + 1) {
-    return fail(sequences.name, `${quote(sequences.name)} has ${sequences.shape[sequences.shape.length - 1]} tokens, but ${n} step${n === 1 ? '' : 's'} over a ${prompt}-token prompt account for ${tokens + 1} (${tokens} fed to the model, then the last one generated)`);
+    return fail(
+      sequences.name,
+      `${quote(sequences.name)} has ${sequences.shape[sequences.shape.length - 1]} tokens, but ${n} step${n === 1 ? '' : 's'} over a ${prompt}-token prompt account for ${tokens + 1} (${tokens} fed to the model, then the last one generated)`,
+    );
   }
-  const notAttention = file.tensors.filter((t) => new RegExp(`^${escapeRegExp(parent)}(scores|logits)\\.\\d+$`).test(t.name)).map((t) => t.name);
-  const layerTensors = Array.from({ length: layerCount }, (_, l) => assemble(file, prefix, l, Array.from({ length: n }, (_, s) => steps.get(s)!.get(l)!), { prompt, tokens, keys, cross }));
+  const notAttention = file.tensors
+    .filter((t) => new RegExp(`^${escapeRegExp(parent)}(scores|logits)\\.\\d+$`).test(t.name))
+    .map((t) => t.name);
+  const layerTensors = Array.from({ length: layerCount }, (_, l) =>
+    assemble(
+      file,
+      prefix,
+      l,
+      Array.from({ length: n }, (_, s) => steps.get(s)!.get(l)!),
+      { prompt, tokens, keys, cross },
+    ),
+  );
   const stepsText = `${n} step${n === 1 ? '' : 's'}`;
   const summary = cross
     ? `generate() output ${label}: ${stepsText} of one query row over ${keys} encoder keys, assembled as one ${tokens} × ${keys} cross-attention map`
     : `generate() output${prefix === '' ? ' (a nested tuple of steps, recognised by its shapes)' : ` ${label}`}: ${stepsText}, prompt ${prompt} token${prompt === 1 ? '' : 's'}, assembled as one causal map of ${tokens} tokens`;
-  return { prefix, steps: n, layers: layerCount, prompt, tokens, keys, cross, layerTensors, stepTensors, notAttention, summary };
+  return {
+    prefix,
+    steps: n,
+    layers: layerCount,
+    prompt,
+    tokens,
+    keys,
+    cross,
+    layerTensors,
+    stepTensors,
+    notAttention,
+    summary,
+  };
 }
 
 function escapeRegExp(text: string): string {
@@ -140,7 +183,15 @@ function assemble(file: TensorFile, prefix: string, layer: number, stepInfos: Te
   const lead = first.info.shape.slice(0, -2);
   const full = [...lead, shape.tokens, shape.keys];
   const source = new AssembledStepsSource(`${file.name}[${name}]`, steps, product(lead), shape);
-  const info: TensorInfo = { ...first.info, name, shape: full, fortranOrder: false, byteOffset: 0, byteLength: source.size, compressed: steps.some((s) => s.info.compressed) };
+  const info: TensorInfo = {
+    ...first.info,
+    name,
+    shape: full,
+    fortranOrder: false,
+    byteOffset: 0,
+    byteLength: source.size,
+    compressed: steps.some((s) => s.info.compressed),
+  };
   const view: Stored = { info, type: first.type, source };
   return file.addView(view);
 }
@@ -172,7 +223,12 @@ class AssembledStepsSource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this.name, this.size, offset, length);
     const size = this.itemsize;
-    if (offset % size !== 0 || length % size !== 0) throw new TensorFileError(this.name, {}, `read of ${length} bytes at ${offset} is not whole ${size}-byte elements`);
+    if (offset % size !== 0 || length % size !== 0)
+      throw new TensorFileError(
+        this.name,
+        {},
+        `read of ${length} bytes at ${offset} is not whole ${size}-byte elements`,
+      );
     const out = new Uint8Array(length);
     const { tokens, keys, prompt } = this.shape;
     const first = offset / size;
@@ -193,15 +249,30 @@ class AssembledStepsSource implements ByteSource {
         const runEnd = Math.min(rowEnd, entry * tokens + prompt);
         const s0 = this.steps[0];
         const k0 = this.keysOf(0);
-        const bytes = await readRange(s0.source, s0.info.byteOffset + (entry * prompt + r) * k0 * size, (runEnd - g) * k0 * size, `tensor ${quote(s0.info.name)}`);
-        for (let row = g; row < runEnd; row++) place(row, bytes.subarray((row - g) * k0 * size, (row - g + 1) * k0 * size), k0);
+        const bytes = await readRange(
+          s0.source,
+          s0.info.byteOffset + (entry * prompt + r) * k0 * size,
+          (runEnd - g) * k0 * size,
+          `tensor ${quote(s0.info.name)}`,
+        );
+        for (let row = g; row < runEnd; row++)
+          place(row, bytes.subarray((row - g) * k0 * size, (row - g + 1) * k0 * size), k0);
         g = runEnd;
         continue;
       }
       const s = r - prompt + 1;
       const step = this.steps[s];
       const k = this.keysOf(s);
-      place(g, await readRange(step.source, step.info.byteOffset + entry * k * size, k * size, `tensor ${quote(step.info.name)}`), k);
+      place(
+        g,
+        await readRange(
+          step.source,
+          step.info.byteOffset + entry * k * size,
+          k * size,
+          `tensor ${quote(step.info.name)}`,
+        ),
+        k,
+      );
       g++;
     }
     return out;

@@ -41,7 +41,8 @@ export function layerPosition(file: TensorFile, view: AttentionView, layerId: nu
   const position = view.layerIds.indexOf(layerId);
   if (position < 0) {
     const ids = view.layerIds;
-    const range = ids.length > 0 && ids.every((id, i) => id === ids[0] + i) ? `${ids[0]}–${ids[ids.length - 1]}` : ids.join(', ');
+    const range =
+      ids.length > 0 && ids.every((id, i) => id === ids[0] + i) ? `${ids[0]}–${ids[ids.length - 1]}` : ids.join(', ');
     throw new TensorFileError(file.name, { tensor: view.id }, `has no layer ${layerId} (layers: ${range})`);
   }
   return position;
@@ -70,16 +71,30 @@ export async function readHead(file: TensorFile, view: AttentionView, at: HeadIn
   if (view.kind === 'maps') return { kind: 'map', matrix: await readMatrix(file, t.map!, index) };
   const q = await readMatrix(file, t.q!, index);
   // Grouped-query attention: query head h reads key/value head ⌊h·H_kv/H⌋.
-  const kvIndex = view.kvHeads === undefined ? index : leadingIndex(view, { ...at, head: Math.floor((at.head * view.kvHeads) / view.heads) });
+  const kvIndex =
+    view.kvHeads === undefined
+      ? index
+      : leadingIndex(view, { ...at, head: Math.floor((at.head * view.kvHeads) / view.heads) });
   const k = await readMatrix(file, t.k!, kvIndex);
   const v = t.v ? await readMatrix(file, t.v, kvIndex) : null;
   return { kind: 'qkv', q, k, v };
 }
 
 /** Query rows r0…r1−1 of one head's q×k map (a long head is read a block of rows at a time). */
-export async function readHeadRows(file: TensorFile, view: AttentionView, at: HeadIndex, r0: number, r1: number): Promise<Matrix> {
+export async function readHeadRows(
+  file: TensorFile,
+  view: AttentionView,
+  at: HeadIndex,
+  r0: number,
+  r1: number,
+): Promise<Matrix> {
   checkIndex(file, view, at);
-  if (view.kind !== 'maps') throw new TensorFileError(file.name, { tensor: view.id }, 'holds q/k/v, not attention maps: there are no rows to read');
+  if (view.kind !== 'maps')
+    throw new TensorFileError(
+      file.name,
+      { tensor: view.id },
+      'holds q/k/v, not attention maps: there are no rows to read',
+    );
   return readRows(file, tensorsFor(view, at.layer).map!, leadingIndex(view, at), r0, r1);
 }
 
@@ -87,7 +102,11 @@ export async function readHeadRows(file: TensorFile, view: AttentionView, at: He
  * Every (layer, head) of one batch entry, one at a time, in the order the bytes lie in the file
  * (so a file handle or a deflate stream moves forward). Memory is one head at a time.
  */
-export async function* streamHeads(file: TensorFile, view: AttentionView, options: { batch?: number } = {}): AsyncGenerator<HeadSlice> {
+export async function* streamHeads(
+  file: TensorFile,
+  view: AttentionView,
+  options: { batch?: number } = {},
+): AsyncGenerator<HeadSlice> {
   const batch = options.batch ?? 0;
   checkIndex(file, view, { layer: 0, head: 0, batch });
   const order = new Map(file.tensors.map((t, i) => [t.name, i]));

@@ -11,11 +11,44 @@ import type { LimitOptions } from '../limits';
 export { type ByteSource, MemoryByteSource, SliceByteSource } from './byteSource';
 export { TensorFileError } from './errors';
 export { type DType } from './dtype';
-export { type TensorFormat, type TensorInfo, type Slice, TensorFile, openTensorFile, listTensors, readSlice, readMatrix, readRows, readStrings } from './tensorFile';
-export { type Axis, type ViewKind, type AttentionPart, ATTENTION_PARTS, type Candidate, type AttentionView, type LayerTensors, type PartSummary, type ViewOptions, findCandidates, detectAttention, parseLayout } from './layout';
+export {
+  type TensorFormat,
+  type TensorInfo,
+  type Slice,
+  TensorFile,
+  openTensorFile,
+  listTensors,
+  readSlice,
+  readMatrix,
+  readRows,
+  readStrings,
+} from './tensorFile';
+export {
+  type Axis,
+  type ViewKind,
+  type AttentionPart,
+  ATTENTION_PARTS,
+  type Candidate,
+  type AttentionView,
+  type LayerTensors,
+  type PartSummary,
+  type ViewOptions,
+  findCandidates,
+  detectAttention,
+  parseLayout,
+} from './layout';
 export { type ResolvedPadding, paddingMismatch, resolvePadding, withPadding } from './paddingCheck';
 export { type ViewLabels, labelsForView } from './viewTokens';
-export { type HeadIndex, type HeadData, type HeadSlice, readHead, readHeadRows, streamHeads, leadingIndex, layerPosition } from './heads';
+export {
+  type HeadIndex,
+  type HeadData,
+  type HeadSlice,
+  readHead,
+  readHeadRows,
+  streamHeads,
+  leadingIndex,
+  layerPosition,
+} from './heads';
 export { type Meaning, type MeaningResult, detectMeaning, firstNonSoftmaxRow, sumTolerance } from './meaning';
 export { type Tokens, type AxisLabels, tokensFromFile, parseTokenList, axisLabels } from './tokens';
 export { MAX_SLICE_ELEMENTS, MAX_TENSOR_ELEMENTS } from './shape';

@@ -95,7 +95,11 @@ export class InflatingByteSource implements ByteSource {
     while (this.produced < end) {
       if (this.inputDone) {
         this.broken = true;
-        throw new TensorFileError(this.name, { offset: this.produced }, `deflated data ends after ${this.produced} bytes but the zip directory declares ${this.size}`);
+        throw new TensorFileError(
+          this.name,
+          { offset: this.produced },
+          `deflated data ends after ${this.produced} bytes but the zip directory declares ${this.size}`,
+        );
       }
       const take = Math.min(push, this.compressedSize - this.consumed);
       push = Math.min(CHUNK, push * 2);
@@ -107,7 +111,11 @@ export class InflatingByteSource implements ByteSource {
         this.inflater.push(chunk.slice(), last);
       } catch (e) {
         this.broken = true;
-        throw new TensorFileError(this.name, { offset: this.produced }, `corrupt deflate stream (${e instanceof Error ? e.message : String(e)})`);
+        throw new TensorFileError(
+          this.name,
+          { offset: this.produced },
+          `corrupt deflate stream (${e instanceof Error ? e.message : String(e)})`,
+        );
       }
       if (last) this.inputDone = true;
     }

@@ -31,12 +31,27 @@ export interface FileHeadOptions {
   readonly sumTolerance?: number;
 }
 
-export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number, head: number, options: FileHeadOptions = {}): HeadInspection {
+export function inspectFileHead(
+  data: HeadData,
+  meaning: Meaning,
+  layer: number,
+  head: number,
+  options: FileHeadOptions = {},
+): HeadInspection {
   const at = (h: HeadInspection): HeadInspection => ({ ...h, layer, head });
   // Every value shown is checked (src/core/values.ts), not only the rows detection sampled.
   const where = `layer ${layer} head ${head}`;
   const inFile = options.source ?? '';
-  const common = { scale: options.scale, mask: options.mask, scaleSource: options.scaleSource, maskSource: options.maskSource, grid: options.grid, inputSource: where, scoresDtype: options.dtype, valuesFrom: inFile };
+  const common = {
+    scale: options.scale,
+    mask: options.mask,
+    scaleSource: options.scaleSource,
+    maskSource: options.maskSource,
+    grid: options.grid,
+    inputSource: where,
+    scoresDtype: options.dtype,
+    valuesFrom: inFile,
+  };
   if (data.kind === 'qkv') {
     refuseNonFinite(data.q, where, 'Q', inFile);
     refuseNonFinite(data.k, where, 'K', inFile);
@@ -44,12 +59,25 @@ export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number,
     if (data.v) return at(inspect({ form: 'qkv', Q: data.q, K: data.k, V: data.v }, common).heads[0]);
     // Queries and keys without values: the scores are known, the output is not.
     const dots = matmulTransposed(data.q, data.k);
-    return at({ ...inspect({ form: 'scores', scores: [dots], dK: data.q.cols }, common).heads[0], q: data.q, k: data.k });
+    return at({
+      ...inspect({ form: 'scores', scores: [dots], dK: data.q.cols }, common).heads[0],
+      q: data.q,
+      k: data.k,
+    });
   }
   if (meaning === 'weights') {
     if (options.scale !== undefined) throw refuseRescale(options.scaleSource ?? 'scale', 'weightsTensor');
-    if (options.mask !== undefined) throw new InputError(options.maskSource ?? 'mask', 'this tensor holds post-softmax weights; a mask can no longer apply');
-    const { weights, maskedRows } = checkWeights(data.matrix, options.sumTolerance ?? sumTolerance(options.dtype ?? 'f32'), where, inFile);
+    if (options.mask !== undefined)
+      throw new InputError(
+        options.maskSource ?? 'mask',
+        'this tensor holds post-softmax weights; a mask can no longer apply',
+      );
+    const { weights, maskedRows } = checkWeights(
+      data.matrix,
+      options.sumTolerance ?? sumTolerance(options.dtype ?? 'f32'),
+      where,
+      inFile,
+    );
     const inspected = inspectWeights(weights, layer, head);
     return maskedRows.length ? { ...inspected, maskedRows } : inspected;
   }
@@ -57,8 +85,14 @@ export function inspectFileHead(data: HeadData, meaning: Meaning, layer: number,
 }
 
 /** The `source` and `dtype` of FileHeadOptions for a view of a file: value errors then name both. */
-export function fileValueOptions(opened: { readonly file: TensorFile; readonly view: AttentionView }): { source: string; dtype: DType } {
+export function fileValueOptions(opened: { readonly file: TensorFile; readonly view: AttentionView }): {
+  source: string;
+  dtype: DType;
+} {
   const first = opened.view.layerTensors[0];
   const tensor = first.map ?? first.q;
-  return { source: `${opened.file.name}: tensor ${quote(opened.view.id)}`, dtype: tensor !== undefined ? opened.file.tensor(tensor).dtype : 'f32' };
+  return {
+    source: `${opened.file.name}: tensor ${quote(opened.view.id)}`,
+    dtype: tensor !== undefined ? opened.file.tensor(tensor).dtype : 'f32',
+  };
 }

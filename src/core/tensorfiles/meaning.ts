@@ -45,7 +45,11 @@ export function sampleRows(n: number, count = ROWS_PER_HEAD): number[] {
  */
 export function firstNonSoftmaxRow(m: Matrix, rows: readonly number[], tolerance: number, firstRow = 0): string | null {
   for (const i of rows) {
-    const problem = describeWeightRowProblem(classifyWeightRow(m.data.subarray(i * m.cols, (i + 1) * m.cols), tolerance), firstRow + i, tolerance);
+    const problem = describeWeightRowProblem(
+      classifyWeightRow(m.data.subarray(i * m.cols, (i + 1) * m.cols), tolerance),
+      firstRow + i,
+      tolerance,
+    );
     if (problem !== null) return problem;
   }
   return null;
@@ -57,16 +61,23 @@ export function isAllNaN(row: Float32Array): boolean {
 }
 
 /** The sampled rows of one head (row r of the head is rows[i] of the result); a C-ordered head is read only at those rows. */
-async function sampleHead(file: TensorFile, view: AttentionView, at: { layer: number; head: number; batch: number }, rows: readonly number[]): Promise<Matrix> {
+async function sampleHead(
+  file: TensorFile,
+  view: AttentionView,
+  at: { layer: number; head: number; batch: number },
+  rows: readonly number[],
+): Promise<Matrix> {
   const cols = view.keys;
   const out = new Float32Array(rows.length * cols);
   if (file.tensor(view.layerTensors[view.grouped ? at.layer : 0].map!).fortranOrder) {
     const data = await readHead(file, view, at);
-    if (data.kind === 'map') rows.forEach((r, i) => out.set(data.matrix.data.subarray(r * cols, (r + 1) * cols), i * cols));
+    if (data.kind === 'map')
+      rows.forEach((r, i) => out.set(data.matrix.data.subarray(r * cols, (r + 1) * cols), i * cols));
     return { rows: rows.length, cols, data: out };
   }
   // One row at a time: a long head (16384² values) is never read whole to decide what it holds.
-  for (let i = 0; i < rows.length; i++) out.set((await readHeadRows(file, view, at, rows[i], rows[i] + 1)).data, i * cols);
+  for (let i = 0; i < rows.length; i++)
+    out.set((await readHeadRows(file, view, at, rows[i], rows[i] + 1)).data, i * cols);
   return { rows: rows.length, cols, data: out };
 }
 
@@ -101,7 +112,12 @@ export function sourcePrecision(values: Float32Array, fileDtype: DType): DType {
   return fileDtype;
 }
 
-const PRECISION_NAMES: Partial<Record<DType, string>> = { f64: 'float64', f32: 'float32', f16: 'float16', bf16: 'bfloat16' };
+const PRECISION_NAMES: Partial<Record<DType, string>> = {
+  f64: 'float64',
+  f32: 'float32',
+  f16: 'float16',
+  bf16: 'bfloat16',
+};
 
 /** Heads to sample: the first, the last and one in the middle (distinct). */
 function sampleHeads(view: AttentionView): { layer: number; head: number }[] {
@@ -120,15 +136,29 @@ function sampleHeads(view: AttentionView): { layer: number; head: number }[] {
 }
 
 /** Decides weights vs scores from sampled rows, unless `override` says what the maps are. */
-export async function detectMeaning(file: TensorFile, view: AttentionView, override?: Meaning, batch = 0): Promise<MeaningResult> {
+export async function detectMeaning(
+  file: TensorFile,
+  view: AttentionView,
+  override?: Meaning,
+  batch = 0,
+): Promise<MeaningResult> {
   if (view.kind === 'qkv') {
     if (override !== undefined && override !== 'qkv') {
-      throw new TensorFileError(file.name, { tensor: view.id }, `holds queries/keys/values, so it cannot be read as ${override}`);
+      throw new TensorFileError(
+        file.name,
+        { tensor: view.id },
+        `holds queries/keys/values, so it cannot be read as ${override}`,
+      );
     }
     const t = view.layerTensors[0];
-    return { meaning: 'qkv', evidence: `queries/keys/values (${[t.q, t.k, t.v].filter(Boolean).join(', ')}): scores and weights are computed from them`, overridden: false };
+    return {
+      meaning: 'qkv',
+      evidence: `queries/keys/values (${[t.q, t.k, t.v].filter(Boolean).join(', ')}): scores and weights are computed from them`,
+      overridden: false,
+    };
   }
-  if (override === 'qkv') throw new TensorFileError(file.name, { tensor: view.id }, 'holds attention maps, not queries/keys/values');
+  if (override === 'qkv')
+    throw new TensorFileError(file.name, { tensor: view.id }, 'holds attention maps, not queries/keys/values');
   if (override !== undefined) return { meaning: override, evidence: `given as ${override}`, overridden: true };
 
   const dtype = file.tensor(view.layerTensors[0].map!).dtype;
@@ -142,17 +172,31 @@ export async function detectMeaning(file: TensorFile, view: AttentionView, overr
   const tolerance = sumTolerance(precision);
   let masked = 0;
   for (const { h, m } of samples) {
-    const bad = firstNonSoftmaxRow(m, m.data.length === 0 ? [] : Array.from({ length: m.rows }, (_, i) => i), tolerance);
+    const bad = firstNonSoftmaxRow(
+      m,
+      m.data.length === 0 ? [] : Array.from({ length: m.rows }, (_, i) => i),
+      tolerance,
+    );
     if (bad !== null) {
       // Report the head's own row number, not the sample's.
       const named = bad.replace(/^row (\d+)/, (_, i: string) => `row ${rows[Number(i)]}`);
-      return { meaning: 'scores', evidence: `${named} (layer ${view.layerIds[h.layer]}, head ${h.head}): not softmax output, so read as scores`, overridden: false };
+      return {
+        meaning: 'scores',
+        evidence: `${named} (layer ${view.layerIds[h.layer]}, head ${h.head}): not softmax output, so read as scores`,
+        overridden: false,
+      };
     }
     for (let i = 0; i < m.rows; i++) if (isAllNaN(m.data.subarray(i * m.cols, (i + 1) * m.cols))) masked++;
   }
   const checked = samples.length * rows.length;
-  const narrowed = precision !== dtype ? `; every sampled value is exactly a ${PRECISION_NAMES[precision]}, so the rows were computed in ${PRECISION_NAMES[precision]} and are held to its rounding` : '';
-  const nan = masked > 0 ? `; ${masked} sampled row${masked === 1 ? ' is' : 's are'} all NaN, as nn.MultiheadAttention gives for a query with no allowed key: shown as fully masked rows` : '';
+  const narrowed =
+    precision !== dtype
+      ? `; every sampled value is exactly a ${PRECISION_NAMES[precision]}, so the rows were computed in ${PRECISION_NAMES[precision]} and are held to its rounding`
+      : '';
+  const nan =
+    masked > 0
+      ? `; ${masked} sampled row${masked === 1 ? ' is' : 's are'} all NaN, as nn.MultiheadAttention gives for a query with no allowed key: shown as fully masked rows`
+      : '';
   return {
     meaning: 'weights',
     evidence: `all ${checked} sampled rows from ${heads.length} head${heads.length === 1 ? '' : 's'} are non-negative and sum to 1 ± ${tolerance} (or are all NaN or all 0: fully masked): softmax weights${narrowed}${nan}`,

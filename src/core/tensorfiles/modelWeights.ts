@@ -25,8 +25,14 @@ export function isModelWeight(info: Pick<TensorInfo, 'name' | 'parameter'>): boo
 
 /** What to tell the user about a file (or a tensor) that holds parameters instead of attention. */
 export function modelWeightsMessage(weights: readonly TensorInfo[], total: number): string {
-  const shown = weights.slice(0, 3).map((t) => `${JSON.stringify(t.name)} [${t.shape.join(', ')}]`).join(', ');
+  const shown = weights
+    .slice(0, 3)
+    .map((t) => `${JSON.stringify(t.name)} [${t.shape.join(', ')}]`)
+    .join(', ');
   const more = weights.length > 3 ? ` and ${weights.length - 3} more` : '';
-  const all = weights.length === total ? 'holds model weights' : `holds model weights (${weights.length} of its ${total} tensors)`;
+  const all =
+    weights.length === total
+      ? 'holds model weights'
+      : `holds model weights (${weights.length} of its ${total} tensors)`;
   return `${all}, not attention: ${shown}${more} ${weights.length === 1 ? 'is a parameter' : 'are parameters'} (how a model computes attention, not what it attended to) and ${weights.length === 1 ? 'is' : 'are'} never drawn as maps; open the model folder to run it on text, or export attention with output_attentions=True (or Q/K/V activations)`;
 }

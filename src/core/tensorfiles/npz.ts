@@ -35,7 +35,10 @@ function inflationGuard(archiveName: string, entry: ZipEntry): InflationGuard | 
   const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
   if (entry.uncompressedSize <= INFLATION_CHECKED_BYTES || ratio <= MAX_INFLATION_RATIO) return undefined;
   const rule = `deflated member ${quote(entry.name)} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} (${Math.round(ratio)}:1), over the ${MAX_INFLATION_RATIO}:1 inflation limit (a fixed cap against zip bombs; save with np.savez, uncompressed, to read it)`;
-  return { freeBytes: INFLATION_CHECKED_BYTES, refuse: () => new TensorFileError(archiveName, { offset: entry.directoryOffset }, rule) };
+  return {
+    freeBytes: INFLATION_CHECKED_BYTES,
+    refuse: () => new TensorFileError(archiveName, { offset: entry.directoryOffset }, rule),
+  };
 }
 
 export async function readNpz(archive: ByteSource, limits?: LimitOptions): Promise<NpzContents> {
@@ -45,7 +48,12 @@ export async function readNpz(archive: ByteSource, limits?: LimitOptions): Promi
   const seen = new Set<string>();
   for (const entry of entries) {
     if (entry.name.endsWith('/')) continue; // a directory record
-    if (seen.has(entry.name)) throw new TensorFileError(archive.name, { offset: entry.directoryOffset }, `member ${quote(entry.name)} appears twice`);
+    if (seen.has(entry.name))
+      throw new TensorFileError(
+        archive.name,
+        { offset: entry.directoryOffset },
+        `member ${quote(entry.name)} appears twice`,
+      );
     seen.add(entry.name);
     if (!entry.name.endsWith('.npy')) {
       otherMembers.push(entry.name);
@@ -58,16 +66,37 @@ export async function readNpz(archive: ByteSource, limits?: LimitOptions): Promi
     let source: ByteSource;
     if (entry.method === 0) {
       if (entry.compressedSize !== entry.uncompressedSize) {
-        throw new TensorFileError(archive.name, where, `stored member ${quote(entry.name)} declares ${entry.compressedSize} bytes stored but ${entry.uncompressedSize} uncompressed`);
+        throw new TensorFileError(
+          archive.name,
+          where,
+          `stored member ${quote(entry.name)} declares ${entry.compressedSize} bytes stored but ${entry.uncompressedSize} uncompressed`,
+        );
       }
       source = new SliceByteSource(memberLabel, archive, start, entry.uncompressedSize);
     } else if (entry.method === 8) {
-      source = new InflatingByteSource(memberLabel, archive, start, entry.compressedSize, entry.uncompressedSize, inflationGuard(archive.name, entry));
+      source = new InflatingByteSource(
+        memberLabel,
+        archive,
+        start,
+        entry.compressedSize,
+        entry.uncompressedSize,
+        inflationGuard(archive.name, entry),
+      );
     } else {
-      throw new TensorFileError(archive.name, where, `member ${quote(entry.name)} uses compression method ${entry.method} (only stored and deflated are read)`);
+      throw new TensorFileError(
+        archive.name,
+        where,
+        `member ${quote(entry.name)} uses compression method ${entry.method} (only stored and deflated are read)`,
+      );
     }
     const header = await readNpyHeader(source, limits);
-    members.push({ name: entry.name.slice(0, -4), memberName: entry.name, compressed: entry.method === 8, source, header });
+    members.push({
+      name: entry.name.slice(0, -4),
+      memberName: entry.name,
+      compressed: entry.method === 8,
+      source,
+      header,
+    });
   }
   return { members, otherMembers };
 }

@@ -2,7 +2,15 @@
 // values), and, for exported weights, a check on sampled rows of a few heads that those keys already
 // get ~0 (the same rows the weights/scores detection samples). Every head shown is checked again in
 // full by its reader (CLI compute, the panel's file source).
-import { type EntryPadding, type PaddingMaskInfo, entryPadding, mismatchNote, paddedWeight, paddingNote, withKeyPadding } from './paddingMask';
+import {
+  type EntryPadding,
+  type PaddingMaskInfo,
+  entryPadding,
+  mismatchNote,
+  paddedWeight,
+  paddingNote,
+  withKeyPadding,
+} from './paddingMask';
 import { type HeadData, readHeadRows } from './heads';
 import type { MaskSpec } from '../mask';
 import { type AttentionView } from './layout';
@@ -23,7 +31,12 @@ export interface ResolvedPadding extends EntryPadding {
 }
 
 /** The padding of `batch`, checked against sampled rows of the first, middle and last head when the maps are weights. */
-export async function resolvePadding(file: TensorFile, view: AttentionView, meaning: MeaningResult, batch: number): Promise<ResolvedPadding | undefined> {
+export async function resolvePadding(
+  file: TensorFile,
+  view: AttentionView,
+  meaning: MeaningResult,
+  batch: number,
+): Promise<ResolvedPadding | undefined> {
   const mask = view.padding;
   if (!mask) return undefined;
   const entry = await entryPadding(file, mask, view.keys, batch);
@@ -38,10 +51,15 @@ export async function resolvePadding(file: TensorFile, view: AttentionView, mean
       const at = { layer: Math.floor(flat / view.heads), head: flat % view.heads, batch };
       for (const r of rows) {
         const found = paddedWeight(await readHeadRows(file, view, at, r, r + 1), entry.allowed, tolerance, r, queryKey);
-        if (found && mismatch === undefined) mismatch = mismatchNote(mask, batch, found, `layer ${view.layerIds[at.layer]} head ${at.head}`);
+        if (found && mismatch === undefined)
+          mismatch = mismatchNote(mask, batch, found, `layer ${view.layerIds[at.layer]} head ${at.head}`);
       }
     }
-    checked = { rows: rows.length * heads.length, heads: heads.length, paddedQueries: queryKey !== null && entry.masked.some((j) => j >= queryKey) };
+    checked = {
+      rows: rows.length * heads.length,
+      heads: heads.length,
+      paddedQueries: queryKey !== null && entry.masked.some((j) => j >= queryKey),
+    };
   }
   const note = mismatch ?? paddingNote(mask, batch, entry, meaning.meaning, checked);
   return { ...entry, mask, batch, note, tolerance, queryKey, ...(mismatch ? { mismatch } : {}) };
@@ -52,11 +70,20 @@ export async function resolvePadding(file: TensorFile, view: AttentionView, mean
  * masked for every query (on top of `options.mask`, if any). Weights are shown as stored; see
  * paddingMismatch for their check.
  */
-export function withPadding<O extends { readonly mask?: MaskSpec; readonly maskSource?: string }>(data: HeadData, padding: ResolvedPadding | undefined, weights: boolean, options: O): O {
+export function withPadding<O extends { readonly mask?: MaskSpec; readonly maskSource?: string }>(
+  data: HeadData,
+  padding: ResolvedPadding | undefined,
+  weights: boolean,
+  options: O,
+): O {
   if (!padding || padding.masked.length === 0 || (data.kind === 'map' && weights)) return options;
   const n = data.kind === 'map' ? data.matrix.rows : data.q.rows;
   const m = data.kind === 'map' ? data.matrix.cols : data.k.rows;
-  return { ...options, mask: withKeyPadding(options.mask, padding.allowed, n, m), maskSource: options.maskSource ?? padding.mask.tensor };
+  return {
+    ...options,
+    mask: withKeyPadding(options.mask, padding.allowed, n, m),
+    maskSource: options.maskSource ?? padding.mask.tensor,
+  };
 }
 
 /** Exported weights of one head against the padding: the mismatch sentence, or null when every padded key gets ~0. */

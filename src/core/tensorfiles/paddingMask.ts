@@ -38,14 +38,22 @@ function lastSegment(name: string): string {
 }
 
 /** The padding mask tensor for this kind of view, if the file has one (shape checked later against the view). */
-export function findPaddingMask(file: TensorFile, part: 'encoder' | 'decoder' | 'cross' | undefined): TensorInfo | undefined {
+export function findPaddingMask(
+  file: TensorFile,
+  part: 'encoder' | 'decoder' | 'cross' | undefined,
+): TensorInfo | undefined {
   const names = NAMES[part ?? 'plain'];
   const found = file.tensors.filter((t) => names.includes(lastSegment(t.name)));
   if (found.length > 1) {
-    throw new TensorFileError(file.name, {}, `holds ${found.map((t) => quote(t.name)).join(' and ')}: more than one padding mask for these maps; keep one (attention_mask: 1 = attend, key_padding_mask: True = ignore)`);
+    throw new TensorFileError(
+      file.name,
+      {},
+      `holds ${found.map((t) => quote(t.name)).join(' and ')}: more than one padding mask for these maps; keep one (attention_mask: 1 = attend, key_padding_mask: True = ignore)`,
+    );
   }
   const t = found[0];
-  if (t && t.dtype === 'unicode') throw new TensorFileError(file.name, { tensor: t.name }, 'is a string array, not a padding mask');
+  if (t && t.dtype === 'unicode')
+    throw new TensorFileError(file.name, { tensor: t.name }, 'is a string array, not a padding mask');
   return t;
 }
 
@@ -53,15 +61,23 @@ export function findPaddingMask(file: TensorFile, part: 'encoder' | 'decoder' | 
  * Checks a padding mask's shape against the maps: [batch or 1, keys]; under generate() it may be the
  * prompt's mask (the new tokens are never padding) or the whole sequence's (one token longer).
  */
-export function paddingMaskInfo(file: string, t: TensorInfo, view: { batch: number; keys: number; generated?: { prompt: number; cross: boolean } }): PaddingMaskInfo {
+export function paddingMaskInfo(
+  file: string,
+  t: TensorInfo,
+  view: { batch: number; keys: number; generated?: { prompt: number; cross: boolean } },
+): PaddingMaskInfo {
   const hf = lastSegment(t.name) !== 'key_padding_mask';
   const convention: PaddingConvention = hf ? 'attend' : 'ignore';
-  const describes = hf ? 'Hugging Face convention: 1 = attend, 0 = padding' : `nn.MultiheadAttention convention: ${isFloat(t.dtype) ? '0 = attend, −inf = padding (added to the logits)' : 'True = padding (ignored)'}`;
+  const describes = hf
+    ? 'Hugging Face convention: 1 = attend, 0 = padding'
+    : `nn.MultiheadAttention convention: ${isFloat(t.dtype) ? '0 = attend, −inf = padding (added to the logits)' : 'True = padding (ignored)'}`;
   const fail = (rule: string): never => {
     throw new TensorFileError(file, { tensor: t.name }, `${formatShape(t.shape)}: ${rule}`);
   };
   if (t.shape.length !== 2) {
-    fail(`a padding mask is [batch, keys]${t.shape.length === 4 ? " (a 4-D mask, as Hugging Face expands it, is per query: save the 2-D attention_mask the tokenizer returned)" : ''}`);
+    fail(
+      `a padding mask is [batch, keys]${t.shape.length === 4 ? ' (a 4-D mask, as Hugging Face expands it, is per query: save the 2-D attention_mask the tokenizer returned)' : ''}`,
+    );
   }
   const [b, k] = t.shape;
   if (b !== 1 && b !== view.batch) fail(`its batch of ${b} is not the maps' batch of ${view.batch}`);
@@ -70,7 +86,8 @@ export function paddingMaskInfo(file: string, t: TensorInfo, view: { batch: numb
   if (k === view.keys) span = 'keys';
   else if (g && !g.cross && k === g.prompt) span = 'prompt';
   else if (g && !g.cross && k === view.keys + 1) span = 'sequence';
-  else fail(`its ${k} keys are not the maps' ${view.keys}${g && !g.cross ? ` (nor the ${g.prompt}-token prompt)` : ''}`);
+  else
+    fail(`its ${k} keys are not the maps' ${view.keys}${g && !g.cross ? ` (nor the ${g.prompt}-token prompt)` : ''}`);
   return { tensor: t.name, shape: t.shape, convention, span, describes };
 }
 
@@ -81,7 +98,12 @@ export interface EntryPadding {
 }
 
 /** Which keys batch entry `batch` may attend, from the mask's values (each checked: 0/1, booleans, or 0/−inf). */
-export async function entryPadding(file: TensorFile, mask: PaddingMaskInfo, keys: number, batch: number): Promise<EntryPadding> {
+export async function entryPadding(
+  file: TensorFile,
+  mask: PaddingMaskInfo,
+  keys: number,
+  batch: number,
+): Promise<EntryPadding> {
   const row = mask.shape[0] === 1 ? 0 : batch;
   const { data } = await readSlice(file, mask.tensor, [row]);
   const info = file.tensor(mask.tensor);
@@ -91,10 +113,20 @@ export async function entryPadding(file: TensorFile, mask: PaddingMaskInfo, keys
     const x = data[j];
     let pad: boolean;
     if (mask.convention === 'ignore' && isFloat(info.dtype)) {
-      if (x !== 0 && !(x <= -1e30)) throw new TensorFileError(file.name, { tensor: mask.tensor }, `value ${x} at [${row}, ${j}]: a float key_padding_mask holds 0 (attend) or −inf (padding)`);
+      if (x !== 0 && !(x <= -1e30))
+        throw new TensorFileError(
+          file.name,
+          { tensor: mask.tensor },
+          `value ${x} at [${row}, ${j}]: a float key_padding_mask holds 0 (attend) or −inf (padding)`,
+        );
       pad = x !== 0;
     } else {
-      if (x !== 0 && x !== 1) throw new TensorFileError(file.name, { tensor: mask.tensor }, `value ${x} at [${row}, ${j}]: a padding mask holds 0 and 1 (${mask.describes})`);
+      if (x !== 0 && x !== 1)
+        throw new TensorFileError(
+          file.name,
+          { tensor: mask.tensor },
+          `value ${x} at [${row}, ${j}]: a padding mask holds 0 and 1 (${mask.describes})`,
+        );
       pad = mask.convention === 'attend' ? x === 0 : x === 1;
     }
     allowed[j] = pad ? 0 : 1;
@@ -108,7 +140,8 @@ export async function entryPadding(file: TensorFile, mask: PaddingMaskInfo, keys
 export function withKeyPadding(mask: MaskSpec | undefined, allowed: Uint8Array, n: number, m: number): Matrix {
   const base = mask === undefined ? null : allowedCells(mask, n, m);
   const data = new Float32Array(n * m);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) data[i * m + j] = allowed[j] === 1 && (base === null || base[i * m + j] === 1) ? 1 : 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) data[i * m + j] = allowed[j] === 1 && (base === null || base[i * m + j] === 1) ? 1 : 0;
   return { rows: n, cols: m, data };
 }
 
@@ -127,7 +160,13 @@ export interface PaddedWeight {
  * every key masked, Hugging Face's finfo.min makes such a row uniform, which means nothing.
  * `firstRow` is the head row that w's row 0 is.
  */
-export function paddedWeight(w: Matrix, allowed: Uint8Array, tolerance: number, firstRow: number, queryKey: number | null): PaddedWeight | null {
+export function paddedWeight(
+  w: Matrix,
+  allowed: Uint8Array,
+  tolerance: number,
+  firstRow: number,
+  queryKey: number | null,
+): PaddedWeight | null {
   for (let i = 0; i < w.rows; i++) {
     const row = w.data.subarray(i * w.cols, (i + 1) * w.cols);
     if (row.every((x) => Number.isNaN(x))) continue;
@@ -145,13 +184,25 @@ export function mismatchNote(mask: PaddingMaskInfo, batch: number, found: Padded
 }
 
 /** What the padding means for the entry shown, for `info`, stderr and the panel. */
-export function paddingNote(mask: PaddingMaskInfo, batch: number, padding: EntryPadding, meaning: 'weights' | 'scores' | 'qkv', checked?: { rows: number; heads: number; paddedQueries: boolean }): string {
-  const span = mask.span === 'prompt' ? " (the mask covers the prompt; generated tokens are never padding)" : mask.span === 'sequence' ? ' (the mask covers the whole sequence; its last token was never fed back)' : '';
+export function paddingNote(
+  mask: PaddingMaskInfo,
+  batch: number,
+  padding: EntryPadding,
+  meaning: 'weights' | 'scores' | 'qkv',
+  checked?: { rows: number; heads: number; paddedQueries: boolean },
+): string {
+  const span =
+    mask.span === 'prompt'
+      ? ' (the mask covers the prompt; generated tokens are never padding)'
+      : mask.span === 'sequence'
+        ? ' (the mask covers the whole sequence; its last token was never fed back)'
+        : '';
   if (padding.masked.length === 0) return `${quote(mask.tensor)}: batch entry ${batch} has no padding${span}`;
   const keys = `${padding.masked.length === 1 ? 'key' : 'keys'} ${listKeys(padding.masked)}`;
-  const what = meaning === 'weights'
-    ? `the weights give ${padding.masked.length === 1 ? 'it' : 'them'} ~0${checked ? ` in every row checked (${checked.rows} rows of ${checked.heads} head${checked.heads === 1 ? '' : 's'}${checked.paddedQueries ? '; the rows of queries that are padding themselves mean nothing and are not checked' : ''})` : ''}, as the mask says`
-    : 'masked for every query before the softmax';
+  const what =
+    meaning === 'weights'
+      ? `the weights give ${padding.masked.length === 1 ? 'it' : 'them'} ~0${checked ? ` in every row checked (${checked.rows} rows of ${checked.heads} head${checked.heads === 1 ? '' : 's'}${checked.paddedQueries ? '; the rows of queries that are padding themselves mean nothing and are not checked' : ''})` : ''}, as the mask says`
+      : 'masked for every query before the softmax';
   return `${quote(mask.tensor)}: batch entry ${batch} pads ${keys}${span}: ${what}`;
 }
 

@@ -13,7 +13,10 @@ export type PyValue =
   | { readonly kind: 'dict'; readonly entries: [PyValue, PyValue][] };
 
 export class PyLiteralError extends Error {
-  constructor(readonly position: number, readonly rule: string) {
+  constructor(
+    readonly position: number,
+    readonly rule: string,
+  ) {
     super(`${rule} at character ${position}`);
   }
 }
@@ -123,14 +126,31 @@ class Parser {
       }
       const e = this.text[this.pos++];
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case '0': out += '\0'; break;
-        case '\\': case "'": case '"': out += e; break;
-        case 'x': out += this.hexEscape(2); break;
-        case 'u': out += this.hexEscape(4); break;
-        default: throw new PyLiteralError(this.pos - 2, `unsupported escape \\${e ?? ''}`);
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case '0':
+          out += '\0';
+          break;
+        case '\\':
+        case "'":
+        case '"':
+          out += e;
+          break;
+        case 'x':
+          out += this.hexEscape(2);
+          break;
+        case 'u':
+          out += this.hexEscape(4);
+          break;
+        default:
+          throw new PyLiteralError(this.pos - 2, `unsupported escape \\${e ?? ''}`);
       }
     }
   }

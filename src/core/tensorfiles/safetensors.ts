@@ -31,14 +31,24 @@ export interface SafetensorsHeader {
 export async function readSafetensorsHeader(source: ByteSource, limits?: LimitOptions): Promise<SafetensorsHeader> {
   const name = source.name;
   const caps = resolveLimits(limits);
-  if (source.size < 8) throw new TensorFileError(name, { offset: 0 }, `${source.size} bytes is too short for a safetensors file (it starts with an 8-byte header length)`);
+  if (source.size < 8)
+    throw new TensorFileError(
+      name,
+      { offset: 0 },
+      `${source.size} bytes is too short for a safetensors file (it starts with an 8-byte header length)`,
+    );
   const lengthBytes = await readRange(source, 0, 8, 'the header length');
   const n = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
   // Checked before anything is read: the claimed length may be anything up to 2^64 - 1.
-  if (n > BigInt(caps.maxHeaderBytes)) throw new TensorFileError(name, { offset: 8 }, limitRule(`${n} header bytes`, 'maxHeaderBytes', caps, 'bytes'));
+  if (n > BigInt(caps.maxHeaderBytes))
+    throw new TensorFileError(name, { offset: 8 }, limitRule(`${n} header bytes`, 'maxHeaderBytes', caps, 'bytes'));
   const headerLength = Number(n);
   if (8 + headerLength > source.size) {
-    throw new TensorFileError(name, { offset: 8 }, `header length ${headerLength} runs past the end of the ${source.size}-byte file (truncated?)`);
+    throw new TensorFileError(
+      name,
+      { offset: 8 },
+      `header length ${headerLength} runs past the end of the ${source.size}-byte file (truncated?)`,
+    );
   }
   const bytes = await readRange(source, 8, headerLength, 'the header');
   let text: string;
@@ -51,7 +61,12 @@ export async function readSafetensorsHeader(source: ByteSource, limits?: LimitOp
   // Each tensor is one JSON object: counted before parsing, so a header listing a million tiny
   // tensors costs one scan, not gigabytes of parsed objects.
   const objects = countJsonObjects(text);
-  if (objects - 2 > MAX_TENSORS) throw new TensorFileError(name, { offset: 8 }, `header holds ${objects - 1} objects (tensor entries), over the limit of ${MAX_TENSORS} tensors in one file (a fixed cap)`);
+  if (objects - 2 > MAX_TENSORS)
+    throw new TensorFileError(
+      name,
+      { offset: 8 },
+      `header holds ${objects - 1} objects (tensor entries), over the limit of ${MAX_TENSORS} tensors in one file (a fixed cap)`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -59,7 +74,8 @@ export async function readSafetensorsHeader(source: ByteSource, limits?: LimitOp
     const detail = e instanceof Error ? e.message : String(e);
     throw new TensorFileError(name, { offset: 8 }, `header is not valid JSON (${detail.slice(0, 120)})`);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new TensorFileError(name, { offset: 8 }, 'header is not a JSON object');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new TensorFileError(name, { offset: 8 }, 'header is not a JSON object');
 
   let metadata: Record<string, string> | null = null;
   const entries: SafetensorsEntry[] = [];
@@ -78,21 +94,24 @@ export async function readSafetensorsHeader(source: ByteSource, limits?: LimitOp
   let previous: string | undefined;
   for (const e of entries) {
     if (e.byteOffset !== end) {
-      const begin = e.byteOffset - dataStart, prevEnd = end - dataStart;
-      const rule = e.byteOffset < end
-        ? `data_offsets begin ${begin} overlaps ${quote(previous ?? '')}, which ends at ${prevEnd}`
-        : previous === undefined
-          ? `data_offsets begin ${begin} leaves a gap: the first tensor must start at 0`
-          : `data_offsets begin ${begin} leaves a ${begin - prevEnd}-byte gap after ${quote(previous)}, which ends at ${prevEnd}`;
+      const begin = e.byteOffset - dataStart,
+        prevEnd = end - dataStart;
+      const rule =
+        e.byteOffset < end
+          ? `data_offsets begin ${begin} overlaps ${quote(previous ?? '')}, which ends at ${prevEnd}`
+          : previous === undefined
+            ? `data_offsets begin ${begin} leaves a gap: the first tensor must start at 0`
+            : `data_offsets begin ${begin} leaves a ${begin - prevEnd}-byte gap after ${quote(previous)}, which ends at ${prevEnd}`;
       throw new TensorFileError(name, { tensor: e.name }, rule);
     }
     end = e.byteOffset + e.byteLength;
     previous = e.name;
   }
   if (end !== source.size) {
-    const rule = end < source.size
-      ? `file has ${source.size} bytes but 8 + header ${headerLength} + data ${end - dataStart} = ${end} (${source.size - end} trailing bytes)`
-      : `file has ${source.size} bytes but 8 + header ${headerLength} + data ${end - dataStart} = ${end} (truncated?)`;
+    const rule =
+      end < source.size
+        ? `file has ${source.size} bytes but 8 + header ${headerLength} + data ${end - dataStart} = ${end} (${source.size - end} trailing bytes)`
+        : `file has ${source.size} bytes but 8 + header ${headerLength} + data ${end - dataStart} = ${end} (truncated?)`;
     throw new TensorFileError(name, { offset: Math.min(end, source.size) }, rule);
   }
   return { headerLength, entries, metadata };
@@ -119,7 +138,8 @@ function checkMetadata(name: string, value: unknown): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof v !== 'string') throw new TensorFileError(name, { offset: 8 }, `__metadata__.${k.slice(0, 40)} is not a string`);
+    if (typeof v !== 'string')
+      throw new TensorFileError(name, { offset: 8 }, `__metadata__.${k.slice(0, 40)} is not a string`);
     out[k] = v;
   }
   return out;
@@ -141,12 +161,21 @@ function checkEntry(name: string, key: string, value: unknown, dataStart: number
   const offsets = v.data_offsets;
   if (!Array.isArray(offsets) || offsets.length !== 2) return fail("'data_offsets' is not a [begin, end] pair");
   const [begin, end] = offsets as unknown[];
-  if (typeof begin !== 'number' || typeof end !== 'number' || !Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < 0 || end < begin) {
+  if (
+    typeof begin !== 'number' ||
+    typeof end !== 'number' ||
+    !Number.isSafeInteger(begin) ||
+    !Number.isSafeInteger(end) ||
+    begin < 0 ||
+    end < begin
+  ) {
     return fail(`'data_offsets' ${JSON.stringify(offsets).slice(0, 60)} are not integers with 0 ≤ begin ≤ end`);
   }
   const needed = count.count * parsed.type.itemsize;
   if (end - begin !== needed) {
-    fail(`data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape ${formatShape(shape)} of ${parsed.type.label} needs ${needed}`);
+    fail(
+      `data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape ${formatShape(shape)} of ${parsed.type.label} needs ${needed}`,
+    );
   }
   return { name: key, type: parsed.type, shape: [...shape], byteOffset: dataStart + begin, byteLength: needed };
 }

@@ -31,12 +31,17 @@ export function formatShape(shape: readonly number[]): string {
  * integer or the product passes MAX_TENSOR_ELEMENTS. Stops multiplying as soon as the limit is
  * passed, so the arithmetic itself can never overflow.
  */
-export function checkedElementCount(shape: readonly unknown[]): { ok: true; count: number } | { ok: false; reason: string } {
+export function checkedElementCount(
+  shape: readonly unknown[],
+): { ok: true; count: number } | { ok: false; reason: string } {
   let count = 1;
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      return { ok: false, reason: `shape dimension ${i} is ${JSON.stringify(d)?.slice(0, 30)}, not a non-negative integer` };
+      return {
+        ok: false,
+        reason: `shape dimension ${i} is ${JSON.stringify(d)?.slice(0, 30)}, not a non-negative integer`,
+      };
     }
   }
   const dims = shape as number[];
@@ -45,7 +50,10 @@ export function checkedElementCount(shape: readonly unknown[]): { ok: true; coun
     count *= d;
     if (count > MAX_TENSOR_ELEMENTS) {
       const claimed = dims.reduce((a, b) => a * BigInt(b), 1n);
-      return { ok: false, reason: `shape ${formatShape(dims)} claims ${claimed} elements, over the ${MAX_TENSOR_ELEMENTS}-element limit` };
+      return {
+        ok: false,
+        reason: `shape ${formatShape(dims)} claims ${claimed} elements, over the ${MAX_TENSOR_ELEMENTS}-element limit`,
+      };
     }
   }
   return { ok: true, count };

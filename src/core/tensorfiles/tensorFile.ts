@@ -100,13 +100,29 @@ export class TensorFile {
     const s = this.stored(name);
     const { info } = s;
     if (perm.length !== info.shape.length || [...perm].sort((a, b) => a - b).some((a, i) => a !== i)) {
-      throw new TensorFileError(this.name, { tensor: name }, `permutation (${perm.join(', ')}) does not fit shape ${formatShape(info.shape)}`);
+      throw new TensorFileError(
+        this.name,
+        { tensor: name },
+        `permutation (${perm.join(', ')}) does not fit shape ${formatShape(info.shape)}`,
+      );
     }
     const strides = info.fortranOrder ? fStrides(info.shape) : cStrides(info.shape);
     const shape = perm.map((a) => info.shape[a]);
     const bytes = new SliceByteSource(s.source.name, s.source, info.byteOffset, info.byteLength);
-    const source = new StridedByteSource(s.source.name, bytes, info.itemsize, shape, perm.map((a) => strides[a]), 0, viewName);
-    this.views.set(viewName, { info: { ...info, name: viewName, shape, fortranOrder: false, byteOffset: 0 }, type: s.type, source });
+    const source = new StridedByteSource(
+      s.source.name,
+      bytes,
+      info.itemsize,
+      shape,
+      perm.map((a) => strides[a]),
+      0,
+      viewName,
+    );
+    this.views.set(viewName, {
+      info: { ...info, name: viewName, shape, fortranOrder: false, byteOffset: 0 },
+      type: s.type,
+      source,
+    });
     return viewName;
   }
 
@@ -124,17 +140,29 @@ export class TensorFile {
     const s = this.byName.get(name) ?? this.views.get(name);
     if (s) return s;
     const other = this.otherMembers.find((m) => m === name || m.replace(/\.[^./]*$/, '') === name);
-    if (other !== undefined) throw new TensorFileError(this.name, { tensor: name }, `member ${quote(other)} is not a .npy array`);
+    if (other !== undefined)
+      throw new TensorFileError(this.name, { tensor: name }, `member ${quote(other)} is not a .npy array`);
     const names = [...this.byName.keys()];
-    const listed = names.slice(0, 20).map((n) => quote(n, 60)).join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '');
-    throw new TensorFileError(this.name, { tensor: name }, names.length === 0 ? 'not found: the file holds no tensors' : `not found; the file holds ${listed}`);
+    const listed =
+      names
+        .slice(0, 20)
+        .map((n) => quote(n, 60))
+        .join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '');
+    throw new TensorFileError(
+      this.name,
+      { tensor: name },
+      names.length === 0 ? 'not found: the file holds no tensors' : `not found; the file holds ${listed}`,
+    );
   }
 
   /** @internal Whole raw bytes of a small Fortran-ordered tensor, kept for the next slice. */
   async fortranBytes(s: Stored): Promise<Uint8Array> {
     if (this.fortranCache?.name !== s.info.name) {
       this.fortranCache = undefined; // drop the old one before reading the new one
-      this.fortranCache = { name: s.info.name, bytes: await readRange(s.source, s.info.byteOffset, s.info.byteLength, `tensor ${quote(s.info.name)}`) };
+      this.fortranCache = {
+        name: s.info.name,
+        bytes: await readRange(s.source, s.info.byteOffset, s.info.byteLength, `tensor ${quote(s.info.name)}`),
+      };
     }
     return this.fortranCache.bytes;
   }
@@ -161,19 +189,42 @@ export async function openTensorFile(source: ByteSource, limits?: LimitOptions):
   const torchName = ext === 'pt' || ext === 'pth' || ext === 'bin';
   if (isLegacyTorch(head)) throw new TensorFileError(source.name, { offset: 0 }, LEGACY_MESSAGE);
   if (torchName && startsWith(head, ZIP_LOCAL_MAGIC)) return openTorch(source, limits);
-  if (torchName && head[0] === 0x80) throw new TensorFileError(source.name, { offset: 0 }, 'a bare pickle, not a torch.save archive (a zip with data.pkl): pickles are never loaded; save tensors with torch.save or as .safetensors');
-  if (startsWith(head, ZIP_LOCAL_MAGIC) && ext !== 'npz' && (await readZipDirectory(source)).some((e) => /^([^/]+\/)?data\.pkl$/.test(e.name))) return openTorch(source, limits);
+  if (torchName && head[0] === 0x80)
+    throw new TensorFileError(
+      source.name,
+      { offset: 0 },
+      'a bare pickle, not a torch.save archive (a zip with data.pkl): pickles are never loaded; save tensors with torch.save or as .safetensors',
+    );
+  if (
+    startsWith(head, ZIP_LOCAL_MAGIC) &&
+    ext !== 'npz' &&
+    (await readZipDirectory(source)).some((e) => /^([^/]+\/)?data\.pkl$/.test(e.name))
+  )
+    return openTorch(source, limits);
   if (hasNpyMagic(head) || (ext === 'npy' && !startsWith(head, ZIP_LOCAL_MAGIC))) return openNpy(source, limits);
-  if (startsWith(head, ZIP_LOCAL_MAGIC) || startsWith(head, ZIP_EMPTY_MAGIC) || ext === 'npz') return openNpz(source, limits);
+  if (startsWith(head, ZIP_LOCAL_MAGIC) || startsWith(head, ZIP_EMPTY_MAGIC) || ext === 'npz')
+    return openNpz(source, limits);
   if (ext === 'safetensors' || head[8] === 0x7b /* '{' */) return openSafetensors(source, limits);
-  throw new TensorFileError(source.name, { offset: 0 }, 'unrecognised format: not .npy (\\x93NUMPY), .npz (a zip), .safetensors (8-byte length then a JSON header) or torch.save (.pt/.pth/.bin, a zip with data.pkl)');
+  throw new TensorFileError(
+    source.name,
+    { offset: 0 },
+    'unrecognised format: not .npy (\\x93NUMPY), .npz (a zip), .safetensors (8-byte length then a JSON header) or torch.save (.pt/.pth/.bin, a zip with data.pkl)',
+  );
 }
 
 async function openNpy(source: ByteSource, limits?: LimitOptions): Promise<TensorFile> {
   const h = await readNpyHeader(source, limits);
   const info: TensorInfo = {
-    name: stem(source.name), dtype: h.type.dtype, dtypeLabel: h.type.label, itemsize: h.type.itemsize, littleEndian: h.type.littleEndian,
-    shape: h.shape, fortranOrder: h.fortranOrder, byteOffset: h.dataOffset, byteLength: h.dataLength, compressed: false,
+    name: stem(source.name),
+    dtype: h.type.dtype,
+    dtypeLabel: h.type.label,
+    itemsize: h.type.itemsize,
+    littleEndian: h.type.littleEndian,
+    shape: h.shape,
+    fortranOrder: h.fortranOrder,
+    byteOffset: h.dataOffset,
+    byteLength: h.dataLength,
+    compressed: false,
   };
   return new TensorFile(source, 'npy', [{ info, type: h.type, source }], null);
 }
@@ -182,9 +233,17 @@ async function openNpz(source: ByteSource, limits?: LimitOptions): Promise<Tenso
   const contents = await readNpz(source, limits);
   const stored = contents.members.map((m): Stored => ({
     info: {
-      name: m.name, dtype: m.header.type.dtype, dtypeLabel: m.header.type.label, itemsize: m.header.type.itemsize, littleEndian: m.header.type.littleEndian,
-      shape: m.header.shape, fortranOrder: m.header.fortranOrder, byteOffset: m.header.dataOffset, byteLength: m.header.dataLength,
-      member: m.memberName, compressed: m.compressed,
+      name: m.name,
+      dtype: m.header.type.dtype,
+      dtypeLabel: m.header.type.label,
+      itemsize: m.header.type.itemsize,
+      littleEndian: m.header.type.littleEndian,
+      shape: m.header.shape,
+      fortranOrder: m.header.fortranOrder,
+      byteOffset: m.header.dataOffset,
+      byteLength: m.header.dataLength,
+      member: m.memberName,
+      compressed: m.compressed,
     },
     type: m.header.type,
     source: m.source,
@@ -196,8 +255,16 @@ async function openSafetensors(source: ByteSource, limits?: LimitOptions): Promi
   const h = await readSafetensorsHeader(source, limits);
   const stored = h.entries.map((e): Stored => ({
     info: {
-      name: e.name, dtype: e.type.dtype, dtypeLabel: e.type.label, itemsize: e.type.itemsize, littleEndian: true,
-      shape: e.shape, fortranOrder: false, byteOffset: e.byteOffset, byteLength: e.byteLength, compressed: false,
+      name: e.name,
+      dtype: e.type.dtype,
+      dtypeLabel: e.type.label,
+      itemsize: e.type.itemsize,
+      littleEndian: true,
+      shape: e.shape,
+      fortranOrder: false,
+      byteOffset: e.byteOffset,
+      byteLength: e.byteLength,
+      compressed: false,
     },
     type: e.type,
     source,
@@ -212,8 +279,18 @@ async function openTorch(source: ByteSource, limits?: LimitOptions): Promise<Ten
     const label = TORCH_DTYPE_LABELS[t.dtype];
     return {
       info: {
-        name: t.name, dtype: t.dtype, dtypeLabel: label, itemsize, littleEndian: t.littleEndian, shape: t.shape, fortranOrder: t.fortranOrder,
-        byteOffset: t.byteOffset, byteLength: t.byteLength, member: t.member, compressed: t.compressed, parameter: t.parameter,
+        name: t.name,
+        dtype: t.dtype,
+        dtypeLabel: label,
+        itemsize,
+        littleEndian: t.littleEndian,
+        shape: t.shape,
+        fortranOrder: t.fortranOrder,
+        byteOffset: t.byteOffset,
+        byteLength: t.byteLength,
+        member: t.member,
+        compressed: t.compressed,
+        parameter: t.parameter,
       },
       type: { dtype: t.dtype, itemsize, littleEndian: t.littleEndian, label },
       source: t.source,
@@ -221,13 +298,25 @@ async function openTorch(source: ByteSource, limits?: LimitOptions): Promise<Ten
   });
   // Pickled token lists are carried as metadata, as safetensors carries them (JSON strings).
   const lists = Object.entries({ ...contents.tokenLists, ...(contents.tokens ? { tokens: contents.tokens } : {}) });
-  const metadata = lists.length > 0 ? Object.fromEntries(lists.map(([key, list]) => [key, JSON.stringify(list)])) : null;
+  const metadata =
+    lists.length > 0 ? Object.fromEntries(lists.map(([key, list]) => [key, JSON.stringify(list)])) : null;
   return new TensorFile(source, 'torch', stored, metadata);
 }
 
 const TORCH_DTYPE_LABELS: Readonly<Record<NumericDType, string>> = {
-  f16: 'float16', bf16: 'bfloat16', f32: 'float32', f64: 'float64', bool: 'bool', i8: 'int8', u8: 'uint8', i16: 'int16', u16: 'uint16',
-  i32: 'int32', u32: 'uint32', i64: 'int64', u64: 'uint64',
+  f16: 'float16',
+  bf16: 'bfloat16',
+  f32: 'float32',
+  f64: 'float64',
+  bool: 'bool',
+  i8: 'int8',
+  u8: 'uint8',
+  i16: 'int16',
+  u16: 'uint16',
+  i32: 'int32',
+  u32: 'uint32',
+  i64: 'int64',
+  u64: 'uint64',
 };
 
 /** Names, dtypes, shapes and byte ranges of every tensor, in file order. */
@@ -249,28 +338,49 @@ export interface Slice {
  * larger ones are scanned in 4 MiB windows on every call (re-save with np.ascontiguousarray to
  * avoid that).
  */
-export async function readSlice(file: TensorFile, tensor: string | TensorInfo, index: readonly number[] = []): Promise<Slice> {
+export async function readSlice(
+  file: TensorFile,
+  tensor: string | TensorInfo,
+  index: readonly number[] = [],
+): Promise<Slice> {
   const s = file.stored(typeof tensor === 'string' ? tensor : tensor.name);
   const { info } = s;
   const type = numericType(file, s);
   if (index.length > info.shape.length) {
-    throw new TensorFileError(file.name, { tensor: info.name }, `${index.length} indices for a ${info.shape.length}-D tensor of shape ${formatShape(info.shape)}`);
+    throw new TensorFileError(
+      file.name,
+      { tensor: info.name },
+      `${index.length} indices for a ${info.shape.length}-D tensor of shape ${formatShape(info.shape)}`,
+    );
   }
   index.forEach((x, axis) => {
     if (!Number.isInteger(x) || x < 0 || x >= info.shape[axis]) {
-      throw new TensorFileError(file.name, { tensor: info.name }, `index ${x} is out of range for axis ${axis} of size ${info.shape[axis]}`);
+      throw new TensorFileError(
+        file.name,
+        { tensor: info.name },
+        `index ${x} is out of range for axis ${axis} of size ${info.shape[axis]}`,
+      );
     }
   });
   const shape = info.shape.slice(index.length);
   const count = product(shape);
   if (count > MAX_SLICE_ELEMENTS) {
-    throw new TensorFileError(file.name, { tensor: info.name }, `a slice of shape ${formatShape(shape)} has ${count} values, over the ${MAX_SLICE_ELEMENTS} read at once`);
+    throw new TensorFileError(
+      file.name,
+      { tensor: info.name },
+      `a slice of shape ${formatShape(shape)} has ${count} values, over the ${MAX_SLICE_ELEMENTS} read at once`,
+    );
   }
   if (count === 0) return { shape, data: new Float32Array(0) };
   if (!info.fortranOrder || shape.length === 0) {
     const strides = info.fortranOrder ? fStrides(info.shape) : cStrides(info.shape);
     const first = index.reduce((acc, x, axis) => acc + x * strides[axis], 0);
-    const bytes = await readRange(s.source, info.byteOffset + first * info.itemsize, count * info.itemsize, `tensor ${quote(info.name)}`);
+    const bytes = await readRange(
+      s.source,
+      info.byteOffset + first * info.itemsize,
+      count * info.itemsize,
+      `tensor ${quote(info.name)}`,
+    );
     return { shape, data: decodeToFloat32(bytes, type) };
   }
   return { shape, data: await gatherFortran(file, s, type, index, shape) };
@@ -281,11 +391,21 @@ export async function readSlice(file: TensorFile, tensor: string | TensorInfo, i
  * tensor, so a long head can be walked a block of rows at a time. A Fortran-ordered tensor keeps its
  * rows scattered: the whole slice is read (readSlice's own cap applies) and the rows copied out.
  */
-export async function readRows(file: TensorFile, tensor: string | TensorInfo, index: readonly number[], r0: number, r1: number): Promise<Matrix> {
+export async function readRows(
+  file: TensorFile,
+  tensor: string | TensorInfo,
+  index: readonly number[],
+  r0: number,
+  r1: number,
+): Promise<Matrix> {
   const s = file.stored(typeof tensor === 'string' ? tensor : tensor.name);
   const { info } = s;
   if (index.length !== info.shape.length - 2) {
-    throw new TensorFileError(file.name, { tensor: info.name }, `${index.length} indices do not leave a matrix of the ${info.shape.length}-D tensor of shape ${formatShape(info.shape)}`);
+    throw new TensorFileError(
+      file.name,
+      { tensor: info.name },
+      `${index.length} indices do not leave a matrix of the ${info.shape.length}-D tensor of shape ${formatShape(info.shape)}`,
+    );
   }
   const [rows, cols] = info.shape.slice(-2);
   if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= rows)) {
@@ -297,25 +417,46 @@ export async function readRows(file: TensorFile, tensor: string | TensorInfo, in
   }
   const count = (r1 - r0) * cols;
   if (count > MAX_SLICE_ELEMENTS) {
-    throw new TensorFileError(file.name, { tensor: info.name }, `${r1 - r0} rows of ${cols} values are over the ${MAX_SLICE_ELEMENTS} read at once`);
+    throw new TensorFileError(
+      file.name,
+      { tensor: info.name },
+      `${r1 - r0} rows of ${cols} values are over the ${MAX_SLICE_ELEMENTS} read at once`,
+    );
   }
   index.forEach((x, axis) => {
     if (!Number.isInteger(x) || x < 0 || x >= info.shape[axis]) {
-      throw new TensorFileError(file.name, { tensor: info.name }, `index ${x} is out of range for axis ${axis} of size ${info.shape[axis]}`);
+      throw new TensorFileError(
+        file.name,
+        { tensor: info.name },
+        `index ${x} is out of range for axis ${axis} of size ${info.shape[axis]}`,
+      );
     }
   });
   const strides = cStrides(info.shape);
   const first = index.reduce((acc, x, axis) => acc + x * strides[axis], 0) + r0 * cols;
-  const bytes = await readRange(s.source, info.byteOffset + first * info.itemsize, count * info.itemsize, `tensor ${quote(info.name)}`);
+  const bytes = await readRange(
+    s.source,
+    info.byteOffset + first * info.itemsize,
+    count * info.itemsize,
+    `tensor ${quote(info.name)}`,
+  );
   return { rows: r1 - r0, cols, data: decodeToFloat32(bytes, numericType(file, s)) };
 }
 
 /** A 2-D slice as a Matrix: the (q × k) map of one head, or one head's (n × d) queries/keys/values. */
-export async function readMatrix(file: TensorFile, tensor: string | TensorInfo, index: readonly number[]): Promise<Matrix> {
+export async function readMatrix(
+  file: TensorFile,
+  tensor: string | TensorInfo,
+  index: readonly number[],
+): Promise<Matrix> {
   const slice = await readSlice(file, tensor, index);
   if (slice.shape.length !== 2) {
     const name = typeof tensor === 'string' ? tensor : tensor.name;
-    throw new TensorFileError(file.name, { tensor: name }, `slice at [${index.join(', ')}] has shape ${formatShape(slice.shape)}, not a matrix`);
+    throw new TensorFileError(
+      file.name,
+      { tensor: name },
+      `slice at [${index.join(', ')}] has shape ${formatShape(slice.shape)}, not a matrix`,
+    );
   }
   return { rows: slice.shape[0], cols: slice.shape[1], data: slice.data };
 }
@@ -324,10 +465,18 @@ export async function readMatrix(file: TensorFile, tensor: string | TensorInfo, 
 export async function readStrings(file: TensorFile, tensor: string): Promise<string[]> {
   const s = file.stored(tensor);
   if (s.info.dtype !== 'unicode' || s.info.shape.length !== 1) {
-    throw new TensorFileError(file.name, { tensor }, `is ${s.info.dtypeLabel} of shape ${formatShape(s.info.shape)}, not a 1-D string array`);
+    throw new TensorFileError(
+      file.name,
+      { tensor },
+      `is ${s.info.dtypeLabel} of shape ${formatShape(s.info.shape)}, not a 1-D string array`,
+    );
   }
   if (s.info.byteLength > MAX_STRING_BYTES) {
-    throw new TensorFileError(file.name, { tensor }, `string array of ${s.info.byteLength} bytes exceeds the ${MAX_STRING_BYTES}-byte cap for token lists`);
+    throw new TensorFileError(
+      file.name,
+      { tensor },
+      `string array of ${s.info.byteLength} bytes exceeds the ${MAX_STRING_BYTES}-byte cap for token lists`,
+    );
   }
   const bytes = await readRange(s.source, s.info.byteOffset, s.info.byteLength, `tensor ${quote(tensor)}`);
   return decodeUnicode(bytes, s.info.itemsize, s.info.littleEndian);
@@ -335,7 +484,8 @@ export async function readStrings(file: TensorFile, tensor: string): Promise<str
 
 function numericType(file: TensorFile, s: Stored): ElementType & { dtype: NumericDType } {
   const t = s.type;
-  if (!isNumeric(t.dtype)) throw new TensorFileError(file.name, { tensor: s.info.name }, `is a string array (${t.label}), not numbers`);
+  if (!isNumeric(t.dtype))
+    throw new TensorFileError(file.name, { tensor: s.info.name }, `is a string array (${t.label}), not numbers`);
   return t as ElementType & { dtype: NumericDType };
 }
 
@@ -344,7 +494,13 @@ function numericType(file: TensorFile, s: Stored): ElementType & { dtype: Numeri
  * trailing indices first-fastest visits strictly increasing byte offsets, so one forward pass over
  * the tensor (cached whole, or in windows) picks every element.
  */
-async function gatherFortran(file: TensorFile, s: Stored, type: ElementType & { dtype: NumericDType }, index: readonly number[], shape: number[]): Promise<Float32Array> {
+async function gatherFortran(
+  file: TensorFile,
+  s: Stored,
+  type: ElementType & { dtype: NumericDType },
+  index: readonly number[],
+  shape: number[],
+): Promise<Float32Array> {
   const { info } = s;
   const size = info.itemsize;
   const f = fStrides(info.shape);
@@ -366,7 +522,12 @@ async function gatherFortran(file: TensorFile, s: Stored, type: ElementType & { 
   for (let n = 0; n < count; n++) {
     if ((element - windowStart + 1) * size > window.length) {
       const elements = Math.min(Math.max(1, Math.floor(FORTRAN_WINDOW_BYTES / size)), lastElement - element + 1);
-      window = await readRange(s.source, info.byteOffset + element * size, elements * size, `tensor ${quote(info.name)}`);
+      window = await readRange(
+        s.source,
+        info.byteOffset + element * size,
+        elements * size,
+        `tensor ${quote(info.name)}`,
+      );
       windowStart = element;
       dv = new DataView(window.buffer, window.byteOffset, window.byteLength);
     }

@@ -18,9 +18,14 @@ export function parseTokenList(file: string, where: string, text: string): strin
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new TensorFileError(file, {}, `${where} is not valid JSON (${(e instanceof Error ? e.message : String(e)).slice(0, 100)})`);
+    throw new TensorFileError(
+      file,
+      {},
+      `${where} is not valid JSON (${(e instanceof Error ? e.message : String(e)).slice(0, 100)})`,
+    );
   }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'tokens' in value) value = (value as { tokens: unknown }).tokens;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'tokens' in value)
+    value = (value as { tokens: unknown }).tokens;
   if (!Array.isArray(value)) throw new TensorFileError(file, {}, `${where} is not a JSON list of strings`);
   value.forEach((t, i) => {
     if (typeof t !== 'string') throw new TensorFileError(file, {}, `${where}[${i}] is not a string`);
@@ -54,10 +59,18 @@ export function axisLabels(file: string, view: AttentionView, tokens: readonly s
   const positions = (n: number): string[] => Array.from({ length: n }, (_, i) => String(i));
   if (tokens === null) return { queries: positions(view.queries), keys: positions(view.keys) };
   if (tokens.length !== view.keys) {
-    throw new TensorFileError(file, { tensor: view.id }, `${tokens.length} tokens but the maps have ${view.queries} queries × ${view.keys} keys`);
+    throw new TensorFileError(
+      file,
+      { tensor: view.id },
+      `${tokens.length} tokens but the maps have ${view.queries} queries × ${view.keys} keys`,
+    );
   }
   if (view.queries > view.keys) {
-    throw new TensorFileError(file, { tensor: view.id }, `${tokens.length} tokens label the keys, but there are more queries (${view.queries})`);
+    throw new TensorFileError(
+      file,
+      { tensor: view.id },
+      `${tokens.length} tokens label the keys, but there are more queries (${view.queries})`,
+    );
   }
   return { queries: tokens.slice(view.keys - view.queries), keys: [...tokens] };
 }

@@ -40,20 +40,39 @@ export async function labelsForView(file: TensorFile, view: AttentionView, token
     const keys = view.part === 'decoder' ? decoder : encoder;
     if (queries && keys) {
       const check = (list: string[], count: number, which: string, axis: string): string[] => {
-        if (list.length !== count) throw new TensorFileError(file.name, { tensor: view.id }, `${list.length} ${which} tokens label the ${axis}, but the ${view.part} maps have ${count}`);
+        if (list.length !== count)
+          throw new TensorFileError(
+            file.name,
+            { tensor: view.id },
+            `${list.length} ${which} tokens label the ${axis}, but the ${view.part} maps have ${count}`,
+          );
         return list;
       };
       return {
-        labels: { queries: check(queries.tokens, view.queries, view.part === 'encoder' ? 'encoder' : 'decoder', 'queries'), keys: check(keys.tokens, view.keys, view.part === 'decoder' ? 'decoder' : 'encoder', 'keys') },
+        labels: {
+          queries: check(queries.tokens, view.queries, view.part === 'encoder' ? 'encoder' : 'decoder', 'queries'),
+          keys: check(keys.tokens, view.keys, view.part === 'decoder' ? 'decoder' : 'encoder', 'keys'),
+        },
         source: queries.source === keys.source ? queries.source : `${queries.source} (queries), ${keys.source} (keys)`,
       };
     }
     if (view.part === 'cross') {
       // One list cannot label both sequences: the keys (encoder tokens) when it fits them, the queries by position.
       if (tokens === null || tokens.tokens.length !== view.keys) {
-        return { labels: { queries: positions(view.queries), keys: positions(view.keys) }, source: 'positions', note: tokens === null ? undefined : `${tokens.tokens.length} tokens fit neither axis of the ${view.queries} × ${view.keys} cross-attention; positions shown (save encoder_tokens and decoder_tokens)` };
+        return {
+          labels: { queries: positions(view.queries), keys: positions(view.keys) },
+          source: 'positions',
+          note:
+            tokens === null
+              ? undefined
+              : `${tokens.tokens.length} tokens fit neither axis of the ${view.queries} × ${view.keys} cross-attention; positions shown (save encoder_tokens and decoder_tokens)`,
+        };
       }
-      return { labels: { queries: positions(view.queries), keys: [...tokens.tokens] }, source: `${tokens.source} (keys; queries by position)`, note: 'cross-attention: the one token list labels the encoder keys; the decoder queries are numbered (save decoder_tokens to label them)' };
+      return {
+        labels: { queries: positions(view.queries), keys: [...tokens.tokens] },
+        source: `${tokens.source} (keys; queries by position)`,
+        note: 'cross-attention: the one token list labels the encoder keys; the decoder queries are numbered (save decoder_tokens to label them)',
+      };
     }
   }
   if (view.generated && !view.generated.cross && tokens && tokens.tokens.length === view.keys + 1) {
@@ -63,5 +82,8 @@ export async function labelsForView(file: TensorFile, view: AttentionView, token
       note: `the last of ${tokens.tokens.length} tokens (${JSON.stringify(tokens.tokens[tokens.tokens.length - 1])}) was generated but never fed back, so it has no row: ${view.keys} tokens shown`,
     };
   }
-  return { labels: axisLabels(file.name, view, tokens ? tokens.tokens : null), source: tokens ? tokens.source : 'positions' };
+  return {
+    labels: axisLabels(file.name, view, tokens ? tokens.tokens : null),
+    source: tokens ? tokens.source : 'positions',
+  };
 }

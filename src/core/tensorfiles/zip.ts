@@ -37,7 +37,8 @@ function view(bytes: Uint8Array): DataView {
 
 function u64(name: string, dv: DataView, at: number, fileOffset: number, what: string): number {
   const v = dv.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new TensorFileError(name, { offset: fileOffset }, `${what} ${v} is too large`);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new TensorFileError(name, { offset: fileOffset }, `${what} ${v} is too large`);
   return Number(v);
 }
 
@@ -51,7 +52,8 @@ interface DirectoryLocation {
 
 async function findDirectory(source: ByteSource): Promise<DirectoryLocation> {
   const name = source.name;
-  if (source.size < EOCD_SIZE) throw new TensorFileError(name, { offset: 0 }, `${source.size} bytes is too short for a zip archive`);
+  if (source.size < EOCD_SIZE)
+    throw new TensorFileError(name, { offset: 0 }, `${source.size} bytes is too short for a zip archive`);
   const tailLength = Math.min(source.size, EOCD_SIZE + MAX_COMMENT);
   const tailStart = source.size - tailLength;
   const tail = await readRange(source, tailStart, tailLength, 'the zip end record');
@@ -67,9 +69,15 @@ async function findDirectory(source: ByteSource): Promise<DirectoryLocation> {
     }
     if (at < 0 && i + EOCD_SIZE + commentLength <= tailLength) at = i;
   }
-  if (at < 0) throw new TensorFileError(name, { offset: tailStart }, 'no zip end-of-central-directory record (not a zip archive, or truncated)');
+  if (at < 0)
+    throw new TensorFileError(
+      name,
+      { offset: tailStart },
+      'no zip end-of-central-directory record (not a zip archive, or truncated)',
+    );
   const eocd = tailStart + at;
-  const disk = dv.getUint16(at + 4, true), directoryDisk = dv.getUint16(at + 6, true);
+  const disk = dv.getUint16(at + 4, true),
+    directoryDisk = dv.getUint16(at + 6, true);
   let entries = dv.getUint16(at + 10, true);
   let size = dv.getUint32(at + 12, true);
   let offset = dv.getUint32(at + 16, true);
@@ -81,7 +89,10 @@ async function findDirectory(source: ByteSource): Promise<DirectoryLocation> {
   return { entries, offset, size, end: eocd };
 }
 
-async function readZip64End(source: ByteSource, eocd: number): Promise<{ entries: number; size: number; offset: number }> {
+async function readZip64End(
+  source: ByteSource,
+  eocd: number,
+): Promise<{ entries: number; size: number; offset: number }> {
   const name = source.name;
   if (eocd < 20) throw new TensorFileError(name, { offset: eocd }, 'zip64 end record locator is missing');
   const locator = view(await readRange(source, eocd - 20, 20, 'the zip64 locator'));
@@ -90,7 +101,8 @@ async function readZip64End(source: ByteSource, eocd: number): Promise<{ entries
   }
   const at = u64(name, locator, 8, eocd - 12, 'zip64 end record offset');
   const record = view(await readRange(source, at, 56, 'the zip64 end record'));
-  if (record.getUint32(0, true) !== EOCD64_SIGNATURE) throw new TensorFileError(name, { offset: at }, 'bad zip64 end record signature');
+  if (record.getUint32(0, true) !== EOCD64_SIGNATURE)
+    throw new TensorFileError(name, { offset: at }, 'bad zip64 end record signature');
   if (record.getUint32(16, true) !== 0 || record.getUint32(20, true) !== 0) {
     throw new TensorFileError(name, { offset: at }, 'multi-volume zip archives are not supported');
   }
@@ -105,12 +117,31 @@ async function readZip64End(source: ByteSource, eocd: number): Promise<{ entries
 export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> {
   const name = source.name;
   const loc = await findDirectory(source);
-  if (loc.size > MAX_DIRECTORY) throw new TensorFileError(name, { offset: loc.end }, `central directory of ${loc.size} bytes exceeds the ${MAX_DIRECTORY}-byte cap`);
+  if (loc.size > MAX_DIRECTORY)
+    throw new TensorFileError(
+      name,
+      { offset: loc.end },
+      `central directory of ${loc.size} bytes exceeds the ${MAX_DIRECTORY}-byte cap`,
+    );
   if (loc.offset + loc.size > loc.end) {
-    throw new TensorFileError(name, { offset: loc.end }, `central directory [${loc.offset}, ${loc.offset + loc.size}) runs past its end record at byte ${loc.end} (truncated?)`);
+    throw new TensorFileError(
+      name,
+      { offset: loc.end },
+      `central directory [${loc.offset}, ${loc.offset + loc.size}) runs past its end record at byte ${loc.end} (truncated?)`,
+    );
   }
-  if (loc.entries > MAX_TENSORS) throw new TensorFileError(name, { offset: loc.end }, `${loc.entries} archive members exceed the limit of ${MAX_TENSORS} members (a fixed cap)`);
-  if (loc.entries > loc.size / 46) throw new TensorFileError(name, { offset: loc.end }, `${loc.entries} entries cannot fit in a ${loc.size}-byte central directory`);
+  if (loc.entries > MAX_TENSORS)
+    throw new TensorFileError(
+      name,
+      { offset: loc.end },
+      `${loc.entries} archive members exceed the limit of ${MAX_TENSORS} members (a fixed cap)`,
+    );
+  if (loc.entries > loc.size / 46)
+    throw new TensorFileError(
+      name,
+      { offset: loc.end },
+      `${loc.entries} entries cannot fit in a ${loc.size}-byte central directory`,
+    );
   const dir = await readRange(source, loc.offset, loc.size, 'the zip central directory');
   const dv = view(dir);
   const entries: ZipEntry[] = [];
@@ -118,7 +149,8 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> 
   for (let n = 0; n < loc.entries; n++) {
     const at = loc.offset + p;
     if (p + 46 > dir.length) throw new TensorFileError(name, { offset: at }, 'central directory ends inside an entry');
-    if (dv.getUint32(p, true) !== CENTRAL_SIGNATURE) throw new TensorFileError(name, { offset: at }, 'bad central directory entry signature');
+    if (dv.getUint32(p, true) !== CENTRAL_SIGNATURE)
+      throw new TensorFileError(name, { offset: at }, 'bad central directory entry signature');
     const flags = dv.getUint16(p + 8, true);
     const method = dv.getUint16(p + 10, true);
     let compressedSize = dv.getUint32(p + 20, true);
@@ -139,7 +171,12 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> 
       if (id === 1) {
         let q = e + 4;
         const take = (what: string): number => {
-          if (q + 8 > e + 4 + len) throw new TensorFileError(name, { offset: loc.offset + e }, `zip64 extra field of ${quote(memberName)} is too short for its ${what}`);
+          if (q + 8 > e + 4 + len)
+            throw new TensorFileError(
+              name,
+              { offset: loc.offset + e },
+              `zip64 extra field of ${quote(memberName)} is too short for its ${what}`,
+            );
           const v = u64(name, dv, q, loc.offset + q, what);
           q += 8;
           return v;
@@ -150,7 +187,15 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> 
       }
       e += 4 + len;
     }
-    entries.push({ name: memberName, method, flags, compressedSize, uncompressedSize, localHeaderOffset, directoryOffset: at });
+    entries.push({
+      name: memberName,
+      method,
+      flags,
+      compressedSize,
+      uncompressedSize,
+      localHeaderOffset,
+      directoryOffset: at,
+    });
     p = next;
   }
   refuseOverlaps(name, entries);
@@ -162,12 +207,19 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipEntry[]> 
  * next begins. Archives that point many directory entries at one member are decompression bombs.
  */
 function refuseOverlaps(name: string, entries: readonly ZipEntry[]): void {
-  const byOffset = entries.filter((e) => !e.name.endsWith('/')).sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  const byOffset = entries
+    .filter((e) => !e.name.endsWith('/'))
+    .sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
   for (let i = 1; i < byOffset.length; i++) {
-    const prev = byOffset[i - 1], e = byOffset[i];
+    const prev = byOffset[i - 1],
+      e = byOffset[i];
     const prevEnd = prev.localHeaderOffset + 30 + prev.compressedSize;
     if (e.localHeaderOffset < prevEnd) {
-      throw new TensorFileError(name, { offset: e.directoryOffset }, `member ${quote(e.name)} at byte ${e.localHeaderOffset} overlaps member ${quote(prev.name)} (bytes ${prev.localHeaderOffset}–${prevEnd - 1}): members may not share data`);
+      throw new TensorFileError(
+        name,
+        { offset: e.directoryOffset },
+        `member ${quote(e.name)} at byte ${e.localHeaderOffset} overlaps member ${quote(prev.name)} (bytes ${prev.localHeaderOffset}–${prevEnd - 1}): members may not share data`,
+      );
     }
   }
 }
@@ -177,11 +229,19 @@ export async function memberDataOffset(source: ByteSource, entry: ZipEntry): Pro
   const name = source.name;
   const header = view(await readRange(source, entry.localHeaderOffset, 30, `the local header of ${quote(entry.name)}`));
   if (header.getUint32(0, true) !== LOCAL_SIGNATURE) {
-    throw new TensorFileError(name, { offset: entry.localHeaderOffset }, `bad local header signature for member ${quote(entry.name)}`);
+    throw new TensorFileError(
+      name,
+      { offset: entry.localHeaderOffset },
+      `bad local header signature for member ${quote(entry.name)}`,
+    );
   }
   const start = entry.localHeaderOffset + 30 + header.getUint16(26, true) + header.getUint16(28, true);
   if (start + entry.compressedSize > source.size) {
-    throw new TensorFileError(name, { offset: start }, `member ${quote(entry.name)} needs ${entry.compressedSize} bytes but the file ends at byte ${source.size} (truncated?)`);
+    throw new TensorFileError(
+      name,
+      { offset: start },
+      `member ${quote(entry.name)} needs ${entry.compressedSize} bytes but the file ends at byte ${source.size} (truncated?)`,
+    );
   }
   return start;
 }

@@ -10,7 +10,10 @@ import { FileByteSource } from '../fileByteSource';
 export class NodeModelFolder implements ModelFolder {
   private readonly opened: FileByteSource[] = [];
 
-  private constructor(readonly name: string, private readonly dir: string) {}
+  private constructor(
+    readonly name: string,
+    private readonly dir: string,
+  ) {}
 
   /** The folder at `dir`, refused with one line when it is not a directory. */
   static async open(dir: string): Promise<NodeModelFolder> {
@@ -20,7 +23,8 @@ export class NodeModelFolder implements ModelFolder {
     } catch (e) {
       throw new ModelError(dir, {}, `cannot open the model folder (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    if (!stat.isDirectory()) throw new ModelError(dir, {}, 'is not a folder (give the model folder holding config.json)');
+    if (!stat.isDirectory())
+      throw new ModelError(dir, {}, 'is not a folder (give the model folder holding config.json)');
     return new NodeModelFolder(dir, dir);
   }
 
@@ -29,7 +33,11 @@ export class NodeModelFolder implements ModelFolder {
       return await fs.readFile(path.join(this.dir, file), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new ModelError(path.join(this.name, file), {}, `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ModelError(
+        path.join(this.name, file),
+        {},
+        `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
 

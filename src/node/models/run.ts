@@ -10,7 +10,15 @@ import { NodeModelFolder } from './nodeFolder';
 export function attendOnPool(signal?: AbortSignal): AttendFn {
   return async (heads, mask, factor) => {
     const { heads: done } = await computeHeadsFast(heads, { mask, scale: factor, signal });
-    return done.map((h) => ({ dots: h.dots!, factor: h.factor, scores: h.scores!, allowed: h.allowed, weights: h.weights, output: h.output, emptyRows: h.emptyRows }));
+    return done.map((h) => ({
+      dots: h.dots!,
+      factor: h.factor,
+      scores: h.scores!,
+      allowed: h.allowed,
+      weights: h.weights,
+      output: h.output,
+      emptyRows: h.emptyRows,
+    }));
   };
 }
 

@@ -43,7 +43,8 @@ export function columnStrips(m: number, parts: number): GemmTask[] {
   const count = Math.max(1, Math.min(parts, panelCount));
   const tasks: GemmTask[] = [];
   for (let p = 0; p < count; p++) {
-    const first = Math.floor((panelCount * p) / count), last = Math.floor((panelCount * (p + 1)) / count);
+    const first = Math.floor((panelCount * p) / count),
+      last = Math.floor((panelCount * (p + 1)) / count);
     if (last > first) tasks.push({ op: 'gemm', colStart: first * PANEL_COLS, colEnd: Math.min(m, last * PANEL_COLS) });
   }
   return tasks;
@@ -52,7 +53,8 @@ export function columnStrips(m: number, parts: number): GemmTask[] {
 /** Packs this task's strip of B and computes its columns of C. */
 export function runGemmTask(ex: KernelExports, plan: GemmPlan, task: GemmTask): void {
   const { a, b, c } = plan;
-  const k = a.cols, width = task.colEnd - task.colStart;
+  const k = a.cols,
+    width = task.colEnd - task.colStart;
   const panelStride = panelBytes(k, PANEL_COLS);
   const panels = plan.panels + (task.colStart / PANEL_COLS) * panelStride;
   if (plan.transposed) ex.packTransposedPanels(b.ptr + task.colStart * b.cols * 4, b.cols, width, k, panels);

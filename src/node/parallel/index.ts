@@ -89,9 +89,13 @@ const memoryCache = new SharedMemoryCache();
 function sharedMemory(arena: Arena, reuse: boolean | undefined): WebAssembly.Memory {
   const pages = Math.max(arena.pages, 2);
   if (pages > MAX_PAGES) {
-    throw new RangeError(`this computation needs ${(arena.bytes / 2 ** 30).toFixed(1)} GiB of WebAssembly memory, over the 4 GiB limit (fewer tokens, keep.dots/keep.scores false, or one head at a time with streamHeadOverviews)`);
+    throw new RangeError(
+      `this computation needs ${(arena.bytes / 2 ** 30).toFixed(1)} GiB of WebAssembly memory, over the 4 GiB limit (fewer tokens, keep.dots/keep.scores false, or one head at a time with streamHeadOverviews)`,
+    );
   }
-  return reuse === false ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : memoryCache.acquire(pages);
+  return reuse === false
+    ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+    : memoryCache.acquire(pages);
 }
 
 /** A cached shared memory for a call that copies its results out; give it back with returnSharedMemory. */
@@ -131,20 +135,34 @@ function parallelReady(pool: AttentionPool): boolean {
 
 /** Drops what the caller did not ask to keep from a single-thread result. */
 function trimmed(head: HeadParts, keep: FastOptions['keep']): HeadParts {
-  return { ...head, dots: keep?.dots === false ? null : head.dots, scores: keep?.scores === false ? null : head.scores };
+  return {
+    ...head,
+    dots: keep?.dots === false ? null : head.dots,
+    scores: keep?.scores === false ? null : head.scores,
+  };
 }
 
-async function runPlanInPool(pool: AttentionPool, memory: WebAssembly.Memory, plan: AttentionPlan, signal: AbortSignal | undefined): Promise<void> {
+async function runPlanInPool(
+  pool: AttentionPool,
+  memory: WebAssembly.Memory,
+  plan: AttentionPlan,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   await pool.run(memory, { kind: 'attention', plan }, schedule(plan, pool.size), signal);
 }
 
 /** Multi-head self-attention, heads in parallel. See the comment at the top of this file. */
-export async function computeMultiHeadFast(x: Matrix, heads: readonly HeadProjection[], options: FastOptions & { readonly wO?: Matrix | null } = {}): Promise<FastMultiHeadResult> {
+export async function computeMultiHeadFast(
+  x: Matrix,
+  heads: readonly HeadProjection[],
+  options: FastOptions & { readonly wO?: Matrix | null } = {},
+): Promise<FastMultiHeadResult> {
   const wO = options.wO ?? null;
   const shapes = kernels.multiHeadShapes(x, heads, wO, options.scale);
   throwIfAborted(options.signal);
   const pool = poolFor(options);
-  const degenerate = heads.length === 0 || x.rows === 0 || x.cols === 0 || heads.some((h) => h.W_Q.cols === 0 || h.W_V.cols === 0);
+  const degenerate =
+    heads.length === 0 || x.rows === 0 || x.cols === 0 || heads.some((h) => h.W_Q.cols === 0 || h.W_V.cols === 0);
   if (degenerate || !parallelReady(pool)) {
     const engine: Engine = kernels.kernelsReady() && !degenerate ? 'wasm' : 'js';
     const result = kernels.multiHeadAttention(x, heads, wO, options);
@@ -153,7 +171,15 @@ export async function computeMultiHeadFast(x: Matrix, heads: readonly HeadProjec
   const mask = options.mask ?? 'none';
   const allowed = allowedCells(mask, x.rows, x.rows);
   const arena = new Arena();
-  const plan = planAttention(arena, { x, heads: shapes, wO, concat: true, maskKind: kernels.maskKind(mask), executors: pool.size, keep: options.keep });
+  const plan = planAttention(arena, {
+    x,
+    heads: shapes,
+    wO,
+    concat: true,
+    maskKind: kernels.maskKind(mask),
+    executors: pool.size,
+    keep: options.keep,
+  });
   const memory = sharedMemory(arena, options.reuseMemory);
   writeAttentionInputs(memory.buffer, plan, { x, heads, wO, allowed });
   // A failed or cancelled call drops its memory: a terminated worker may still be writing to it.
@@ -175,11 +201,15 @@ export interface GivenHead {
 }
 
 /** Attention for heads with given Q, K, V (all heads the same n and m), in parallel. */
-export async function computeHeadsFast(heads: readonly GivenHead[], options: FastOptions = {}): Promise<{ heads: HeadParts[]; engine: Engine }> {
+export async function computeHeadsFast(
+  heads: readonly GivenHead[],
+  options: FastOptions = {},
+): Promise<{ heads: HeadParts[]; engine: Engine }> {
   for (const { q, k, v } of heads) {
     if (q.cols !== k.cols) throw new RangeError(`Q has d_k ${q.cols} but K has ${k.cols}`);
     if (k.rows !== v.rows) throw new RangeError(`K has ${k.rows} keys but V has ${v.rows} rows`);
-    if (q.rows !== heads[0].q.rows || k.rows !== heads[0].k.rows) throw new RangeError('all heads must have the same number of queries and keys');
+    if (q.rows !== heads[0].q.rows || k.rows !== heads[0].k.rows)
+      throw new RangeError('all heads must have the same number of queries and keys');
   }
   throwIfAborted(options.signal);
   const pool = poolFor(options);
@@ -192,12 +222,16 @@ export async function computeHeadsFast(heads: readonly GivenHead[], options: Fas
     };
   }
   const mask = options.mask ?? 'none';
-  const n = heads[0].q.rows, m = heads[0].k.rows;
+  const n = heads[0].q.rows,
+    m = heads[0].k.rows;
   const allowed = allowedCells(mask, n, m);
   const arena = new Arena();
   const plan = planAttention(arena, {
     heads: heads.map(({ q, k, v }) => ({ factor: factorFor(options.scale, q.cols), q, k, v })),
-    concat: false, maskKind: kernels.maskKind(mask), executors: pool.size, keep: options.keep,
+    concat: false,
+    maskKind: kernels.maskKind(mask),
+    executors: pool.size,
+    keep: options.keep,
   });
   const memory = sharedMemory(arena, options.reuseMemory);
   writeAttentionInputs(memory.buffer, plan, { heads, allowed });
@@ -209,16 +243,23 @@ export async function computeHeadsFast(heads: readonly GivenHead[], options: Fas
 }
 
 /** Softmax sharpness of dots·f for each factor f, rows split over the workers (as kernels.sweepStatistics). */
-export async function sweepStatisticsFast(dots: Matrix, allowed: Uint8Array | null, factors: readonly number[], options: { signal?: AbortSignal; pool?: AttentionPool } = {}): Promise<SharpnessSummary[]> {
+export async function sweepStatisticsFast(
+  dots: Matrix,
+  allowed: Uint8Array | null,
+  factors: readonly number[],
+  options: { signal?: AbortSignal; pool?: AttentionPool } = {},
+): Promise<SharpnessSummary[]> {
   throwIfAborted(options.signal);
   const pool = poolFor(options);
-  if (dots.rows === 0 || dots.cols === 0 || factors.length === 0 || !parallelReady(pool)) return kernels.sweepStatistics(dots, allowed, factors);
+  if (dots.rows === 0 || dots.cols === 0 || factors.length === 0 || !parallelReady(pool))
+    return kernels.sweepStatistics(dots, allowed, factors);
   const arena = new Arena();
   const plan = planSweep(arena, dots, allowed !== null, factors.length, 2 * pool.size);
   const memory = sharedMemory(arena, true);
   const buffer = memory.buffer;
   new Float32Array(buffer, plan.dots.ptr, dots.data.length).set(dots.data);
-  for (const task of plan.tasks) if (task.op === 'sweep') new Float64Array(buffer, task.acc, sweepAccLength(factors.length)).fill(0);
+  for (const task of plan.tasks)
+    if (task.op === 'sweep') new Float64Array(buffer, task.acc, sweepAccLength(factors.length)).fill(0);
   if (allowed) new Uint8Array(buffer, plan.mask, dots.rows * dots.cols).set(allowed.subarray(0, dots.rows * dots.cols));
   new Float32Array(buffer, plan.factors, factors.length).set(factors);
   await pool.run(memory, { kind: 'sweep', plan }, [plan.tasks], options.signal);
@@ -234,9 +275,20 @@ export async function sweepStatisticsFast(dots: Matrix, allowed: Uint8Array | nu
 }
 
 /** The core scaleSweep's points (canonical factors, then the grid), computed by sweepStatisticsFast. */
-export async function scaleSweepFast(dots: Matrix, allowed: Uint8Array | null, dK: number | undefined, grid: readonly number[] = logGrid(), options: { signal?: AbortSignal; pool?: AttentionPool } = {}): Promise<SweepPoint[]> {
+export async function scaleSweepFast(
+  dots: Matrix,
+  allowed: Uint8Array | null,
+  dK: number | undefined,
+  grid: readonly number[] = logGrid(),
+  options: { signal?: AbortSignal; pool?: AttentionPool } = {},
+): Promise<SweepPoint[]> {
   const points = sweepFactors(dK, grid);
-  const stats = await sweepStatisticsFast(dots, allowed, points.map((p) => p.factor), options);
+  const stats = await sweepStatisticsFast(
+    dots,
+    allowed,
+    points.map((p) => p.factor),
+    options,
+  );
   return points.map(({ factor, label }, i) => ({ factor, label, ...stats[i] }));
 }
 
@@ -252,10 +304,18 @@ export const POOLED_GEMM_MIN_MACS = 2 ** 22;
  * (same kernel, same k order per element); small products, and hosts without the pool, run there.
  * The result is a fresh array (copied out of the shared memory, which goes back to the cache at once).
  */
-export async function matmulFast(a: Matrix, b: Matrix, transposed: boolean, options: { signal?: AbortSignal; pool?: AttentionPool; minMacs?: number } = {}): Promise<Matrix> {
-  const k = a.cols, m = transposed ? b.rows : b.cols;
+export async function matmulFast(
+  a: Matrix,
+  b: Matrix,
+  transposed: boolean,
+  options: { signal?: AbortSignal; pool?: AttentionPool; minMacs?: number } = {},
+): Promise<Matrix> {
+  const k = a.cols,
+    m = transposed ? b.rows : b.cols;
   if ((transposed ? b.cols : b.rows) !== k) {
-    throw new RangeError(`${transposed ? 'matmulTransposed' : 'matmul'}: ${a.rows}×${a.cols} · ${transposed ? `(${b.rows}×${b.cols})ᵀ` : `${b.rows}×${b.cols}`} do not chain`);
+    throw new RangeError(
+      `${transposed ? 'matmulTransposed' : 'matmul'}: ${a.rows}×${a.cols} · ${transposed ? `(${b.rows}×${b.cols})ᵀ` : `${b.rows}×${b.cols}`} do not chain`,
+    );
   }
   throwIfAborted(options.signal);
   const pool = poolFor(options);

@@ -69,7 +69,12 @@ export class AttentionPool {
   }
 
   /** Runs the phases of a job; calls are queued, one at a time. Rejects with CancelledError on abort. */
-  run(memory: WebAssembly.Memory, job: Job, phases: readonly (readonly WorkerTask[])[], signal?: AbortSignal): Promise<void> {
+  run(
+    memory: WebAssembly.Memory,
+    job: Job,
+    phases: readonly (readonly WorkerTask[])[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     const result = this.tail.then(() => this.runNow(memory, job, phases, signal));
     this.tail = result.catch(() => undefined);
     return result;
@@ -96,7 +101,9 @@ export class AttentionPool {
         liveWorkers++;
         thread.once('exit', () => liveWorkers--);
         thread.unref();
-        const rpc = new RpcCaller<PoolMethods>((message, transfer?: Transfer) => thread.postMessage(message, transfer as never));
+        const rpc = new RpcCaller<PoolMethods>((message, transfer?: Transfer) =>
+          thread.postMessage(message, transfer as never),
+        );
         thread.on('message', (message: unknown) => rpc.receive(message));
         this.workers.push({ thread, rpc });
       }
@@ -111,7 +118,12 @@ export class AttentionPool {
     await Promise.all(workers.map((w) => w.thread.terminate()));
   }
 
-  private runNow(memory: WebAssembly.Memory, job: Job, phases: readonly (readonly WorkerTask[])[], signal?: AbortSignal): Promise<void> {
+  private runNow(
+    memory: WebAssembly.Memory,
+    job: Job,
+    phases: readonly (readonly WorkerTask[])[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the attention pool is closed'));
     if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason));
     const workers = this.start();
@@ -142,7 +154,8 @@ export class AttentionPool {
         if (killWorkers) void this.kill();
         reject(error);
       };
-      const workerFailed = (error: unknown): void => fail(new Error(`attention worker: ${error instanceof Error ? error.message : String(error)}`), true);
+      const workerFailed = (error: unknown): void =>
+        fail(new Error(`attention worker: ${error instanceof Error ? error.message : String(error)}`), true);
       const succeed = (): void => {
         if (settled) return;
         settled = true;

@@ -66,7 +66,8 @@ async function panelTabs(page) {
  * a person reads from it: the row tokens, and a weights heatmap painted in varying colours.
  */
 async function expectPanel(page, { title, tokens, pixels = true }) {
-  if (title) await page.locator('.tabs-container .tab.active', { hasText: title }).first().waitFor({ timeout: WAIT_MS });
+  if (title)
+    await page.locator('.tabs-container .tab.active', { hasText: title }).first().waitFor({ timeout: WAIT_MS });
   const frame = await panel.waitPanelReady(page, WAIT_MS);
   const shown = await panel.rowTokens(frame);
   assert.deepStrictEqual(shown, tokens, 'the panel labels its rows with the tokens');
@@ -74,15 +75,28 @@ async function expectPanel(page, { title, tokens, pixels = true }) {
   const { background, cells } = await panel.heatmapPixels(frame);
   const distance = (a, b) => Math.max(...[0, 1, 2].map((k) => Math.abs(a[k] - b[k])));
   const blank = cells.filter((c) => c[3] === 0 || distance(c, background) < 6);
-  assert.strictEqual(blank.length, 0, `every weights cell is painted (background rgb(${background.slice(0, 3)})): ${blank.length} of ${cells.length} are not`);
+  assert.strictEqual(
+    blank.length,
+    0,
+    `every weights cell is painted (background rgb(${background.slice(0, 3)})): ${blank.length} of ${cells.length} are not`,
+  );
   const colours = new Set(cells.map((c) => c.slice(0, 3).join(',')));
-  assert.ok(colours.size >= Math.min(3, cells.length), `the weights heatmap varies in colour: ${colours.size} distinct colours in ${cells.length} cells`);
+  assert.ok(
+    colours.size >= Math.min(3, cells.length),
+    `the weights heatmap varies in colour: ${colours.size} distinct colours in ${cells.length} cells`,
+  );
   return `tokens ${JSON.stringify(shown)}, ${colours.size} colours in ${cells.length} cells`;
 }
 
 async function expectNoErrorToast(page) {
-  const errors = await page.locator('.notifications-toasts .notification-list-item', { has: page.locator('.codicon-error') }).allInnerTexts();
-  assert.deepStrictEqual(errors.map((t) => t.trim().split('\n')[0]), [], 'no error notification');
+  const errors = await page
+    .locator('.notifications-toasts .notification-list-item', { has: page.locator('.codicon-error') })
+    .allInnerTexts();
+  assert.deepStrictEqual(
+    errors.map((t) => t.trim().split('\n')[0]),
+    [],
+    'no error notification',
+  );
 }
 
 /** Closes every editor and panel, so the next step's panel is the only webview. */
@@ -154,8 +168,11 @@ function packageVsix(runDir) {
   fs.symlinkSync(path.join(toolchain.ROOT, 'node_modules'), path.join(stage, 'node_modules'));
   const vsix = path.join(runDir, `${manifest.name}-${manifest.version}.vsix`);
   const vsce = path.join(toolchain.ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix],
-    { cwd: stage, encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix],
+    { cwd: stage, encoding: 'utf8', timeout: 120000 },
+  );
   if (r.status !== 0) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   return vsix;
 }
@@ -180,237 +197,356 @@ function compareInstalled(vsixFilesByName, installedDir) {
 // Each step gets the shared state and returns an optional detail string; an assertion failing stops
 // the run (later steps depend on the earlier ones), takes a screenshot and counts as one failure.
 const STEPS = [
-  ['packages the extension with vsce', async (s) => {
-    s.vsix = packageVsix(s.runDir);
-    s.vsixFiles = vsixFiles(s.vsix);
-    const entries = Object.keys(s.vsixFiles);
-    for (const needed of ['extension/package.json', `extension/${path.posix.normalize(manifest.main)}`, 'extension/dist/webview.js']) {
-      assert.ok(entries.includes(needed), `${needed} is in the .vsix`);
-    }
-    assert.ok(!entries.some((e) => e.startsWith('extension/node_modules/')), 'no node_modules in the .vsix (the bundle is self-contained)');
-    return `${path.basename(s.vsix)}, ${entries.length} entries, ${(fs.statSync(s.vsix).size / 1024).toFixed(0)} KB`;
-  }],
-  ['installs the .vsix with code-server --install-extension, and only it', async (s) => {
-    cs.installVsix(s.runDir, s.vsix);
-    const extensionsDir = path.join(s.runDir, 'extensions');
-    const installed = fs.readdirSync(extensionsDir).filter((e) => !e.startsWith('.') && e !== 'extensions.json');
-    assert.deepStrictEqual(installed, [`${EXTENSION_ID}-${manifest.version}`], 'the extensions folder holds our extension only');
-    const { compared, differ } = compareInstalled(s.vsixFiles, path.join(extensionsDir, installed[0]));
-    assert.deepStrictEqual(differ, [], 'the installed files are the .vsix files, byte for byte');
-    const registry = JSON.parse(fs.readFileSync(path.join(extensionsDir, 'extensions.json'), 'utf8'));
-    const entry = registry.find((e) => e.identifier && e.identifier.id === EXTENSION_ID);
-    assert.ok(entry, `extensions.json lists ${EXTENSION_ID}`);
-    assert.strictEqual(entry.version, manifest.version);
-    if (entry.metadata && entry.metadata.source) assert.strictEqual(entry.metadata.source, 'vsix', 'installed from a .vsix');
-    return `${compared} files identical to the .vsix${entry.metadata && entry.metadata.source ? `, source ${entry.metadata.source}` : ''}`;
-  }],
-  ['opens the workspace in the workbench', async (s) => {
-    const [server, browser] = await Promise.allSettled([
-      cs.startCodeServer({ runDir: s.runDir, folder: toolchain.WORKSPACE, extraArgs: ['--log', 'trace'] }),
-      wb.launchBrowser(path.join(s.runDir, 'xdg')),
-    ]);
-    if (server.status === 'fulfilled') s.server = server.value;
-    if (browser.status === 'fulfilled') s.browser = browser.value;
-    if (server.status === 'rejected') throw server.reason;
-    if (browser.status === 'rejected') throw browser.reason;
-    s.page = await s.browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-    s.page.setDefaultTimeout(WAIT_MS);
-    await s.page.goto(wb.workbenchUrl(s.server, toolchain.WORKSPACE), { timeout: 60000 });
-    await wb.waitWorkbench(s.page, SAMPLE);
-  }],
-  [`selects "${SAMPLE_LINES[0]}" in ${SAMPLE} and runs "${INSPECT_SELECTION}" from the palette`, async (s) => {
-    const selected = await selectSample(s.page, 0);
-    await wb.runPaletteCommand(s.page, INSPECT_SELECTION);
-    const detail = await expectPanel(s.page, { title: `Attention: “${selected}”`, tokens: words(selected) });
-    await expectNoErrorToast(s.page);
-    return detail;
-  }],
-  ['the extension running in the workbench is the installed .vsix', async (s) => {
-    // With --log trace the extension host logs the file it loads each extension's main module from,
-    // and the server logs each file it serves to the webview.
-    const installedDir = path.join(s.runDir, 'extensions', `${EXTENSION_ID}-${manifest.version}`);
-    const lines = cs.logFiles(s.runDir, /\.log$/).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n'));
-    const main = path.posix.normalize(manifest.main);
-    const loaded = lines.filter((l) => /ExtensionService#loadModule/.test(l) && l.includes(`/${main}`) && l.includes(EXTENSION_ID));
-    assert.ok(loaded.length > 0, `the extension host log shows ${EXTENSION_ID}'s ${main} being loaded`);
-    for (const l of loaded) assert.ok(l.includes(`file://${installedDir}/${main}`), `loaded from the installed folder: ${l.slice(0, 300)}`);
-    const fromRepo = lines.filter((l) => l.includes(path.join(toolchain.ROOT, 'dist')));
-    assert.deepStrictEqual(fromRepo.map((l) => l.slice(0, 200)), [], 'nothing is loaded from the repository\'s dist/');
-    return `${main} loaded from ${installedDir.replace(s.runDir, '<run>')}`;
-  }],
-  ['README picture: the panel beside the selection (Scores & weights)', async (s) => {
-    // Give the panel most of the window, as a person reading it would: hide the side bar and drag the
-    // editors' sash to the left, keeping the selected line in view.
-    await wb.runPaletteCommand(s.page, 'View: Toggle Primary Side Bar Visibility');
-    await s.page.locator('.part.sidebar').waitFor({ state: 'hidden', timeout: WAIT_MS });
-    await wb.dragEditorSash(s.page, 380);
-    await relayoutPanel(s.page);
-    // Both heatmaps whole, under the panel's toolbar (which stays at the top).
-    await panel.panelFrame(s.page).locator('.view-attention .figure-row').evaluate((e) => e.scrollIntoView({ block: 'end' }));
-    return readmeShot(s.page, 'panel-scores-weights.png');
-  }],
-  ['the panel\'s Scaling tab draws its heatmap (README picture)', async (s) => {
-    const frame = panel.panelFrame(s.page);
-    await panel.showTab(frame, 'scaling', WAIT_MS);
-    await relayoutPanel(s.page, 'live');
-    const { background, cells } = await panel.heatmapPixels(frame, 'live');
-    assert.ok(cells.every((c) => c.slice(0, 3).join() !== background.slice(0, 3).join()), 'the live heatmap is painted');
-    return readmeShot(s.page, 'panel-scaling.png');
-  }],
-  [`offers "${SELECTION_MENU}" in the editor context menu of a selection, and it opens the panel`, async (s) => {
-    await closeAllEditors(s.page);
-    const selected = await selectSample(s.page, 1, 2);
-    const labels = await wb.openEditorContextMenu(s.page);
-    await s.page.screenshot({ path: path.join(SHOTS, 'context-menu.png') });
-    assert.ok(labels.includes(SELECTION_MENU), `context menu lists "${SELECTION_MENU}": ${labels.join(' | ')}`);
-    await wb.clickContextMenuItem(s.page, SELECTION_MENU);
-    const detail = await expectPanel(s.page, { title: 'Attention: “attention lets every', tokens: words(selected) });
-    await expectNoErrorToast(s.page);
-    return detail;
-  }],
-  [`hides "${SELECTION_MENU}" from the context menu without a selection`, async (s) => {
-    await s.page.locator('.tabs-container .tab', { hasText: SAMPLE }).first().click();
-    await s.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-    await s.page.keyboard.press('Control+End');
-    await wb.waitSelectionStatus(s.page, /^\s*Ln 4, Col 1\s*$/); // the empty last line, nothing selected
-    const labels = await wb.openEditorContextMenu(s.page, { atSelection: false });
-    await s.page.keyboard.press('Escape');
-    assert.ok(!labels.includes(SELECTION_MENU), `context menu without selection: ${labels.join(' | ')}`);
-  }],
-  ['tells the user to select text when the palette command runs without a selection', async (s) => {
-    await wb.clearNotifications(s.page);
-    const before = (await panelTabs(s.page)).length;
-    await wb.runPaletteCommand(s.page, INSPECT_SELECTION);
-    const text = await wb.waitNotification(s.page, /select some text/i);
-    assert.strictEqual((await panelTabs(s.page)).length, before, 'no new panel');
-    return JSON.stringify(text);
-  }],
-  ['the Attention activity-bar container lists the examples; clicking “I go home” opens it', async (s) => {
-    await closeAllEditors(s.page);
-    await wb.clearNotifications(s.page);
-    await wb.openActivityBarView(s.page, 'Attention');
-    for (const view of ['Examples', 'Recent Inspections', 'Workspace Tensor Files', 'Layers & Heads']) {
-      await wb.sidebarView(s.page, view).waitFor({ timeout: WAIT_MS });
-    }
-    await wb.sidebarRow(s.page, '“I go home”', 'Examples').click();
-    return expectPanel(s.page, { title: 'Attention: "I go home"', tokens: ['I', 'go', 'home'] });
-  }],
-  ['clicking model.safetensors in Workspace Tensor Files opens it; Layers & Heads lists its layers', async (s) => {
-    await closeAllEditors(s.page);
-    await wb.sidebarRow(s.page, 'model.safetensors', 'Workspace Tensor Files').click();
-    const detail = await expectPanel(s.page, { title: 'Attention: model.safetensors', tokens: ['The', 'cat', 'sat', '.'] });
-    const heads = wb.sidebarRows(s.page, 'Layers & Heads');
-    await heads.filter({ hasText: /^Layer 1/ }).first().waitFor({ timeout: WAIT_MS });
-    const labels = await heads.locator('.label-name').allTextContents();
-    assert.deepStrictEqual(labels.filter((l) => /^Layer \d/.test(l)), ['Layer 0', 'Layer 1'], `Layers & Heads: ${labels.join(' | ')}`);
-    return detail;
-  }],
-  ['the GPT-style example\'s Heads & layers grid (README picture)', async (s) => {
-    await closeAllEditors(s.page);
-    await wb.sidebarRow(s.page, 'GPT-style attention (.safetensors)', 'Examples').click();
-    await s.page.locator('.tabs-container .tab.active', { hasText: 'GPT-style attention (.safetensors)' }).waitFor({ timeout: WAIT_MS });
-    const frame = await panel.waitPanelReady(s.page, WAIT_MS);
-    await panel.showTab(frame, 'heads', WAIT_MS);
-    const thumbnails = frame.locator('vscode-tab-panel[data-tab=heads] canvas');
-    await thumbnails.first().waitFor({ timeout: WAIT_MS });
-    const n = await thumbnails.count();
-    assert.ok(n >= 16, `the grid shows every head of 4 layers × 4 heads: ${n} canvases`);
-    return `${n} thumbnails; ${await readmeShot(s.page, 'panel-heads-grid.png')}`;
-  }],
-  [`"${FILE_MENU}" on tensors/broken.npy in the explorer shows an error naming it, and no panel`, async (s) => {
-    await closeAllEditors(s.page);
-    await wb.clearNotifications(s.page);
-    await wb.showExplorer(s.page);
-    const folder = wb.sidebarRow(s.page, 'tensors');
-    if ((await folder.getAttribute('aria-expanded')) !== 'true') await folder.click();
-    const file = wb.sidebarRow(s.page, 'broken.npy');
-    await file.click({ button: 'right' });
-    const labels = await wb.contextMenuLabels(s.page);
-    assert.ok(labels.includes(FILE_MENU), `explorer context menu lists "${FILE_MENU}": ${labels.join(' | ')}`);
-    await wb.clickContextMenuItem(s.page, FILE_MENU);
-    const toast = s.page.locator('.notifications-toasts .notification-list-item', { has: s.page.locator('.codicon-error'), hasText: 'broken.npy' }).first();
-    await toast.waitFor({ timeout: WAIT_MS });
-    const text = (await toast.locator('.notification-list-item-message').textContent()).trim();
-    await s.page.waitForTimeout(1000); // a panel would open right after the error, if at all
-    assert.deepStrictEqual(await panelTabs(s.page), [], 'no panel opened');
-    assert.strictEqual(await s.page.locator('iframe.webview').count(), 0, 'no webview');
-    return JSON.stringify(text);
-  }],
-  ['"Developer: Reload Window" with a panel open restores the panel with the same tokens', async (s) => {
-    await wb.clearNotifications(s.page);
-    const selected = await selectSample(s.page, 2);
-    await wb.runPaletteCommand(s.page, INSPECT_SELECTION);
-    const title = `Attention: “${selected}”`;
-    await expectPanel(s.page, { title, tokens: words(selected), pixels: false });
-    // The command, not the browser's reload: it waits for the workbench to store the open editors
-    // (with the panel's state) before reloading; a browser reload may cut that write short.
-    await wb.reloadWindow(s.page);
-    await wb.waitWorkbench(s.page);
-    const tab = s.page.locator('.tabs-container .tab', { hasText: title }).first();
-    await tab.waitFor({ timeout: WAIT_MS });
-    await tab.click();
-    // The panel says so when the extension could not tell which input it showed (no restore key).
-    const frame = panel.panelFrame(s.page);
-    await frame.locator('body[data-ready]').waitFor({ timeout: WAIT_MS });
-    if ((await frame.locator('body').getAttribute('data-ready')) === 'error') {
-      const shown = (await frame.locator('body').innerText()).replace(/\s+/g, ' ').trim();
-      throw new Error(`the restored panel shows an error instead of the tokens: "${shown}"`);
-    }
-    return expectPanel(s.page, { title, tokens: words(selected) });
-  }],
-  ['a 5000-token selection opens as an overview of blocks; clicking a block computes its tokens at full resolution', async (s) => {
-    await closeAllEditors(s.page);
-    await wb.clearNotifications(s.page);
-    await wb.openFile(s.page, 'long.txt');
-    await s.page.locator('.editor-instance .monaco-editor .view-line').first().click();
-    await s.page.keyboard.press('Control+A');
-    await wb.runPaletteCommand(s.page, 'Attention Inspector: Inspect Selection');
-    const frame = await panel.waitPanelReady(s.page, 60000);
-    const warning = (await frame.locator('.warnings').innerText()).trim();
-    assert.match(warning, /5000 tokens: more than 4096, so each cell is a block of 5 × 5 tokens/);
-    const weights = frame.locator('[data-matrix=weights]');
-    // The heatmap publishes its geometry when it first draws, a frame after the data arrived.
-    const canvas = weights.locator('canvas[data-plot]').first();
-    await canvas.waitFor({ timeout: WAIT_MS });
-    const g = await panel.heatmapGeometry(canvas);
-    assert.strictEqual(Math.round(g.view.rows), 1000, '5000 tokens in 1000 blocks');
-    await canvas.hover({ position: panel.cellPosition(g, 0, 0), force: true });
-    const first = (await weights.locator('.tooltip:not([hidden]) .tooltip-line', { hasText: /^query/ }).first().textContent()).trim();
-    assert.match(first, /^query\s*“#0–4 attention” \(row 0\)$/);
-    // A click on block (500, 500): the 128 tokens around token 2502, both ways, at full resolution.
-    await canvas.click({ position: panel.cellPosition(g, 500, 500), force: true });
-    const region = frame.locator('[data-matrix=region]');
-    // Drawn with the region's 128 × 128 cells (data-view: row0, col0, rows, cols).
-    await region.locator('canvas[data-view$=",128.0000,128.0000"]').first().waitFor({ state: 'visible', timeout: WAIT_MS });
-    const rg = await panel.heatmapGeometry(region.locator('canvas').first());
-    assert.deepStrictEqual([Math.round(rg.view.rows), Math.round(rg.view.cols)], [128, 128]);
-    await region.locator('canvas').first().hover({ position: panel.cellPosition(rg, 0, 0), force: true });
-    const line = (await region.locator('.tooltip:not([hidden]) .tooltip-line', { hasText: /^query/ }).first().textContent()).trim();
-    const m = /^query\s*“(.+)” \(token (\d+)\)$/.exec(line);
-    assert.ok(m, `the region's rows are tokens: ${line}`);
-    // Blocks are under half a pixel wide here: the click lands on block 500 give or take one.
-    const start = Number(m[2]);
-    assert.ok(Math.abs(start - 2438) <= 10, `the region starts 64 tokens before the clicked block's centre (token ${start})`);
-    const words = fs.readFileSync(path.join(toolchain.WORKSPACE, 'long.txt'), 'utf8').split(/\s+/).filter(Boolean);
-    assert.strictEqual(m[1], words[start], 'and is labelled with the text\'s own token');
-    const { cells } = await panel.heatmapPixels(frame, 'region');
-    const colours = new Set(cells.map((c) => c.slice(0, 3).join(',')));
-    assert.ok(colours.size >= 10, `the region is painted (${colours.size} colours)`);
-    await expectNoErrorToast(s.page);
-    await region.scrollIntoViewIfNeeded();
-    const shot = await readmeShot(s.page, 'panel-long-sequence.png', s.page.locator('iframe.webview.ready:visible').first());
-    return `1000×1000 blocks of 5 tokens; region tokens ${start}–${start + 127} labelled “${m[1]}”…, ${colours.size} colours in ${cells.length} cells; ${shot}`;
-  }],
+  [
+    'packages the extension with vsce',
+    async (s) => {
+      s.vsix = packageVsix(s.runDir);
+      s.vsixFiles = vsixFiles(s.vsix);
+      const entries = Object.keys(s.vsixFiles);
+      for (const needed of [
+        'extension/package.json',
+        `extension/${path.posix.normalize(manifest.main)}`,
+        'extension/dist/webview.js',
+      ]) {
+        assert.ok(entries.includes(needed), `${needed} is in the .vsix`);
+      }
+      assert.ok(
+        !entries.some((e) => e.startsWith('extension/node_modules/')),
+        'no node_modules in the .vsix (the bundle is self-contained)',
+      );
+      return `${path.basename(s.vsix)}, ${entries.length} entries, ${(fs.statSync(s.vsix).size / 1024).toFixed(0)} KB`;
+    },
+  ],
+  [
+    'installs the .vsix with code-server --install-extension, and only it',
+    async (s) => {
+      cs.installVsix(s.runDir, s.vsix);
+      const extensionsDir = path.join(s.runDir, 'extensions');
+      const installed = fs.readdirSync(extensionsDir).filter((e) => !e.startsWith('.') && e !== 'extensions.json');
+      assert.deepStrictEqual(
+        installed,
+        [`${EXTENSION_ID}-${manifest.version}`],
+        'the extensions folder holds our extension only',
+      );
+      const { compared, differ } = compareInstalled(s.vsixFiles, path.join(extensionsDir, installed[0]));
+      assert.deepStrictEqual(differ, [], 'the installed files are the .vsix files, byte for byte');
+      const registry = JSON.parse(fs.readFileSync(path.join(extensionsDir, 'extensions.json'), 'utf8'));
+      const entry = registry.find((e) => e.identifier && e.identifier.id === EXTENSION_ID);
+      assert.ok(entry, `extensions.json lists ${EXTENSION_ID}`);
+      assert.strictEqual(entry.version, manifest.version);
+      if (entry.metadata && entry.metadata.source)
+        assert.strictEqual(entry.metadata.source, 'vsix', 'installed from a .vsix');
+      return `${compared} files identical to the .vsix${entry.metadata && entry.metadata.source ? `, source ${entry.metadata.source}` : ''}`;
+    },
+  ],
+  [
+    'opens the workspace in the workbench',
+    async (s) => {
+      const [server, browser] = await Promise.allSettled([
+        cs.startCodeServer({ runDir: s.runDir, folder: toolchain.WORKSPACE, extraArgs: ['--log', 'trace'] }),
+        wb.launchBrowser(path.join(s.runDir, 'xdg')),
+      ]);
+      if (server.status === 'fulfilled') s.server = server.value;
+      if (browser.status === 'fulfilled') s.browser = browser.value;
+      if (server.status === 'rejected') throw server.reason;
+      if (browser.status === 'rejected') throw browser.reason;
+      s.page = await s.browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+      s.page.setDefaultTimeout(WAIT_MS);
+      await s.page.goto(wb.workbenchUrl(s.server, toolchain.WORKSPACE), { timeout: 60000 });
+      await wb.waitWorkbench(s.page, SAMPLE);
+    },
+  ],
+  [
+    `selects "${SAMPLE_LINES[0]}" in ${SAMPLE} and runs "${INSPECT_SELECTION}" from the palette`,
+    async (s) => {
+      const selected = await selectSample(s.page, 0);
+      await wb.runPaletteCommand(s.page, INSPECT_SELECTION);
+      const detail = await expectPanel(s.page, { title: `Attention: “${selected}”`, tokens: words(selected) });
+      await expectNoErrorToast(s.page);
+      return detail;
+    },
+  ],
+  [
+    'the extension running in the workbench is the installed .vsix',
+    async (s) => {
+      // With --log trace the extension host logs the file it loads each extension's main module from,
+      // and the server logs each file it serves to the webview.
+      const installedDir = path.join(s.runDir, 'extensions', `${EXTENSION_ID}-${manifest.version}`);
+      const lines = cs.logFiles(s.runDir, /\.log$/).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n'));
+      const main = path.posix.normalize(manifest.main);
+      const loaded = lines.filter(
+        (l) => /ExtensionService#loadModule/.test(l) && l.includes(`/${main}`) && l.includes(EXTENSION_ID),
+      );
+      assert.ok(loaded.length > 0, `the extension host log shows ${EXTENSION_ID}'s ${main} being loaded`);
+      for (const l of loaded)
+        assert.ok(l.includes(`file://${installedDir}/${main}`), `loaded from the installed folder: ${l.slice(0, 300)}`);
+      const fromRepo = lines.filter((l) => l.includes(path.join(toolchain.ROOT, 'dist')));
+      assert.deepStrictEqual(
+        fromRepo.map((l) => l.slice(0, 200)),
+        [],
+        "nothing is loaded from the repository's dist/",
+      );
+      return `${main} loaded from ${installedDir.replace(s.runDir, '<run>')}`;
+    },
+  ],
+  [
+    'README picture: the panel beside the selection (Scores & weights)',
+    async (s) => {
+      // Give the panel most of the window, as a person reading it would: hide the side bar and drag the
+      // editors' sash to the left, keeping the selected line in view.
+      await wb.runPaletteCommand(s.page, 'View: Toggle Primary Side Bar Visibility');
+      await s.page.locator('.part.sidebar').waitFor({ state: 'hidden', timeout: WAIT_MS });
+      await wb.dragEditorSash(s.page, 380);
+      await relayoutPanel(s.page);
+      // Both heatmaps whole, under the panel's toolbar (which stays at the top).
+      await panel
+        .panelFrame(s.page)
+        .locator('.view-attention .figure-row')
+        .evaluate((e) => e.scrollIntoView({ block: 'end' }));
+      return readmeShot(s.page, 'panel-scores-weights.png');
+    },
+  ],
+  [
+    "the panel's Scaling tab draws its heatmap (README picture)",
+    async (s) => {
+      const frame = panel.panelFrame(s.page);
+      await panel.showTab(frame, 'scaling', WAIT_MS);
+      await relayoutPanel(s.page, 'live');
+      const { background, cells } = await panel.heatmapPixels(frame, 'live');
+      assert.ok(
+        cells.every((c) => c.slice(0, 3).join() !== background.slice(0, 3).join()),
+        'the live heatmap is painted',
+      );
+      return readmeShot(s.page, 'panel-scaling.png');
+    },
+  ],
+  [
+    `offers "${SELECTION_MENU}" in the editor context menu of a selection, and it opens the panel`,
+    async (s) => {
+      await closeAllEditors(s.page);
+      const selected = await selectSample(s.page, 1, 2);
+      const labels = await wb.openEditorContextMenu(s.page);
+      await s.page.screenshot({ path: path.join(SHOTS, 'context-menu.png') });
+      assert.ok(labels.includes(SELECTION_MENU), `context menu lists "${SELECTION_MENU}": ${labels.join(' | ')}`);
+      await wb.clickContextMenuItem(s.page, SELECTION_MENU);
+      const detail = await expectPanel(s.page, { title: 'Attention: “attention lets every', tokens: words(selected) });
+      await expectNoErrorToast(s.page);
+      return detail;
+    },
+  ],
+  [
+    `hides "${SELECTION_MENU}" from the context menu without a selection`,
+    async (s) => {
+      await s.page.locator('.tabs-container .tab', { hasText: SAMPLE }).first().click();
+      await s.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+      await s.page.keyboard.press('Control+End');
+      await wb.waitSelectionStatus(s.page, /^\s*Ln 4, Col 1\s*$/); // the empty last line, nothing selected
+      const labels = await wb.openEditorContextMenu(s.page, { atSelection: false });
+      await s.page.keyboard.press('Escape');
+      assert.ok(!labels.includes(SELECTION_MENU), `context menu without selection: ${labels.join(' | ')}`);
+    },
+  ],
+  [
+    'tells the user to select text when the palette command runs without a selection',
+    async (s) => {
+      await wb.clearNotifications(s.page);
+      const before = (await panelTabs(s.page)).length;
+      await wb.runPaletteCommand(s.page, INSPECT_SELECTION);
+      const text = await wb.waitNotification(s.page, /select some text/i);
+      assert.strictEqual((await panelTabs(s.page)).length, before, 'no new panel');
+      return JSON.stringify(text);
+    },
+  ],
+  [
+    'the Attention activity-bar container lists the examples; clicking “I go home” opens it',
+    async (s) => {
+      await closeAllEditors(s.page);
+      await wb.clearNotifications(s.page);
+      await wb.openActivityBarView(s.page, 'Attention');
+      for (const view of ['Examples', 'Recent Inspections', 'Workspace Tensor Files', 'Layers & Heads']) {
+        await wb.sidebarView(s.page, view).waitFor({ timeout: WAIT_MS });
+      }
+      await wb.sidebarRow(s.page, '“I go home”', 'Examples').click();
+      return expectPanel(s.page, { title: 'Attention: "I go home"', tokens: ['I', 'go', 'home'] });
+    },
+  ],
+  [
+    'clicking model.safetensors in Workspace Tensor Files opens it; Layers & Heads lists its layers',
+    async (s) => {
+      await closeAllEditors(s.page);
+      await wb.sidebarRow(s.page, 'model.safetensors', 'Workspace Tensor Files').click();
+      const detail = await expectPanel(s.page, {
+        title: 'Attention: model.safetensors',
+        tokens: ['The', 'cat', 'sat', '.'],
+      });
+      const heads = wb.sidebarRows(s.page, 'Layers & Heads');
+      await heads
+        .filter({ hasText: /^Layer 1/ })
+        .first()
+        .waitFor({ timeout: WAIT_MS });
+      const labels = await heads.locator('.label-name').allTextContents();
+      assert.deepStrictEqual(
+        labels.filter((l) => /^Layer \d/.test(l)),
+        ['Layer 0', 'Layer 1'],
+        `Layers & Heads: ${labels.join(' | ')}`,
+      );
+      return detail;
+    },
+  ],
+  [
+    "the GPT-style example's Heads & layers grid (README picture)",
+    async (s) => {
+      await closeAllEditors(s.page);
+      await wb.sidebarRow(s.page, 'GPT-style attention (.safetensors)', 'Examples').click();
+      await s.page
+        .locator('.tabs-container .tab.active', { hasText: 'GPT-style attention (.safetensors)' })
+        .waitFor({ timeout: WAIT_MS });
+      const frame = await panel.waitPanelReady(s.page, WAIT_MS);
+      await panel.showTab(frame, 'heads', WAIT_MS);
+      const thumbnails = frame.locator('vscode-tab-panel[data-tab=heads] canvas');
+      await thumbnails.first().waitFor({ timeout: WAIT_MS });
+      const n = await thumbnails.count();
+      assert.ok(n >= 16, `the grid shows every head of 4 layers × 4 heads: ${n} canvases`);
+      return `${n} thumbnails; ${await readmeShot(s.page, 'panel-heads-grid.png')}`;
+    },
+  ],
+  [
+    `"${FILE_MENU}" on tensors/broken.npy in the explorer shows an error naming it, and no panel`,
+    async (s) => {
+      await closeAllEditors(s.page);
+      await wb.clearNotifications(s.page);
+      await wb.showExplorer(s.page);
+      const folder = wb.sidebarRow(s.page, 'tensors');
+      if ((await folder.getAttribute('aria-expanded')) !== 'true') await folder.click();
+      const file = wb.sidebarRow(s.page, 'broken.npy');
+      await file.click({ button: 'right' });
+      const labels = await wb.contextMenuLabels(s.page);
+      assert.ok(labels.includes(FILE_MENU), `explorer context menu lists "${FILE_MENU}": ${labels.join(' | ')}`);
+      await wb.clickContextMenuItem(s.page, FILE_MENU);
+      const toast = s.page
+        .locator('.notifications-toasts .notification-list-item', {
+          has: s.page.locator('.codicon-error'),
+          hasText: 'broken.npy',
+        })
+        .first();
+      await toast.waitFor({ timeout: WAIT_MS });
+      const text = (await toast.locator('.notification-list-item-message').textContent()).trim();
+      await s.page.waitForTimeout(1000); // a panel would open right after the error, if at all
+      assert.deepStrictEqual(await panelTabs(s.page), [], 'no panel opened');
+      assert.strictEqual(await s.page.locator('iframe.webview').count(), 0, 'no webview');
+      return JSON.stringify(text);
+    },
+  ],
+  [
+    '"Developer: Reload Window" with a panel open restores the panel with the same tokens',
+    async (s) => {
+      await wb.clearNotifications(s.page);
+      const selected = await selectSample(s.page, 2);
+      await wb.runPaletteCommand(s.page, INSPECT_SELECTION);
+      const title = `Attention: “${selected}”`;
+      await expectPanel(s.page, { title, tokens: words(selected), pixels: false });
+      // The command, not the browser's reload: it waits for the workbench to store the open editors
+      // (with the panel's state) before reloading; a browser reload may cut that write short.
+      await wb.reloadWindow(s.page);
+      await wb.waitWorkbench(s.page);
+      const tab = s.page.locator('.tabs-container .tab', { hasText: title }).first();
+      await tab.waitFor({ timeout: WAIT_MS });
+      await tab.click();
+      // The panel says so when the extension could not tell which input it showed (no restore key).
+      const frame = panel.panelFrame(s.page);
+      await frame.locator('body[data-ready]').waitFor({ timeout: WAIT_MS });
+      if ((await frame.locator('body').getAttribute('data-ready')) === 'error') {
+        const shown = (await frame.locator('body').innerText()).replace(/\s+/g, ' ').trim();
+        throw new Error(`the restored panel shows an error instead of the tokens: "${shown}"`);
+      }
+      return expectPanel(s.page, { title, tokens: words(selected) });
+    },
+  ],
+  [
+    'a 5000-token selection opens as an overview of blocks; clicking a block computes its tokens at full resolution',
+    async (s) => {
+      await closeAllEditors(s.page);
+      await wb.clearNotifications(s.page);
+      await wb.openFile(s.page, 'long.txt');
+      await s.page.locator('.editor-instance .monaco-editor .view-line').first().click();
+      await s.page.keyboard.press('Control+A');
+      await wb.runPaletteCommand(s.page, 'Attention Inspector: Inspect Selection');
+      const frame = await panel.waitPanelReady(s.page, 60000);
+      const warning = (await frame.locator('.warnings').innerText()).trim();
+      assert.match(warning, /5000 tokens: more than 4096, so each cell is a block of 5 × 5 tokens/);
+      const weights = frame.locator('[data-matrix=weights]');
+      // The heatmap publishes its geometry when it first draws, a frame after the data arrived.
+      const canvas = weights.locator('canvas[data-plot]').first();
+      await canvas.waitFor({ timeout: WAIT_MS });
+      const g = await panel.heatmapGeometry(canvas);
+      assert.strictEqual(Math.round(g.view.rows), 1000, '5000 tokens in 1000 blocks');
+      await canvas.hover({ position: panel.cellPosition(g, 0, 0), force: true });
+      const first = (
+        await weights
+          .locator('.tooltip:not([hidden]) .tooltip-line', { hasText: /^query/ })
+          .first()
+          .textContent()
+      ).trim();
+      assert.match(first, /^query\s*“#0–4 attention” \(row 0\)$/);
+      // A click on block (500, 500): the 128 tokens around token 2502, both ways, at full resolution.
+      await canvas.click({ position: panel.cellPosition(g, 500, 500), force: true });
+      const region = frame.locator('[data-matrix=region]');
+      // Drawn with the region's 128 × 128 cells (data-view: row0, col0, rows, cols).
+      await region
+        .locator('canvas[data-view$=",128.0000,128.0000"]')
+        .first()
+        .waitFor({ state: 'visible', timeout: WAIT_MS });
+      const rg = await panel.heatmapGeometry(region.locator('canvas').first());
+      assert.deepStrictEqual([Math.round(rg.view.rows), Math.round(rg.view.cols)], [128, 128]);
+      await region
+        .locator('canvas')
+        .first()
+        .hover({ position: panel.cellPosition(rg, 0, 0), force: true });
+      const line = (
+        await region
+          .locator('.tooltip:not([hidden]) .tooltip-line', { hasText: /^query/ })
+          .first()
+          .textContent()
+      ).trim();
+      const m = /^query\s*“(.+)” \(token (\d+)\)$/.exec(line);
+      assert.ok(m, `the region's rows are tokens: ${line}`);
+      // Blocks are under half a pixel wide here: the click lands on block 500 give or take one.
+      const start = Number(m[2]);
+      assert.ok(
+        Math.abs(start - 2438) <= 10,
+        `the region starts 64 tokens before the clicked block's centre (token ${start})`,
+      );
+      const words = fs.readFileSync(path.join(toolchain.WORKSPACE, 'long.txt'), 'utf8').split(/\s+/).filter(Boolean);
+      assert.strictEqual(m[1], words[start], "and is labelled with the text's own token");
+      const { cells } = await panel.heatmapPixels(frame, 'region');
+      const colours = new Set(cells.map((c) => c.slice(0, 3).join(',')));
+      assert.ok(colours.size >= 10, `the region is painted (${colours.size} colours)`);
+      await expectNoErrorToast(s.page);
+      await region.scrollIntoViewIfNeeded();
+      const shot = await readmeShot(
+        s.page,
+        'panel-long-sequence.png',
+        s.page.locator('iframe.webview.ready:visible').first(),
+      );
+      return `1000×1000 blocks of 5 tokens; region tokens ${start}–${start + 127} labelled “${m[1]}”…, ${colours.size} colours in ${cells.length} cells; ${shot}`;
+    },
+  ],
 ];
 
 function slug(title) {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }
 
 /** Runs a step, failing it if it takes longer than STEP_MS (a stuck wait never hangs the run). */
 function bounded(step, s) {
   let timer;
-  const limit = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`step took longer than ${STEP_MS} ms`)), STEP_MS); });
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`step took longer than ${STEP_MS} ms`)), STEP_MS);
+  });
   return Promise.race([step(s), limit]).finally(() => clearTimeout(timer));
 }
 
@@ -422,24 +558,40 @@ async function main() {
   fs.mkdirSync(SHOTS, { recursive: true });
   // Texts up to 8192 tokens (the default cap is 4096): the long-sequence step selects 5000.
   const s = { runDir: cs.makeRunDir('ai-vscode-e2e', { 'attentionInspector.limits.maxTokens': 8192 }) };
-  let passed = 0, failed = 0, notRun = 0, index = 0;
+  let passed = 0,
+    failed = 0,
+    notRun = 0,
+    index = 0;
   try {
     for (const [title, step] of STEPS) {
       index++;
-      if (failed > 0) { notRun++; console.log(`  - ${title} (not run)`); continue; }
+      if (failed > 0) {
+        notRun++;
+        console.log(`  - ${title} (not run)`);
+        continue;
+      }
       const ts = Date.now();
       try {
         const detail = await bounded(step, s);
         passed++;
         console.log(`  ✓ ${title} (${seconds(Date.now() - ts)})${detail ? `: ${detail}` : ''}`);
-        if (s.page) await s.page.screenshot({ path: path.join(SHOTS, `${String(index).padStart(2, '0')}-${slug(title)}.png`) }).catch(() => {});
+        if (s.page)
+          await s.page
+            .screenshot({ path: path.join(SHOTS, `${String(index).padStart(2, '0')}-${slug(title)}.png`) })
+            .catch(() => {});
       } catch (e) {
         failed++;
         console.log(`  ✗ ${title} (${seconds(Date.now() - ts)})`);
-        for (const l of String((e && e.message) || e).split('\n').slice(0, 20)) console.log(`      ${l}`);
+        for (const l of String((e && e.message) || e)
+          .split('\n')
+          .slice(0, 20))
+          console.log(`      ${l}`);
         if (s.page) {
           const shot = path.join(SHOTS, `fail-${slug(title)}.png`);
-          await s.page.screenshot({ path: shot }).then(() => console.log(`      screenshot: ${path.relative(toolchain.ROOT, shot)}`), () => {});
+          await s.page.screenshot({ path: shot }).then(
+            () => console.log(`      screenshot: ${path.relative(toolchain.ROOT, shot)}`),
+            () => {},
+          );
         }
       }
     }
@@ -459,7 +611,9 @@ async function main() {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e) => {
     console.error(`${LABEL}: error: ${(e && e.message) || e}`);
     console.log(summaryLine(LABEL, 0, 1, 'the harness could not run'));

@@ -44,10 +44,14 @@ function removeRunDir(runDir) {
 
 /** Arguments and environment shared by every code-server invocation of a run. */
 function baseInvocation(runDir, env = {}) {
-  const args = [CS_ENTRY,
-    '--config', path.join(runDir, 'config.yaml'),
-    '--user-data-dir', path.join(runDir, 'user-data'),
-    '--extensions-dir', path.join(runDir, 'extensions'),
+  const args = [
+    CS_ENTRY,
+    '--config',
+    path.join(runDir, 'config.yaml'),
+    '--user-data-dir',
+    path.join(runDir, 'user-data'),
+    '--extensions-dir',
+    path.join(runDir, 'extensions'),
   ];
   const xdg = path.join(runDir, 'xdg');
   return { args, env: { ...process.env, XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: xdg, XDG_CACHE_HOME: xdg, ...env } };
@@ -68,17 +72,31 @@ function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
 // Servers still running; stopped synchronously if this process exits or is interrupted.
 const live = new Set();
 function killGroup(pid, signal) {
-  try { process.kill(-pid, signal); return true; } catch { return false; }
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
-process.on('exit', () => { for (const proc of live) killGroup(proc.pid, 'SIGKILL'); });
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+process.on('exit', () => {
+  for (const proc of live) killGroup(proc.pid, 'SIGKILL');
+});
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
   process.on(signal, () => {
     console.error(`[vscode] ${signal}: stopping code-server`);
     process.exit(code); // the 'exit' handler above kills the process groups
@@ -92,29 +110,60 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
 async function startCodeServer({ runDir, folder, extraArgs = [], env = {}, timeoutMs = 60000 }) {
   const port = await freePort();
   const { args, env: fullEnv } = baseInvocation(runDir, env);
-  args.push('--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-    ...extraArgs);
+  args.push(
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    ...extraArgs,
+  );
   if (folder) args.push(folder);
   const logFile = path.join(runDir, 'code-server.log');
   const logStream = fs.createWriteStream(logFile);
   const t0 = Date.now();
   const proc = spawn(NODE, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(proc);
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => { live.delete(proc); resolve({ code, signal }); }));
+  const exited = new Promise((resolve) =>
+    proc.once('exit', (code, signal) => {
+      live.delete(proc);
+      resolve({ code, signal });
+    }),
+  );
   let text = '';
   const listening = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`code-server did not listen within ${timeoutMs} ms:\n${text.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`code-server did not listen within ${timeoutMs} ms:\n${text.slice(-2000)}`)),
+      timeoutMs,
+    );
     const onData = (chunk) => {
       logStream.write(chunk);
       text += chunk.toString();
-      if (/HTTP server listening on/.test(text)) { clearTimeout(timer); resolve(); }
+      if (/HTTP server listening on/.test(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
     };
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);
-    exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`code-server exited (${code ?? signal}):\n${text.slice(-2000)}`)); });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`code-server exited (${code ?? signal}):\n${text.slice(-2000)}`));
+    });
   });
-  const server = { proc, port, exited, base: `http://127.0.0.1:${port}`, authority: `127.0.0.1:${port}`, logFile, startMs: 0, log: () => text };
+  const server = {
+    proc,
+    port,
+    exited,
+    base: `http://127.0.0.1:${port}`,
+    authority: `127.0.0.1:${port}`,
+    logFile,
+    startMs: 0,
+    log: () => text,
+  };
   try {
     await listening;
   } catch (e) {
@@ -132,7 +181,12 @@ async function stopCodeServer(server, graceMs = 5000) {
   if (proc.exitCode === null && proc.signalCode === null) {
     killGroup(proc.pid, 'SIGTERM');
     let timer;
-    await Promise.race([server.exited, new Promise((r) => { timer = setTimeout(r, graceMs); })]);
+    await Promise.race([
+      server.exited,
+      new Promise((r) => {
+        timer = setTimeout(r, graceMs);
+      }),
+    ]);
     clearTimeout(timer);
   }
   // The leader may be gone while the extension host or pty host of its group still run.

@@ -8,9 +8,13 @@ function readResults(file) {
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     const e = JSON.parse(line);
-    if (e.event === 'start') { results.started = true; results.startAt = e.at; }
-    else if (e.event === 'end') { results.ended = true; results.endAt = e.at; }
-    else if (e.event === 'pass') results.passed.push(e);
+    if (e.event === 'start') {
+      results.started = true;
+      results.startAt = e.at;
+    } else if (e.event === 'end') {
+      results.ended = true;
+      results.endAt = e.at;
+    } else if (e.event === 'pass') results.passed.push(e);
     else if (e.event === 'fail') results.failed.push(e);
     else if (e.event === 'pending') results.pending.push(e);
   }

@@ -23,7 +23,8 @@ function pinnedVersions() {
 
 function toolchainReady() {
   const stamp = path.join(OFFLINE, 'ready');
-  if (!fs.existsSync(stamp) || !fs.existsSync(NODE) || !fs.existsSync(CS_ENTRY) || !fs.existsSync(CHROMIUM)) return false;
+  if (!fs.existsSync(stamp) || !fs.existsSync(NODE) || !fs.existsSync(CS_ENTRY) || !fs.existsSync(CHROMIUM))
+    return false;
   const { node, codeServer } = pinnedVersions();
   const ready = fs.readFileSync(stamp, 'utf8');
   return ready.includes(`node=${node}\n`) && ready.includes(`code-server=${codeServer}\n`);
@@ -32,10 +33,17 @@ function toolchainReady() {
 /** Runs scripts/setup-vscode-offline.sh when the toolchain is missing or pinned to other versions. */
 function ensureToolchain() {
   if (toolchainReady()) return { installed: false, ms: 0 };
-  console.log(`[vscode] toolchain missing in ${path.relative(ROOT, OFFLINE) || OFFLINE}: running ${path.relative(ROOT, SETUP_SCRIPT)}`);
+  console.log(
+    `[vscode] toolchain missing in ${path.relative(ROOT, OFFLINE) || OFFLINE}: running ${path.relative(ROOT, SETUP_SCRIPT)}`,
+  );
   const t0 = Date.now();
-  const r = spawnSync('bash', [SETUP_SCRIPT], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, VSCODE_OFFLINE: OFFLINE } });
-  if (r.status !== 0 || !toolchainReady()) throw new Error(`${path.relative(ROOT, SETUP_SCRIPT)} failed (exit ${r.status})`);
+  const r = spawnSync('bash', [SETUP_SCRIPT], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, VSCODE_OFFLINE: OFFLINE },
+  });
+  if (r.status !== 0 || !toolchainReady())
+    throw new Error(`${path.relative(ROOT, SETUP_SCRIPT)} failed (exit ${r.status})`);
   return { installed: true, ms: Date.now() - t0 };
 }
 
@@ -80,6 +88,17 @@ function manifest() {
 }
 
 module.exports = {
-  ROOT, OFFLINE, SETUP_SCRIPT, NODE, CS_ENTRY, CHROMIUM, WORKSPACE, RESULTS_DIR,
-  pinnedVersions, toolchainReady, ensureToolchain, ensureBuilt, manifest,
+  ROOT,
+  OFFLINE,
+  SETUP_SCRIPT,
+  NODE,
+  CS_ENTRY,
+  CHROMIUM,
+  WORKSPACE,
+  RESULTS_DIR,
+  pinnedVersions,
+  toolchainReady,
+  ensureToolchain,
+  ensureBuilt,
+  manifest,
 };

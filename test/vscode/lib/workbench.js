@@ -20,8 +20,16 @@ async function launchBrowser(xdgDir) {
     executablePath: CHROMIUM,
     headless: true,
     env,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }
 
@@ -76,7 +84,10 @@ async function waitSelectionStatus(page, pattern, timeout = 10000) {
   try {
     await item.waitFor({ timeout });
   } catch {
-    const now = await page.locator('#status\\.editor\\.selection').innerText().catch(() => '(no status item)');
+    const now = await page
+      .locator('#status\\.editor\\.selection')
+      .innerText()
+      .catch(() => '(no status item)');
     throw new Error(`status bar selection is "${now.trim()}", expected ${pattern}`);
   }
   return (await item.innerText()).trim();
@@ -98,7 +109,10 @@ async function paletteRow(page, title) {
   const input = page.locator(QUICK_INPUT);
   await input.waitFor({ state: 'visible', timeout: 10000 });
   await input.fill(`>${title}`);
-  const row = page.locator(QUICK_ROW).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
+  const row = page
+    .locator(QUICK_ROW)
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
+    .first();
   await row.waitFor({ timeout: 10000 });
   return { input, row };
 }
@@ -126,7 +140,11 @@ async function contextMenuLabels(page) {
 
 /** Clicks a context-menu item; menus show the title WITHOUT the command's category. */
 async function clickContextMenuItem(page, title) {
-  const item = page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }).first();
+  const item = page
+    .locator('.context-view .monaco-menu .action-item .action-label', {
+      hasText: new RegExp(`^${escapeRegExp(title)}$`),
+    })
+    .first();
   await item.waitFor({ timeout: 10000 });
   // The workbench ignores a mouse-up that comes right after the menu opened (the release of the
   // right-click that opened it); a click that fast is dropped, as it would be for a person.
@@ -169,7 +187,10 @@ async function waitNotification(page, pattern, timeout = 15000) {
 async function clearNotifications(page) {
   await page.keyboard.press('Escape');
   await runPaletteCommand(page, 'Notifications: Clear All Notifications');
-  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10000 });
+  await page
+    .locator('.notifications-toasts .notification-toast')
+    .first()
+    .waitFor({ state: 'detached', timeout: 10000 });
 }
 
 /**
@@ -213,12 +234,20 @@ async function dragEditorSash(page, x) {
 
 /** Opens a view container from the activity bar by its title (e.g. "Attention"), as a click would. */
 async function openActivityBarView(page, title) {
-  const item = page.locator('.part.activitybar .action-item', { has: page.locator(`.action-label[aria-label^="${title}"]`) }).first();
+  const item = page
+    .locator('.part.activitybar .action-item', { has: page.locator(`.action-label[aria-label^="${title}"]`) })
+    .first();
   await item.waitFor({ timeout: 10000 });
-  if ((await item.getAttribute('aria-pressed')) !== 'true' && !(await item.evaluate((e) => e.classList.contains('checked')))) {
+  if (
+    (await item.getAttribute('aria-pressed')) !== 'true' &&
+    !(await item.evaluate((e) => e.classList.contains('checked')))
+  ) {
     await item.locator('.action-label').click();
   }
-  await page.locator('.part.sidebar .composite.title', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}`, 'i') }).first().waitFor({ timeout: 10000 });
+  await page
+    .locator('.part.sidebar .composite.title', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}`, 'i') })
+    .first()
+    .waitFor({ timeout: 10000 });
 }
 
 /** Shows the Explorer in the side bar (Ctrl+Shift+E, which focuses it if it is already open). */
@@ -229,7 +258,11 @@ async function showExplorer(page) {
 
 /** A view of the side bar (a pane with a header), e.g. "Examples"; expanded if it was collapsed. */
 function sidebarView(page, name) {
-  return page.locator('.part.sidebar .pane', { has: page.locator('.pane-header .title', { hasText: new RegExp(`^${escapeRegExp(name)}$`, 'i') }) }).first();
+  return page
+    .locator('.part.sidebar .pane', {
+      has: page.locator('.pane-header .title', { hasText: new RegExp(`^${escapeRegExp(name)}$`, 'i') }),
+    })
+    .first();
 }
 
 /** Tree rows of a side-bar view (or of the whole side bar). */
@@ -240,11 +273,34 @@ function sidebarRows(page, view) {
 
 /** The side-bar tree row whose label is `label` (an exact match of the row's name). */
 function sidebarRow(page, label, view) {
-  return sidebarRows(page, view).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) }).first();
+  return sidebarRows(page, view)
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
+    .first();
 }
 
 module.exports = {
-  launchBrowser, workbenchUrl, remoteUri, waitWorkbench, openFile, selectLines, waitSelectionStatus,
-  runPaletteCommand, pickQuickItem, openEditorContextMenu, contextMenuLabels, clickContextMenuItem, notifications, waitNotification,
-  clearNotifications, webviewFrame, editorTabs, reloadWindow, dragEditorSash, openActivityBarView, showExplorer, sidebarView, sidebarRows, sidebarRow,
+  launchBrowser,
+  workbenchUrl,
+  remoteUri,
+  waitWorkbench,
+  openFile,
+  selectLines,
+  waitSelectionStatus,
+  runPaletteCommand,
+  pickQuickItem,
+  openEditorContextMenu,
+  contextMenuLabels,
+  clickContextMenuItem,
+  notifications,
+  waitNotification,
+  clearNotifications,
+  webviewFrame,
+  editorTabs,
+  reloadWindow,
+  dragEditorSash,
+  openActivityBarView,
+  showExplorer,
+  sidebarView,
+  sidebarRows,
+  sidebarRow,
 };

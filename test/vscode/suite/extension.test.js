@@ -54,8 +54,10 @@ async function withSettings(values, run) {
 
 suite('extension host', () => {
   suiteSetup(async () => {
-    assert.ok(vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders.length === 1,
-      'the runner opens test/vscode/workspace as the only folder');
+    assert.ok(
+      vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders.length === 1,
+      'the runner opens test/vscode/workspace as the only folder',
+    );
   });
 
   test('the extension is installed from this repository', () => {
@@ -74,10 +76,21 @@ suite('extension host', () => {
     await vscode.extensions.getExtension(EXTENSION_ID).activate();
     const registered = new Set(await vscode.commands.getCommands(true));
     const contributed = (manifest.contributes.commands || []).map((c) => c.command);
-    for (const id of ['inspectSelection', 'inspectFile', 'openExample', 'compareScalings', 'showVarianceExperiment', 'exportView', 'revealInSidebar']) {
+    for (const id of [
+      'inspectSelection',
+      'inspectFile',
+      'openExample',
+      'compareScalings',
+      'showVarianceExperiment',
+      'exportView',
+      'revealInSidebar',
+    ]) {
       assert.ok(contributed.includes(`attentionInspector.${id}`), `package.json contributes attentionInspector.${id}`);
     }
-    assert.deepStrictEqual(contributed.filter((c) => !registered.has(c)), []);
+    assert.deepStrictEqual(
+      contributed.filter((c) => !registered.has(c)),
+      [],
+    );
   });
 });
 
@@ -87,8 +100,13 @@ suite('walkthrough', () => {
     assert.strictEqual(walkthroughs.length, 1);
     const steps = walkthroughs[0].steps.map((s) => s.id);
     assert.deepStrictEqual(steps, ['inspectSelection', 'readScaling', 'openTensorFile']);
-    for (const step of walkthroughs[0].steps) assert.ok(fs.existsSync(path.join(ROOT, step.media.markdown)), `${step.media.markdown} exists`);
-    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#${walkthroughs[0].id}`, false);
+    for (const step of walkthroughs[0].steps)
+      assert.ok(fs.existsSync(path.join(ROOT, step.media.markdown)), `${step.media.markdown} exists`);
+    await vscode.commands.executeCommand(
+      'workbench.action.openWalkthrough',
+      `${EXTENSION_ID}#${walkthroughs[0].id}`,
+      false,
+    );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
@@ -180,11 +198,16 @@ suite('files, examples and the sidebar', () => {
   teardown(closeAll);
 
   test('Inspect File opens a .safetensors export with its layers, heads and stored tokens', async () => {
-    const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('tensors/model.safetensors'));
+    const result = await vscode.commands.executeCommand(
+      'attentionInspector.inspectFile',
+      workspaceUri('tensors/model.safetensors'),
+    );
     assert.deepStrictEqual(result.tokens, ['The', 'cat', 'sat', '.']);
     assert.strictEqual(result.layers, 2);
     assert.strictEqual(result.heads, 3);
-    const heads = await waitFor('the Layers & Heads view', async () => ((await state()).heads.length ? (await state()).heads : null));
+    const heads = await waitFor('the Layers & Heads view', async () =>
+      (await state()).heads.length ? (await state()).heads : null,
+    );
     assert.deepStrictEqual(heads, ['L0', 'L1']);
   });
 
@@ -199,8 +222,15 @@ suite('files, examples and the sidebar', () => {
       const now = await state();
       return now.livePanels === 1 ? now : null;
     });
-    assert.deepStrictEqual(s.panels.map((p) => p.title), ['batch3.pt · batch 2']);
-    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.chooseBatchEntry', 3), undefined, 'out of range: a message, no panel');
+    assert.deepStrictEqual(
+      s.panels.map((p) => p.title),
+      ['batch3.pt · batch 2'],
+    );
+    assert.strictEqual(
+      await vscode.commands.executeCommand('attentionInspector.chooseBatchEntry', 3),
+      undefined,
+      'out of range: a message, no panel',
+    );
     assert.strictEqual((await state()).livePanels, 1);
   });
 
@@ -215,18 +245,31 @@ suite('files, examples and the sidebar', () => {
       const now = await state();
       return now.livePanels === 1 ? now : null;
     });
-    assert.deepStrictEqual(s.panels.map((p) => p.title), ['encoder_decoder.pt · cross']);
-    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.chooseAttentionKind', 'bogus'), undefined, 'no such kind: a message, no panel');
+    assert.deepStrictEqual(
+      s.panels.map((p) => p.title),
+      ['encoder_decoder.pt · cross'],
+    );
+    assert.strictEqual(
+      await vscode.commands.executeCommand('attentionInspector.chooseAttentionKind', 'bogus'),
+      undefined,
+      'no such kind: a message, no panel',
+    );
     assert.strictEqual((await state()).livePanels, 1);
   });
 
   test('Inspect File opens a JSON input', async () => {
-    const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('attention.json'));
+    const result = await vscode.commands.executeCommand(
+      'attentionInspector.inspectFile',
+      workspaceUri('attention.json'),
+    );
     assert.deepStrictEqual(result.tokens, ['I', 'go', 'home']);
   });
 
   test('a broken file gives an error message, not an exception, and no panel', async () => {
-    const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('tensors/broken.npy'));
+    const result = await vscode.commands.executeCommand(
+      'attentionInspector.inspectFile',
+      workspaceUri('tensors/broken.npy'),
+    );
     assert.strictEqual(result, undefined);
     assert.strictEqual((await state()).livePanels, 0);
     const other = await vscode.commands.executeCommand('attentionInspector.inspectFile', workspaceUri('sample.txt'));
@@ -235,7 +278,12 @@ suite('files, examples and the sidebar', () => {
 
   test('every example opens', async () => {
     const { examples } = await state();
-    assert.ok(examples.includes('i-go-home') && examples.includes('raw-vs-projected') && examples.includes('long-sequence') && examples.includes('causal'));
+    assert.ok(
+      examples.includes('i-go-home') &&
+        examples.includes('raw-vs-projected') &&
+        examples.includes('long-sequence') &&
+        examples.includes('causal'),
+    );
     for (const id of examples) {
       const result = await vscode.commands.executeCommand('attentionInspector.openExample', id);
       assert.ok(result && result.tokens.length > 0, `example ${id} opens`);
@@ -261,7 +309,11 @@ suite('files, examples and the sidebar', () => {
   test('the custom editor (Open With… Attention Inspector) opens a tensor file into the panel', async () => {
     const contributed = manifest.contributes.customEditors.map((e) => e.viewType);
     assert.deepStrictEqual(contributed, ['attentionInspector.tensorFile', 'attentionInspector.tensorFileOption']);
-    await vscode.commands.executeCommand('vscode.openWith', workspaceUri('tensors/model.safetensors'), 'attentionInspector.tensorFile');
+    await vscode.commands.executeCommand(
+      'vscode.openWith',
+      workspaceUri('tensors/model.safetensors'),
+      'attentionInspector.tensorFile',
+    );
     const panel = await waitFor('the custom editor panel', async () => (await state()).panels.find((p) => p.tokens));
     assert.deepStrictEqual(panel.tokens, ['The', 'cat', 'sat', '.']);
     assert.strictEqual(panel.layers, 2);
@@ -310,14 +362,26 @@ suite('load: no leaks', () => {
     }
     assert.strictEqual((await state()).livePanels, 5);
     await closeAll();
-    const after = await waitFor('workers to stop', async () => { const s = await state(); return s.liveWorkers === 0 ? s : null; });
+    const after = await waitFor('workers to stop', async () => {
+      const s = await state();
+      return s.liveWorkers === 0 ? s : null;
+    });
     assert.strictEqual(after.livePanels, 0);
     if (globalThis.gc) globalThis.gc();
     const grownMb = (after.memory.heapUsed - before.memory.heapUsed) / 1e6;
-    const figures = { heapBeforeMb: before.memory.heapUsed / 1e6, heapAfterMb: after.memory.heapUsed / 1e6, rssBeforeMb: before.memory.rss / 1e6, rssAfterMb: after.memory.rss / 1e6, panels: 25, workersAfter: after.liveWorkers };
+    const figures = {
+      heapBeforeMb: before.memory.heapUsed / 1e6,
+      heapAfterMb: after.memory.heapUsed / 1e6,
+      rssBeforeMb: before.memory.rss / 1e6,
+      rssAfterMb: after.memory.rss / 1e6,
+      panels: 25,
+      workersAfter: after.liveWorkers,
+    };
     fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'test-results', 'vscode-load.json'), JSON.stringify(figures, null, 2));
-    console.log(`      heap before ${(before.memory.heapUsed / 1e6).toFixed(1)} MB, after ${(after.memory.heapUsed / 1e6).toFixed(1)} MB (${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB)`);
+    console.log(
+      `      heap before ${(before.memory.heapUsed / 1e6).toFixed(1)} MB, after ${(after.memory.heapUsed / 1e6).toFixed(1)} MB (${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB)`,
+    );
     assert.ok(grownMb < 50, `heap grew ${grownMb.toFixed(1)} MB`);
   });
 });

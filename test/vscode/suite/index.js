@@ -26,7 +26,10 @@ function run() {
   const record = recorder();
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30000, reporter: 'spec' });
   if (process.env.AI_VSCODE_GREP) mocha.grep(process.env.AI_VSCODE_GREP);
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   record({ event: 'start', files, pid: process.pid, node: process.version, at: Date.now() });
 
@@ -46,7 +49,9 @@ function run() {
       return;
     }
     runner.on('pass', (t) => record({ event: 'pass', title: t.fullTitle(), ms: t.duration }));
-    runner.on('fail', (t, err) => record({ event: 'fail', title: t.fullTitle(), error: String((err && err.stack) || err) }));
+    runner.on('fail', (t, err) =>
+      record({ event: 'fail', title: t.fullTitle(), error: String((err && err.stack) || err) }),
+    );
     runner.on('pending', (t) => record({ event: 'pending', title: t.fullTitle() }));
   });
 }

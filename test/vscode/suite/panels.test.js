@@ -35,7 +35,9 @@ async function closeAll() {
 
 /** Editor groups (columns) that hold an inspector panel. */
 function panelColumns() {
-  return vscode.window.tabGroups.all.filter((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview)).map((g) => g.viewColumn);
+  return vscode.window.tabGroups.all
+    .filter((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview))
+    .map((g) => g.viewColumn);
 }
 
 async function withReuseActive(value, run) {
@@ -97,7 +99,7 @@ suite('one panel per input', () => {
     assert.strictEqual((await state()).livePanels, 2);
   });
 
-  test('panel.reuseActive: a new input replaces the active panel\'s content', async () => {
+  test("panel.reuseActive: a new input replaces the active panel's content", async () => {
     await withReuseActive(true, async () => {
       await showSample();
       const first = await example('i-go-home');
@@ -106,9 +108,14 @@ suite('one panel per input', () => {
       const s = await state();
       assert.strictEqual(s.livePanels, 1, 'one panel, now showing the second input');
       assert.strictEqual(s.panels[0].id, second.id);
-      assert.deepStrictEqual(await waitFor('the replaced panel overview', async () => (await state()).panels[0].tokens), second.tokens);
+      assert.deepStrictEqual(
+        await waitFor('the replaced panel overview', async () => (await state()).panels[0].tokens),
+        second.tokens,
+      );
       assert.strictEqual(vscode.window.tabGroups.all.length, 2);
-      const webviewTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
+      const webviewTabs = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputWebview);
       assert.strictEqual(webviewTabs.length, 1);
       assert.match(webviewTabs[0].label, new RegExp(second.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     });
@@ -130,14 +137,29 @@ suite('the custom editor is the default for tensor files', () => {
     assert.strictEqual(tab.input.uri.toString(), uri.toString());
     await waitFor('its panel', async () => (await state()).livePanels === 1);
     await vscode.commands.executeCommand('vscode.openWith', uri, 'default');
-    await waitFor('the text editor tab', async () => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText);
+    await waitFor(
+      'the text editor tab',
+      async () => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText,
+    );
   });
 
   test('.bin is only offered (Open With), not the default', async () => {
-    const ext = vscode.extensions.all.find((e) => e.packageJSON.contributes && e.packageJSON.contributes.customEditors && e.packageJSON.name === 'attention-inspector');
+    const ext = vscode.extensions.all.find(
+      (e) =>
+        e.packageJSON.contributes &&
+        e.packageJSON.contributes.customEditors &&
+        e.packageJSON.name === 'attention-inspector',
+    );
     const editors = ext.packageJSON.contributes.customEditors;
     const byPattern = {};
     for (const e of editors) for (const s of e.selector) byPattern[s.filenamePattern] = e.priority;
-    assert.deepStrictEqual(byPattern, { '*.npy': 'default', '*.npz': 'default', '*.safetensors': 'default', '*.pt': 'default', '*.pth': 'default', '*.bin': 'option' });
+    assert.deepStrictEqual(byPattern, {
+      '*.npy': 'default',
+      '*.npz': 'default',
+      '*.safetensors': 'default',
+      '*.pt': 'default',
+      '*.pth': 'default',
+      '*.bin': 'option',
+    });
   });
 });

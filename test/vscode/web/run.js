@@ -27,7 +27,18 @@ function webOnlyExtension() {
   const manifest = toolchain.manifest();
   delete manifest.main;
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  for (const item of ['package.nls.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'l10n', 'media', 'examples', 'dist/web', 'dist/webview.js', 'dist/webview.css']) {
+  for (const item of [
+    'package.nls.json',
+    'README.md',
+    'LICENSE',
+    'CHANGELOG.md',
+    'l10n',
+    'media',
+    'examples',
+    'dist/web',
+    'dist/webview.js',
+    'dist/webview.css',
+  ]) {
     fs.cpSync(path.join(toolchain.ROOT, item), path.join(dir, item), { recursive: true });
   }
   assert.ok(!fs.existsSync(path.join(dir, 'dist', 'extension.js')), 'no node entry in the web copy');
@@ -38,7 +49,11 @@ function webOnlyExtension() {
 function packageWebVsix(dir, runDir) {
   const vsix = path.join(runDir, 'attention-inspector-web.vsix');
   const vsce = path.join(toolchain.ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: dir, encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix],
+    { cwd: dir, encoding: 'utf8', timeout: 120000 },
+  );
   if (r.status !== 0) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   return vsix;
 }
@@ -58,36 +73,54 @@ async function closeAll(page) {
 }
 
 const STEPS = [
-  ['the extension runs in the web worker extension host', async (s) => {
-    await wb.waitWorkbench(s.page, 'sample.txt');
-    // The contributions are registered once the extension is known: its activity-bar icon shows.
-    await s.page.locator('.part.activitybar .action-label[aria-label^="Attention"]').first().waitFor({ timeout: WAIT_MS });
-    await wb.runPaletteCommand(s.page, 'Attention Inspector: Open Example');
-    await wb.pickQuickItem(s.page, 'I go home');
-    const detail = await expectTokens(s.page, ['I', 'go', 'home']);
-    const logs = cs.logFiles(s.runDir, /\.log$/).map((f) => [f, fs.readFileSync(f, 'utf8')]);
-    // The node host may list every installed extension in its inventory line ("Creating extension host
-    // with the following global extensions: ..."); only an activation line means it ran there.
-    const activatedInNode = logs.filter(([f, t]) => /remoteexthost/.test(f) && /_doActivateExtension attention-inspector\./.test(t));
-    assert.deepStrictEqual(activatedInNode.map(([f]) => f), [], 'not activated in the node extension host');
-    return detail;
-  }],
-  ['Inspect Selection from the palette', async (s) => {
-    await closeAll(s.page);
-    await wb.openFile(s.page, 'sample.txt');
-    await wb.selectLines(s.page, 0);
-    await wb.waitSelectionStatus(s.page, /\(22 selected\)/);
-    await wb.runPaletteCommand(s.page, 'Attention Inspector: Inspect Selection');
-    return expectTokens(s.page, ['the', 'cat', 'sat', 'on', 'the', 'mat']);
-  }],
-  ['a tensor file from the sidebar, read through the workspace file system', async (s) => {
-    await closeAll(s.page);
-    await wb.openActivityBarView(s.page, 'Attention');
-    const row = wb.sidebarRow(s.page, 'model.safetensors', 'Workspace Tensor Files');
-    await row.waitFor({ timeout: WAIT_MS });
-    await row.click();
-    return expectTokens(s.page, ['The', 'cat', 'sat', '.']);
-  }],
+  [
+    'the extension runs in the web worker extension host',
+    async (s) => {
+      await wb.waitWorkbench(s.page, 'sample.txt');
+      // The contributions are registered once the extension is known: its activity-bar icon shows.
+      await s.page
+        .locator('.part.activitybar .action-label[aria-label^="Attention"]')
+        .first()
+        .waitFor({ timeout: WAIT_MS });
+      await wb.runPaletteCommand(s.page, 'Attention Inspector: Open Example');
+      await wb.pickQuickItem(s.page, 'I go home');
+      const detail = await expectTokens(s.page, ['I', 'go', 'home']);
+      const logs = cs.logFiles(s.runDir, /\.log$/).map((f) => [f, fs.readFileSync(f, 'utf8')]);
+      // The node host may list every installed extension in its inventory line ("Creating extension host
+      // with the following global extensions: ..."); only an activation line means it ran there.
+      const activatedInNode = logs.filter(
+        ([f, t]) => /remoteexthost/.test(f) && /_doActivateExtension attention-inspector\./.test(t),
+      );
+      assert.deepStrictEqual(
+        activatedInNode.map(([f]) => f),
+        [],
+        'not activated in the node extension host',
+      );
+      return detail;
+    },
+  ],
+  [
+    'Inspect Selection from the palette',
+    async (s) => {
+      await closeAll(s.page);
+      await wb.openFile(s.page, 'sample.txt');
+      await wb.selectLines(s.page, 0);
+      await wb.waitSelectionStatus(s.page, /\(22 selected\)/);
+      await wb.runPaletteCommand(s.page, 'Attention Inspector: Inspect Selection');
+      return expectTokens(s.page, ['the', 'cat', 'sat', 'on', 'the', 'mat']);
+    },
+  ],
+  [
+    'a tensor file from the sidebar, read through the workspace file system',
+    async (s) => {
+      await closeAll(s.page);
+      await wb.openActivityBarView(s.page, 'Attention');
+      const row = wb.sidebarRow(s.page, 'model.safetensors', 'Workspace Tensor Files');
+      await row.waitFor({ timeout: WAIT_MS });
+      await row.click();
+      return expectTokens(s.page, ['The', 'cat', 'sat', '.']);
+    },
+  ],
 ];
 
 async function main() {
@@ -97,7 +130,8 @@ async function main() {
   fs.mkdirSync(SHOTS, { recursive: true });
   const extDir = webOnlyExtension();
   const s = { runDir: cs.makeRunDir('ai-vscode-web') };
-  let passed = 0, failed = 0;
+  let passed = 0,
+    failed = 0;
   try {
     // Installed, as a user installs it: a dev extension path is only ever run by the node host here.
     cs.installVsix(s.runDir, packageWebVsix(extDir, s.runDir));
@@ -105,11 +139,18 @@ async function main() {
     s.browser = await wb.launchBrowser(path.join(s.runDir, 'xdg'));
     s.page = await s.browser.newPage({ viewport: { width: 1280, height: 800 } });
     s.console = [];
-    s.page.on('response', (r) => { if (r.status() >= 400) s.console.push(`HTTP ${r.status()} ${r.url()}`); });
-    s.page.on('console', (m) => { if (process.env.VSCODE_VERBOSE) s.console.push(m.text().slice(0, 400)); });
+    s.page.on('response', (r) => {
+      if (r.status() >= 400) s.console.push(`HTTP ${r.status()} ${r.url()}`);
+    });
+    s.page.on('console', (m) => {
+      if (process.env.VSCODE_VERBOSE) s.console.push(m.text().slice(0, 400));
+    });
     await s.page.goto(wb.workbenchUrl(s.server, toolchain.WORKSPACE));
     for (const [title, step] of STEPS) {
-      if (failed) { console.log(`  - ${title} (not run)`); continue; }
+      if (failed) {
+        console.log(`  - ${title} (not run)`);
+        continue;
+      }
       const ts = Date.now();
       try {
         const detail = await step(s);
@@ -118,7 +159,10 @@ async function main() {
       } catch (e) {
         failed++;
         console.log(`  ✗ ${title} (${seconds(Date.now() - ts)})`);
-        for (const l of String((e && e.message) || e).split('\n').slice(0, 15)) console.log(`      ${l}`);
+        for (const l of String((e && e.message) || e)
+          .split('\n')
+          .slice(0, 15))
+          console.log(`      ${l}`);
         await s.page.screenshot({ path: path.join(SHOTS, `fail-${passed + failed}.png`) }).catch(() => {});
       }
     }
@@ -130,12 +174,24 @@ async function main() {
   if (failed && process.env.VSCODE_VERBOSE) console.log(s.console.join('\n'));
   if (failed) console.log(`  run folder kept for inspection: ${s.runDir}`);
   else cs.removeRunDir(s.runDir);
-  console.log(summaryLine(LABEL, passed, failed, `web worker extension host in code-server ${toolchain.pinnedVersions().codeServer}, ${seconds(Date.now() - t0)}`));
+  console.log(
+    summaryLine(
+      LABEL,
+      passed,
+      failed,
+      `web worker extension host in code-server ${toolchain.pinnedVersions().codeServer}, ${seconds(Date.now() - t0)}`,
+    ),
+  );
   return failed ? 1 : 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => {
-  console.error(`${LABEL}: error: ${(e && e.message) || e}`);
-  console.log(summaryLine(LABEL, 0, 1, 'the harness could not run'));
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(`${LABEL}: error: ${(e && e.message) || e}`);
+    console.log(summaryLine(LABEL, 0, 1, 'the harness could not run'));
+    process.exitCode = 1;
+  },
+);

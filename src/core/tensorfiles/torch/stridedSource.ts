@@ -33,7 +33,11 @@ export class StridedByteSource implements ByteSource {
     checkRange(this.name, this.size, offset, length);
     const size = this.itemsize;
     if (offset % size !== 0 || length % size !== 0) {
-      throw new TensorFileError(this.name, { tensor: this.tensor }, `read of ${length} bytes at ${offset} is not whole ${size}-byte elements`);
+      throw new TensorFileError(
+        this.name,
+        { tensor: this.tensor },
+        `read of ${length} bytes at ${offset} is not whole ${size}-byte elements`,
+      );
     }
     const first = offset / size;
     const count = length / size;
@@ -58,7 +62,11 @@ export class StridedByteSource implements ByteSource {
     }
     const span = (hi - lo + 1) * size;
     if (span > MAX_SPAN_BYTES) {
-      throw new TensorFileError(this.name, { tensor: this.tensor }, `this strided view spreads ${count} values over ${span} bytes of its storage (over ${MAX_SPAN_BYTES} read at once): save it with .contiguous()`);
+      throw new TensorFileError(
+        this.name,
+        { tensor: this.tensor },
+        `this strided view spreads ${count} values over ${span} bytes of its storage (over ${MAX_SPAN_BYTES} read at once): save it with .contiguous()`,
+      );
     }
     const bytes = await this.storage.read(lo * size, span);
     const out = new Uint8Array(length);

@@ -53,7 +53,8 @@ export function isLegacyTorch(head: Uint8Array): boolean {
   return head[0] === 0x80 && head[1] === 0x02 && head[2] === 0x8a; // PROTO 2, LONG1 (the magic 0x1950a86a20f9469cfc6c)
 }
 
-export const LEGACY_MESSAGE = 'legacy torch.save format (PyTorch < 1.6, or _use_new_zipfile_serialization=False) is not read: re-save with torch.save in PyTorch ≥ 1.6, or as .safetensors';
+export const LEGACY_MESSAGE =
+  'legacy torch.save format (PyTorch < 1.6, or _use_new_zipfile_serialization=False) is not read: re-save with torch.save in PyTorch ≥ 1.6, or as .safetensors';
 
 function isCStrided(shape: readonly number[], strides: readonly number[]): boolean {
   const c = cStrides(shape);
@@ -73,24 +74,46 @@ async function memberSource(archive: ByteSource, entry: ZipEntry): Promise<ByteS
   const label = `${archive.name}[${entry.name}]`;
   if (entry.method === 0) {
     if (entry.compressedSize !== entry.uncompressedSize) {
-      throw new TensorFileError(archive.name, where, `stored member ${quote(entry.name)} declares ${entry.compressedSize} bytes stored but ${entry.uncompressedSize} uncompressed`);
+      throw new TensorFileError(
+        archive.name,
+        where,
+        `stored member ${quote(entry.name)} declares ${entry.compressedSize} bytes stored but ${entry.uncompressedSize} uncompressed`,
+      );
     }
     return new SliceByteSource(label, archive, start, entry.uncompressedSize);
   }
-  if (entry.method === 8) return new InflatingByteSource(label, archive, start, entry.compressedSize, entry.uncompressedSize);
-  throw new TensorFileError(archive.name, where, `member ${quote(entry.name)} uses compression method ${entry.method} (only stored and deflated are read)`);
+  if (entry.method === 8)
+    return new InflatingByteSource(label, archive, start, entry.compressedSize, entry.uncompressedSize);
+  throw new TensorFileError(
+    archive.name,
+    where,
+    `member ${quote(entry.name)} uses compression method ${entry.method} (only stored and deflated are read)`,
+  );
 }
 
 /** The `PREFIX/` of the archive's one `PREFIX/data.pkl`, or a refusal saying what the zip is instead. */
 function findPrefix(archive: ByteSource, entries: readonly ZipEntry[]): string {
   const pickles = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name) || e.name === 'data.pkl');
   if (pickles.length === 1) return pickles[0].name.slice(0, -'data.pkl'.length);
-  if (pickles.length > 1) throw new TensorFileError(archive.name, {}, `holds ${pickles.length} data.pkl records (${pickles.map((p) => quote(p.name)).join(', ')}); a torch.save archive has one`);
+  if (pickles.length > 1)
+    throw new TensorFileError(
+      archive.name,
+      {},
+      `holds ${pickles.length} data.pkl records (${pickles.map((p) => quote(p.name)).join(', ')}); a torch.save archive has one`,
+    );
   if (entries.some((e) => /(^|\/)constants\.pkl$/.test(e.name) || /(^|\/)code\//.test(e.name))) {
-    throw new TensorFileError(archive.name, {}, 'is a TorchScript archive (torch.jit.save): its code is never run; save the tensors with torch.save or safetensors instead');
+    throw new TensorFileError(
+      archive.name,
+      {},
+      'is a TorchScript archive (torch.jit.save): its code is never run; save the tensors with torch.save or safetensors instead',
+    );
   }
   if (entries.some((e) => e.name.endsWith('.npy'))) {
-    throw new TensorFileError(archive.name, {}, 'is a zip of .npy arrays (an .npz), not a torch.save archive: rename it to .npz');
+    throw new TensorFileError(
+      archive.name,
+      {},
+      'is a zip of .npy arrays (an .npz), not a torch.save archive: rename it to .npz',
+    );
   }
   throw new TensorFileError(archive.name, {}, 'is a zip archive without PREFIX/data.pkl: not a torch.save file');
 }
@@ -103,7 +126,11 @@ export async function readTorchArchive(archive: ByteSource, limits?: LimitOption
   const pklEntry = byName.get(`${prefix}data.pkl`)!;
   const caps = resolveLimits(limits);
   if (pklEntry.uncompressedSize > caps.maxHeaderBytes) {
-    throw new TensorFileError(archive.name, { offset: pklEntry.directoryOffset }, limitRule(`data.pkl of ${pklEntry.uncompressedSize} bytes`, 'maxHeaderBytes', caps, 'bytes'));
+    throw new TensorFileError(
+      archive.name,
+      { offset: pklEntry.directoryOffset },
+      limitRule(`data.pkl of ${pklEntry.uncompressedSize} bytes`, 'maxHeaderBytes', caps, 'bytes'),
+    );
   }
   const pklSource = await memberSource(archive, pklEntry);
   const pkl = await readRange(pklSource, 0, pklSource.size, 'data.pkl');
@@ -114,7 +141,8 @@ export async function readTorchArchive(archive: ByteSource, limits?: LimitOption
   if (orderEntry) {
     const src = await memberSource(archive, orderEntry);
     const text = new TextDecoder().decode(await readRange(src, 0, Math.min(src.size, 16), 'byteorder')).trim();
-    if (text !== 'little' && text !== 'big') throw new TensorFileError(src.name, { offset: 0 }, `byteorder is ${quote(text, 16)}, not "little" or "big"`);
+    if (text !== 'little' && text !== 'big')
+      throw new TensorFileError(src.name, { offset: 0 }, `byteorder is ${quote(text, 16)}, not "little" or "big"`);
     littleEndian = text === 'little';
   }
 
@@ -124,7 +152,8 @@ export async function readTorchArchive(archive: ByteSource, limits?: LimitOption
   for (const { name, tensor } of found.tensors) {
     const member = `${prefix}data/${tensor.storage.key}`;
     const entry = byName.get(member);
-    if (!entry) throw new TensorFileError(archive.name, { tensor: name }, `its storage ${quote(member)} is not in the archive`);
+    if (!entry)
+      throw new TensorFileError(archive.name, { tensor: name }, `its storage ${quote(member)} is not in the archive`);
     let storage = storageSources.get(member);
     if (!storage) storageSources.set(member, (storage = await memberSource(archive, entry)));
     tensors.push(place(archive.name, name, tensor, member, storage, entry.method === 8, littleEndian));
@@ -133,7 +162,15 @@ export async function readTorchArchive(archive: ByteSource, limits?: LimitOption
 }
 
 /** Checks a tensor against its storage's bytes and says where its C-order bytes are. */
-function place(file: string, name: string, t: TorchTensor, member: string, storage: ByteSource, compressed: boolean, littleEndian: boolean): TorchTensorEntry {
+function place(
+  file: string,
+  name: string,
+  t: TorchTensor,
+  member: string,
+  storage: ByteSource,
+  compressed: boolean,
+  littleEndian: boolean,
+): TorchTensorEntry {
   const fail = (rule: string): never => {
     throw new TensorFileError(file, { tensor: name }, rule);
   };
@@ -149,18 +186,41 @@ function place(file: string, name: string, t: TorchTensor, member: string, stora
   if (count > 0) {
     const last = t.offset + t.shape.reduce((acc, d, i) => acc + (d - 1) * t.strides[i], 0);
     if (last >= storageElements) {
-      fail(`shape ${formatShape(t.shape)}, stride ${formatShape(t.strides)} and offset ${t.offset} reach element ${last} of a storage of ${storageElements}`);
+      fail(
+        `shape ${formatShape(t.shape)}, stride ${formatShape(t.strides)} and offset ${t.offset} reach element ${last} of a storage of ${storageElements}`,
+      );
     }
   }
   const base = { name, dtype: t.dtype, shape: t.shape, littleEndian, member, compressed, parameter: t.parameter };
   if (count === 0 || isCStrided(t.shape, t.strides)) {
-    return { ...base, fortranOrder: false, source: storage, byteOffset: t.offset * itemsize, byteLength: count * itemsize, storageLayout: 'contiguous' };
+    return {
+      ...base,
+      fortranOrder: false,
+      source: storage,
+      byteOffset: t.offset * itemsize,
+      byteLength: count * itemsize,
+      storageLayout: 'contiguous',
+    };
   }
   if (t.shape.length >= 2 && isFStrided(t.shape, t.strides)) {
-    return { ...base, fortranOrder: true, source: storage, byteOffset: t.offset * itemsize, byteLength: count * itemsize, storageLayout: 'fortran' };
+    return {
+      ...base,
+      fortranOrder: true,
+      source: storage,
+      byteOffset: t.offset * itemsize,
+      byteLength: count * itemsize,
+      storageLayout: 'fortran',
+    };
   }
   const strided = new StridedByteSource(storage.name, storage, itemsize, t.shape, t.strides, t.offset, name);
-  return { ...base, fortranOrder: false, source: strided, byteOffset: 0, byteLength: count * itemsize, storageLayout: 'strided' };
+  return {
+    ...base,
+    fortranOrder: false,
+    source: strided,
+    byteOffset: 0,
+    byteLength: count * itemsize,
+    storageLayout: 'strided',
+  };
 }
 
 interface Flattened {
@@ -183,14 +243,32 @@ function flatten(file: string, root: PyValue): Flattened {
   const stem = (file.split(/[\\/]/).pop() ?? file).replace(/\.[^.]*$/, '') || 'tensor';
   const visit = (v: PyValue, path: string[], depth: number): void => {
     const name = path.length === 0 ? stem : path.join('.');
-    if (++nodes > MAX_NODES) throw new TensorFileError(file, {}, `the pickle holds more than ${MAX_NODES} values (shared or cyclic containers?)`);
-    if (depth > MAX_DEPTH) throw new TensorFileError(file, { tensor: name }, `containers nested deeper than ${MAX_DEPTH} (cyclic?)`);
-    if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string') {
-      if (path.length > 0 && Object.keys(out.values).length < 1000) out.values[name] = typeof v === 'string' ? v.slice(0, 200) : String(v);
+    if (++nodes > MAX_NODES)
+      throw new TensorFileError(
+        file,
+        {},
+        `the pickle holds more than ${MAX_NODES} values (shared or cyclic containers?)`,
+      );
+    if (depth > MAX_DEPTH)
+      throw new TensorFileError(file, { tensor: name }, `containers nested deeper than ${MAX_DEPTH} (cyclic?)`);
+    if (
+      v === null ||
+      typeof v === 'boolean' ||
+      typeof v === 'number' ||
+      typeof v === 'bigint' ||
+      typeof v === 'string'
+    ) {
+      if (path.length > 0 && Object.keys(out.values).length < 1000)
+        out.values[name] = typeof v === 'string' ? v.slice(0, 200) : String(v);
       return;
     }
     if (isTensor(v)) {
-      if (names.has(name)) throw new TensorFileError(file, { tensor: name }, 'two tensors have this name (a key with dots that clashes with a nested path)');
+      if (names.has(name))
+        throw new TensorFileError(
+          file,
+          { tensor: name },
+          'two tensors have this name (a key with dots that clashes with a nested path)',
+        );
       if (out.tensors.length >= MAX_TENSORS) throw new TensorFileError(file, {}, `more than ${MAX_TENSORS} tensors`);
       names.add(name);
       out.tensors.push({ name, tensor: v });
@@ -199,8 +277,14 @@ function flatten(file: string, root: PyValue): Flattened {
     switch (v.type) {
       case 'dict':
         for (const [k, item] of v.entries.values()) {
-          const key = typeof k === 'string' ? k : typeof k === 'number' || typeof k === 'bigint' ? String(k) : undefined;
-          if (key === undefined) throw new TensorFileError(file, { tensor: name }, `a dict key is ${describeValue(k)}; tensors are named by string or integer keys`);
+          const key =
+            typeof k === 'string' ? k : typeof k === 'number' || typeof k === 'bigint' ? String(k) : undefined;
+          if (key === undefined)
+            throw new TensorFileError(
+              file,
+              { tensor: name },
+              `a dict key is ${describeValue(k)}; tensors are named by string or integer keys`,
+            );
           if (key.endsWith('tokens') && isStringList(item)) {
             // encoder_tokens / decoder_tokens label an encoder-decoder's two sequences.
             const items = (item as { items: string[] }).items;
@@ -222,7 +306,11 @@ function flatten(file: string, root: PyValue): Flattened {
         v.items.forEach((item, i) => visit(item, [...path, String(i)], depth + 1));
         return;
       default:
-        throw new TensorFileError(file, path.length > 0 ? { tensor: name } : {}, `holds ${describeValue(v)}, not a tensor or a dict, list or tuple of tensors`);
+        throw new TensorFileError(
+          file,
+          path.length > 0 ? { tensor: name } : {},
+          `holds ${describeValue(v)}, not a tensor or a dict, list or tuple of tensors`,
+        );
     }
   };
   visit(root, [], 0);
@@ -230,5 +318,10 @@ function flatten(file: string, root: PyValue): Flattened {
 }
 
 function isStringList(v: PyValue): boolean {
-  return v !== null && typeof v === 'object' && (v.type === 'list' || v.type === 'tuple') && v.items.every((x) => typeof x === 'string');
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    (v.type === 'list' || v.type === 'tuple') &&
+    v.items.every((x) => typeof x === 'string')
+  );
 }
