@@ -17,16 +17,14 @@ const RUNS = 200;
 
 /** A random n×m matrix of moderate logits. */
 const matrixArb = (maxN = 8, maxM = 8, range = 20) =>
-  fc
-    .record({ n: fc.integer({ min: 1, max: maxN }), m: fc.integer({ min: 1, max: maxM }) })
-    .chain(({ n, m }) =>
-      fc
-        .array(fc.float({ min: -range, max: range, noNaN: true, noDefaultInfinity: true }), {
-          minLength: n * m,
-          maxLength: n * m,
-        })
-        .map((v) => matrixFrom(n, m, Float32Array.from(v))),
-    );
+  fc.record({ n: fc.integer({ min: 1, max: maxN }), m: fc.integer({ min: 1, max: maxM }) }).chain(({ n, m }) =>
+    fc
+      .array(fc.float({ min: -range, max: range, noNaN: true, noDefaultInfinity: true }), {
+        minLength: n * m,
+        maxLength: n * m,
+      })
+      .map((v) => matrixFrom(n, m, Float32Array.from(v))),
+  );
 
 function rowSums(w: Matrix): number[] {
   return Array.from({ length: w.rows }, (_, i) =>
