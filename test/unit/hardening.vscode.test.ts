@@ -120,7 +120,9 @@ function callArguments(source: string, open: number): string[] {
     else if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
       if (--depth === 0) {
-        args.push(source.slice(start, i).trim());
+        // A trailing comma (Prettier's "all") leaves nothing after it: not an argument.
+        const last = source.slice(start, i).trim();
+        if (last !== '' || args.length === 0) args.push(last);
         return args;
       }
     } else if (c === ',' && depth === 1) {
