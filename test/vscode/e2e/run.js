@@ -397,7 +397,7 @@ const STEPS = [
     "the GPT-style example's Heads & layers grid (README picture)",
     async (s) => {
       await closeAllEditors(s.page);
-      await wb.sidebarRow(s.page, 'GPT-style attention (.safetensors)', 'Examples').click();
+      await (await wb.revealSidebarRow(s.page, 'GPT-style attention (.safetensors)', 'Examples')).click();
       await s.page
         .locator('.tabs-container .tab.active', { hasText: 'GPT-style attention (.safetensors)' })
         .waitFor({ timeout: WAIT_MS });

@@ -278,7 +278,23 @@ function sidebarRow(page, label, view) {
     .first();
 }
 
+/**
+ * The side-bar tree row `label`, scrolled into view first: the tree renders only the rows that fit its
+ * pane, so a row below a short pane's fold is not in the DOM until the list is scrolled.
+ */
+async function revealSidebarRow(page, label, view) {
+  const row = sidebarRow(page, label, view);
+  const list = (view ? sidebarView(page, view) : page.locator('.part.sidebar')).locator('.monaco-list').first();
+  for (let i = 0; i < 40 && (await row.count()) === 0; i++) {
+    await list.hover();
+    await page.mouse.wheel(0, 60);
+    await page.waitForTimeout(50);
+  }
+  return row;
+}
+
 module.exports = {
+  revealSidebarRow,
   launchBrowser,
   workbenchUrl,
   remoteUri,
