@@ -71,7 +71,14 @@ export function packTransposedPanels(t: usize, ldt: i32, m: i32, k: i32, dst: us
   }
 }
 
+/**
+ * acc + a·b. The relaxed build (--enable relaxed-simd) uses f32x4.relaxed_madd, which the runtime
+ * lowers to a fused multiply-add where the CPU has one (one rounding instead of two, so the two builds
+ * differ in the last bits); the plain build keeps a separate multiply and add. ASC_FEATURE_RELAXED_SIMD
+ * is a compile-time constant, so each build contains only its own branch.
+ */
 @inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 

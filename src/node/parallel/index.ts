@@ -48,6 +48,7 @@ import { MAX_PAGES, SharedMemoryCache } from './memoryCache';
 import { columnStrips, planGemm } from './gemmPlan';
 
 export { AttentionPool, CancelledError, liveAttentionWorkers } from './pool';
+export { sharedKernelVariant, resetSharedKernels } from './sharedKernels';
 export type { HeadParts as FastHead } from '../../core/kernels/io';
 
 export type Engine = 'wasm-parallel' | 'wasm' | 'js';
