@@ -9,7 +9,13 @@ export {
   kernelVariant,
   resetKernels,
 } from './runtime';
-export { type KernelVariant, KERNEL_VARIANTS, chooseKernelVariant, relaxedSimdSupported } from './variant';
+export {
+  type KernelVariant,
+  KERNEL_VARIANTS,
+  chooseKernelVariant,
+  defaultKernelVariant,
+  relaxedSimdSupported,
+} from './variant';
 export {
   matmul,
   project,

@@ -42,6 +42,11 @@ function override(): string | undefined {
   return value === '' ? undefined : value;
 }
 
+/** The build chosen when ATTENTION_KERNELS is not set: relaxed wherever the runtime validates it. */
+export function defaultKernelVariant(): KernelVariant {
+  return relaxedSimdSupported() ? 'relaxed' : 'simd128';
+}
+
 /**
  * The build to load: ATTENTION_KERNELS when set (an unknown value, or 'relaxed' where the runtime
  * lacks relaxed SIMD, throws one line naming the variable and the rule), else 'relaxed' where it
@@ -58,5 +63,5 @@ export function chooseKernelVariant(): KernelVariant {
       );
     return asked as KernelVariant;
   }
-  return relaxedSimdSupported() ? 'relaxed' : 'simd128';
+  return defaultKernelVariant();
 }
