@@ -82,6 +82,22 @@ describe('parallel attention (worker threads, shared memory)', () => {
     });
   });
 
+  it('few heads (projections, then row ranges, then the output: three phases behind barriers) equal the reference', async () => {
+    for (const count of [1, 3]) {
+      const x = randomMatrix(41, 16, 50 + count);
+      const heads = Array.from({ length: count }, (_, h) => ({
+        W_Q: randomMatrix(16, 8, 60 + h, 0.3),
+        W_K: randomMatrix(16, 8, 70 + h, 0.3),
+        W_V: randomMatrix(16, 8, 80 + h, 0.3),
+      }));
+      const wO = randomMatrix(8 * count, 16, 90);
+      const want = multiHeadAttention(x, heads, wO, {});
+      const got = await computeMultiHeadFast(x, heads, { wO, pool });
+      assert.equal(got.engine, 'wasm-parallel');
+      assertSame(got.output, want.output, 1e-5, `${count} heads: output`);
+    }
+  });
+
   it('drops dots and scores when asked, with the same weights', async () => {
     const x = randomMatrix(20, 16, 2);
     const heads = Array.from({ length: 4 }, (_, h) => ({
