@@ -6,3 +6,4 @@ export { attentionHead, attentionScratchBytes, dotScores } from './attention';
 export { sweepRows } from './sweep';
 export { attentionOverview, maxPoolRows, rowStats } from './overview';
 export { float16ToFloat32 } from './convert';
+export { weightRowSums } from './weightRows';
