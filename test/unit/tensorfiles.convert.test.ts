@@ -1,6 +1,7 @@
 // float16 and bfloat16 → float32, the conversion every half-precision tensor file goes through, checked
 // bit for bit against numpy's astype(np.float32) over every one of the 65536 bit patterns (subnormals,
 // ±0, ±inf and NaN payloads included), and as a property against the scalar reference converter.
+import './kernels.setup';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import {
   float16ToFloat32Bits,
 } from '../../src/core/tensorfiles/decode';
 import type { ElementType, NumericDType } from '../../src/core/tensorfiles/dtype';
+import { kernelsReady } from '../../src/core/kernels';
 
 // Debian's python3 has numpy; the first python3 on PATH may not.
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -69,6 +71,21 @@ describe('tensor files: float16/bfloat16 conversion (numpy, bit for bit)', () =>
       const shifted = new Uint8Array(bytes.length + 1);
       shifted.set(bytes, 1);
       assert.equal(firstDifference(bitsOf(decodeToFloat32(shifted.subarray(1), type('f16', le))), f16), '');
+    }
+  });
+
+  it('float16: a slice whose length is no multiple of the kernel step (its scalar tail), and one over a kernel chunk', () => {
+    // 3·65536 + 5 values: three kernel chunks and a tail of five, every pattern three times over.
+    const count = 3 * 65536 + 5;
+    const bytes = new Uint8Array(count * 2);
+    const dv = new DataView(bytes.buffer);
+    for (let i = 0; i < count; i++) dv.setUint16(2 * i, (i * 40503) & 0xffff, true);
+    const got = bitsOf(decodeToFloat32(bytes, type('f16')));
+    assert.ok(kernelsReady(), 'the WebAssembly converter ran (the kernels are loaded)');
+    for (let i = 0; i < count; i++) {
+      const h = (i * 40503) & 0xffff;
+      if (got[i] !== f16[h])
+        assert.fail(`value ${i} (0x${h.toString(16)}): 0x${got[i].toString(16)}, numpy 0x${f16[h].toString(16)}`);
     }
   });
 
