@@ -5,6 +5,7 @@
 /** 2^-14: the float16 subnormal unit times 1024, subtracted to normalise a subnormal exactly. */
 const SUBNORMAL_MAGIC: f32 = 6.103515625e-5;
 
+// @ts-ignore: decorator
 @inline function halvesToFloats(h: v128): v128 {
   const magnitude = i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13);
   const exponent = v128.and(magnitude, i32x4.splat(0x0f800000));
