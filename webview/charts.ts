@@ -3,7 +3,7 @@
 // outside the panel and no style attribute is needed (a strict CSP would block one).
 import { svg } from './dom';
 import { formatNumber } from './format';
-import { linearTicks, logTicks, powerOfTenLabel } from './ticks';
+import { estimateWidth, fittedLinearTicks, fittedLogTicks, placeMarkerLabels, powerOfTenLabel } from './ticks';
 import type { Theme } from './theme';
 
 export interface Point {
@@ -101,9 +101,13 @@ export function lineChart(spec: ChartSpec): Chart {
   });
   root.appendChild(svg('rect', { x: 0, y: 0, width, height, fill: t.background }));
   root.appendChild(svg('text', { ...font, x: M.left, y: 16, 'font-weight': 600, 'font-size': 12 }, spec.title));
-  // Grid and ticks.
-  const xt = spec.xLog ? logTicks(x0, x1) : linearTicks(x0, x1);
-  const yt = spec.yLog ? logTicks(y0, y1) : linearTicks(y0, y1, 4);
+  // Grid and ticks, thinned until no two labels collide (ticks.ts).
+  const xLabel = (v: number) => (spec.xLog ? powerOfTenLabel(v) : formatNumber(v));
+  const yLabel = (v: number) => (spec.yLog ? powerOfTenLabel(v) : formatNumber(v));
+  const wide = (text: string) => estimateWidth(text, 10);
+  const high = () => 11;
+  const xt = spec.xLog ? fittedLogTicks(x0, x1, pw, xLabel, wide) : fittedLinearTicks(x0, x1, pw, xLabel, wide);
+  const yt = spec.yLog ? fittedLogTicks(y0, y1, ph, yLabel, high) : fittedLinearTicks(y0, y1, ph, yLabel, high, 4);
   const grid = svg('g', { stroke: t.border, 'stroke-width': 1 });
   for (const v of xt) {
     const x = fx(v);
@@ -112,7 +116,7 @@ export function lineChart(spec: ChartSpec): Chart {
       svg(
         'text',
         { ...font, fill: t.muted, x, y: M.top + ph + 14, 'text-anchor': 'middle', 'font-size': 10 },
-        spec.xLog ? powerOfTenLabel(v) : formatNumber(v),
+        xLabel(v),
       ),
     );
   }
@@ -123,7 +127,7 @@ export function lineChart(spec: ChartSpec): Chart {
       svg(
         'text',
         { ...font, fill: t.muted, x: M.left - 5, y: y + 3, 'text-anchor': 'end', 'font-size': 10 },
-        spec.yLog ? powerOfTenLabel(v) : formatNumber(v),
+        yLabel(v),
       ),
     );
   }
@@ -140,9 +144,25 @@ export function lineChart(spec: ChartSpec): Chart {
     ),
   );
   // Markers under the data.
-  const markers = new Map<string, { line: SVGLineElement; text: SVGTextElement }>();
-  (spec.markers ?? []).forEach((mk, i) => {
-    const x = fx(mk.x);
+  const markers = new Map<string, { line: SVGLineElement; text: SVGTextElement; x: number }>();
+  const clampX = (x: number) => Math.min(M.left + pw, Math.max(M.left, x));
+  // Each label on the first row where it overlaps no other, left of its line near the right edge:
+  // "1", "1/√d_k", "1/d_k" and the slider never print over one another wherever the slider goes.
+  const layoutMarkers = () => {
+    const all = [...markers.values()];
+    const placed = placeMarkerLabels(
+      all.map((m) => ({ x: m.x, width: estimateWidth(m.text.textContent ?? '', 10) })),
+      M.left + pw,
+    );
+    all.forEach((m, i) => {
+      const p = placed[i];
+      m.text.setAttribute('x', String(p.align === 'start' ? m.x + 3 : m.x - 3));
+      m.text.setAttribute('y', String(M.top + 11 + 12 * p.row));
+      m.text.setAttribute('text-anchor', p.align);
+    });
+  };
+  (spec.markers ?? []).forEach((mk) => {
+    const x = clampX(fx(mk.x));
     const line = svg('line', {
       x1: x,
       x2: x,
@@ -152,11 +172,11 @@ export function lineChart(spec: ChartSpec): Chart {
       'stroke-width': 1.5,
       'stroke-dasharray': mk.dash ?? '',
     });
-    // Staggered so that neighbouring markers' labels do not overwrite each other.
-    const text = svg('text', { ...font, fill: mk.color, x: x + 3, y: M.top + 11 + 12 * i, 'font-size': 10 }, mk.label);
+    const text = svg('text', { ...font, fill: mk.color, x: x + 3, y: M.top + 11, 'font-size': 10 }, mk.label);
     root.append(line, text);
-    markers.set(mk.id, { line, text });
+    markers.set(mk.id, { line, text, x });
   });
+  layoutMarkers();
   // Series.
   spec.series.forEach((s) => {
     const pts = s.points.filter(
@@ -214,7 +234,7 @@ export function lineChart(spec: ChartSpec): Chart {
             }),
       );
       legend.appendChild(svg('text', { ...font, 'font-size': 10, x: lx + 18, y: M.top - 11 }, s.name));
-      lx += 18 + s.name.length * 5.8 + 14;
+      lx += 18 + estimateWidth(s.name, 10) + 10;
     }
     root.appendChild(legend);
   }
@@ -223,11 +243,12 @@ export function lineChart(spec: ChartSpec): Chart {
     moveMarker(id, x, label) {
       const mk = markers.get(id);
       if (!mk || !(x > 0 || !spec.xLog)) return;
-      const px = Math.min(M.left + pw, Math.max(M.left, fx(x)));
+      const px = clampX(fx(x));
       mk.line.setAttribute('x1', String(px));
       mk.line.setAttribute('x2', String(px));
-      mk.text.setAttribute('x', String(px + 3));
+      mk.x = px;
       if (label !== undefined) mk.text.textContent = label;
+      layoutMarkers();
     },
   };
 }

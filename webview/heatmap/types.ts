@@ -26,6 +26,8 @@ export interface HeatmapModel {
     readonly unit: string;
   } | null;
   readonly legendTitle: string;
+  /** The legend's words for masked cells (default "masked"; e.g. "masked (causal, from the file)"). */
+  readonly maskLabel?: string;
   /** Values to mark on the legend. */
   readonly legendTicks: readonly number[];
   /** How a value is shown in a cell and on the legend. */
