@@ -32,12 +32,14 @@ import { type Theme, observeTheme, readTheme } from './theme';
 import type { StateStore } from './transport';
 import { AttentionView } from './views/attention';
 import { HeadsView } from './views/heads';
+import { LinesView } from './views/lines';
 import { ProjectionsView } from './views/projections';
 import { ScalingView } from './views/scaling';
 import { VarianceView } from './views/variance';
 
 const TAB_TITLES: Record<TabId, string> = {
   attention: 'Scores & weights',
+  lines: 'Lines',
   scaling: 'Scaling',
   variance: 'Why √d_k',
   projections: 'Why projections',
@@ -288,6 +290,12 @@ export class App implements PanelContext {
     return this.data.rawHead(this.state.mask, this.overview.mask);
   }
 
+  layerHeads(): Promise<HeadPayload[]> {
+    const { layer } = this.state;
+    const heads = Array.from({ length: this.overview.heads }, (_, head) => head);
+    return Promise.all(heads.map((head) => this.data.head({ layer, head, mask: this.state.mask }, this.overview.mask)));
+  }
+
   thumbnails(): Promise<Thumbnails> {
     return this.data.thumbnails(this.overview, this.state.mask);
   }
@@ -383,6 +391,7 @@ export class App implements PanelContext {
     this.buildToolbar();
     const views: Record<TabId, View> = {
       attention: new AttentionView(this),
+      lines: new LinesView(this),
       scaling: new ScalingView(this),
       variance: new VarianceView(),
       projections: new ProjectionsView(this),
