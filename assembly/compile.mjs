@@ -14,9 +14,15 @@ const ENTRY = join(SOURCE_DIR, 'index.ts');
 // -O3 for speed; --noAssert drops bounds assertions (the TypeScript side validates shapes); the stub
 // runtime because nothing here allocates; memory is imported so JavaScript owns its size.
 const COMMON = ['-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--enable', 'simd'];
+// Each memory kind also gets a relaxed-SIMD build (*-relaxed.wasm: the GEMM's multiply-add fused),
+// picked at run time where the runtime validates relaxed SIMD (src/core/kernels/variant.ts).
+const SHARED = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'];
+const RELAXED = ['--enable', 'relaxed-simd'];
 export const OUTPUTS = {
   private: { file: join(OUT_DIR, 'kernels.wasm'), flags: [] },
-  shared: { file: join(OUT_DIR, 'kernels-shared.wasm'), flags: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'] },
+  shared: { file: join(OUT_DIR, 'kernels-shared.wasm'), flags: SHARED },
+  privateRelaxed: { file: join(OUT_DIR, 'kernels-relaxed.wasm'), flags: RELAXED },
+  sharedRelaxed: { file: join(OUT_DIR, 'kernels-shared-relaxed.wasm'), flags: [...SHARED, ...RELAXED] },
 };
 
 function newestSource() {

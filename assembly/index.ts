@@ -5,3 +5,5 @@ export { softmaxRows } from './softmax';
 export { attentionHead, attentionScratchBytes, dotScores } from './attention';
 export { sweepRows } from './sweep';
 export { attentionOverview, maxPoolRows, rowStats } from './overview';
+export { float16ToFloat32 } from './convert';
+export { weightRowSums } from './weightRows';

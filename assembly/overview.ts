@@ -39,7 +39,7 @@ const TINY: f32 = 1e-30;
  * ln x = e·ln2 + 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172; the series to s⁹ leaves < 1e-9.
  */
 // @ts-ignore: decorator
-@inline function vlog(x: v128): v128 {
+@inline export function vlog(x: v128): v128 {
   let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
   let m = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
   const big = f32x4.gt(m, f32x4.splat(1.4142135));

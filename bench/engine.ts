@@ -4,7 +4,14 @@
 import { type Matrix, matrixFrom, normalGenerator } from '../src/core';
 import { logGrid } from '../src/core/sharpness';
 import * as kernels from '../src/core/kernels';
-import { AttentionPool, computeHeadsFast, computeMultiHeadFast, sweepStatisticsFast } from '../src/node/parallel';
+import {
+  AttentionPool,
+  computeHeadsFast,
+  computeMultiHeadFast,
+  resetSharedKernels,
+  sharedKernelVariant,
+  sweepStatisticsFast,
+} from '../src/node/parallel';
 import { streamHeadOverviews } from '../src/node/streaming';
 
 export const D_MODEL = 768;
@@ -125,4 +132,19 @@ export async function runStreaming(inputs: FullInputs, overview: number, pool: A
 
 export function kernelsLoaded(): boolean {
   return kernels.initKernelsSync();
+}
+
+/** Whether this Node validates WebAssembly relaxed SIMD (the fused multiply-add build can run). */
+export const relaxedSimdSupported = kernels.relaxedSimdSupported;
+
+/** The build the extension would load here (ATTENTION_KERNELS unset). */
+export const defaultKernelVariant = kernels.defaultKernelVariant;
+
+/** Switches both the one-thread and the pool's kernels to a build; pools made afterwards use it. */
+export function useKernelVariant(variant: kernels.KernelVariant): void {
+  process.env.ATTENTION_KERNELS = variant;
+  kernels.resetKernels();
+  resetSharedKernels();
+  if (!kernels.initKernelsSync() || sharedKernelVariant() !== variant)
+    throw new Error(`the ${variant} kernels did not load`);
 }

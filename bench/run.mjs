@@ -8,6 +8,10 @@
 // worker threads); numpy runs in a child (bench/numpy_baseline.py) with OPENBLAS_CORETYPE and
 // OPENBLAS_L2_SIZE removed from its environment only. Each case: two warm-ups, then reps runs, median.
 //   model-*   real models against PyTorch, memory-* compute --model's peak RSS (bench/models.mjs)
+// Kernel builds: full-* and attn-* are timed with each build (src/core/kernels/variant.ts): simd128
+// and, where Node validates relaxed SIMD, relaxed (fused multiply-add); the row's own time is the build
+// the extension would load here. Node 20 needs --experimental-wasm-relaxed-simd: without it the
+// runner re-starts itself with the flag. ATTENTION_KERNELS=simd128|relaxed times only that build.
 // Options: --json (one JSON object on stdout), --quick (3 reps, small tensor file, no Chromium run,
 // one model rep), --reps N, --model-reps N (default 3), --skip-files, --skip-render, --skip-models,
 // --growth (the streaming path from 128 to 16384 tokens).
@@ -22,6 +26,25 @@ import { performance } from 'node:perf_hooks';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+
+// The probe of src/core/kernels/variant.ts: a function returning f32x4.relaxed_madd of three zeros.
+const zero = [0xfd, 0x0c, ...new Array(16).fill(0)];
+const probeBody = [0x00, ...zero, ...zero, ...zero, 0xfd, 0x85, 0x02, 0x0b];
+const RELAXED_PROBE = Uint8Array.from([
+  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00],
+  ...[0x0a, probeBody.length + 2, 0x01, probeBody.length, ...probeBody],
+]);
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+if (!globalThis.WebAssembly.validate(RELAXED_PROBE) && !process.execArgv.includes(RELAXED_FLAG)) {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, RELAXED_FLAG, fileURLToPath(import.meta.url), ...args],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(child.status ?? 1);
+}
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const asJson = flag('--json');
@@ -47,7 +70,34 @@ await esbuild.build({
 });
 const engine = createRequire(import.meta.url)(join(TMP, 'engine.cjs'));
 if (!engine.kernelsLoaded()) throw new Error('WebAssembly SIMD is not available in this Node.js');
-const pool = engine.makePool(WORKER);
+const askedVariant = process.env.ATTENTION_KERNELS?.trim() || null;
+const defaultVariant = askedVariant ?? engine.defaultKernelVariant();
+const VARIANTS = askedVariant ? [askedVariant] : engine.relaxedSimdSupported() ? ['simd128', 'relaxed'] : ['simd128'];
+let pool = engine.makePool(WORKER);
+let poolVariant = null;
+
+/** Switches to a kernel build (a new pool: a pool's workers keep the build they started with). */
+async function useVariant(variant) {
+  if (variant === poolVariant) return;
+  await pool.close();
+  engine.useKernelVariant(variant);
+  pool = engine.makePool(WORKER);
+  poolVariant = variant;
+}
+
+/** timeOurs for each build; the result of the default build, with every build's median in byVariant. */
+async function timeEachVariant(fn) {
+  const byVariant = {};
+  let chosen = null;
+  for (const variant of VARIANTS) {
+    await useVariant(variant);
+    const r = await timeOurs(fn);
+    byVariant[variant] = { ms: r.ms, minMs: Math.min(...r.times) };
+    if (variant === defaultVariant) chosen = r;
+  }
+  await useVariant(defaultVariant);
+  return { ...chosen, byVariant };
+}
 const gc = globalThis.gc ?? (() => {});
 
 /**
@@ -114,7 +164,7 @@ for (const n of SIZES) {
   writeNpy(`${name}-wk`, inputs.wk.data, [768, 768]);
   writeNpy(`${name}-wv`, inputs.wv.data, [768, 768]);
   log(`${name}…`);
-  ours[name] = await timeOurs(() => engine.runFull(inputs, pool));
+  ours[name] = await timeEachVariant(() => engine.runFull(inputs, pool));
   if (n === 2048) ours[name].freshMs = (await timeOurs(() => engine.runFull(inputs, pool, false))).ms;
   ours[name].numpy = timeNumpy(name);
 }
@@ -125,7 +175,7 @@ for (const n of SIZES) {
   writeNpy(`${name}-k`, inputs.k, [12, n, 64]);
   writeNpy(`${name}-v`, inputs.v, [12, n, 64]);
   log(`${name}…`);
-  ours[name] = await timeOurs(() => engine.runAttn(inputs, pool));
+  ours[name] = await timeEachVariant(() => engine.runAttn(inputs, pool));
   if (n === 2048) ours[name].freshMs = (await timeOurs(() => engine.runAttn(inputs, pool, false))).ms;
   ours[name].numpy = timeNumpy(name);
 }
@@ -157,6 +207,14 @@ for (const [name, r] of Object.entries(ours)) {
     numpyMinMs,
     minRatio: oursMinMs / numpyMinMs,
     ...fresh,
+    ...(r.byVariant
+      ? {
+          kernels: defaultVariant,
+          byVariant: Object.fromEntries(
+            Object.entries(r.byVariant).map(([v, t]) => [v, { ...t, ratio: t.ms / numpyMs }]),
+          ),
+        }
+      : {}),
     engine: r.last.engine ?? 'wasm-parallel',
     oursTimes: r.times,
     numpyTimes: r.numpy.cases[name].times,
@@ -328,6 +386,7 @@ if (asJson) {
     JSON.stringify({
       cases: cases.map((c) => Object.fromEntries(Object.entries(c).filter(([key]) => !key.endsWith('Times')))),
       numpy: numpyInfo,
+      kernels: { default: defaultVariant, measured: VARIANTS },
       checks,
     }),
   );
@@ -338,7 +397,7 @@ if (asJson) {
     `Attention benchmark: median of ${reps} runs after two warm-ups; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`,
   );
   console.log(
-    `ours: WebAssembly SIMD kernels, ${pool.size} worker threads (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`,
+    `ours: WebAssembly SIMD kernels (${VARIANTS.join(' and ')} builds; * = the build loaded by default here, ${defaultVariant}), ${pool.size} worker threads (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`,
   );
   console.log('');
   console.log(
@@ -346,6 +405,11 @@ if (asJson) {
   );
   for (const c of cases) {
     const base = c.numpyMs ?? c.baselineMs ?? null;
+    const builds = c.byVariant
+      ? `  [${Object.entries(c.byVariant)
+          .map(([v, t]) => `${v}${v === c.kernels ? '*' : ''} ${f(t.ms)} ms ${t.ratio.toFixed(2)}×`)
+          .join(', ')}]`
+      : '';
     const extra = c.note
       ? `  (${c.note})`
       : c.oursFreshMemoryMs
@@ -358,7 +422,7 @@ if (asJson) {
               ? `  (${f(c.fps)} fps)`
               : '';
     console.log(
-      `${c.name.padEnd(20)} ${f(c.oursMs).padStart(9)} ${f(base).padStart(12)}  ${(c.ratio === null ? '—' : `${c.ratio.toFixed(2)}×`).padStart(13)}  ${(c.minRatio === undefined ? '' : `${c.minRatio.toFixed(2)}×`).padStart(14)}  ${c.numpyMs !== null ? 'numpy' : c.baseline}${extra}`,
+      `${c.name.padEnd(20)} ${f(c.oursMs).padStart(9)} ${f(base).padStart(12)}  ${(c.ratio === null ? '—' : `${c.ratio.toFixed(2)}×`).padStart(13)}  ${(c.minRatio === undefined ? '' : `${c.minRatio.toFixed(2)}×`).padStart(14)}  ${c.numpyMs !== null ? 'numpy' : c.baseline}${extra}${builds}`,
     );
   }
   console.log('');

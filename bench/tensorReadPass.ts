@@ -1,5 +1,7 @@
 // One streaming pass over every head of a tensor file, reading and converting to float32 only (no
 // statistics): the reader's own throughput, for bench/tensorfiles.mjs.
+// The tests' .wasm loader first: float16 slices convert with the WebAssembly kernels, as the bundles do.
+import '../test/unit/kernels.setup';
 import { openTensorPath } from '../src/node/tensorPath';
 import { detectAttention, streamHeads } from '../src/core/tensorfiles';
 

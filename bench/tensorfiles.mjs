@@ -57,7 +57,8 @@ function writeSafetensors(path, dtype, layers, heads, n) {
 
 function timed(cmd, argv) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  // From the repository, so `--import tsx` resolves whatever the caller's directory.
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 30, cwd: ROOT });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
   const rss = /PEAK_RSS_KB (\d+)/.exec(r.stderr ?? '');

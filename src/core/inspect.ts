@@ -141,8 +141,17 @@ function fromAttention(
 }
 
 /** A head whose weights came from a model as they are: sharpness is measured, not re-scaled. */
-export function inspectWeights(weights: Matrix, layer: number, head: number): HeadInspection {
-  const rows = rowSharpness(weights);
+/**
+ * `measured`: the weights' rowSharpness and diagonalDominance when a kernel has already formed them
+ * (a tensor file's heads, src/core/kernels/weightRows.ts).
+ */
+export function inspectWeights(
+  weights: Matrix,
+  layer: number,
+  head: number,
+  measured?: { readonly rows: RowSharpness; readonly diagonal: DiagonalDominance | null },
+): HeadInspection {
+  const rows = measured?.rows ?? rowSharpness(weights);
   return {
     layer,
     head,
@@ -158,7 +167,7 @@ export function inspectWeights(weights: Matrix, layer: number, head: number): He
     v: null,
     rows,
     sweep: [{ factor: 1, label: 'unscaled', ...summarizeSharpness(rows) }],
-    diagonal: weights.rows === weights.cols ? diagonalDominance(weights) : null,
+    diagonal: measured ? measured.diagonal : weights.rows === weights.cols ? diagonalDominance(weights) : null,
   };
 }
 

@@ -30,7 +30,7 @@ export interface SharpnessSummary {
 }
 
 /** ||diag(p) − p pᵀ||_F² = Σp² − 2Σp³ + (Σp²)². */
-function jacobianNormOf(sumSq: number, sumCube: number): number {
+export function jacobianNormOf(sumSq: number, sumCube: number): number {
   return Math.sqrt(Math.max(0, sumSq - 2 * sumCube + sumSq * sumSq));
 }
 

@@ -103,6 +103,8 @@ export async function openInMemory(
         request.title,
         { ...request.options, limits: caps },
         async () => null,
+        undefined,
+        engine,
       );
       return { source, info: { offsets: null, spec: null, batch: source.batchChoice }, close: async () => undefined };
     }
@@ -117,6 +119,7 @@ export async function tensorFileSource(
   options: TensorFileRequestOptions,
   sidecar: () => Promise<Tokens | null>,
   streamGiven?: StreamGivenHead,
+  engine?: ComputeEngine,
 ): Promise<TensorFileSource> {
   const opened = await openAttention(bytes, {
     tensor: options.tensor,
@@ -138,6 +141,7 @@ export async function tensorFileSource(
     mask: weights ? undefined : options.mask,
     streamGiven,
     notes: note ? [note] : [],
+    engine,
   });
 }
 

@@ -6,6 +6,7 @@
 // an overview of token blocks, with regions at full resolution on request. Browser-safe: the
 // ByteSource is passed in.
 import {
+  type ComputeEngine,
   type MaskSpec,
   type MaskWord,
   type ScaleRule,
@@ -59,6 +60,8 @@ export interface TensorFileSourceOptions {
   readonly streamGiven?: StreamGivenHead;
   /** Said in the panel header with the view's reason (how the token labels were fitted, …). */
   readonly notes?: readonly string[];
+  /** Exported weights are checked and measured with the WebAssembly kernels unless this is the reference. */
+  readonly engine?: ComputeEngine;
 }
 
 /** The batch entry a file source shows, and how many there are (the Choose Batch Entry command offers the others). */
@@ -254,6 +257,7 @@ export class TensorFileSource implements InspectionSource {
       grid,
       ...fileValueOptions(this.opened),
       sumTolerance: meaning.tolerance,
+      engine: this.options.engine,
     };
     // The padding mask beside the maps: applied to scores and Q/K/V, checked against weights.
     const weights = meaning.meaning === 'weights';

@@ -10,6 +10,8 @@ export class FileByteSource implements ByteSource {
   /** Bytes handed out so far (lets tests and `info` show how little of a big file was read). */
   bytesRead = 0;
   reads = 0;
+  /** Each read fills a new buffer of its own (float32 slices are then kept as read, not copied). */
+  readonly freshReads = true;
 
   private constructor(
     readonly name: string,
@@ -26,7 +28,9 @@ export class FileByteSource implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this.name, this.size, offset, length);
-    const out = new Uint8Array(length);
+    // Not zero-filled first (every byte is overwritten or the read fails), and never a slice of
+    // Node's shared pool: the buffer is the read's alone, as freshReads promises.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     let filled = 0;
     // A positional read may return fewer bytes than asked (pipes, network file systems): continue.
     while (filled < length) {

@@ -47,6 +47,7 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
       options,
       () => readSidecarTokens(request.path),
       streamGivenOnPool,
+      computeEngine(),
     );
     return { source, info: { offsets: null, spec: null, batch: source.batchChoice }, close: () => bytes.close() };
   } catch (e) {

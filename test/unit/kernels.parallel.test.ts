@@ -20,6 +20,7 @@ import {
   computeHeadsFast,
   computeMultiHeadFast,
   liveAttentionWorkers,
+  POOLED_ATTENTION_MIN_MACS,
   releaseCachedMemory,
   scaleSweepFast,
 } from '../../src/node/parallel';
@@ -70,7 +71,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
     }));
     const wO = randomMatrix(30, 24, 40);
     const want = multiHeadAttention(x, heads, wO, { mask: 'causal' });
-    const got = await computeMultiHeadFast(x, heads, { wO, mask: 'causal', pool });
+    const got = await computeMultiHeadFast(x, heads, { wO, mask: 'causal', pool, minMacs: 0 });
     assert.equal(got.engine, 'wasm-parallel');
     assertSame(got.output, want.output, 1e-5, 'output');
     got.heads.forEach((h, i) => {
@@ -82,6 +83,22 @@ describe('parallel attention (worker threads, shared memory)', () => {
     });
   });
 
+  it('few heads (projections, then row ranges, then the output: three phases behind barriers) equal the reference', async () => {
+    for (const count of [1, 3]) {
+      const x = randomMatrix(41, 16, 50 + count);
+      const heads = Array.from({ length: count }, (_, h) => ({
+        W_Q: randomMatrix(16, 8, 60 + h, 0.3),
+        W_K: randomMatrix(16, 8, 70 + h, 0.3),
+        W_V: randomMatrix(16, 8, 80 + h, 0.3),
+      }));
+      const wO = randomMatrix(8 * count, 16, 90);
+      const want = multiHeadAttention(x, heads, wO, {});
+      const got = await computeMultiHeadFast(x, heads, { wO, pool, minMacs: 0 });
+      assert.equal(got.engine, 'wasm-parallel');
+      assertSame(got.output, want.output, 1e-5, `${count} heads: output`);
+    }
+  });
+
   it('drops dots and scores when asked, with the same weights', async () => {
     const x = randomMatrix(20, 16, 2);
     const heads = Array.from({ length: 4 }, (_, h) => ({
@@ -90,7 +107,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
       W_V: randomMatrix(16, 4, 70 + h, 0.3),
     }));
     const want = multiHeadAttention(x, heads, null);
-    const got = await computeMultiHeadFast(x, heads, { keep: { dots: false, scores: false }, pool });
+    const got = await computeMultiHeadFast(x, heads, { keep: { dots: false, scores: false }, pool, minMacs: 0 });
     got.heads.forEach((h, i) => {
       assert.equal(h.dots, null);
       assert.equal(h.scores, null);
@@ -114,7 +131,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
         k: randomMatrix(m, 16, 90 + h),
         v: randomMatrix(m, 7, 100 + h),
       }));
-      const got = await computeHeadsFast(heads, { mask, scale: 0.3, pool });
+      const got = await computeHeadsFast(heads, { mask, scale: 0.3, pool, minMacs: 0 });
       assert.equal(got.engine, 'wasm-parallel');
       heads.forEach(({ q, k, v }, h) => {
         const want = attention(q, k, v, { mask, scale: 0.3 });
@@ -163,18 +180,18 @@ describe('parallel attention (worker threads, shared memory)', () => {
       }));
     const a = inputs(300),
       b = inputs(400);
-    let first: Awaited<ReturnType<typeof computeHeadsFast>> | null = await computeHeadsFast(a, { pool });
+    let first: Awaited<ReturnType<typeof computeHeadsFast>> | null = await computeHeadsFast(a, { pool, minMacs: 0 });
     await collect();
     assert.equal(cachedMemoryBytes(), 0, 'results still reachable: the memory is not back');
     // Another call while the first results live must not write over them.
-    await computeHeadsFast(b, { pool });
+    await computeHeadsFast(b, { pool, minMacs: 0 });
     a.forEach(({ q, k, v }, h) =>
       assertSame(first!.heads[h].weights, attention(q, k, v).weights, 1e-5, `kept head ${h}`),
     );
     first = null;
     await collect();
     assert.ok(cachedMemoryBytes() > 0, 'the memory came back once its results were collected');
-    const again = await computeHeadsFast(b, { pool });
+    const again = await computeHeadsFast(b, { pool, minMacs: 0 });
     b.forEach(({ q, k, v }, h) =>
       assertSame(again.heads[h].output, attention(q, k, v).output, 1e-5, `reused memory, head ${h}`),
     );
@@ -201,13 +218,30 @@ describe('parallel attention (worker threads, shared memory)', () => {
     assert.equal(await settledWorkerCount(), 0, 'no worker left running');
     const already = new AbortController();
     already.abort();
-    await assert.rejects(computeMultiHeadFast(x, heads, { pool, signal: already.signal }), CancelledError);
+    await assert.rejects(computeMultiHeadFast(x, heads, { pool, minMacs: 0, signal: already.signal }), CancelledError);
     const small = await computeHeadsFast(
       [{ q: randomMatrix(9, 4, 1), k: randomMatrix(9, 4, 2), v: randomMatrix(9, 4, 3) }],
-      { pool },
+      { pool, minMacs: 0 },
     );
     assert.equal(small.engine, 'wasm-parallel');
     assert.equal(pool.threadCount, 2);
+  });
+
+  it('calls under POOLED_ATTENTION_MIN_MACS run on this thread (waking the workers would cost more), with the same results', async () => {
+    const x = randomMatrix(20, 16, 3);
+    const heads = [0, 1].map((h) => ({
+      W_Q: randomMatrix(16, 8, 140 + h, 0.3),
+      W_K: randomMatrix(16, 8, 150 + h, 0.3),
+      W_V: randomMatrix(16, 8, 160 + h, 0.3),
+    }));
+    const here = await computeMultiHeadFast(x, heads, { pool });
+    assert.equal(here.engine, 'wasm');
+    const pooled = await computeMultiHeadFast(x, heads, { pool, minMacs: 0 });
+    assert.equal(pooled.engine, 'wasm-parallel');
+    assertSame(here.output, pooled.output, 1e-6, 'output');
+    const given = [{ q: randomMatrix(20, 8, 1), k: randomMatrix(20, 8, 2), v: randomMatrix(20, 8, 3) }];
+    assert.equal((await computeHeadsFast(given, { pool })).engine, 'wasm');
+    assert.ok(20 * 20 * 16 < POOLED_ATTENTION_MIN_MACS);
   });
 
   it('close() ends every worker and refuses later calls', async () => {
@@ -215,6 +249,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
     const before = liveAttentionWorkers();
     await computeHeadsFast([{ q: randomMatrix(8, 4, 1), k: randomMatrix(8, 4, 2), v: randomMatrix(8, 4, 3) }], {
       pool: own,
+      minMacs: 0,
     });
     assert.equal(liveAttentionWorkers(), before + 2);
     await own.close();
@@ -223,7 +258,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
     // A closed pool is not available, so the call runs on this thread instead.
     const r = await computeHeadsFast(
       [{ q: randomMatrix(8, 4, 1), k: randomMatrix(8, 4, 2), v: randomMatrix(8, 4, 3) }],
-      { pool: own },
+      { pool: own, minMacs: 0 },
     );
     assert.equal(r.engine, 'wasm');
   });

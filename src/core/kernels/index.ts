@@ -1,6 +1,21 @@
 // WebAssembly SIMD kernels for the attention core, with the reference functions' names and results.
 // Import as a namespace (`import * as kernels from './kernels'`) to keep the two paths apart.
-export { initKernels, initKernelsSync, kernelsReady, disableKernels, kernelModule } from './runtime';
+export {
+  initKernels,
+  initKernelsSync,
+  kernelsReady,
+  disableKernels,
+  kernelModule,
+  kernelVariant,
+  resetKernels,
+} from './runtime';
+export {
+  type KernelVariant,
+  KERNEL_VARIANTS,
+  chooseKernelVariant,
+  defaultKernelVariant,
+  relaxedSimdSupported,
+} from './variant';
 export {
   matmul,
   project,

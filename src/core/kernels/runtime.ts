@@ -6,6 +6,7 @@
 import type { KernelExports } from './abi';
 import { Arena } from './arena';
 import { KERNEL_WASM } from './bytes';
+import { type KernelVariant, chooseKernelVariant } from './variant';
 
 export interface KernelRuntime {
   readonly exports: KernelExports;
@@ -14,6 +15,7 @@ export interface KernelRuntime {
 }
 
 let compiled: WebAssembly.Module | null = null;
+let variant: KernelVariant | null = null;
 let runtime: KernelRuntime | null = null;
 let syncAttempted = false;
 let disabled = false;
@@ -36,8 +38,10 @@ export function initKernelsSync(): boolean {
   if (compiled) return true;
   syncAttempted = true;
   if (!hasWebAssembly()) return false;
+  const chosen = chooseKernelVariant();
   try {
-    compiled = new WebAssembly.Module(KERNEL_WASM);
+    compiled = new WebAssembly.Module(KERNEL_WASM[chosen]);
+    variant = chosen;
     return true;
   } catch {
     return false;
@@ -48,8 +52,10 @@ export function initKernelsSync(): boolean {
 export async function initKernels(): Promise<boolean> {
   if (compiled) return true;
   if (!hasWebAssembly()) return false;
+  const chosen = chooseKernelVariant();
   try {
-    compiled = await WebAssembly.compile(KERNEL_WASM);
+    compiled = await WebAssembly.compile(KERNEL_WASM[chosen]);
+    variant = chosen;
     return true;
   } catch {
     return false;
@@ -64,6 +70,22 @@ export function kernelsReady(): boolean {
 /** Turns the kernel path off (true) or back on; the reference runs while it is off. For comparisons and benchmarks. */
 export function disableKernels(off: boolean): void {
   disabled = off;
+}
+
+/** Which build is loaded ('simd128' or 'relaxed'), or null before a load succeeded. */
+export function kernelVariant(): KernelVariant | null {
+  return compiled ? variant : null;
+}
+
+/**
+ * Forgets the loaded build, so the next call chooses again (after ATTENTION_KERNELS changed): for
+ * tests and benchmarks that compare the builds in one process.
+ */
+export function resetKernels(): void {
+  compiled = null;
+  variant = null;
+  runtime = null;
+  syncAttempted = false;
 }
 
 /** The compiled module, so the same compiled code can be handed to other threads. */

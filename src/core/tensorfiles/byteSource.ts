@@ -11,6 +11,11 @@ export interface ByteSource {
   readonly name: string;
   /** Exactly `length` bytes starting at `offset`; rejects with TensorFileError when the range runs past the end. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Every read returns a new buffer of its own (nobody else holds it), so a reader may keep it as
+   * the decoded values instead of copying (float32 slices). Unset: reads may be views of shared bytes.
+   */
+  readonly freshReads?: boolean;
 }
 
 /**

@@ -100,7 +100,8 @@ export async function readHeadRows(
 
 /**
  * Every (layer, head) of one batch entry, one at a time, in the order the bytes lie in the file
- * (so a file handle or a deflate stream moves forward). Memory is one head at a time.
+ * (so a file handle or a deflate stream moves forward). Memory is two heads at a time: the one
+ * yielded and the next, already being read.
  */
 export async function* streamHeads(
   file: TensorFile,
@@ -125,8 +126,20 @@ export async function* streamHeads(
     }
   }
   plan.sort((a, b) => a.tensorOrder - b.tensorOrder || a.offset - b.offset || a.layer - b.layer || a.head - b.head);
-  for (const p of plan) {
-    const data = await readHead(file, view, { layer: p.layer, head: p.head, batch });
+  // The next head is read while the caller works on this one (a file read runs off the main
+  // thread), so reading and computing overlap; memory is two heads instead of one.
+  const read = (p: (typeof plan)[number]): Promise<HeadData> => {
+    const pending = readHead(file, view, { layer: p.layer, head: p.head, batch });
+    // Observed at once, so a read that fails while the caller is still busy is not an unhandled
+    // rejection; the failure is thrown where the head is awaited.
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let next = plan.length > 0 ? read(plan[0]) : null;
+  for (let i = 0; i < plan.length; i++) {
+    const data = await next!;
+    next = i + 1 < plan.length ? read(plan[i + 1]) : null;
+    const p = plan[i];
     yield { layer: p.layer, layerId: view.layerIds[p.layer], head: p.head, batch, data };
   }
 }

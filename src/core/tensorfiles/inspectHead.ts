@@ -1,7 +1,8 @@
 // One head of a tensor file, inspected like any other input: exported weights are measured as they
 // are; exported scores and Q/K/V go through the same scaling, mask and softmax as JSON input. The
 // CLI and the extension's file source both call this, so a file means the same thing everywhere.
-import { type HeadInspection, inspect, inspectWeights } from '../inspect';
+import { type ComputeEngine, type HeadInspection, REFERENCE_ENGINE, inspect, inspectWeights } from '../inspect';
+import { exportedWeightsPass } from '../kernels/weightRows';
 import { type ScaleRule, refuseRescale } from '../scale';
 import type { MaskSpec } from '../mask';
 import { type Meaning, sumTolerance } from './meaning';
@@ -29,6 +30,8 @@ export interface FileHeadOptions {
   /** Exported weights: how far a row may sum from 1 (MeaningResult.tolerance, precision-aware: values that are exactly
    * bfloat16 are held to bfloat16's rounding whatever the file's dtype); default from `dtype`. */
   readonly sumTolerance?: number;
+  /** Exported weights' per-row sharpness with the WebAssembly kernel unless this is the reference. */
+  readonly engine?: ComputeEngine;
 }
 
 export function inspectFileHead(
@@ -72,12 +75,18 @@ export function inspectFileHead(
         options.maskSource ?? 'mask',
         'this tensor holds post-softmax weights; a mask can no longer apply',
       );
-    const { weights, maskedRows } = checkWeights(
-      data.matrix,
-      options.sumTolerance ?? sumTolerance(options.dtype ?? 'f32'),
-      where,
-      inFile,
-    );
+    const tolerance = options.sumTolerance ?? sumTolerance(options.dtype ?? 'f32');
+    // One kernel pass checks and measures a head whose rows are all in rule; any other head (and
+    // the reference engine) takes the reference path, which names the row at fault.
+    const pass =
+      options.engine !== undefined && options.engine !== REFERENCE_ENGINE
+        ? exportedWeightsPass(data.matrix, tolerance)
+        : null;
+    if (pass) {
+      const inspected = inspectWeights(data.matrix, layer, head, pass);
+      return pass.maskedRows.length ? { ...inspected, maskedRows: pass.maskedRows } : inspected;
+    }
+    const { weights, maskedRows } = checkWeights(data.matrix, tolerance, where, inFile);
     const inspected = inspectWeights(weights, layer, head);
     return maskedRows.length ? { ...inspected, maskedRows } : inspected;
   }

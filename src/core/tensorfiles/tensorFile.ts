@@ -381,7 +381,7 @@ export async function readSlice(
       count * info.itemsize,
       `tensor ${quote(info.name)}`,
     );
-    return { shape, data: decodeToFloat32(bytes, type) };
+    return { shape, data: decodeToFloat32(bytes, type, { owned: s.source.freshReads === true }) };
   }
   return { shape, data: await gatherFortran(file, s, type, index, shape) };
 }
@@ -440,7 +440,11 @@ export async function readRows(
     count * info.itemsize,
     `tensor ${quote(info.name)}`,
   );
-  return { rows: r1 - r0, cols, data: decodeToFloat32(bytes, numericType(file, s)) };
+  return {
+    rows: r1 - r0,
+    cols,
+    data: decodeToFloat32(bytes, numericType(file, s), { owned: s.source.freshReads === true }),
+  };
 }
 
 /** A 2-D slice as a Matrix: the (q × k) map of one head, or one head's (n × d) queries/keys/values. */

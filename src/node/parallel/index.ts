@@ -31,7 +31,8 @@
 // releaseCachedMemory() drops the idle memories at once (they also go after 30 s idle).
 // `signal` aborting rejects the promise with CancelledError and terminates the workers (a kernel
 // cannot be interrupted any other way); the next call starts fresh ones. `engine` says which path ran: 'wasm-parallel', 'wasm' (one thread: no
-// worker script or no WebAssembly threads) or 'js' (no WebAssembly SIMD; the reference core).
+// worker script, no WebAssembly threads, or a call under POOLED_ATTENTION_MIN_MACS multiply-adds,
+// where waking the workers costs more than it saves) or 'js' (no WebAssembly SIMD; the reference core).
 // Errors: shapes that do not chain throw the reference's RangeError; a call needing more than 4 GiB of
 // WebAssembly memory throws RangeError (use streamHeadOverviews in ../streaming for long sequences).
 import type { Matrix } from '../../core/matrix';
@@ -48,6 +49,7 @@ import { MAX_PAGES, SharedMemoryCache } from './memoryCache';
 import { columnStrips, planGemm } from './gemmPlan';
 
 export { AttentionPool, CancelledError, liveAttentionWorkers } from './pool';
+export { sharedKernelVariant, resetSharedKernels } from './sharedKernels';
 export type { HeadParts as FastHead } from '../../core/kernels/io';
 
 export type Engine = 'wasm-parallel' | 'wasm' | 'js';
@@ -60,6 +62,8 @@ export interface FastOptions extends AttentionOptions {
   readonly pool?: AttentionPool;
   /** Reuse a memory whose earlier results have been garbage collected (default true; false always maps fresh memory). */
   readonly reuseMemory?: boolean;
+  /** Multiply-adds below which the call runs on this thread (default POOLED_ATTENTION_MIN_MACS; 0 always pools). */
+  readonly minMacs?: number;
 }
 
 export interface FastMultiHeadResult {
@@ -67,6 +71,20 @@ export interface FastMultiHeadResult {
   readonly output: Matrix;
   readonly engine: Engine;
 }
+
+/**
+ * Multiply-adds below which a product stays on this thread: waking the workers for a call costs about
+ * as much as a 4-million-MAC product (a 128×128×256 projection).
+ */
+export const POOLED_GEMM_MIN_MACS = 2 ** 22;
+
+/**
+ * The same threshold for an attention call (projections, Q·Kᵀ and weights·V of every head): below it
+ * the call runs on this thread (engine 'wasm'). Measured on the 2-core VM under load: the panel's text
+ * model at 32 tokens (4 heads, d_model 64, 0.5 M MACs) took 0.3 ms here and 0.7–1.1 ms on the pool,
+ * and the pool first wins past about 15 M MACs.
+ */
+export const POOLED_ATTENTION_MIN_MACS = POOLED_GEMM_MIN_MACS;
 
 let sharedPool: AttentionPool | null = null;
 
@@ -163,7 +181,12 @@ export async function computeMultiHeadFast(
   const pool = poolFor(options);
   const degenerate =
     heads.length === 0 || x.rows === 0 || x.cols === 0 || heads.some((h) => h.W_Q.cols === 0 || h.W_V.cols === 0);
-  if (degenerate || !parallelReady(pool)) {
+  const macs = heads.reduce(
+    (sum, h) =>
+      sum + x.rows * x.cols * (h.W_Q.cols + h.W_K.cols + h.W_V.cols) + x.rows * x.rows * (h.W_Q.cols + h.W_V.cols),
+    wO ? x.rows * wO.rows * wO.cols : 0,
+  );
+  if (degenerate || macs < (options.minMacs ?? POOLED_ATTENTION_MIN_MACS) || !parallelReady(pool)) {
     const engine: Engine = kernels.kernelsReady() && !degenerate ? 'wasm' : 'js';
     const result = kernels.multiHeadAttention(x, heads, wO, options);
     return { heads: result.heads.map((h) => trimmed(h, options.keep)), output: result.output, engine };
@@ -214,7 +237,13 @@ export async function computeHeadsFast(
   throwIfAborted(options.signal);
   const pool = poolFor(options);
   const degenerate = heads.some(({ q, k, v }) => q.rows === 0 || k.rows === 0 || q.cols === 0 || v.cols === 0);
-  if (heads.length === 0 || degenerate || !parallelReady(pool)) {
+  const macs = heads.reduce((sum, { q, k, v }) => sum + q.rows * k.rows * (q.cols + v.cols), 0);
+  if (
+    heads.length === 0 ||
+    degenerate ||
+    macs < (options.minMacs ?? POOLED_ATTENTION_MIN_MACS) ||
+    !parallelReady(pool)
+  ) {
     const engine: Engine = kernels.kernelsReady() && !degenerate ? 'wasm' : 'js';
     return {
       heads: heads.map(({ q, k, v }) => trimmed({ q, k, v, ...kernels.attention(q, k, v, options) }, options.keep)),
@@ -291,12 +320,6 @@ export async function scaleSweepFast(
   );
   return points.map(({ factor, label }, i) => ({ factor, label, ...stats[i] }));
 }
-
-/**
- * Multiply-adds below which a product stays on this thread: posting the task and binding the memory
- * in each worker costs about as much as a 4-million-MAC product (a 128×128×256 projection).
- */
-export const POOLED_GEMM_MIN_MACS = 2 ** 22;
 
 /**
  * A·B (B k×m) or, with transposed, A·Bᵀ (B m×k, the nn.Linear layout), output columns split over the

@@ -1,6 +1,8 @@
 // A small pool of worker threads that run the tasks of one attention call at a time over a shared
 // WebAssembly memory: inputs are written once by the main thread and read in place by every worker,
-// and results are written in place (disjoint regions per task), so nothing is copied per worker.
+// and results are written in place (disjoint regions per task), so nothing is copied per worker. A
+// call is one message to each worker and one reply: the workers claim tasks from shared counters
+// (taskClaims.ts) instead of being sent them one by one, which cost a round trip per task.
 // Workers are started on first use, kept (unref'd) while idle, terminated on cancel or close().
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -10,6 +12,7 @@ import { RpcCaller, type Transfer } from '../../protocol/rpc';
 import type { Job, PoolMethods, WorkerInit, WorkerTask } from './protocol';
 import { sharedKernelModule } from './sharedKernels';
 import { CancelledError } from '../../protocol/cancelled';
+import { claimCounters } from './taskClaims';
 
 export interface WorkerScript {
   readonly file: string;
@@ -39,9 +42,6 @@ let liveWorkers = 0;
 export function liveAttentionWorkers(): number {
   return liveWorkers;
 }
-
-/** Tasks sent ahead to each worker. */
-const TASKS_IN_FLIGHT = 2;
 
 export { CancelledError };
 
@@ -128,10 +128,8 @@ export class AttentionPool {
     if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason));
     const workers = this.start();
     const scratch = job.kind === 'sweep' || job.kind === 'gemm' ? [] : job.plan.scratch;
+    const control = claimCounters(phases.length);
     return new Promise<void>((resolve, reject) => {
-      let phase = -1;
-      let queue: WorkerTask[] = [];
-      let running = 0;
       let settled = false;
       const listeners = workers.map((worker) => ({
         worker,
@@ -150,50 +148,36 @@ export class AttentionPool {
         if (settled) return;
         settled = true;
         cleanup();
-        // A worker may be deep inside a kernel: the only way to stop it is to end the thread.
+        // A worker may be deep inside a kernel (or waiting at a phase barrier for one that failed):
+        // the only way to stop it is to end the thread.
         if (killWorkers) void this.kill();
         reject(error);
       };
       const workerFailed = (error: unknown): void =>
         fail(new Error(`attention worker: ${error instanceof Error ? error.message : String(error)}`), true);
-      const succeed = (): void => {
-        if (settled) return;
-        settled = true;
-        cleanup();
-        for (const w of workers) w.rpc.call('unbind', {}).catch(() => undefined);
-        resolve();
-      };
       const onAbort = (): void => fail(new CancelledError(signal?.reason), true);
-      const nextPhase = (): void => {
-        phase++;
-        if (phase >= phases.length) return succeed();
-        queue = [...phases[phase]];
-        // Two tasks in flight per worker: the next one is already queued when a task ends, which
-        // hides the message round trip (it dominates small calls).
-        for (let ahead = 0; ahead < TASKS_IN_FLIGHT; ahead++) for (const w of workers) dispatch(w);
-      };
-      function dispatch(worker: PoolWorker): void {
-        if (settled) return;
-        const task = queue.shift();
-        if (task) {
-          running++;
-          worker.rpc.call('task', task).then(() => {
-            running--;
-            dispatch(worker);
-          }, workerFailed);
-        } else if (running === 0) {
-          nextPhase();
-        }
-      }
       signal?.addEventListener('abort', onAbort, { once: true });
-      workers.forEach((worker, i) => {
+      // One message per worker: every worker takes part in every phase (the barriers count them all).
+      const runs = workers.map((worker, i) => {
         const l = listeners[i];
         worker.thread.on('error', l.error);
         worker.thread.on('exit', l.exit);
         worker.thread.ref();
-        worker.rpc.call('bind', { memory, job, scratch: scratch[i] ?? 0 }).catch(workerFailed);
+        return worker.rpc.call('run', {
+          memory,
+          job,
+          scratch: scratch[i] ?? 0,
+          phases,
+          executors: workers.length,
+          control,
+        });
       });
-      nextPhase();
+      Promise.all(runs).then(() => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        resolve();
+      }, workerFailed);
     });
   }
 }

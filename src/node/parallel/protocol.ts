@@ -12,14 +12,26 @@ export type Job =
 /** A task of any job (the job's kind says which). */
 export type WorkerTask = Task | StreamTask | GemmTask;
 
-/** What the pool asks each attention worker, through the RPC helper (src/protocol/rpc.ts). */
+/**
+ * What the pool asks each attention worker, through the RPC helper (src/protocol/rpc.ts): one message
+ * per worker per call. The workers claim the tasks of each phase from a shared counter and meet at a
+ * barrier between phases (src/node/parallel/taskClaims.ts), so no message goes back and forth per task.
+ */
 export type PoolMethods = {
-  /** Instantiate the kernels over this call's shared memory; `scratch` is this worker's region. */
-  bind: { params: { readonly memory: WebAssembly.Memory; readonly job: Job; readonly scratch: number }; result: null };
-  /** Run one task of the bound job (results are written into the shared memory). */
-  task: { params: WorkerTask; result: null };
-  /** The call is over: drop the instance so the memory can be collected. */
-  unbind: { params: Record<string, never>; result: null };
+  /** Run every phase of a job over this call's shared memory; `scratch` is this worker's region. */
+  run: {
+    params: {
+      readonly memory: WebAssembly.Memory;
+      readonly job: Job;
+      readonly scratch: number;
+      readonly phases: readonly (readonly WorkerTask[])[];
+      /** Workers taking part (each phase's barrier waits for all of them). */
+      readonly executors: number;
+      /** The call's claim counters and barriers (taskClaims.ts), the same buffer for every worker. */
+      readonly control: SharedArrayBuffer;
+    };
+    result: null;
+  };
 };
 
 export interface WorkerInit {
