@@ -43,3 +43,13 @@ export function maskedLegend(allowed: Uint8Array | null, n: number, m: number, c
   if (chosen === 'none') return `masked (${SHAPE_WORDS[shape]}, from the file)`;
   return 'masked';
 }
+
+/**
+ * The mask in use as the panel names it (status line, the mask control's first choice): the file's
+ * own shape when the user added none ("causal, from the file"), never "bidirectional" over data
+ * that masks itself; else the chosen mask's title.
+ */
+export function maskInUse(allowed: Uint8Array | null, n: number, m: number, chosen: MaskName, title: string): string {
+  const shape = chosen === 'none' ? maskShape(allowed, n, m) : null;
+  return shape === null ? title : `${SHAPE_WORDS[shape]}, from the file`;
+}
