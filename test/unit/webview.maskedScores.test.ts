@@ -8,12 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { allowedCells } from '../../src/core/mask';
 import { MemoryByteSource, axisLabels, openAttention } from '../../src/core/tensorfiles';
 import type { HeadPayload } from '../../src/protocol/messages';
 import { TensorFileSource } from '../../src/host/tensorFileSource';
 import type { PanelContext } from '../../webview/context';
 import { legendTickLayout } from '../../webview/heatmap/legend';
-import { maskShape, maskedLegend } from '../../webview/heatmap/maskShape';
+import { maskInUse, maskShape, maskedLegend } from '../../webview/heatmap/maskShape';
 import { scoresModel } from '../../webview/models';
 import { absMax } from '../../webview/raster';
 import { estimateWidth, labelSpan, spansCollide } from '../../webview/ticks';
@@ -144,4 +146,35 @@ describe('webview: scores with −∞ from torch (masked_fill causal, torch.save
       }
     });
   }
+});
+
+describe('webview: the mask shape read from the data', () => {
+  it('is the core’s causal and anti-causal masks for any square size, custom when one cell differs', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 40 }), fc.nat(), (n, pick) => {
+        for (const mask of ['causal', 'anticausal'] as const) {
+          const allowed = allowedCells(mask, n, n) as Uint8Array;
+          assert.equal(maskShape(allowed, n, n), mask);
+          assert.equal(
+            maskInUse(allowed, n, n, 'none', 'bidirectional'),
+            `${mask === 'causal' ? 'causal' : 'anti-causal'}, from the file`,
+          );
+          assert.equal(maskInUse(allowed, n, n, mask, 'forward only'), 'forward only');
+          const flipped = allowed.slice();
+          flipped[pick % (n * n)] ^= 1;
+          const shape = maskShape(flipped, n, n);
+          assert.ok(shape === 'custom' || shape === null, `${mask} with a cell flipped: ${shape}`);
+        }
+        assert.equal(maskShape(new Uint8Array(n * n).fill(1), n, n), null, 'nothing masked');
+      }),
+    );
+  });
+
+  it('reads a KV cache (fewer queries than keys, aligned to the last keys) as causal', () => {
+    const n = 3,
+      m = 7;
+    const allowed = new Uint8Array(n * m);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) allowed[i * m + j] = j <= i + m - n ? 1 : 0;
+    assert.equal(maskShape(allowed, n, m), 'causal');
+  });
 });

@@ -12,6 +12,17 @@ export type MaskShape = Exclude<MaskName, 'none'>;
  */
 export function maskShape(allowed: Uint8Array | null, n: number, m: number): MaskShape | null {
   if (allowed === null) return null;
+  // Asked for every model built from the same head (each slider move): one pass over n·m per mask.
+  const known = shapes.get(allowed);
+  if (known !== undefined && known.n === n && known.m === m) return known.shape;
+  const shape = inferShape(allowed, n, m);
+  shapes.set(allowed, { n, m, shape });
+  return shape;
+}
+
+const shapes = new WeakMap<Uint8Array, { n: number; m: number; shape: MaskShape | null }>();
+
+function inferShape(allowed: Uint8Array, n: number, m: number): MaskShape | null {
   const offset = m - n;
   let causal = true,
     anticausal = true,
