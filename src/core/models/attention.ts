@@ -98,6 +98,8 @@ export function modelMask(
 /**
  * Splits q [n, heads·d], k and v [n, kvHeads·d] into heads, attends (query head h reads key/value
  * head ⌊h / (heads/kvHeads)⌋, as repeat_kv does) and puts the heads' outputs side by side [n, heads·d].
+ * q, k and v start at columns `at` of their matrices (GPT-2 passes its fused qkv three times, so the
+ * heads are cut from it directly, without a q, k, v copy in between).
  */
 export async function multiHeadSelfAttention<H extends HeadOutput>(
   q: Matrix,
@@ -107,13 +109,14 @@ export async function multiHeadSelfAttention<H extends HeadOutput>(
   mask: MaskSpec,
   factor: number,
   attend: AttendFn<H>,
+  at: { readonly q: number; readonly k: number; readonly v: number } = { q: 0, k: 0, v: 0 },
 ): Promise<{ heads: H[]; kvHeadOf: number[]; output: Matrix }> {
   const { heads, kvHeads, headDim } = shape;
   const group = heads / kvHeads;
   const kvHeadOf = Array.from({ length: heads }, (_, h) => Math.floor(h / group));
-  const ks = Array.from({ length: kvHeads }, (_, g) => columns(k, g * headDim, headDim));
-  const vs = Array.from({ length: kvHeads }, (_, g) => columns(v, g * headDim, headDim));
-  const given = kvHeadOf.map((g, h) => ({ q: columns(q, h * headDim, headDim), k: ks[g], v: vs[g] }));
+  const ks = Array.from({ length: kvHeads }, (_, g) => columns(k, at.k + g * headDim, headDim));
+  const vs = Array.from({ length: kvHeads }, (_, g) => columns(v, at.v + g * headDim, headDim));
+  const given = kvHeadOf.map((g, h) => ({ q: columns(q, at.q + h * headDim, headDim), k: ks[g], v: vs[g] }));
   const results = await attend(given, mask, factor);
   const output = zeros(q.rows, heads * headDim);
   results.forEach((r, h) => setColumns(output, r.output, h * headDim));

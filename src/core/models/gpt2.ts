@@ -65,11 +65,15 @@ export async function gpt2Forward<H extends HeadOutput = AttentionResult>(
       await weights.vector(`${b}attn.c_attn.bias`, [3 * d]),
       mm,
     );
-    const q = columns(qkv, 0, d),
-      k = columns(qkv, d, d),
-      v = columns(qkv, 2 * d, d);
     const factor = (config.scaleByHeadDim ? 1 / Math.sqrt(headDim) : 1) / (config.scaleByInverseLayer ? l + 1 : 1);
-    const attn = await multiHeadSelfAttention(q, k, v, { heads, kvHeads: heads, headDim }, mask, factor, attend);
+    const attn = await multiHeadSelfAttention(qkv, qkv, qkv, { heads, kvHeads: heads, headDim }, mask, factor, attend, {
+      q: 0,
+      k: d,
+      v: 2 * d,
+    });
+    // q and k as matrices of their own only when asked for (GPT-2 has no RoPE: before = after).
+    const q = options.keepQK ? columns(qkv, 0, d) : null,
+      k = options.keepQK ? columns(qkv, d, d) : null;
     await options.onLayer?.({
       layer: l,
       factor,
@@ -77,7 +81,7 @@ export async function gpt2Forward<H extends HeadOutput = AttentionResult>(
       heads: attn.heads,
       kvHeadOf: attn.kvHeadOf,
       window: null,
-      ...(options.keepQK ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}),
+      ...(q && k ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}),
     });
     addInPlace(
       h,
