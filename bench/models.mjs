@@ -3,6 +3,7 @@
 //   model-llama-256  Llama-3.2-1B's shape (16 layers, hidden 2048, 32 heads, 8 kv heads, intermediate
 //                    8192, rope_theta 500000 + llama3 rope_scaling), BF16, vocabulary 50304, 256 tokens
 //   memory-gpt2-1024, memory-qwen2.5-0.5b-512  `compute --model … --summary` peak RSS
+//   memory-gpt2-1024-pooled  the same on the long-sequence path (--full-resolution-tokens 512)
 // Each case runs every layer's attention weights out (output_attentions, eager semantics) on both sides,
 // each side in its own process (so each peak RSS is its own): ours is bench/modelRun.ts (the pooled
 // forward pass `compute --model` runs), PyTorch is bench/torch_models.py under /usr/bin/python3 with
@@ -76,6 +77,8 @@ const CASES = [
 const MEMORY = [
   { name: 'memory-gpt2-1024', model: 'gpt2-small', tokens: 1024 },
   { name: 'memory-qwen2.5-0.5b-512', model: 'qwen2.5-0.5b', tokens: 512 },
+  // The long-sequence path (pooled heads, never n×n) on the same 1024 tokens, threshold lowered to 512.
+  { name: 'memory-gpt2-1024-pooled', model: 'gpt2-small', tokens: 1024, extra: ['--full-resolution-tokens', '512'] },
 ].filter((c) => !flag('--skip-memory') && wanted(c.name));
 
 const needed = [...new Set([...CASES, ...MEMORY].map((c) => c.model))];
@@ -183,6 +186,7 @@ try {
       '--summary',
       '--max-tokens',
       String(c.tokens),
+      ...(c.extra ?? []),
     ]);
     const ms = performance.now() - t0;
     const peak = Number(/PEAK_RSS_KB (\d+)/.exec(r.stderr)?.[1]);
