@@ -96,6 +96,8 @@ Tensor files (.npy, .npz, .safetensors; torch.save .pt/.pth/.bin), read a head a
 Real models (a Hugging Face folder: config.json, *.safetensors, tokenizer.json):
   --model DIR --text "…" | --text-file F   run the model on the text; every layer × head
   --layers 0,2-3  --heads 0,1  --summary  --max-tokens N  --no-special-tokens
+  past --full-resolution-tokens N (default 4096) or the dense cap: each head a max-pooled overview
+  (--overview N blocks per side, default 64) with exact per-row figures; --region 100-163:0-511 at full resolution
 
 Model weights (state dicts, q_proj.weight, c_attn, W_Q …) are refused with what they are: open the model
 folder with --model instead. Errors: one line on stderr starting "error:", exit code 2.`;

@@ -4,8 +4,7 @@
 // one layer's attention whatever the model's depth.
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { type Inspection, InputError, inspect } from '../core';
-import { checkDenseCost } from '../core/limits';
+import { FULL_RESOLUTION_TOKENS, type Inspection, InputError, MAX_TOKENS_CEILING, inspect } from '../core';
 import * as kernels from '../core/kernels';
 import {
   type LayerAttention,
@@ -20,6 +19,9 @@ import {
 import { hubCacheDir, listCachedModels } from '../core/models/cache';
 import { NodeCacheListing } from '../node/models/cacheListing';
 import { attendOnPool, matmulOnPool, openModelDir } from '../node/models/run';
+import { attendStreaming } from '../node/models/longRun';
+import { AttentionPool } from '../node/parallel';
+import { CLI_OVERVIEW_SIDE, longReason, parseRegion, pooledHeadJson } from './longModelOutput';
 import { NodeModelFolder } from '../node/models/nodeFolder';
 import { shutdownFastAttention } from '../node/parallel';
 import { parseCommandLine, positiveInteger } from './args';
@@ -36,13 +38,19 @@ const COMPUTE_OPTIONS = {
   summary: { type: 'boolean' },
   'max-tokens': { type: 'string' },
   'no-special-tokens': { type: 'boolean' },
+  'full-resolution-tokens': { type: 'string' },
+  overview: { type: 'string' },
+  region: { type: 'string' },
 } as const;
 
 /** Output is held back until it is large, so an error part-way leaves stdout empty in all ordinary cases. */
 const STREAM_AFTER_CHARS = 64 * 1024 * 1024;
 const MAX_TEXT_FILE_BYTES = 16 * 1024 * 1024;
-/** Tokens per run unless --max-tokens says otherwise: every layer holds heads × n² scores and weights. */
-const DEFAULT_MAX_TOKENS = 4096;
+/**
+ * Tokens per run unless --max-tokens says otherwise. Past --full-resolution-tokens (or the dense cap)
+ * each head is a pooled overview, so memory grows as n, not n²; this bounds the run's time.
+ */
+const DEFAULT_MAX_TOKENS = MAX_TOKENS_CEILING;
 
 export interface ModelCommandIo {
   readonly out: (chunk: string) => void;
@@ -99,7 +107,7 @@ function readTextFile(path: string): string {
   }
 }
 
-function maskName(layer: LayerAttention): Inspection['mask'] {
+function maskName(layer: Pick<LayerAttention, 'mask'>): Inspection['mask'] {
   return typeof layer.mask === 'string' ? layer.mask : 'custom';
 }
 
@@ -121,7 +129,7 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
         ? readTextFile(values['text-file'])
         : undefined;
   if (text === undefined) throw new InputError('--text', 'compute --model needs --text "…" or --text-file FILE');
-  const maxTokens = positiveInteger(values['max-tokens'], '--max-tokens') ?? DEFAULT_MAX_TOKENS;
+  const maxTokens = positiveInteger(values['max-tokens'], '--max-tokens', MAX_TOKENS_CEILING) ?? DEFAULT_MAX_TOKENS;
   const summary = values.summary === true;
   const model = await openModelDir(dir);
   try {
@@ -143,18 +151,25 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
     if (n > maxTokens)
       throw new InputError(
         '--text',
-        `${n} tokens exceed the limit of ${maxTokens} (flag --max-tokens; every layer holds ${config.heads} × n² scores and weights)`,
+        `${n} tokens exceed the limit of ${maxTokens} (flag --max-tokens, at most ${MAX_TOKENS_CEILING})`,
       );
-    // Each layer's heads are held whole (dots, scores, weights): past the dense cap the text is refused
-    // here, before any weight is read. The long-sequence path (pooled overviews per head) does not yet
-    // cover models.
-    checkDenseCost(
-      '--text',
-      n,
-      n,
-      config.heads,
-      `fewer tokens; --max-tokens does not raise this cap, and the long-sequence path (pooled overviews per head) does not cover models yet`,
-    );
+    const fullResolution =
+      positiveInteger(values['full-resolution-tokens'], '--full-resolution-tokens') ?? FULL_RESOLUTION_TOKENS;
+    // Past the whole-matrix size (more tokens than fullResolution, or heads × n² past the dense cap)
+    // each head is a pooled overview: the choice is said on stderr, with the flag that changes it.
+    const long = longReason(n, config.heads, fullResolution);
+    const overviewSide = positiveInteger(values.overview, '--overview') ?? CLI_OVERVIEW_SIDE;
+    const region = typeof values.region === 'string' ? parseRegion(values.region, n) : null;
+    if (region && !long)
+      throw new InputError(
+        '--region',
+        `is for texts past the full-resolution size: these ${n} tokens are printed whole (--full-resolution-tokens ${fullResolution})`,
+      );
+    if (values.overview !== undefined && !long)
+      throw new InputError(
+        '--overview',
+        `is for texts past the full-resolution size: these ${n} tokens are printed whole (--full-resolution-tokens ${fullResolution})`,
+      );
     for (const w of tokens.warnings) io.err(`warning: ${w}`);
     const labels = tokens.tokens.map((t) => t.text);
 
@@ -179,8 +194,18 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
     );
     write(`"ids":${JSON.stringify(tokens.ids)},"special":${JSON.stringify(tokens.tokens.map((t) => t.special))},`);
     write(
-      `"layers":${config.layers},"headsPerLayer":${config.heads},"kvHeads":${config.kvHeads},"headDim":${config.headDim},"heads":[`,
+      `"layers":${config.layers},"headsPerLayer":${config.heads},"kvHeads":${config.kvHeads},"headDim":${config.headDim},`,
     );
+    const cell = Math.ceil(n / Math.min(n, overviewSide));
+    if (long) {
+      io.err(
+        `warning: ${n} tokens: ${long}, so each head is a max-pooled overview of blocks of ${cell} × ${cell} tokens (at most ${overviewSide} per side, --overview N) with exact per-row entropy and largest weight; --region ROWS:COLS (e.g. 0-63:0-63) prints a block at full resolution`,
+      );
+      write(
+        `"pooled":${JSON.stringify({ tokens: n, cell, side: Math.ceil(n / cell), fullResolutionTokens: fullResolution, pooling: 'max weight per block' })},`,
+      );
+    }
+    write(`"heads":[`);
     let first = true;
     let maskWord: string | null = null;
     kernels.initKernelsSync();
@@ -190,42 +215,68 @@ async function computeModel(argv: string[], io: ModelCommandIo): Promise<number>
     };
     const lastLayer = layers ? layers[layers.length - 1] : config.layers - 1;
     const stop = new AbortController();
+    const wanted = (layer: number) => !layers || layers.includes(layer);
+    const headsOf = (count: number) => heads ?? Array.from({ length: count }, (_, h) => h);
+    // Nothing past the last asked-for layer is needed: the forward pass stops there.
+    const afterLayer = (layer: number) => {
+      if (layer >= lastLayer) stop.abort(new LastLayerDone());
+    };
+    const pool = long ? new AttentionPool() : null;
     try {
-      await runModel(model, input, {
-        attend: attendOnPool(stop.signal),
-        matmul: matmulOnPool(stop.signal),
-        onLayer: (layer) => {
-          if (layers && !layers.includes(layer.layer)) return;
-          maskWord ??= maskName(layer);
-          (heads ?? layer.heads.map((_, h) => h)).forEach((h) => {
-            const r = layer.heads[h];
-            const inspected = inspect(
-              {
-                form: 'scores',
-                scores: [r.dots],
-                dK: config.headDim,
-                tokens: labels,
-                mask: layer.mask,
-                scale: layer.factor,
-              },
-              { engine: kernels, inputSource: `layer ${layer.layer} head ${h}` },
-            ).heads[0];
-            const json = {
-              ...headJson({ ...inspected, layer: layer.layer, head: h }, summary),
-              kvHead: layer.kvHeadOf[h],
-              window: layer.window,
-            };
-            write((first ? '' : ',') + JSON.stringify(json));
-            first = false;
-          });
-          // Nothing past the last asked-for layer is needed: stop the forward pass there.
-          if (layer.layer >= lastLayer) stop.abort(new LastLayerDone());
-        },
-        signal: stop.signal,
-      });
+      if (long) {
+        await runModel(model, input, {
+          attend: attendStreaming({ overviewSide, signal: stop.signal, pool: pool! }),
+          matmul: matmulOnPool(stop.signal, undefined, pool!),
+          keepQK: region !== null,
+          onLayer: (layer) => {
+            if (!wanted(layer.layer)) return;
+            maskWord ??= maskName(layer);
+            for (const h of headsOf(layer.heads.length)) {
+              write((first ? '' : ',') + JSON.stringify(pooledHeadJson(layer, h, config.headDim, summary, region)));
+              first = false;
+            }
+            afterLayer(layer.layer);
+          },
+          signal: stop.signal,
+        });
+      } else {
+        await runModel(model, input, {
+          attend: attendOnPool(stop.signal),
+          matmul: matmulOnPool(stop.signal),
+          onLayer: (layer) => {
+            if (!wanted(layer.layer)) return;
+            maskWord ??= maskName(layer);
+            headsOf(layer.heads.length).forEach((h) => {
+              const r = layer.heads[h];
+              const inspected = inspect(
+                {
+                  form: 'scores',
+                  scores: [r.dots],
+                  dK: config.headDim,
+                  tokens: labels,
+                  mask: layer.mask,
+                  scale: layer.factor,
+                },
+                { engine: kernels, inputSource: `layer ${layer.layer} head ${h}` },
+              ).heads[0];
+              const json = {
+                ...headJson({ ...inspected, layer: layer.layer, head: h }, summary),
+                kvHead: layer.kvHeadOf[h],
+                window: layer.window,
+              };
+              write((first ? '' : ',') + JSON.stringify(json));
+              first = false;
+            });
+            afterLayer(layer.layer);
+          },
+          signal: stop.signal,
+        });
+      }
     } catch (e) {
       // Past the last asked-for layer the pool's products reject with CancelledError carrying the reason.
       if (!(e instanceof LastLayerDone) && !(stop.signal.reason instanceof LastLayerDone)) throw e;
+    } finally {
+      await pool?.close();
     }
     write(`],"mask":${JSON.stringify(maskWord)}}\n`);
     if (held.length) io.out(held.join(''));

@@ -129,27 +129,34 @@ describe('CLI: compute --model, info --model, models', function () {
         assert.equal(h.scores[i][j] === null, !(j <= i && j > i - 4), `[${i}][${j}]`);
   });
 
-  it('a text past the dense cap is refused in one line naming the cap and the flag, before any weight is read', () => {
+  it('a text past the dense cap goes the long-sequence way (pooled heads), said on stderr with the reason', () => {
     const dir = join(tinyModelsDir(), 'llama-tiny');
-    // 4 heads: 7200² × 4 cells pass MAX_DENSE_CELLS (12 · 4096²).
+    // 4 heads: 7200² × 4 cells pass MAX_DENSE_CELLS (12 · 4096²), even with the token threshold raised.
     const r = run([
       'compute',
       '--model',
       dir,
       '--text',
       Array(7200).fill('a').join(' '),
-      '--max-tokens',
+      '--full-resolution-tokens',
       '20000',
       '--summary',
+      '--layers',
+      '0',
+      '--heads',
+      '0',
     ]);
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
     assert.match(
       lines[0],
-      /^error: --text: \d+ queries × \d+ keys × 4 heads = \d+ attention cells exceed the limit of 201326592 cells computed at once .*--max-tokens does not raise this cap/,
+      /^warning: \d+ tokens: 4 heads × \d+² cells pass the 201326592 cells a layer may hold whole, so each head is a max-pooled overview of blocks of \d+ × \d+ tokens/,
     );
-    assert.equal(r.stdout, '');
+    const out = JSON.parse(r.stdout) as { ids: number[]; pooled: { tokens: number; cell: number }; heads: unknown[] };
+    assert.equal(out.pooled.tokens, out.ids.length);
+    assert.ok(out.ids.length > 7200);
+    assert.equal(out.heads.length, 1);
   });
 
   it('info --model: architecture, sizes, dtype, tokenizer', () => {

@@ -16,20 +16,33 @@ export interface GivenHead {
   readonly v: Matrix;
 }
 
-/** Runs attention for heads whose q, k, v are given: in this thread by default, on the worker pool in node. */
-export type AttendFn = (heads: readonly GivenHead[], mask: MaskSpec, factor: number) => Promise<AttentionResult[]>;
+/** What the forward pass needs of an attended head: its output (the rest is the caller's to keep). */
+export interface HeadOutput {
+  readonly output: Matrix;
+}
+
+/**
+ * Runs attention for heads whose q, k, v are given: in this thread by default, on the worker pool in
+ * node. H is what each head becomes: the whole matrices (AttentionResult, the default), or for long
+ * sequences a pooled overview (src/node/models/longRun.ts), which never holds an n×n matrix.
+ */
+export type AttendFn<H extends HeadOutput = AttentionResult> = (
+  heads: readonly GivenHead[],
+  mask: MaskSpec,
+  factor: number,
+) => Promise<H[]>;
 
 /** The WebAssembly kernels (or the reference core where SIMD is missing), one head after another. */
 export const attendInThread: AttendFn = async (heads, mask, factor) =>
   heads.map(({ q, k, v }) => kernels.attention(q, k, v, { scale: factor, mask }));
 
-export interface LayerAttention {
+export interface LayerAttention<H extends HeadOutput = AttentionResult> {
   readonly layer: number;
   /** The model's factor on q·kᵀ (1/√head_dim, GPT-2's 1/(layer+1) when configured). */
   readonly factor: number;
   readonly mask: MaskSpec;
-  /** Per query head: dots (unscaled q·kᵀ), scores (dots·factor), allowed, weights, output. */
-  readonly heads: readonly AttentionResult[];
+  /** Per query head, what `attend` made of it: by default dots (unscaled q·kᵀ), scores (dots·factor), allowed, weights, output. */
+  readonly heads: readonly H[];
   /** Per query head, the key/value head it shares (grouped-query attention); the identity otherwise. */
   readonly kvHeadOf: readonly number[];
   /** The sliding window of this layer, or null. */
@@ -45,13 +58,14 @@ export interface ModelInput {
   readonly attentionMask?: readonly number[];
 }
 
-export interface ForwardOptions {
-  readonly attend?: AttendFn;
+export interface ForwardOptions<H extends HeadOutput = AttentionResult> {
+  /** Required whenever H is not AttentionResult (the default runs attendInThread, whose heads are AttentionResults). */
+  readonly attend?: AttendFn<H>;
   /** The projections' and MLPs' products (default: this thread's kernels). */
   readonly matmul?: MatmulFn;
   readonly keepQK?: boolean;
   /** Called once per layer, in order, as soon as its attention is known; keep what you need of it. */
-  readonly onLayer?: (layer: LayerAttention) => void | Promise<void>;
+  readonly onLayer?: (layer: LayerAttention<H>) => void | Promise<void>;
   readonly signal?: AbortSignal;
 }
 
@@ -84,26 +98,34 @@ export function modelMask(
 /**
  * Splits q [n, heads·d], k and v [n, kvHeads·d] into heads, attends (query head h reads key/value
  * head ⌊h / (heads/kvHeads)⌋, as repeat_kv does) and puts the heads' outputs side by side [n, heads·d].
+ * q, k and v start at columns `at` of their matrices (GPT-2 passes its fused qkv three times, so the
+ * heads are cut from it directly, without a q, k, v copy in between).
  */
-export async function multiHeadSelfAttention(
+export async function multiHeadSelfAttention<H extends HeadOutput>(
   q: Matrix,
   k: Matrix,
   v: Matrix,
   shape: { heads: number; kvHeads: number; headDim: number },
   mask: MaskSpec,
   factor: number,
-  attend: AttendFn,
-): Promise<{ heads: AttentionResult[]; kvHeadOf: number[]; output: Matrix }> {
+  attend: AttendFn<H>,
+  at: { readonly q: number; readonly k: number; readonly v: number } = { q: 0, k: 0, v: 0 },
+): Promise<{ heads: H[]; kvHeadOf: number[]; output: Matrix }> {
   const { heads, kvHeads, headDim } = shape;
   const group = heads / kvHeads;
   const kvHeadOf = Array.from({ length: heads }, (_, h) => Math.floor(h / group));
-  const ks = Array.from({ length: kvHeads }, (_, g) => columns(k, g * headDim, headDim));
-  const vs = Array.from({ length: kvHeads }, (_, g) => columns(v, g * headDim, headDim));
-  const given = kvHeadOf.map((g, h) => ({ q: columns(q, h * headDim, headDim), k: ks[g], v: vs[g] }));
+  const ks = Array.from({ length: kvHeads }, (_, g) => columns(k, at.k + g * headDim, headDim));
+  const vs = Array.from({ length: kvHeads }, (_, g) => columns(v, at.v + g * headDim, headDim));
+  const given = kvHeadOf.map((g, h) => ({ q: columns(q, at.q + h * headDim, headDim), k: ks[g], v: vs[g] }));
   const results = await attend(given, mask, factor);
   const output = zeros(q.rows, heads * headDim);
   results.forEach((r, h) => setColumns(output, r.output, h * headDim));
   return { heads: results, kvHeadOf, output };
+}
+
+/** options.attend, or this thread's kernels (whose heads are AttentionResults: H's default, as ForwardOptions says). */
+export function attendOf<H extends HeadOutput>(options: ForwardOptions<H>): AttendFn<H> {
+  return options.attend ?? (attendInThread as unknown as AttendFn<H>);
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -4,13 +4,15 @@
 // (create_position_ids_from_input_ids); DistilBERT has no token types and names its layers
 // q_lin/k_lin/v_lin/out_lin. Padded keys (attention_mask 0) are masked for every query.
 import type { ModelConfig } from './config';
+import type { AttentionResult } from '../attention';
 import type { WeightStore } from './weights';
 import { type MatmulFn, activateInPlace, addInPlace, layerNorm, linear, matmulInThread } from './blocks';
 import {
   type ForwardOptions,
   type ForwardResult,
   type ModelInput,
-  attendInThread,
+  attendOf,
+  type HeadOutput,
   modelMask,
   multiHeadSelfAttention,
   throwIfAborted,
@@ -49,16 +51,16 @@ async function dense(
   return linear(x, await weights.matrix(`${base}.weight`, out, inp), await weights.vector(`${base}.bias`, [out]), mm);
 }
 
-export async function bertForward(
+export async function bertForward<H extends HeadOutput = AttentionResult>(
   config: ModelConfig,
   weights: WeightStore,
   input: ModelInput,
-  options: ForwardOptions = {},
+  options: ForwardOptions<H> = {},
 ): Promise<ForwardResult> {
   const { hidden: d, layers, heads, headDim, intermediate: inner, normEps: eps } = config;
   const n = input.ids.length;
   const p = bertPrefix(config, weights);
-  const attend = options.attend ?? attendInThread;
+  const attend = attendOf(options);
   const mm = options.matmul ?? matmulInThread;
   const distil = config.bertVariant === 'distilbert';
   const positions =

@@ -3,13 +3,15 @@
 // causal attention scaled by 1/√head_dim (and 1/(layer+1) under scale_attn_by_inverse_layer_idx),
 // a GELU-tanh MLP, and the final ln_f. Checkpoints name tensors with or without "transformer.".
 import type { ModelConfig } from './config';
+import type { AttentionResult } from '../attention';
 import type { WeightStore } from './weights';
 import { activateInPlace, addInPlace, columns, conv1d, layerNorm, matmulInThread } from './blocks';
 import {
   type ForwardOptions,
   type ForwardResult,
   type ModelInput,
-  attendInThread,
+  attendOf,
+  type HeadOutput,
   modelMask,
   multiHeadSelfAttention,
   throwIfAborted,
@@ -20,11 +22,11 @@ export function gpt2Prefix(weights: WeightStore): string {
   return weights.has('wte.weight') ? '' : 'transformer.';
 }
 
-export async function gpt2Forward(
+export async function gpt2Forward<H extends HeadOutput = AttentionResult>(
   config: ModelConfig,
   weights: WeightStore,
   input: ModelInput,
-  options: ForwardOptions = {},
+  options: ForwardOptions<H> = {},
 ): Promise<ForwardResult> {
   const { hidden: d, layers, heads, headDim, intermediate: inner, normEps: eps } = config;
   const n = input.ids.length;
@@ -35,7 +37,7 @@ export async function gpt2Forward(
       { field: 'n_positions' },
       `the text has ${n} tokens but the model's position table holds ${config.maxPositions}`,
     );
-  const attend = options.attend ?? attendInThread;
+  const attend = attendOf(options);
   const mm = options.matmul ?? matmulInThread;
   const h = await weights.rows(`${p}wte.weight`, config.vocabSize, d, input.ids);
   addInPlace(
@@ -63,11 +65,15 @@ export async function gpt2Forward(
       await weights.vector(`${b}attn.c_attn.bias`, [3 * d]),
       mm,
     );
-    const q = columns(qkv, 0, d),
-      k = columns(qkv, d, d),
-      v = columns(qkv, 2 * d, d);
     const factor = (config.scaleByHeadDim ? 1 / Math.sqrt(headDim) : 1) / (config.scaleByInverseLayer ? l + 1 : 1);
-    const attn = await multiHeadSelfAttention(q, k, v, { heads, kvHeads: heads, headDim }, mask, factor, attend);
+    const attn = await multiHeadSelfAttention(qkv, qkv, qkv, { heads, kvHeads: heads, headDim }, mask, factor, attend, {
+      q: 0,
+      k: d,
+      v: 2 * d,
+    });
+    // q and k as matrices of their own only when asked for (GPT-2 has no RoPE: before = after).
+    const q = options.keepQK ? columns(qkv, 0, d) : null,
+      k = options.keepQK ? columns(qkv, d, d) : null;
     await options.onLayer?.({
       layer: l,
       factor,
@@ -75,7 +81,7 @@ export async function gpt2Forward(
       heads: attn.heads,
       kvHeadOf: attn.kvHeadOf,
       window: null,
-      ...(options.keepQK ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}),
+      ...(q && k ? { qk: { qPre: q, kPre: k, qRot: q, kRot: k } } : {}),
     });
     addInPlace(
       h,

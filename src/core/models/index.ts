@@ -8,6 +8,7 @@ export { ModelTokenizer, type ModelToken, type TokenizedText, type TokenizerKind
 export {
   type AttendFn,
   type GivenHead,
+  type HeadOutput,
   type LayerAttention,
   type ModelInput,
   type ForwardOptions,

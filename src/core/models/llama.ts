@@ -4,6 +4,7 @@
 // rope_scaling, grouped-query attention over num_key_value_heads, causal masks narrowed to the
 // sliding window where the layer has one, and a SwiGLU MLP.
 import type { ModelConfig } from './config';
+import type { AttentionResult } from '../attention';
 import type { WeightStore } from './weights';
 import { addInPlace, gatedInPlace, linear, matmulInThread, rmsNorm } from './blocks';
 import { applyRope, ropeTables } from './rope';
@@ -11,7 +12,8 @@ import {
   type ForwardOptions,
   type ForwardResult,
   type ModelInput,
-  attendInThread,
+  attendOf,
+  type HeadOutput,
   modelMask,
   multiHeadSelfAttention,
   throwIfAborted,
@@ -23,16 +25,16 @@ export function llamaPrefix(weights: WeightStore): string {
   return weights.has('model.embed_tokens.weight') ? 'model.' : '';
 }
 
-export async function llamaForward(
+export async function llamaForward<H extends HeadOutput = AttentionResult>(
   config: ModelConfig,
   weights: WeightStore,
   input: ModelInput,
-  options: ForwardOptions = {},
+  options: ForwardOptions<H> = {},
 ): Promise<ForwardResult> {
   const { hidden: d, layers, heads, kvHeads, headDim, intermediate: inner, normEps: eps } = config;
   const n = input.ids.length;
   const p = llamaPrefix(weights);
-  const attend = options.attend ?? attendInThread;
+  const attend = attendOf(options);
   const mm = options.matmul ?? matmulInThread;
   const qWidth = heads * headDim,
     kvWidth = kvHeads * headDim;

@@ -6,7 +6,8 @@ import { type ModelConfig, parseModelConfig, supportedList } from './config';
 import { type ModelFolder, filePath } from './folder';
 import { WeightStore } from './weights';
 import { ModelTokenizer, type TokenizedText } from './tokenizer';
-import { type ForwardOptions, type ForwardResult, type ModelInput } from './attention';
+import { type ForwardOptions, type ForwardResult, type HeadOutput, type ModelInput } from './attention';
+import type { AttentionResult } from '../attention';
 import { gpt2Forward, gpt2Prefix } from './gpt2';
 import { llamaForward, llamaPrefix } from './llama';
 import { bertForward, bertPrefix } from './bert';
@@ -154,7 +155,11 @@ export async function loadModel(folder: ModelFolder): Promise<LoadedModel> {
 }
 
 /** Runs the forward pass on ids (and token types, padding), calling options.onLayer per layer. */
-export function runModel(model: LoadedModel, input: ModelInput, options: ForwardOptions = {}): Promise<ForwardResult> {
+export function runModel<H extends HeadOutput = AttentionResult>(
+  model: LoadedModel,
+  input: ModelInput,
+  options: ForwardOptions<H> = {},
+): Promise<ForwardResult> {
   const { config, weights } = model;
   if (input.ids.length === 0) throw new ModelError('text', {}, 'has no tokens');
   const bad = input.ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < config.vocabSize));

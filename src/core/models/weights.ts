@@ -33,6 +33,10 @@ export class WeightStore {
   bytesRead = 0;
   /** Named in "is missing" messages (set by the loader once config.json is read). */
   architecture = 'the architecture';
+  /** Converted tensors kept for the next run (retainConverted), by name, and their float32 bytes. */
+  private readonly retained = new Map<string, Float32Array>();
+  private retainBudget = 0;
+  private retainedBytes = 0;
 
   private constructor(
     private readonly folder: ModelFolder,
@@ -141,9 +145,41 @@ export class WeightStore {
     return found;
   }
 
+  /**
+   * Keeps each tensor's float32 form after its first read, until `budgetBytes` of float32 are held
+   * (then later tensors are converted per run as before): for a process that runs the model again
+   * and again (the bench, a panel's worker), as torch holds its weights. First come, first kept, not
+   * least recently used: a forward pass reads the layers in order every run, and an LRU smaller than
+   * the model would evict each tensor just before it is needed again. 0 (the default) keeps nothing,
+   * so a single `compute --model` holds one layer's weights at a time.
+   */
+  retainConverted(budgetBytes: number): void {
+    this.retainBudget = Math.max(0, budgetBytes);
+    if (this.retainBudget === 0) {
+      this.retained.clear();
+      this.retainedBytes = 0;
+    }
+  }
+
+  /** Float32 bytes held by retainConverted. */
+  get retainedFloat32Bytes(): number {
+    return this.retainedBytes;
+  }
+
   /** The tensor as float32, after checking it has exactly `shape`. */
   async vector(name: string, shape: readonly number[]): Promise<Float32Array> {
     const { entry, source } = this.locate(name, shape);
+    const kept = this.retained.get(name);
+    if (kept) return kept;
+    const values = await this.convert(entry, source);
+    if (this.retainedBytes + values.byteLength <= this.retainBudget) {
+      this.retained.set(name, values);
+      this.retainedBytes += values.byteLength;
+    }
+    return values;
+  }
+
+  private async convert(entry: SafetensorsEntry, source: ByteSource): Promise<Float32Array> {
     const bytes = await source.read(entry.byteOffset, entry.byteLength);
     this.bytesRead += entry.byteLength;
     // Little-endian F32 read into an aligned buffer is already the float32 array: no second copy (the

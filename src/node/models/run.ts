@@ -3,7 +3,7 @@
 // with heads in parallel, the projections and MLPs with output columns split over the threads.
 // Weights stay in their file dtype on disk; each layer's are converted to float32 when it runs.
 import { type AttendFn, type LoadedModel, type MatmulFn, loadModel } from '../../core/models';
-import { computeHeadsFast, matmulFast } from '../parallel';
+import { type AttentionPool, computeHeadsFast, matmulFast } from '../parallel';
 import { NodeModelFolder } from './nodeFolder';
 
 /** Attention for a layer's heads on the shared worker pool. */
@@ -22,9 +22,13 @@ export function attendOnPool(signal?: AbortSignal): AttendFn {
   };
 }
 
-/** Projections and MLPs on the shared worker pool (products under minMacs multiply-adds stay on this thread). */
-export function matmulOnPool(signal?: AbortSignal, minMacs?: number): MatmulFn {
-  return (a, b, transposed) => matmulFast(a, b, transposed, { signal, minMacs });
+/**
+ * Projections and MLPs on the worker pool (products under minMacs multiply-adds stay on this thread):
+ * the shared one, or `pool` (a long run gives the streaming kernels and the products one pool, so
+ * two cores get two workers, not four).
+ */
+export function matmulOnPool(signal?: AbortSignal, minMacs?: number, pool?: AttentionPool): MatmulFn {
+  return (a, b, transposed) => matmulFast(a, b, transposed, { signal, minMacs, pool });
 }
 
 /** Opens and checks the model folder at `dir`; close() releases its files. */
