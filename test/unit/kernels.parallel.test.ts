@@ -199,6 +199,52 @@ describe('parallel attention (worker threads, shared memory)', () => {
     assert.equal(cachedMemoryBytes(), 0);
   });
 
+  it('keeps the projections packed between calls with the same arrays; a new weightsVersion or new arrays pack again', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collect = async (): Promise<void> => {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    };
+    await collect();
+    releaseCachedMemory();
+    const x = randomMatrix(33, 24, 500);
+    const heads = Array.from({ length: 4 }, (_, h) => ({
+      W_Q: randomMatrix(24, 8, 510 + h, 0.3),
+      W_K: randomMatrix(24, 8, 520 + h, 0.3),
+      W_V: randomMatrix(24, 8, 530 + h, 0.3),
+    }));
+    const run = async (hs: typeof heads, weightsVersion?: number): Promise<Float32Array> => {
+      const r = await computeMultiHeadFast(x, hs, { pool, minMacs: 0, weightsVersion });
+      const copy = r.output.data.slice();
+      await collect(); // the memory is idle again (with the weights it holds)
+      return copy;
+    };
+    const before = multiHeadAttention(x, heads, null).output;
+    assertSame(matrixFrom(33, 32, await run(heads)), before, 1e-5, 'first call');
+    assertSame(matrixFrom(33, 32, await run(heads)), before, 1e-5, 'second call, weights resident');
+    // The contract: identity, not content. Changed in place without a new version, the packed copy is
+    // used (this shows the copy and the packing were skipped) …
+    heads[0].W_Q.data.fill(0.5);
+    assertSame(matrixFrom(33, 32, await run(heads)), before, 1e-5, 'changed in place, same version');
+    // … with a new version they are packed again.
+    const changed = multiHeadAttention(x, heads, null).output;
+    assertSame(matrixFrom(33, 32, await run(heads, 1)), changed, 1e-5, 'new weightsVersion');
+    // New arrays with the same shapes are other weights, whatever the memory holds.
+    const others = heads.map((h) => ({
+      W_Q: randomMatrix(24, 8, 600, 0.3),
+      W_K: h.W_K,
+      W_V: matrixFrom(24, 8, h.W_V.data.slice()),
+    }));
+    assertSame(
+      matrixFrom(33, 32, await run(others, 1)),
+      multiHeadAttention(x, others, null).output,
+      1e-5,
+      'new arrays',
+    );
+    releaseCachedMemory();
+  });
+
   it('cancels: AbortSignal rejects with CancelledError and terminates the workers; the pool then works again', async () => {
     const x = randomMatrix(768, 256, 7);
     const heads = Array.from({ length: 8 }, (_, h) => ({
