@@ -270,7 +270,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
       { pool, minMacs: 0 },
     );
     assert.equal(small.engine, 'wasm-parallel');
-    assert.equal(pool.threadCount, 2);
+    assert.equal(pool.threadCount, 1, 'size 2: one worker and the calling thread');
   });
 
   it('calls under POOLED_ATTENTION_MIN_MACS run on this thread (waking the workers would cost more), with the same results', async () => {
@@ -290,6 +290,23 @@ describe('parallel attention (worker threads, shared memory)', () => {
     assert.ok(20 * 20 * 16 < POOLED_ATTENTION_MIN_MACS);
   });
 
+  it('without the calling thread (callerJoins false) the workers alone give the same results', async () => {
+    const own = new AttentionPool({ size: 2, callerJoins: false });
+    try {
+      const x = randomMatrix(29, 16, 700);
+      const heads = Array.from({ length: 3 }, (_, h) => ({
+        W_Q: randomMatrix(16, 8, 710 + h, 0.3),
+        W_K: randomMatrix(16, 8, 720 + h, 0.3),
+        W_V: randomMatrix(16, 8, 730 + h, 0.3),
+      }));
+      const got = await computeMultiHeadFast(x, heads, { pool: own, minMacs: 0, mask: 'causal' });
+      assert.equal(own.threadCount, 2);
+      assertSame(got.output, multiHeadAttention(x, heads, null, { mask: 'causal' }).output, 1e-5, 'output');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('close() ends every worker and refuses later calls', async () => {
     const own = new AttentionPool({ size: 2 });
     const before = liveAttentionWorkers();
@@ -297,7 +314,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
       pool: own,
       minMacs: 0,
     });
-    assert.equal(liveAttentionWorkers(), before + 2);
+    assert.equal(liveAttentionWorkers(), before + 1, 'size 2: one worker and the calling thread');
     await own.close();
     assert.equal(liveAttentionWorkers(), before);
     assert.equal(own.available, false);
