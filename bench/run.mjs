@@ -5,7 +5,7 @@
 //   file-*    the tensor-file reader against `cat FILE > /dev/null` (bench/tensorfiles.mjs)
 //   render-*  the panel's heatmap frame and scale slider in Chromium (bench/render.mjs)
 // Ours runs the fast path the extension uses (src/node/parallel: WebAssembly SIMD kernels, heads on
-// worker threads); numpy runs in a child (bench/numpy_baseline.py) with OPENBLAS_CORETYPE and
+// the calling thread and a worker); numpy runs in a child (bench/numpy_baseline.py) with OPENBLAS_CORETYPE and
 // OPENBLAS_L2_SIZE removed from its environment only. Each case: two warm-ups, then reps runs, median.
 //   model-*   real models against PyTorch, memory-* compute --model's peak RSS (bench/models.mjs)
 // Kernel builds: full-* and attn-* are timed with each build (src/core/kernels/variant.ts): simd128
@@ -402,7 +402,7 @@ if (asJson) {
     `Attention benchmark: median of ${reps} runs after two warm-ups; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`,
   );
   console.log(
-    `ours: WebAssembly SIMD kernels (${VARIANTS.join(' and ')} builds; * = the build loaded by default here, ${defaultVariant}), ${pool.size} worker threads (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`,
+    `ours: WebAssembly SIMD kernels (${VARIANTS.join(' and ')} builds; * = the build loaded by default here, ${defaultVariant}), ${pool.size} threads: the calling thread and ${pool.size - 1} worker(s) (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`,
   );
   console.log('');
   console.log(
