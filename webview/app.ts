@@ -30,14 +30,17 @@ import { type LiveHead, headAtFactor } from './live';
 import { DEFAULT_STATE, TABS, type TabId, type ViewState, defaultRange, sanitizeState } from './state';
 import { type Theme, observeTheme, readTheme } from './theme';
 import type { StateStore } from './transport';
+import { maskInUse } from './heatmap/maskShape';
 import { AttentionView } from './views/attention';
 import { HeadsView } from './views/heads';
+import { LinesView } from './views/lines';
 import { ProjectionsView } from './views/projections';
 import { ScalingView } from './views/scaling';
 import { VarianceView } from './views/variance';
 
 const TAB_TITLES: Record<TabId, string> = {
   attention: 'Scores & weights',
+  lines: 'Lines',
   scaling: 'Scaling',
   variance: 'Why √d_k',
   projections: 'Why projections',
@@ -288,6 +291,12 @@ export class App implements PanelContext {
     return this.data.rawHead(this.state.mask, this.overview.mask);
   }
 
+  layerHeads(): Promise<HeadPayload[]> {
+    const { layer } = this.state;
+    const heads = Array.from({ length: this.overview.heads }, (_, head) => head);
+    return Promise.all(heads.map((head) => this.data.head({ layer, head, mask: this.state.mask }, this.overview.mask)));
+  }
+
   thumbnails(): Promise<Thumbnails> {
     return this.data.thumbnails(this.overview, this.state.mask);
   }
@@ -383,6 +392,7 @@ export class App implements PanelContext {
     this.buildToolbar();
     const views: Record<TabId, View> = {
       attention: new AttentionView(this),
+      lines: new LinesView(this),
       scaling: new ScalingView(this),
       variance: new VarianceView(),
       projections: new ProjectionsView(this),
@@ -583,8 +593,11 @@ export class App implements PanelContext {
     c.head.value = String(s.head);
     const activeMask = s.mask ?? this.overview.mask;
     if (c.masks)
-      for (const r of Array.from(c.masks.children) as (HTMLElement & { checked: boolean; value: string })[])
+      for (const r of Array.from(c.masks.children) as (HTMLElement & { checked: boolean; value: string })[]) {
         r.checked = r.value === activeMask;
+        // Scores that carry their own −∞ mask: "none" adds nothing to the file's (maskShape.ts).
+        if (r.value === 'none') r.setAttribute('label', this.maskTitle('none'));
+      }
     c.sequential.value = s.sequential;
     c.diverging.value = s.diverging ?? 'auto';
     c.range.value = s.range ?? defaultRange(this.overview.m);
@@ -681,6 +694,12 @@ export class App implements PanelContext {
       );
   }
 
+  /** A mask's title, or the file's own mask when none is added to it (issue 16). */
+  private maskTitle(mask: MaskName): string {
+    const p = this.payload;
+    return mask === p.mask ? maskInUse(p.allowed, p.n, p.m, mask, MASK_TITLES[mask]) : MASK_TITLES[mask];
+  }
+
   private updateStatusLine(): void {
     const p = this.payload;
     const f = this.factor;
@@ -689,7 +708,7 @@ export class App implements PanelContext {
       this.overview.layers > 1 ? `layer ${p.layer}` : '',
       p.dK !== null ? `d_k = ${p.dK}` : '',
       f !== null ? `factor ${describeFactor(f, p.dK)}` : 'weights as exported',
-      MASK_TITLES[p.mask],
+      this.maskTitle(p.mask),
       `mean entropy ${formatNumber(this.live.summary.meanEntropy)} nats`,
     ].filter(Boolean);
     this.setStatus(parts.join(' · '));

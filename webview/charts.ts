@@ -2,8 +2,8 @@
 // Colours are presentation attributes taken from the theme, so an exported SVG looks the same
 // outside the panel and no style attribute is needed (a strict CSP would block one).
 import { svg } from './dom';
-import { formatNumber } from './format';
-import { linearTicks, logTicks, powerOfTenLabel } from './ticks';
+import { formatNumber, formatTicks } from './format';
+import { estimateWidth, fittedLinearTicks, fittedLogTicks, placeMarkerLabels, powerOfTenLabel } from './ticks';
 import type { Theme } from './theme';
 
 export interface Point {
@@ -101,30 +101,33 @@ export function lineChart(spec: ChartSpec): Chart {
   });
   root.appendChild(svg('rect', { x: 0, y: 0, width, height, fill: t.background }));
   root.appendChild(svg('text', { ...font, x: M.left, y: 16, 'font-weight': 600, 'font-size': 12 }, spec.title));
-  // Grid and ticks.
-  const xt = spec.xLog ? logTicks(x0, x1) : linearTicks(x0, x1);
-  const yt = spec.yLog ? logTicks(y0, y1) : linearTicks(y0, y1, 4);
+  // Grid and ticks, thinned until no two labels collide (ticks.ts).
+  // One format per axis (format.ts formatTicks): "0.05, 0.10, 0.15", never "0.05, 0.1".
+  const xLabels = (vs: readonly number[]) => (spec.xLog ? vs.map(powerOfTenLabel) : formatTicks(vs));
+  const yLabels = (vs: readonly number[]) => (spec.yLog ? vs.map(powerOfTenLabel) : formatTicks(vs));
+  const wide = (text: string) => estimateWidth(text, 10);
+  const high = () => 11;
+  const xt = spec.xLog ? fittedLogTicks(x0, x1, pw, xLabels, wide) : fittedLinearTicks(x0, x1, pw, xLabels, wide);
+  const yt = spec.yLog ? fittedLogTicks(y0, y1, ph, yLabels, high) : fittedLinearTicks(y0, y1, ph, yLabels, high, 4);
+  const xText = xLabels(xt),
+    yText = yLabels(yt);
   const grid = svg('g', { stroke: t.border, 'stroke-width': 1 });
-  for (const v of xt) {
+  for (const [i, v] of xt.entries()) {
     const x = fx(v);
     grid.appendChild(svg('line', { x1: x, x2: x, y1: M.top, y2: M.top + ph }));
     root.appendChild(
       svg(
         'text',
         { ...font, fill: t.muted, x, y: M.top + ph + 14, 'text-anchor': 'middle', 'font-size': 10 },
-        spec.xLog ? powerOfTenLabel(v) : formatNumber(v),
+        xText[i],
       ),
     );
   }
-  for (const v of yt) {
+  for (const [i, v] of yt.entries()) {
     const y = fy(v);
     grid.appendChild(svg('line', { x1: M.left, x2: M.left + pw, y1: y, y2: y }));
     root.appendChild(
-      svg(
-        'text',
-        { ...font, fill: t.muted, x: M.left - 5, y: y + 3, 'text-anchor': 'end', 'font-size': 10 },
-        spec.yLog ? powerOfTenLabel(v) : formatNumber(v),
-      ),
+      svg('text', { ...font, fill: t.muted, x: M.left - 5, y: y + 3, 'text-anchor': 'end', 'font-size': 10 }, yText[i]),
     );
   }
   root.insertBefore(grid, root.childNodes[2] ?? null);
@@ -140,9 +143,25 @@ export function lineChart(spec: ChartSpec): Chart {
     ),
   );
   // Markers under the data.
-  const markers = new Map<string, { line: SVGLineElement; text: SVGTextElement }>();
-  (spec.markers ?? []).forEach((mk, i) => {
-    const x = fx(mk.x);
+  const markers = new Map<string, { line: SVGLineElement; text: SVGTextElement; x: number }>();
+  const clampX = (x: number) => Math.min(M.left + pw, Math.max(M.left, x));
+  // Each label on the first row where it overlaps no other, left of its line near the right edge:
+  // "1", "1/√d_k", "1/d_k" and the slider never print over one another wherever the slider goes.
+  const layoutMarkers = () => {
+    const all = [...markers.values()];
+    const placed = placeMarkerLabels(
+      all.map((m) => ({ x: m.x, width: estimateWidth(m.text.textContent ?? '', 10) })),
+      M.left + pw,
+    );
+    all.forEach((m, i) => {
+      const p = placed[i];
+      m.text.setAttribute('x', String(p.align === 'start' ? m.x + 3 : m.x - 3));
+      m.text.setAttribute('y', String(M.top + 11 + 12 * p.row));
+      m.text.setAttribute('text-anchor', p.align);
+    });
+  };
+  (spec.markers ?? []).forEach((mk) => {
+    const x = clampX(fx(mk.x));
     const line = svg('line', {
       x1: x,
       x2: x,
@@ -152,11 +171,11 @@ export function lineChart(spec: ChartSpec): Chart {
       'stroke-width': 1.5,
       'stroke-dasharray': mk.dash ?? '',
     });
-    // Staggered so that neighbouring markers' labels do not overwrite each other.
-    const text = svg('text', { ...font, fill: mk.color, x: x + 3, y: M.top + 11 + 12 * i, 'font-size': 10 }, mk.label);
+    const text = svg('text', { ...font, fill: mk.color, x: x + 3, y: M.top + 11, 'font-size': 10 }, mk.label);
     root.append(line, text);
-    markers.set(mk.id, { line, text });
+    markers.set(mk.id, { line, text, x });
   });
+  layoutMarkers();
   // Series.
   spec.series.forEach((s) => {
     const pts = s.points.filter(
@@ -214,7 +233,7 @@ export function lineChart(spec: ChartSpec): Chart {
             }),
       );
       legend.appendChild(svg('text', { ...font, 'font-size': 10, x: lx + 18, y: M.top - 11 }, s.name));
-      lx += 18 + s.name.length * 5.8 + 14;
+      lx += 18 + estimateWidth(s.name, 10) + 10;
     }
     root.appendChild(legend);
   }
@@ -223,11 +242,12 @@ export function lineChart(spec: ChartSpec): Chart {
     moveMarker(id, x, label) {
       const mk = markers.get(id);
       if (!mk || !(x > 0 || !spec.xLog)) return;
-      const px = Math.min(M.left + pw, Math.max(M.left, fx(x)));
+      const px = clampX(fx(x));
       mk.line.setAttribute('x1', String(px));
       mk.line.setAttribute('x2', String(px));
-      mk.text.setAttribute('x', String(px + 3));
+      mk.x = px;
       if (label !== undefined) mk.text.textContent = label;
+      layoutMarkers();
     },
   };
 }

@@ -2,6 +2,7 @@
 // results validated against their method (src/protocol/methods.ts) before use; pushes from the
 // host handed to the app. Anything malformed is dropped and logged.
 import type { HostMessage, Method, Methods, PushMessage, WebviewMessage } from '../src/protocol/messages';
+import type { FirstDrawMarks } from '../src/protocol/methods';
 import { PROTOCOL_VERSION } from '../src/protocol/messages';
 import { RpcCaller } from '../src/protocol/rpc';
 import { parseHostMessage, validateResult } from '../src/protocol/validate';
@@ -17,6 +18,9 @@ const TIMEOUT_MS = 120_000;
 
 export class HostClient {
   private readonly rpc: RpcCaller<Methods>;
+  /** The first load's steps (page clock), sent once with firstDraw: where a slow first heatmap spent its time. */
+  private readonly marks: { -readonly [K in keyof FirstDrawMarks]?: number } = {};
+  private firstDrawSent = false;
 
   constructor(
     private readonly transport: Transport,
@@ -30,11 +34,32 @@ export class HostClient {
       onInvalid: (method, error) => this.log('error', `malformed ${method} result (${error})`),
     });
     transport.listen((data) => this.receive(data));
+    this.marks.hello = performance.now();
     transport.post({ kind: 'hello', protocol: PROTOCOL_VERSION });
   }
 
   request<M extends Method>(method: M, params: Methods[M]['params']): Promise<Methods[M]['result']> {
-    return this.rpc.call(method, params);
+    const call = this.rpc.call(method, params);
+    if (!this.firstDrawSent && (method === 'overview' || method === 'head')) {
+      const step: 'overview' | 'head' = method;
+      if (step === 'overview') this.marks.overviewAsked ??= performance.now();
+      void call.then(
+        () => {
+          this.marks[step] ??= performance.now();
+        },
+        () => undefined,
+      );
+    }
+    return call;
+  }
+
+  /** Tells the host the first heatmap is on screen (once per page load), with the load's steps. */
+  firstDraw(): void {
+    const { hello, overviewAsked, overview, head } = this.marks;
+    if (this.firstDrawSent || overviewAsked === undefined || overview === undefined || head === undefined) return;
+    this.firstDrawSent = true;
+    const marks: FirstDrawMarks = { hello: hello ?? 0, overviewAsked, overview, head, drawn: performance.now() };
+    this.transport.post({ kind: 'notify', event: 'firstDraw', marks });
   }
 
   focusToken(index: number | null): void {

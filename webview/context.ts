@@ -40,6 +40,8 @@ export interface PanelContext {
 
   /** Data loaded on demand by the views that need it. */
   rawHead(): Promise<HeadPayload>;
+  /** Every head of the current layer under the current mask (the lines view). */
+  layerHeads(): Promise<HeadPayload[]>;
   thumbnails(): Promise<Thumbnails>;
   variance(): Promise<VarianceSample[]>;
   /** Part of a head at full resolution (long sequences, Overview.pooled). */

@@ -1,8 +1,10 @@
 // The current view as one picture: its canvases and charts laid out in rows under a title, drawn
 // onto one canvas for PNG, or gathered into one SVG (small heatmaps as vector cells, larger ones as
-// embedded images, charts as they are).
+// embedded images, charts as they are). Canvases are drawn without their interaction overlays
+// (heatmap/exportable.ts): an exported picture shows the data, not where the pointer was.
 import type { Figure, FigureItem } from './context';
 import { SVG_NS, svg } from './dom';
+import { exportCanvas } from './heatmap/exportable';
 import type { Theme } from './theme';
 
 const PAD = 16,
@@ -83,7 +85,7 @@ export async function figureCanvas(figure: Figure, theme: Theme, scale = 2): Pro
       ctx.fillText(p.item.caption, p.x, p.y - CAPTION + 2);
     }
     if (p.item.svg) ctx.drawImage(await svgImage(p.item.svg), p.x, p.y, p.w, p.h);
-    else if (p.item.canvas) ctx.drawImage(p.item.canvas, p.x, p.y, p.w, p.h);
+    else if (p.item.canvas) ctx.drawImage(exportCanvas(p.item.canvas), p.x, p.y, p.w, p.h);
   }
   return canvas;
 }
@@ -135,7 +137,7 @@ export function figureSvg(figure: Figure, theme: Theme): string {
           y: p.y,
           width: p.w,
           height: p.h,
-          href: p.item.canvas.toDataURL('image/png'),
+          href: exportCanvas(p.item.canvas).toDataURL('image/png'),
           'image-rendering': 'pixelated',
         }),
       );

@@ -17,6 +17,7 @@ import {
   zoomAround,
 } from './layout';
 import { CellPainter } from './heatmap/cells';
+import { copyCanvas, registerCleanCanvas } from './heatmap/exportable';
 import { HeatmapInput, type InputTarget } from './heatmap/input';
 import { drawIndexTicks, drawLabels } from './heatmap/labels';
 import { drawBar, drawLegend } from './heatmap/legend';
@@ -70,6 +71,18 @@ export class Heatmap implements InputTarget {
     this.live = el('div', { cls: 'sr-only', attrs: { 'aria-live': 'polite' } });
     this.element = el('div', { cls: 'heatmap' }, this.canvas, this.tooltip, this.live);
     if (options.interactive) new HeatmapInput(this);
+    registerCleanCanvas(this.canvas, () => this.cleanCopy());
+  }
+
+  /** The picture as exported: drawn once with no highlight, copied, then drawn again as it was. */
+  cleanCopy(): HTMLCanvasElement {
+    const shown = this.highlight;
+    this.highlight = { hover: null, locked: null, cursor: null };
+    this.render();
+    const copy = copyCanvas(this.canvas);
+    this.highlight = shown;
+    this.render();
+    return copy;
   }
 
   setTheme(theme: Theme): void {

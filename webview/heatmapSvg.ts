@@ -1,6 +1,8 @@
 // A heatmap as vector SVG for exports of small matrices: one rect per cell, hatched masked cells,
 // token labels as text, a gradient legend. Larger matrices are exported from the canvas instead.
-import { cssColor, lookupTable, lutIndex, scalePosition, unpackRgba } from './colormap';
+import { legendTickLayout } from './heatmap/legend';
+import { estimateWidth } from './ticks';
+import { cssColor, lookupTable, lutIndex, unpackRgba } from './colormap';
 import { svg } from './dom';
 import { displayToken, formatNumber } from './format';
 import type { HeatmapModel } from './heatmap';
@@ -115,21 +117,9 @@ export function heatmapSvg(model: HeatmapModel, theme: Theme): SVGSVGElement | n
   root.appendChild(
     svg('rect', { x: labelW, y: ly, width: lw, height: 10, fill: `url(#${id}-legend)`, stroke: theme.border }),
   );
-  model.legendTicks.forEach((v, i) => {
-    const x = labelW + scalePosition(model.scale, v) * lw;
+  for (const tick of legendTickLayout(model, lw, (text) => estimateWidth(text, 10)))
     root.appendChild(
-      svg(
-        'text',
-        {
-          ...font,
-          'font-size': 10,
-          x,
-          y: ly + 24,
-          'text-anchor': i === 0 ? 'start' : i === model.legendTicks.length - 1 ? 'end' : 'middle',
-        },
-        label(v),
-      ),
+      svg('text', { ...font, 'font-size': 10, x: labelW + tick.x, y: ly + 24, 'text-anchor': tick.align }, tick.text),
     );
-  });
   return root;
 }

@@ -56,7 +56,12 @@ function boot(): void {
     app?.onPush(push);
   });
   app = new App(root, client, store, report);
-  void app.start();
+  // start() resolves once the first head is drawn into its canvas; the next frame puts it on screen.
+  void app.start().then(() =>
+    requestAnimationFrame(() => {
+      if (document.body.dataset.ready === '1') client.firstDraw();
+    }),
+  );
 }
 
 boot();

@@ -3,20 +3,25 @@
 import type { HeadPayload, Overview } from '../src/protocol/messages';
 import type { ColorScale } from './colormap';
 import type { PanelContext } from './context';
-import { formatNumber } from './format';
+import { formatNumber, formatTicks } from './format';
 import type { HeatmapModel } from './heatmap';
-import { absMax, maxValue, upperQuantile } from './raster';
+import { maskedLegend } from './heatmap/maskShape';
+import { absMax, rowMaxQuantile } from './raster';
 import { defaultRange } from './state';
 
 /** The colour range for weights: 0–1, or 0 to the largest weight when stretched. */
-export function weightScale(ctx: PanelContext, weights: Float32Array, allowed: Uint8Array | null): ColorScale {
+export function weightScale(
+  ctx: PanelContext,
+  weights: Float32Array,
+  allowed: Uint8Array | null,
+  n: number,
+): ColorScale {
   const range = ctx.state.range ?? defaultRange(ctx.overview.m);
   if (range === 'unit') return { kind: 'sequential', lo: 0, hi: 1 };
-  // Stretched: to the 99.5th percentile when the largest weight is an outlier (a query with one
-  // allowed key always has weight 1), else to the largest weight.
-  const top = maxValue(weights, allowed);
-  const q = upperQuantile(weights, allowed);
-  return { kind: 'sequential', lo: 0, hi: Math.max(q < top / 2 ? q : top, 1e-12) };
+  // Stretched: to the typical row's largest weight (raster.ts rowMaxQuantile), so that neither one-key
+  // rows (weight 1) nor a sharp scale (most cells near 0) make the range useless.
+  const m = weights.length / Math.max(1, n);
+  return { kind: 'sequential', lo: 0, hi: Math.max(rowMaxQuantile(weights, n, m, allowed), 1e-12) };
 }
 
 export function weightsModel(
@@ -28,7 +33,7 @@ export function weightsModel(
   n = overview.n,
   m = overview.m,
 ): HeatmapModel {
-  const scale = weightScale(ctx, weights, allowed);
+  const scale = weightScale(ctx, weights, allowed, n);
   const hi = scale.kind === 'sequential' ? scale.hi : 1;
   return {
     n,
@@ -41,9 +46,11 @@ export function weightsModel(
     rowLabels: overview.tokens,
     colLabels: overview.keyTokens,
     bar: entropy ? { values: entropy, max: Math.log(m), title: 'entropy', unit: 'nats' } : null,
-    legendTitle: hi === 1 ? 'weight (0 – 1)' : 'weight (stretched; brighter cells clipped to the top colour)',
+    legendTitle: hi === 1 ? 'weight (0 – 1)' : 'weight, stretched (brighter cells at the top colour)',
+    maskLabel: maskedLegend(allowed, n, m, ctx.payload.mask),
     legendTicks: [0, hi / 2, hi],
     scaleLabel: (v) => formatNumber(v, 2),
+    tickLabels: (vs) => formatTicks(vs, 2),
     // A long sequence's overview numbers its blocks by their first token.
     ...(overview.pooled && n === overview.n ? { positions: { row0: 0, col0: 0, step: overview.pooled.cell } } : {}),
   };
@@ -68,7 +75,13 @@ export function scoresModel(ctx: PanelContext, payload: HeadPayload, factor: num
     colLabels: ctx.overview.keyTokens,
     bar: null,
     legendTitle: `scaled score q·k × ${formatNumber(factor)}`,
+    maskLabel: maskedLegend(payload.allowed, payload.n, payload.m, payload.mask),
     legendTicks: [-a, -a / 2, 0, a / 2, a],
     scaleLabel: (v) => formatNumber(v * factor, 2),
+    tickLabels: (vs) =>
+      formatTicks(
+        vs.map((v) => v * factor),
+        2,
+      ),
   };
 }

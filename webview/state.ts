@@ -4,8 +4,8 @@
 import type { HeadIndex, MaskName, Overview } from '../src/protocol/messages';
 import { DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from './colormap';
 
-export type TabId = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads';
-export const TABS: readonly TabId[] = ['attention', 'scaling', 'variance', 'projections', 'heads'];
+export type TabId = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads' | 'lines';
+export const TABS: readonly TabId[] = ['attention', 'scaling', 'variance', 'projections', 'heads', 'lines'];
 
 export type SortKey = 'layer' | 'entropy' | 'maxWeight' | 'diagonal';
 export const SORT_KEYS: readonly SortKey[] = ['layer', 'entropy', 'maxWeight', 'diagonal'];

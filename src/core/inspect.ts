@@ -123,6 +123,9 @@ function fromAttention(
   engine: ComputeEngine = REFERENCE_ENGINE,
 ): HeadInspection {
   const rows = rowSharpness(r.weights, r.allowed);
+  // The sweep re-softmaxes the head at ~28 factors, several times the cost of the head itself, and
+  // only the head a panel shows needs it: computed on first read, then kept.
+  let sweep: SweepPoint[] | null = null;
   return {
     layer,
     head,
@@ -135,7 +138,9 @@ function fromAttention(
     output: r.output,
     ...qkv,
     rows,
-    sweep: engine.scaleSweep(r.dots, r.allowed, dK ?? undefined, grid),
+    get sweep(): SweepPoint[] {
+      return (sweep ??= engine.scaleSweep(r.dots, r.allowed, dK ?? undefined, grid));
+    },
     diagonal: r.weights.rows === r.weights.cols ? diagonalDominance(r.weights) : null,
   };
 }

@@ -14,6 +14,7 @@ import type {
   SourceMethod,
 } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/messages';
+import type { FirstDrawMarks } from '../protocol/methods';
 import { parseWebviewMessage } from '../protocol/validate';
 import type { InspectionSource } from './source';
 
@@ -38,6 +39,8 @@ export interface SessionOptions {
   log?(line: string): void;
   /** The user moved to query token `index` (null: none); the editor may highlight its text. */
   onFocusToken?(index: number | null): void;
+  /** The panel's first heatmap is on screen; `marks` are its load steps in the page's clock. */
+  onFirstDraw?(marks: FirstDrawMarks): void;
   /** Caps (src/core/limits.ts); here limits.maxHeadsShown bounds the heads grid. Defaults when absent. */
   limits?: LimitOptions;
 }
@@ -120,6 +123,7 @@ export class PanelSession {
         return;
       case 'notify':
         if (message.event === 'focusToken') this.options.onFocusToken?.(message.index);
+        else if (message.event === 'firstDraw') this.options.onFirstDraw?.(message.marks);
         else this.log(`panel ${message.level}: ${message.text}`);
         return;
       case 'request':

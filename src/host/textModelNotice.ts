@@ -19,6 +19,9 @@ export function withNotices(source: InspectionSource, notices: readonly string[]
     thumbnails: source.thumbnails ? (size, mask) => source.thumbnails!(size, mask) : undefined,
     variance: source.variance ? () => source.variance!() : undefined,
     region: source.region ? (params) => source.region!(params) : undefined,
-    spec: source.spec,
+    // A getter: a source still opening (pendingSource.ts) learns its spec later.
+    get spec() {
+      return source.spec;
+    },
   };
 }

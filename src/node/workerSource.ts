@@ -1,7 +1,8 @@
 // The panel's data source as seen from the extension host: every request goes to an inspection
 // worker thread that holds the real source (openSource.ts). Cancelling or a crash terminates the
 // worker; the next request starts a fresh one and re-opens the same input, so a panel survives both.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { takeWorker } from './spareWorker';
 import { InputError } from '../core';
 import { CancelledError } from '../protocol/cancelled';
 import { ForwardingSource, type SourceMethods } from '../host/sourceMethods';
@@ -119,7 +120,7 @@ export class WorkerSource extends ForwardingSource implements InspectionSource {
   }
 
   private startWorker(): void {
-    const worker = new Worker(this.options.workerPath);
+    const worker = takeWorker(this.options.workerPath);
     liveWorkers++;
     this.worker = worker;
     this.expectedExit = false;

@@ -228,8 +228,8 @@ export type ResponseMessage =
 export type HostMessage = ResponseMessage | PushMessage;
 
 /** The panel's tabs. */
-export type PanelTab = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads';
-export const PANEL_TABS: readonly PanelTab[] = ['attention', 'scaling', 'variance', 'projections', 'heads'];
+export type PanelTab = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads' | 'lines';
+export const PANEL_TABS: readonly PanelTab[] = ['attention', 'scaling', 'variance', 'projections', 'heads', 'lines'];
 
 /** Sequential colour maps for weights (colour-blind safe, plus gray). */
 export type ColorMapName = 'viridis' | 'cividis' | 'gray';

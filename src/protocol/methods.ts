@@ -11,6 +11,8 @@ import type { ColorMapName, ExportFormat, HeadIndex, PanelTab } from './messages
 import { COLOR_MAP_NAMES, EXPORT_FORMATS, PANEL_TABS } from './messages';
 import {
   MAX_DIM,
+  fail,
+  finite,
   MAX_NAME,
   MAX_TEXT,
   headIndex,
@@ -24,6 +26,7 @@ import {
   readNoParams,
   readOverview,
   readOverviewParams,
+  record,
   readRegion,
   readRegionParams,
   readThumbnails,
@@ -76,11 +79,42 @@ type MessagesOf<T extends Readers, Kind extends string, Key extends string> = {
   [E in keyof T & string]: { readonly kind: Kind } & { readonly [K in Key]: E } & ReturnType<T[E]>;
 }[keyof T & string];
 
+/** The steps of a panel's first load, in the page's clock (ms): hello sent, overview asked and received, first head received, first heatmap drawn. */
+export interface FirstDrawMarks {
+  readonly hello: number;
+  readonly overviewAsked: number;
+  readonly overview: number;
+  readonly head: number;
+  readonly drawn: number;
+}
+export const FIRST_DRAW_STEPS = ['hello', 'overviewAsked', 'overview', 'head', 'drawn'] as const;
+
+/** An hour of page time: anything later (or negative) is not a load time. */
+const MAX_PAGE_MS = 3_600_000;
+
+function readFirstDrawMarks(value: unknown): FirstDrawMarks {
+  const o = record(value, 'marks');
+  const marks = {} as Record<(typeof FIRST_DRAW_STEPS)[number], number>;
+  for (const step of FIRST_DRAW_STEPS) {
+    const t = finite(o[step], `marks.${step}`);
+    if (t < 0 || t > MAX_PAGE_MS) fail(`marks.${step}`, `expected a time in [0, ${MAX_PAGE_MS}] ms`);
+    marks[step] = t;
+  }
+  return marks;
+}
+
 /** Webview → host, one-way. */
 export const NOTIFICATIONS = {
   /** The user moved to a query token (the host may highlight its text); null clears. */
   focusToken: (o: Record<string, unknown>): { readonly index: number | null } => ({
     index: nullable(o.index, (v) => integer(v, 'index', 0, MAX_DIM * MAX_DIM)),
+  }),
+  /**
+   * The panel drew its first heatmap after loading: when each step happened, in milliseconds of the
+   * page's own clock (performance.now()). The host turns them into the command-to-first-heatmap figures.
+   */
+  firstDraw: (o: Record<string, unknown>): { readonly marks: FirstDrawMarks } => ({
+    marks: readFirstDrawMarks(o.marks),
   }),
   log: (o: Record<string, unknown>): { readonly level: 'warn' | 'error'; readonly text: string } => ({
     level: oneOf(o.level, ['warn', 'error'] as const, 'level'),

@@ -19,6 +19,7 @@ export async function debugState(deps: CommandDeps): Promise<Record<string, unkn
       heads: p.overview?.heads ?? null,
       active: p === panels.active,
       visible: p.panel.visible,
+      firstDraw: p.firstDraw,
     })),
     livePanels: InspectorPanel.live,
     liveWorkers: deps.platform.liveWorkers(),

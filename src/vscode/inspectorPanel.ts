@@ -9,6 +9,7 @@ import { buildPanelHtml, makeNonce } from '../host/html';
 import { textModelNotice, withNotices } from '../host/textModelNotice';
 import type { InspectionSource } from '../host/source';
 import type { BatchChoice } from '../host/tensorFileSource';
+import { describeLoadTimeline, loadTimeline, type LoadTimeline } from '../host/loadTimeline';
 import { defaultExportName } from './exportFile';
 import { limitsOf } from './inputs';
 import type { PanelSource } from './platform';
@@ -71,6 +72,9 @@ export class InspectorPanel implements vscode.Disposable {
   private disposed = false;
   /** Filled once the panel has loaded its overview (for the Layers & Heads view). */
   overview: Overview | null = null;
+  /** Command to first heatmap, once the page has drawn it (the output channel and the in-host tests read it). */
+  firstDraw: LoadTimeline | null = null;
+  private readonly loadMarks: { start: number; panel: number; overviewComputed: number | null; hello: number | null };
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -79,6 +83,10 @@ export class InspectorPanel implements vscode.Disposable {
     private readonly host: PanelHost,
   ) {
     panelCount++;
+    const now = Date.now();
+    // A record made by a command this minute starts the clock there; a restored panel's is old.
+    const fresh = now - record.openedAt >= 0 && now - record.openedAt < 60_000;
+    this.loadMarks = { start: fresh ? record.openedAt : now, panel: now, overviewComputed: null, hello: null };
     const webview = panel.webview;
     const dist = vscode.Uri.joinPath(host.extensionUri, 'dist');
     // Panels created here already have these; restored panels and custom editors get them now.
@@ -98,13 +106,22 @@ export class InspectorPanel implements vscode.Disposable {
       reportAssets: () => this.reportAssets(),
       log: (line) => host.log.warn(`[${record.title}] ${line}`),
       onFocusToken: (index) => host.onFocusToken(this, index),
+      onFirstDraw: (marks) => {
+        const { hello, ...rest } = this.loadMarks;
+        if (this.firstDraw || hello === null) return;
+        this.firstDraw = loadTimeline({ ...rest, hello }, marks);
+        host.log.info(`[${record.title}] ${describeLoadTimeline(this.firstDraw, this.overview?.tokens.length ?? 0)}`);
+      },
       limits: limitsOf(readSettings()),
     });
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: unknown) => {
         // The page says hello each time it loads (VS Code may load it twice and drops messages
         // posted before a load): that is when it can take its settings and restore key.
-        if (typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'hello') this.configure();
+        if (typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'hello') {
+          this.loadMarks.hello = Date.now();
+          this.configure();
+        }
         void this.session.handle(m);
       }),
       panel.onDidChangeViewState(() => {
@@ -152,6 +169,7 @@ export class InspectorPanel implements vscode.Disposable {
   private async loadOverview(): Promise<Overview> {
     try {
       this.overview = await this.source.overview();
+      this.loadMarks.overviewComputed = Date.now();
       if (!this.disposed) this.host.onOverview(this);
       return this.overview;
     } catch (e) {
@@ -248,6 +266,10 @@ export class InspectorPanel implements vscode.Disposable {
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.host.onDisposed(this);
     return this.panel;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
   }
 
   dispose(): void {

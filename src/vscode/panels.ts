@@ -7,10 +7,17 @@ import { oneLineMessage } from '../core';
 import { CancelledError } from '../protocol/cancelled';
 import type { PanelTab } from '../protocol/messages';
 import { fileInput, fileTitle, openRequestFor } from './inputs';
+import { PendingSource } from '../host/pendingSource';
 import { InspectorPanel, PANEL_VIEW_TYPE, type PanelHost, UnavailableSource } from './inspectorPanel';
 import { type PanelSource, type Platform, panelHooks } from './platform';
 import { type InspectionInput, type InspectionRecord, PanelRecords, RecentInspections, newId } from './recent';
 import { SECTION, readSettings } from './settings';
+
+/**
+ * How long an open may run before its panel is created anyway (the page then loads while the input
+ * opens). Shorter opens, bad input above all, get their panel (or their error, and no panel) after.
+ */
+const EARLY_PANEL_MS = 60;
 
 export interface OpenResult {
   readonly id: string;
@@ -95,15 +102,34 @@ export class PanelManager implements vscode.Disposable {
     const existing = this.findOpen(record.input);
     if (existing) return this.revealExisting(existing, record, options);
     const settings = readSettings();
-    let source: PanelSource;
     let created: PanelSource | undefined;
+    // A plain panel replaced in place (reuseActive) has its page loaded already; otherwise an open
+    // still running after EARLY_PANEL_MS gets its panel then, so the page loads while the input opens.
+    const replaced = () =>
+      reuseActiveSetting() && this.activePanel?.panel.viewType === PANEL_VIEW_TYPE ? this.activePanel : undefined;
+    let early: InspectorPanel | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let source: PanelSource;
     try {
       const request = await openRequestFor(record, settings, this.platform);
-      source = await this.platform.open(request, {
+      const opening = this.platform.open(request, {
         ...panelHooks(this.platform, this.log),
         onCreated: (s) => this.opening.add((created = s)),
       });
+      if (!replaced())
+        timer = setTimeout(() => {
+          early = this.adopt(
+            this.createPanel(record),
+            record,
+            new PendingSource(opening, () => created?.cancel() ?? false),
+          );
+        }, EARLY_PANEL_MS);
+      source = await opening;
     } catch (e) {
+      clearTimeout(timer);
+      // Closed by the user while it opened: nothing to say.
+      if (early?.isDisposed) return undefined;
+      early?.dispose();
       if (e instanceof CancelledError) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: cancelled.'));
         return undefined;
@@ -114,12 +140,11 @@ export class PanelManager implements vscode.Disposable {
     } finally {
       if (created) this.opening.delete(created);
     }
-    // A custom editor belongs to its file, so only a plain panel is ever replaced.
-    const replaced =
-      reuseActiveSetting() && this.activePanel?.panel.viewType === PANEL_VIEW_TYPE ? this.activePanel : undefined;
-    const inspector = replaced
-      ? this.replaceContent(replaced, record, source)
-      : this.adopt(this.createPanel(record), record, source);
+    clearTimeout(timer);
+    if (early?.isDisposed) return undefined;
+    const old = early ? undefined : replaced();
+    const inspector =
+      early ?? (old ? this.replaceContent(old, record, source) : this.adopt(this.createPanel(record), record, source));
     if (options.remember !== false) await this.recent.add(record);
     await this.records.remember(record);
     return this.resultOf(inspector);

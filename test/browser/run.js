@@ -443,12 +443,16 @@ async function run() {
   main();
   // Injection payloads through every view, and the CSP (test/browser/hostile.js).
   require('./hostile').register({ test, assert, ROOT, OUT });
+  // Issue 16: −∞ scores, exports without overlays, the lines view (test/browser/views16.js).
+  require('./views16').register({ test, assert, OUT, sh, open, finish, cellPoint, pixel, near, tab });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   let passed = 0,
     failed = 0;
   const started = Date.now();
   try {
-    for (const t of tests) {
+    // BROWSER_GREP=text runs only the tests whose name contains it.
+    const only = process.env.BROWSER_GREP;
+    for (const t of only ? tests.filter((x) => x.name.includes(only)) : tests) {
       const t0 = Date.now();
       try {
         await t.fn(browser);

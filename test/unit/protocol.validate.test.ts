@@ -56,6 +56,11 @@ describe('protocol: validating webview → host messages', () => {
       },
       { kind: 'notify', event: 'focusToken', index: null },
       { kind: 'notify', event: 'log', level: 'warn', text: 'hi' },
+      {
+        kind: 'notify',
+        event: 'firstDraw',
+        marks: { hello: 120.5, overviewAsked: 130, overview: 180, head: 260, drawn: 300 },
+      },
     ];
     for (const m of ok) assert.ok(parseWebviewMessage(m).ok, JSON.stringify(m));
   });
@@ -91,6 +96,23 @@ describe('protocol: validating webview → host messages', () => {
         /params.data/,
       ],
       [{ kind: 'notify', event: 'focusToken', index: 'x' }, /index/],
+      [{ kind: 'notify', event: 'firstDraw', marks: null }, /^marks: expected an object/],
+      [
+        { kind: 'notify', event: 'firstDraw', marks: { hello: 1, overviewAsked: 2, overview: 3, head: 4 } },
+        /^marks.drawn: expected a finite number/,
+      ],
+      [
+        { kind: 'notify', event: 'firstDraw', marks: { hello: -1, overviewAsked: 2, overview: 3, head: 4, drawn: 5 } },
+        /^marks.hello: expected a time/,
+      ],
+      [
+        {
+          kind: 'notify',
+          event: 'firstDraw',
+          marks: { hello: 1, overviewAsked: 2, overview: 3, head: 4, drawn: 1e12 },
+        },
+        /^marks.drawn: expected a time/,
+      ],
       [
         {
           kind: 'request',

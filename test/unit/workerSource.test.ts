@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { MemorySource } from '../../src/host/memorySource';
 import { CancelledError, WorkerSource } from '../../src/node/workerSource';
+import { endSpare, hasSpare } from '../../src/node/spareWorker';
 import { InputError } from '../../src/core';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'tensorfiles');
@@ -29,8 +30,35 @@ describe('WorkerSource (inspection worker thread)', function () {
       loader: { '.wasm': 'binary' },
     });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    endSpare();
+    rmSync(dir, { recursive: true, force: true });
+  });
   afterEach(() => assert.equal(WorkerSource.liveWorkers, 0, 'every worker is terminated after its test'));
+
+  it('keeps one spare worker after a use, and the next source takes it', async () => {
+    endSpare();
+    const spec = { kind: 'text' as const, text: 'a b c', settings: { heads: 2 } };
+    const first = await WorkerSource.open(spec, { workerPath });
+    first.dispose();
+    const waitForSpare = async () => {
+      for (let i = 0; i < 100 && !hasSpare(); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await waitForSpare();
+    assert.ok(hasSpare(), 'a spare is started after a worker is taken');
+    const second = await WorkerSource.open({ ...spec, text: 'x y z w' }, { workerPath });
+    try {
+      assert.ok(!hasSpare(), 'the open took the spare');
+      assert.deepEqual((await second.overview()).tokens, ['x', 'y', 'z', 'w']);
+      assert.equal(WorkerSource.liveWorkers, 1, 'the spare is not counted as a live worker until taken');
+    } finally {
+      second.dispose();
+    }
+    await waitForSpare();
+    assert.ok(hasSpare(), 'and another spare follows');
+    endSpare();
+    assert.ok(!hasSpare());
+  });
 
   it('answers overview and head as the in-memory source does (to float32 rounding), with token offsets', async () => {
     const spec = { kind: 'text' as const, text: 'I go  home', settings: { heads: 2 }, scale: 0.5 };

@@ -3,6 +3,7 @@
 // carry them.
 import { cssColor, lookupTable, scalePosition } from '../colormap';
 import { formatNumber } from '../format';
+import { type LabelAlign, labelSpan, thinLabels } from '../ticks';
 import type { HeatmapLayout, Rect, Viewport } from '../layout';
 import { type PaintContext, font } from './paint';
 import type { HeatmapModel } from './types';
@@ -43,19 +44,45 @@ export function drawBar(p: PaintContext, layout: HeatmapLayout, view: Viewport):
   ctx.fillText(formatNumber(bar.max, 2), r.x + r.w, r.y + r.h + 3);
 }
 
+/**
+ * The legend: its title (never cut: the font shrinks to fit, down to 7 px) with the masked swatch and
+ * its words at the right of the same line, the colour bar, and the tick values under it, only finite
+ * ones, thinned so that no two labels touch.
+ */
 export function drawLegend(p: PaintContext, r: Rect): void {
   const model = p.model;
   const ctx = p.ctx;
   const t = p.theme;
   const lut = lookupTable(model.colormap);
   const hasMask = model.allowed !== null;
-  const barW = Math.max(80, r.w - (hasMask ? 70 : 0));
-  const y = r.y + 14;
-  ctx.fillStyle = t.muted;
+  const maskText = model.maskLabel ?? 'masked';
+  const room = Math.max(r.w, p.canvas.width / Math.max(1, window.devicePixelRatio || 1) - r.x - 4);
   ctx.font = font(p, 10);
+  const need = ctx.measureText(model.legendTitle).width + (hasMask ? 16 + 16 + ctx.measureText(maskText).width : 0);
+  const size = need > room ? Math.max(7, Math.floor((100 * room) / need) / 10) : 10;
+  ctx.font = font(p, size);
+  ctx.fillStyle = t.muted;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'alphabetic';
   ctx.fillText(model.legendTitle, r.x, r.y + 9);
+  if (hasMask) {
+    const textW = ctx.measureText(maskText).width;
+    const sx = Math.max(r.x, r.x + room - textW - 16);
+    ctx.fillStyle = t.masked;
+    ctx.fillRect(sx, r.y, 12, 10);
+    ctx.strokeStyle = t.hatch;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let k = -10; k < 12; k += 4) {
+      ctx.moveTo(sx + Math.max(0, k), r.y + 10 - Math.max(0, -k));
+      ctx.lineTo(sx + Math.min(12, k + 10), r.y + Math.max(0, 10 - (12 - k)));
+    }
+    ctx.stroke();
+    ctx.fillStyle = t.foreground;
+    ctx.fillText(maskText, sx + 16, r.y + 9);
+  }
+  const barW = r.w;
+  const y = r.y + 14;
   for (let x = 0; x < barW; x++) {
     ctx.fillStyle = cssColor(lut[Math.round((x / Math.max(1, barW - 1)) * 255)]);
     ctx.fillRect(r.x + x, y, 1.5, 10);
@@ -64,28 +91,39 @@ export function drawLegend(p: PaintContext, r: Rect): void {
   ctx.lineWidth = 1;
   ctx.strokeRect(r.x - 0.5, y - 0.5, barW + 1, 11);
   ctx.fillStyle = t.foreground;
+  ctx.font = font(p, 10);
   ctx.textBaseline = 'top';
-  const label = model.scaleLabel ?? ((v: number) => formatNumber(v, 3));
-  model.legendTicks.forEach((v, i) => {
-    const x = r.x + scalePosition(model.scale, v) * barW;
+  for (const tick of legendTickLayout(model, barW, (s) => ctx.measureText(s).width)) {
+    const x = r.x + tick.x;
     ctx.fillRect(x - 0.5, y + 10, 1, 3);
-    ctx.textAlign = i === 0 ? 'left' : i === model.legendTicks.length - 1 ? 'right' : 'center';
-    ctx.fillText(label(v), x, y + 14);
-  });
-  if (hasMask) {
-    const sx = r.x + barW + 12;
-    ctx.fillStyle = t.masked;
-    ctx.fillRect(sx, y, 12, 10);
-    ctx.strokeStyle = t.hatch;
-    ctx.beginPath();
-    for (let k = -10; k < 12; k += 4) {
-      ctx.moveTo(sx + Math.max(0, k), y + 10 - Math.max(0, -k));
-      ctx.lineTo(sx + Math.min(12, k + 10), y + Math.max(0, 10 - (12 - k)));
-    }
-    ctx.stroke();
-    ctx.fillStyle = t.foreground;
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'top';
-    ctx.fillText('masked', sx + 16, y);
+    ctx.textAlign = tick.align === 'start' ? 'left' : tick.align === 'end' ? 'right' : 'center';
+    ctx.fillText(tick.text, x, y + 14);
   }
+}
+
+/**
+ * The legend's tick labels along a bar `width` pixels wide: finite values only (a range that still
+ * held −∞ printed "−∞−∞∞"), the ends anchored inwards, thinned so that no two collide. Shared by the
+ * canvas legend and the SVG export.
+ */
+export function legendTickLayout(
+  model: HeatmapModel,
+  width: number,
+  measure: (text: string) => number,
+): { x: number; text: string; align: LabelAlign }[] {
+  const ticks = model.legendTicks.filter((v) => Number.isFinite(v));
+  const label = model.scaleLabel ?? ((v: number) => formatNumber(v, 3));
+  const texts = model.tickLabels ? model.tickLabels(ticks) : ticks.map(label);
+  const laid = ticks.map((v, i) => {
+    const x = scalePosition(model.scale, v) * width;
+    const text = texts[i];
+    const align: LabelAlign = i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'center';
+    return { x, text, align, span: labelSpan(x, measure(text), align) };
+  });
+  // Equal labels (a flat range) say nothing new.
+  const distinct = laid.filter((l, i) => i === 0 || l.text !== laid[i - 1].text);
+  return thinLabels(
+    distinct.map((l) => l.span),
+    6,
+  ).map((i) => distinct[i]);
 }

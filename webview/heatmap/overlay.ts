@@ -5,15 +5,14 @@ import { formatNumber } from '../format';
 import { type Rect, type Viewport, cellRect } from '../layout';
 import type { PaintContext } from './paint';
 
-/** The value's label if it fits the cell, else a shorter rounding, else nothing. */
+/**
+ * The value's label if it fits the cell, else the same number to fewer significant digits (one
+ * format everywhere, format.ts: "0.01", never ".01" beside "0.042"), else nothing.
+ */
 function fitNumber(ctx: CanvasRenderingContext2D, preferred: string, v: number, width: number): string | null {
   if (ctx.measureText(preferred).width <= width) return preferred;
-  for (const digits of [2, 1, 0]) {
-    const t = v
-      .toFixed(digits)
-      .replace(/^(-?)0\./, '$1.')
-      .replace('-', '−');
-    if (/^−?\.?0*$/.test(t.replace('.', '')) && v !== 0) continue;
+  for (const digits of [2, 1]) {
+    const t = formatNumber(v, digits);
     if (ctx.measureText(t).width <= width) return t;
   }
   return null;

@@ -26,8 +26,12 @@ export interface HeatmapModel {
     readonly unit: string;
   } | null;
   readonly legendTitle: string;
+  /** The legend's words for masked cells (default "masked"; e.g. "masked (causal, from the file)"). */
+  readonly maskLabel?: string;
   /** Values to mark on the legend. */
   readonly legendTicks: readonly number[];
+  /** The legend's tick labels, all in one format (format.ts formatTicks); else scaleLabel per tick. */
+  readonly tickLabels?: (values: readonly number[]) => string[];
   /** How a value is shown in a cell and on the legend. */
   readonly scaleLabel?: (v: number) => string;
   /**

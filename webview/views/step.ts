@@ -52,7 +52,9 @@ export class StepView {
       `” (row ${row}${ctx.state.lockedRow === null ? ', click a row to pick another' : ''}). `,
       step.q
         ? 'It compares its query vector q with every key vector k by a dot product, multiplies by the factor, and softmax turns the results into weights that sum to 1.'
-        : 'This input gives weights only, so the steps before softmax are not known.',
+        : p.dots
+          ? 'This input gives the scores q·k themselves, not the vectors q and k: the steps below start from those scores, scaled by the factor, and softmax turns them into weights that sum to 1.'
+          : 'This input gives weights only, so the steps before softmax are not known.',
     );
     this.body.append(intro);
     if (step.q)

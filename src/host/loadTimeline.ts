@@ -1,0 +1,50 @@
+// From the command to the first heatmap: the host's own marks (its clock, Date.now()) and the page's
+// (FirstDrawMarks, the webview's performance.now()) put on one time line. The page's clock is
+// moved onto the host's by the hello message: the host heard it `helloAt`, the page sent it at
+// marks.hello, so page times are late by at most one message's delivery (well under a millisecond
+// here, against the hundreds being measured).
+import type { FirstDrawMarks } from '../protocol/methods';
+
+export interface HostLoadMarks {
+  /** The command ran (the inspection record was made). */
+  readonly start: number;
+  /** The panel and its session existed, the page's HTML was set. */
+  readonly panel: number;
+  /** The source had its overview (text: the worker started and computed every head). */
+  readonly overviewComputed: number | null;
+  /** The page's first hello arrived (its script had loaded and run). */
+  readonly hello: number;
+}
+
+/** Each step's time since the command, in ms. */
+export interface LoadTimeline {
+  readonly panel: number;
+  readonly pageReady: number;
+  readonly overviewComputed: number | null;
+  readonly overviewReceived: number;
+  readonly firstHeadReceived: number;
+  readonly drawn: number;
+}
+
+export function loadTimeline(host: HostLoadMarks, page: FirstDrawMarks): LoadTimeline {
+  const offset = host.hello - page.hello;
+  const since = (t: number): number => Math.max(0, Math.round(t - host.start));
+  return {
+    panel: since(host.panel),
+    pageReady: since(host.hello),
+    overviewComputed: host.overviewComputed === null ? null : since(host.overviewComputed),
+    overviewReceived: since(page.overview + offset),
+    firstHeadReceived: since(page.head + offset),
+    drawn: since(page.drawn + offset),
+  };
+}
+
+/** One line for the output channel: "first heatmap in 412 ms (panel 15, page 230, overview 300 …)". */
+export function describeLoadTimeline(t: LoadTimeline, tokens: number): string {
+  const computed = t.overviewComputed === null ? '' : ` (computed by ${t.overviewComputed})`;
+  return (
+    `first heatmap ${t.drawn} ms after the command, ${tokens} tokens: panel open ${t.panel} ms, ` +
+    `page script running ${t.pageReady}, overview received ${t.overviewReceived}${computed}, ` +
+    `first head received ${t.firstHeadReceived}, drawn ${t.drawn}`
+  );
+}
