@@ -5,7 +5,7 @@
 //   file-*    the tensor-file reader against `cat FILE > /dev/null` (bench/tensorfiles.mjs)
 //   render-*  the panel's heatmap frame and scale slider in Chromium (bench/render.mjs)
 // Ours runs the fast path the extension uses (src/node/parallel: WebAssembly SIMD kernels, heads on
-// worker threads); numpy runs in a child (bench/numpy_baseline.py) with OPENBLAS_CORETYPE and
+// the calling thread and a worker); numpy runs in a child (bench/numpy_baseline.py) with OPENBLAS_CORETYPE and
 // OPENBLAS_L2_SIZE removed from its environment only. Each case: two warm-ups, then reps runs, median.
 //   model-*   real models against PyTorch, memory-* compute --model's peak RSS (bench/models.mjs)
 // Kernel builds: full-* and attn-* are timed with each build (src/core/kernels/variant.ts): simd128
@@ -14,7 +14,8 @@
 // runner re-starts itself with the flag. ATTENTION_KERNELS=simd128|relaxed times only that build.
 // Options: --json (one JSON object on stdout), --quick (3 reps, small tensor file, no Chromium run,
 // one model rep), --reps N, --model-reps N (default 3), --skip-files, --skip-render, --skip-models,
-// --growth (the streaming path from 128 to 16384 tokens).
+// --growth (the streaming path from 128 to 16384 tokens), --only full-128,attn-128 (just those
+// kernel cases; no files, models or render), for comparing a change quickly.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name
 const asJson = flag('--json');
 const quick = flag('--quick');
 const reps = Number(option('--reps', quick ? 3 : 7));
+const only = option('--only', null)?.split(',') ?? null;
+const wanted = (name) => only === null || only.includes(name);
 const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -158,6 +161,7 @@ function timeNumpy(name) {
 const SIZES = [128, 512, 2048];
 for (const n of SIZES) {
   const name = `full-${n}`;
+  if (!wanted(name)) continue;
   const inputs = engine.fullInputs(n, 1000 + n);
   writeNpy(`${name}-x`, inputs.x.data, [n, 768]);
   writeNpy(`${name}-wq`, inputs.wq.data, [768, 768]);
@@ -170,6 +174,7 @@ for (const n of SIZES) {
 }
 for (const n of SIZES) {
   const name = `attn-${n}`;
+  if (!wanted(name)) continue;
   const inputs = engine.attnInputs(n, 2000 + n);
   writeNpy(`${name}-q`, inputs.q, [12, n, 64]);
   writeNpy(`${name}-k`, inputs.k, [12, n, 64]);
@@ -179,7 +184,7 @@ for (const n of SIZES) {
   if (n === 2048) ours[name].freshMs = (await timeOurs(() => engine.runAttn(inputs, pool, false))).ms;
   ours[name].numpy = timeNumpy(name);
 }
-{
+if (wanted('sweep-2048')) {
   const name = 'sweep-2048';
   const dots = engine.sweepInputs(2048, 3000);
   writeNpy(`${name}-dots`, dots.data, [2048, 2048]);
@@ -189,7 +194,7 @@ for (const n of SIZES) {
   ours[name].numpy = timeNumpy(name);
 }
 
-const numpy = ours['full-128'].numpy;
+const numpy = Object.values(ours)[0].numpy;
 for (const [name, r] of Object.entries(ours)) {
   const n = Number(name.split('-')[1]);
   const numpyMs = r.numpy.cases[name].ms;
@@ -230,7 +235,7 @@ for (const [name, r] of Object.entries(ours)) {
 }
 const full2048 = cases.find((c) => c.name === 'full-2048');
 const sweep = cases.find((c) => c.name === 'sweep-2048');
-sweep.vsOursFull2048 = sweep.oursMs / full2048.oursMs;
+if (sweep && full2048) sweep.vsOursFull2048 = sweep.oursMs / full2048.oursMs;
 
 // ---- streaming growth (optional): each n in its own process, so its peak RSS is its own ----
 const growth = [];
@@ -269,7 +274,7 @@ if (flag('--growth')) {
 await pool.close();
 
 // ---- tensor files and render, from their own benchmarks ----
-if (!flag('--skip-files')) {
+if (!flag('--skip-files') && only === null) {
   log('tensor files…');
   const gb = quick ? '0.25' : option('--gb', '1.1');
   const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'tensorfiles.mjs'), '--json', '--gb', gb], {
@@ -296,7 +301,7 @@ if (!flag('--skip-files')) {
   }
 }
 // ---- real models (issue 12), from their own benchmark: each side in its own process ----
-if (!flag('--skip-models')) {
+if (!flag('--skip-models') && only === null) {
   log('real models (bench/models.mjs)…');
   const r = spawnSync(
     process.execPath,
@@ -338,14 +343,14 @@ if (!flag('--skip-models')) {
 }
 const renderFile = join(ROOT, 'bench-results', 'render.json');
 let renderNote = null;
-if (!flag('--skip-render') && !quick) {
+if (!flag('--skip-render') && !quick && only === null) {
   log('render (Chromium)…');
   const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'render.mjs')], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) log(`render benchmark failed: ${r.stderr.trim().split('\n').pop()}`);
 } else if (existsSync(renderFile)) {
   renderNote = `render figures from the last \`npm run bench:render\` (${JSON.parse(readFileSync(renderFile, 'utf8')).date})`;
 }
-if (existsSync(renderFile) && (renderNote !== null || !flag('--skip-render'))) {
+if (existsSync(renderFile) && only === null && (renderNote !== null || !flag('--skip-render'))) {
   const render = JSON.parse(readFileSync(renderFile, 'utf8'));
   const row = render.rows.find((x) => x.n === 2048);
   if (row)
@@ -397,7 +402,7 @@ if (asJson) {
     `Attention benchmark: median of ${reps} runs after two warm-ups; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`,
   );
   console.log(
-    `ours: WebAssembly SIMD kernels (${VARIANTS.join(' and ')} builds; * = the build loaded by default here, ${defaultVariant}), ${pool.size} worker threads (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`,
+    `ours: WebAssembly SIMD kernels (${VARIANTS.join(' and ')} builds; * = the build loaded by default here, ${defaultVariant}), ${pool.size} threads: the calling thread and ${pool.size - 1} worker(s) (src/node/parallel); numpy ${numpy.numpy}, BLAS ${numpy.blas}, ${numpy.threads ?? '?'} threads (${numpyInfo.env})`,
   );
   console.log('');
   console.log(
@@ -426,7 +431,8 @@ if (asJson) {
     );
   }
   console.log('');
-  console.log(`sweep-2048 takes ${sweep.vsOursFull2048.toFixed(2)}× our full-2048 forward pass (target: under 1×)`);
+  if (sweep?.vsOursFull2048 !== undefined)
+    console.log(`sweep-2048 takes ${sweep.vsOursFull2048.toFixed(2)}× our full-2048 forward pass (target: under 1×)`);
   for (const c of checks)
     console.log(`agreement with numpy, ${c.name} outputs: max |Δ| = ${c.maxAbsDiff.toExponential(2)}`);
   if (renderNote) console.log(renderNote);

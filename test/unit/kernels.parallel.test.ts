@@ -199,6 +199,52 @@ describe('parallel attention (worker threads, shared memory)', () => {
     assert.equal(cachedMemoryBytes(), 0);
   });
 
+  it('keeps the projections packed between calls with the same arrays; a new weightsVersion or new arrays pack again', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collect = async (): Promise<void> => {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    };
+    await collect();
+    releaseCachedMemory();
+    const x = randomMatrix(33, 24, 500);
+    const heads = Array.from({ length: 4 }, (_, h) => ({
+      W_Q: randomMatrix(24, 8, 510 + h, 0.3),
+      W_K: randomMatrix(24, 8, 520 + h, 0.3),
+      W_V: randomMatrix(24, 8, 530 + h, 0.3),
+    }));
+    const run = async (hs: typeof heads, weightsVersion?: number): Promise<Float32Array> => {
+      const r = await computeMultiHeadFast(x, hs, { pool, minMacs: 0, weightsVersion });
+      const copy = r.output.data.slice();
+      await collect(); // the memory is idle again (with the weights it holds)
+      return copy;
+    };
+    const before = multiHeadAttention(x, heads, null).output;
+    assertSame(matrixFrom(33, 32, await run(heads)), before, 1e-5, 'first call');
+    assertSame(matrixFrom(33, 32, await run(heads)), before, 1e-5, 'second call, weights resident');
+    // The contract: identity, not content. Changed in place without a new version, the packed copy is
+    // used (this shows the copy and the packing were skipped) …
+    heads[0].W_Q.data.fill(0.5);
+    assertSame(matrixFrom(33, 32, await run(heads)), before, 1e-5, 'changed in place, same version');
+    // … with a new version they are packed again.
+    const changed = multiHeadAttention(x, heads, null).output;
+    assertSame(matrixFrom(33, 32, await run(heads, 1)), changed, 1e-5, 'new weightsVersion');
+    // New arrays with the same shapes are other weights, whatever the memory holds.
+    const others = heads.map((h) => ({
+      W_Q: randomMatrix(24, 8, 600, 0.3),
+      W_K: h.W_K,
+      W_V: matrixFrom(24, 8, h.W_V.data.slice()),
+    }));
+    assertSame(
+      matrixFrom(33, 32, await run(others, 1)),
+      multiHeadAttention(x, others, null).output,
+      1e-5,
+      'new arrays',
+    );
+    releaseCachedMemory();
+  });
+
   it('cancels: AbortSignal rejects with CancelledError and terminates the workers; the pool then works again', async () => {
     const x = randomMatrix(768, 256, 7);
     const heads = Array.from({ length: 8 }, (_, h) => ({
@@ -224,7 +270,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
       { pool, minMacs: 0 },
     );
     assert.equal(small.engine, 'wasm-parallel');
-    assert.equal(pool.threadCount, 2);
+    assert.equal(pool.threadCount, 1, 'size 2: one worker and the calling thread');
   });
 
   it('calls under POOLED_ATTENTION_MIN_MACS run on this thread (waking the workers would cost more), with the same results', async () => {
@@ -244,6 +290,23 @@ describe('parallel attention (worker threads, shared memory)', () => {
     assert.ok(20 * 20 * 16 < POOLED_ATTENTION_MIN_MACS);
   });
 
+  it('without the calling thread (callerJoins false) the workers alone give the same results', async () => {
+    const own = new AttentionPool({ size: 2, callerJoins: false });
+    try {
+      const x = randomMatrix(29, 16, 700);
+      const heads = Array.from({ length: 3 }, (_, h) => ({
+        W_Q: randomMatrix(16, 8, 710 + h, 0.3),
+        W_K: randomMatrix(16, 8, 720 + h, 0.3),
+        W_V: randomMatrix(16, 8, 730 + h, 0.3),
+      }));
+      const got = await computeMultiHeadFast(x, heads, { pool: own, minMacs: 0, mask: 'causal' });
+      assert.equal(own.threadCount, 2);
+      assertSame(got.output, multiHeadAttention(x, heads, null, { mask: 'causal' }).output, 1e-5, 'output');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('close() ends every worker and refuses later calls', async () => {
     const own = new AttentionPool({ size: 2 });
     const before = liveAttentionWorkers();
@@ -251,7 +314,7 @@ describe('parallel attention (worker threads, shared memory)', () => {
       pool: own,
       minMacs: 0,
     });
-    assert.equal(liveAttentionWorkers(), before + 2);
+    assert.equal(liveAttentionWorkers(), before + 1, 'size 2: one worker and the calling thread');
     await own.close();
     assert.equal(liveAttentionWorkers(), before);
     assert.equal(own.available, false);

@@ -17,7 +17,10 @@ export function readMatrix(buffer: ArrayBufferLike, slot: Slot, copy: boolean): 
   return { rows: slot.rows, cols: slot.cols, data: copy ? view.slice() : view };
 }
 
-/** Writes a plan's inputs: X and the projections, or each head's Q, K, V; the mask table; W_O. */
+/**
+ * Writes a plan's inputs: X and the projections (unless the memory already holds them packed:
+ * plan.packWeights false), or each head's Q, K, V; the mask table; W_O.
+ */
 export function writeAttentionInputs(
   buffer: ArrayBufferLike,
   plan: AttentionPlan,
@@ -32,6 +35,7 @@ export function writeAttentionInputs(
   plan.heads.forEach((h, i) => {
     const given = inputs.heads[i];
     if (plan.x) {
+      if (!plan.packWeights) return;
       writeMatrix(buffer, h.wq!, given.W_Q!);
       writeMatrix(buffer, h.wk!, given.W_K!);
       writeMatrix(buffer, h.wv!, given.W_V!);

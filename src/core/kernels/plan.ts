@@ -31,6 +31,14 @@ export interface HeadPlan {
   readonly wq: Slot | null;
   readonly wk: Slot | null;
   readonly wv: Slot | null;
+  /**
+   * The projections packed into panels (0 when Q, K, V are given). They come first in the layout, so
+   * calls with the same weight shapes put them at the same offsets: a memory that still holds them
+   * packed from an earlier call with the same arrays can skip writing and packing (packWeights false).
+   */
+  readonly wqPanels: number;
+  readonly wkPanels: number;
+  readonly wvPanels: number;
   readonly q: Slot;
   readonly k: Slot;
   readonly v: Slot;
@@ -42,6 +50,8 @@ export interface HeadPlan {
 }
 
 export interface AttentionPlan {
+  /** Whether the tasks pack wq/wk/wv into their panels (false: the panels already hold them). */
+  readonly packWeights: boolean;
   readonly x: Slot | null;
   readonly heads: readonly HeadPlan[];
   readonly maskKind: number;
@@ -97,9 +107,11 @@ export interface PlanRequest {
 
 /** Lays out inputs, outputs and per-executor scratch for an attention call (shapes already validated). */
 export function planAttention(arena: Arena, req: PlanRequest): AttentionPlan {
+  const panelsOf = (w: Shape | undefined): number => (req.x && w ? arena.reserve(panelBytes(w.rows, w.cols)) : 0);
+  const packed = req.heads.map((h) => [panelsOf(h.wq), panelsOf(h.wk), panelsOf(h.wv)] as const);
   const x = req.x ? slot(arena, req.x.rows, req.x.cols) : null;
   let scratchBytes = 0;
-  const heads = req.heads.map((h): HeadPlan => {
+  const heads = req.heads.map((h, i): HeadPlan => {
     const projected = x !== null;
     const wq = projected ? slot(arena, h.wq!.rows, h.wq!.cols) : null;
     const wk = projected ? slot(arena, h.wk!.rows, h.wk!.cols) : null;
@@ -109,13 +121,15 @@ export function planAttention(arena: Arena, req: PlanRequest): AttentionPlan {
     const v = projected ? slot(arena, x.rows, wv!.cols) : slot(arena, h.v!.rows, h.v!.cols);
     const n = q.rows,
       m = k.rows;
-    if (projected) scratchBytes = Math.max(scratchBytes, panelBytes(x.cols, Math.max(q.cols, k.cols, v.cols)));
     scratchBytes = Math.max(scratchBytes, attentionScratchBytes(m, q.cols, v.cols));
     return {
       factor: h.factor,
       wq,
       wk,
       wv,
+      wqPanels: packed[i][0],
+      wkPanels: packed[i][1],
+      wvPanels: packed[i][2],
       q,
       k,
       v,
@@ -134,7 +148,7 @@ export function planAttention(arena: Arena, req: PlanRequest): AttentionPlan {
   const wOPanels = wO ? arena.reserve(panelBytes(wO.rows, wO.cols)) : 0;
   const output = wO ? slot(arena, n, wO.cols) : null;
   const scratch = Array.from({ length: req.executors }, () => arena.reserve(scratchBytes));
-  return { x, heads, maskKind: req.maskKind, mask, concat, wO, wOPanels, output, scratch };
+  return { packWeights: true, x, heads, maskKind: req.maskKind, mask, concat, wO, wOPanels, output, scratch };
 }
 
 /** Splits [0, n) into `parts` nearly equal row ranges (multiples of 4 where possible). */
@@ -186,9 +200,10 @@ export function schedule(plan: AttentionPlan, executors: number): Task[][] {
   return phases.filter((p) => p.length > 0);
 }
 
-function project(ex: KernelExports, x: Slot, w: Slot, dst: Slot, scratch: number): void {
-  ex.packPanels(w.ptr, w.cols, w.rows, w.cols, scratch);
-  ex.gemmPanels(x.ptr, x.cols, x.rows, x.cols, scratch, panelBytes(w.rows, 8), w.cols, dst.ptr, dst.cols);
+function project(ex: KernelExports, plan: AttentionPlan, w: Slot, panels: number, dst: Slot): void {
+  const x = plan.x!;
+  if (plan.packWeights) ex.packPanels(w.ptr, w.cols, w.rows, w.cols, panels);
+  ex.gemmPanels(x.ptr, x.cols, x.rows, x.cols, panels, panelBytes(w.rows, 8), w.cols, dst.ptr, dst.cols);
 }
 
 function attendRows(
@@ -230,17 +245,22 @@ export function runTask(ex: KernelExports, plan: AttentionPlan, task: Task, scra
     case 'head': {
       const h = plan.heads[task.head];
       if (plan.x) {
-        project(ex, plan.x, h.wq!, h.q, scratch);
-        project(ex, plan.x, h.wk!, h.k, scratch);
-        project(ex, plan.x, h.wv!, h.v, scratch);
+        project(ex, plan, h.wq!, h.wqPanels, h.q);
+        project(ex, plan, h.wk!, h.wkPanels, h.k);
+        project(ex, plan, h.wv!, h.wvPanels, h.v);
       }
       attendRows(ex, plan, h, 0, h.q.rows, scratch);
       return;
     }
     case 'project': {
       const h = plan.heads[task.head];
-      const [w, dst] = task.which === 0 ? [h.wq!, h.q] : task.which === 1 ? [h.wk!, h.k] : [h.wv!, h.v];
-      project(ex, plan.x!, w, dst, scratch);
+      const [w, panels, dst] =
+        task.which === 0
+          ? [h.wq!, h.wqPanels, h.q]
+          : task.which === 1
+            ? [h.wk!, h.wkPanels, h.k]
+            : [h.wv!, h.wvPanels, h.v];
+      project(ex, plan, w, panels, dst);
       return;
     }
     case 'attend':

@@ -3,13 +3,16 @@
 //
 // API for callers (the extension host calls these; nothing here imports vscode):
 //
-//   computeMultiHeadFast(x, heads, { mask, scale, wO, keep, signal })
+//   computeMultiHeadFast(x, heads, { mask, scale, wO, keep, signal, residentWeights, weightsVersion })
 //       → Promise<{ heads: FastHead[]; output: Matrix; engine }>
 //     Multi-head self-attention from X (n × d_model) and each head's W_Q, W_K, W_V: per head Q, K, V,
 //     weights, output and (when keep.dots / keep.scores, default true) the unscaled logits and the
 //     scaled scores; `output` is the heads' outputs side by side, ·W_O when given. Memory is about
 //     heads·n²·4 bytes per kept n×n matrix (weights always): at n = 2048, 12 heads, 200 MB each, so
 //     pass keep { dots: false, scores: false } for large n (scores = dots·factor, recomputable).
+//     W_Q, W_K, W_V stay packed in the call's memory: the next call with the same Float32Array
+//     objects skips copying and packing them (residentWeights.ts). Changed one in place? Pass a new
+//     weightsVersion (or residentWeights: false), or that call computes with the old values.
 //   computeHeadsFast([{ q, k, v }, …], { mask, scale, keep, signal }) → Promise<{ heads, engine }>
 //     Attention for heads whose Q, K, V are given (no projection, no concatenation).
 //   sweepStatisticsFast(dots, allowed, factors, { signal }) → Promise<SharpnessSummary[]>
@@ -47,6 +50,7 @@ import { Arena } from '../../core/kernels/arena';
 import { AttentionPool, CancelledError } from './pool';
 import { MAX_PAGES, SharedMemoryCache } from './memoryCache';
 import { columnStrips, planGemm } from './gemmPlan';
+import { weightsTag } from './residentWeights';
 
 export { AttentionPool, CancelledError, liveAttentionWorkers } from './pool';
 export { sharedKernelVariant, resetSharedKernels } from './sharedKernels';
@@ -64,6 +68,18 @@ export interface FastOptions extends AttentionOptions {
   readonly reuseMemory?: boolean;
   /** Multiply-adds below which the call runs on this thread (default POOLED_ATTENTION_MIN_MACS; 0 always pools). */
   readonly minMacs?: number;
+}
+
+export interface MultiHeadOptions extends FastOptions {
+  readonly wO?: Matrix | null;
+  /**
+   * Keep W_Q, W_K, W_V packed in the call's memory for the next call with the same arrays (default
+   * true): that call neither copies nor packs them. The same arrays means the same Float32Array
+   * objects; a caller that changes one in place must pass a new weightsVersion (or false here).
+   */
+  readonly residentWeights?: boolean;
+  /** Bump when weight arrays passed before were changed in place (default 0). */
+  readonly weightsVersion?: number;
 }
 
 export interface FastMultiHeadResult {
@@ -105,6 +121,15 @@ const memoryCache = new SharedMemoryCache();
 
 /** A shared memory large enough for an arena's layout, or a RangeError saying how much was needed. */
 function sharedMemory(arena: Arena, reuse: boolean | undefined): WebAssembly.Memory {
+  return taggedSharedMemory(arena, reuse, null).memory;
+}
+
+/** sharedMemory preferring one that holds `tag` (memoryCache.acquireTagged). */
+function taggedSharedMemory(
+  arena: Arena,
+  reuse: boolean | undefined,
+  tag: string | null,
+): { memory: WebAssembly.Memory; holdsTag: boolean } {
   const pages = Math.max(arena.pages, 2);
   if (pages > MAX_PAGES) {
     throw new RangeError(
@@ -112,8 +137,8 @@ function sharedMemory(arena: Arena, reuse: boolean | undefined): WebAssembly.Mem
     );
   }
   return reuse === false
-    ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
-    : memoryCache.acquire(pages);
+    ? { memory: new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }), holdsTag: false }
+    : memoryCache.acquireTagged(pages, tag);
 }
 
 /** A cached shared memory for a call that copies its results out; give it back with returnSharedMemory. */
@@ -173,7 +198,7 @@ async function runPlanInPool(
 export async function computeMultiHeadFast(
   x: Matrix,
   heads: readonly HeadProjection[],
-  options: FastOptions & { readonly wO?: Matrix | null } = {},
+  options: MultiHeadOptions = {},
 ): Promise<FastMultiHeadResult> {
   const wO = options.wO ?? null;
   const shapes = kernels.multiHeadShapes(x, heads, wO, options.scale);
@@ -194,7 +219,7 @@ export async function computeMultiHeadFast(
   const mask = options.mask ?? 'none';
   const allowed = allowedCells(mask, x.rows, x.rows);
   const arena = new Arena();
-  const plan = planAttention(arena, {
+  const layout = planAttention(arena, {
     x,
     heads: shapes,
     wO,
@@ -203,10 +228,15 @@ export async function computeMultiHeadFast(
     executors: pool.size,
     keep: options.keep,
   });
-  const memory = sharedMemory(arena, options.reuseMemory);
+  const tag = options.residentWeights === false ? null : weightsTag(heads, options.weightsVersion ?? 0);
+  const { memory, holdsTag } = taggedSharedMemory(arena, options.reuseMemory, tag);
+  // The panels sit at the same offsets in every call with these weight shapes (planAttention lays
+  // them out first), so a memory tagged with this call's weights already holds them packed.
+  const plan: AttentionPlan = holdsTag ? { ...layout, packWeights: false } : layout;
   writeAttentionInputs(memory.buffer, plan, { x, heads, wO, allowed });
   // A failed or cancelled call drops its memory: a terminated worker may still be writing to it.
   await runPlanInPool(pool, memory, plan, options.signal);
+  if (tag !== null) memoryCache.setTag(memory, tag);
   const buffer = memory.buffer;
   const result: FastMultiHeadResult = {
     heads: plan.heads.map((h) => readHeadParts(buffer, h, allowed, false)),

@@ -4,6 +4,8 @@
 // memory may only be reused once nothing can see it: every returned view is registered with a
 // FinalizationRegistry and the memory comes back when the last one has been garbage collected. Idle
 // memories are dropped after a while so the extension host does not keep hundreds of MB resident.
+// A memory may carry a tag saying what it still holds from its last call (residentWeights.ts: a
+// model's projections, packed): acquire prefers an idle memory with the caller's tag.
 
 /** WebAssembly memories are at most 4 GiB (65536 pages of 64 KiB). */
 export const MAX_PAGES = 65536;
@@ -23,6 +25,7 @@ export interface MemoryCacheOptions {
 
 export class SharedMemoryCache {
   private idle: WebAssembly.Memory[] = [];
+  private readonly tags = new WeakMap<WebAssembly.Memory, string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly maxBytes: number;
   private readonly idleMs: number;
@@ -37,14 +40,40 @@ export class SharedMemoryCache {
 
   /** A memory of at least `pages` pages: an idle one that is not much larger, or a new one. */
   acquire(pages: number): WebAssembly.Memory {
+    return this.acquireTagged(pages, null).memory;
+  }
+
+  /**
+   * acquire, preferring an idle memory whose tag is `tag`; holdsTag says whether it has it. The
+   * memory's tag is cleared (the call will overwrite it): setTag once the call has succeeded.
+   */
+  acquireTagged(pages: number, tag: string | null): { memory: WebAssembly.Memory; holdsTag: boolean } {
     const want = Math.max(2, pages);
     let best = -1;
+    let bestTagged = false;
     this.idle.forEach((m, i) => {
       const have = m.buffer.byteLength / PAGE;
-      if (have >= want && have <= 2 * want && (best < 0 || have < this.idle[best].buffer.byteLength / PAGE)) best = i;
+      if (have < want || have > 2 * want) return;
+      const tagged = tag !== null && this.tags.get(m) === tag;
+      if (
+        best < 0 ||
+        (tagged && !bestTagged) ||
+        (tagged === bestTagged && have < this.idle[best].buffer.byteLength / PAGE)
+      ) {
+        best = i;
+        bestTagged = tagged;
+      }
     });
-    if (best >= 0) return this.idle.splice(best, 1)[0];
-    return new WebAssembly.Memory({ initial: want, maximum: want, shared: true });
+    if (best < 0)
+      return { memory: new WebAssembly.Memory({ initial: want, maximum: want, shared: true }), holdsTag: false };
+    const memory = this.idle.splice(best, 1)[0];
+    this.tags.delete(memory);
+    return { memory, holdsTag: bestTagged };
+  }
+
+  /** Records what a memory holds after a successful call (see acquireTagged). */
+  setTag(memory: WebAssembly.Memory, tag: string): void {
+    this.tags.set(memory, tag);
   }
 
   /** Hands a memory back once every holder (the views returned to the caller) is collected. */

@@ -1,8 +1,12 @@
-// A small pool of worker threads that run the tasks of one attention call at a time over a shared
-// WebAssembly memory: inputs are written once by the main thread and read in place by every worker,
-// and results are written in place (disjoint regions per task), so nothing is copied per worker. A
-// call is one message to each worker and one reply: the workers claim tasks from shared counters
-// (taskClaims.ts) instead of being sent them one by one, which cost a round trip per task.
+// A small pool of threads that run the tasks of one attention call at a time over a shared
+// WebAssembly memory: inputs are written once by the main thread and read in place by every thread,
+// and results are written in place (disjoint regions per task), so nothing is copied per thread. A
+// call is one message to each worker: the workers claim tasks from shared counters (taskClaims.ts)
+// instead of being sent them one by one, which cost a round trip per task. The calling thread joins
+// in (callerJoins, the default): it is awake already, so it starts at once, and a call ends when its
+// tasks are done, not when every worker has been woken and has replied (under load, waking a worker
+// cost 0.3-0.9 ms, as much as a small call's arithmetic). It yields between tasks when the call has a
+// signal, so an abort still lands; a worker stuck in a kernel is terminated as before.
 // Workers are started on first use, kept (unref'd) while idle, terminated on cancel or close().
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -12,7 +16,9 @@ import { RpcCaller, type Transfer } from '../../protocol/rpc';
 import type { Job, PoolMethods, WorkerInit, WorkerTask } from './protocol';
 import { sharedKernelModule } from './sharedKernels';
 import { CancelledError } from '../../protocol/cancelled';
-import { claimCounters } from './taskClaims';
+import { claimCounters, runClaimedPhasesAsync } from './taskClaims';
+import type { KernelExports } from '../../core/kernels/abi';
+import { runJobTask } from './runJobTask';
 
 export interface WorkerScript {
   readonly file: string;
@@ -32,9 +38,11 @@ export function defaultWorkerScript(): WorkerScript | null {
 }
 
 export interface PoolOptions {
-  /** Worker count; default min(2, available cores). */
+  /** Threads computing a call, the calling thread included when it joins; default min(2, available cores). */
   readonly size?: number;
   readonly script?: WorkerScript | null;
+  /** Whether the calling thread runs tasks too (default true: size − 1 worker threads). */
+  readonly callerJoins?: boolean;
 }
 
 /** Attention worker threads started and not yet exited, over all pools (tests check none leak). */
@@ -52,14 +60,20 @@ interface PoolWorker {
 }
 
 export class AttentionPool {
+  /** Threads that compute a call (plans give each its scratch); the calling thread is the last. */
   readonly size: number;
+  private readonly callerJoins: boolean;
   private readonly script: WorkerScript | null;
   private workers: PoolWorker[] = [];
+  /** The calling thread's kernel instance over each memory it has joined a call in. */
+  private instances = new WeakMap<WebAssembly.Memory, KernelExports>();
+  private module: WebAssembly.Module | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(options: PoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.size ?? Math.min(2, availableParallelism())));
+    this.callerJoins = options.callerJoins ?? true;
     this.script = options.script === undefined ? defaultWorkerScript() : options.script;
   }
 
@@ -86,17 +100,24 @@ export class AttentionPool {
     await this.kill();
   }
 
-  /** Threads currently alive (for tests: a cancelled or closed pool leaves none). */
+  /** Worker threads currently alive (for tests: a cancelled or closed pool leaves none). */
   get threadCount(): number {
     return this.workers.length;
   }
 
+  private get workerCount(): number {
+    return this.callerJoins ? this.size - 1 : this.size;
+  }
+
   private start(): PoolWorker[] {
-    if (this.workers.length === 0) {
+    if (this.workers.length === 0 || this.module === null) {
       const module = sharedKernelModule();
       if (!module || !this.script) throw new Error('parallel attention is not available here');
+      // The calling thread computes with the workers' build (a pool keeps the build it started with).
+      if (this.module !== module) this.instances = new WeakMap();
+      this.module = module;
       const init: WorkerInit = { module };
-      for (let i = 0; i < this.size; i++) {
+      for (let i = 0; i < this.workerCount; i++) {
         const thread = new Worker(this.script.file, { workerData: init, execArgv: this.script.execArgv });
         liveWorkers++;
         thread.once('exit', () => liveWorkers--);
@@ -129,6 +150,7 @@ export class AttentionPool {
     const workers = this.start();
     const scratch = job.kind === 'sweep' || job.kind === 'gemm' ? [] : job.plan.scratch;
     const control = claimCounters(phases.length);
+    const callerScratch = scratch[workers.length] ?? 0;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const listeners = workers.map((worker) => ({
@@ -151,6 +173,9 @@ export class AttentionPool {
         // A worker may be deep inside a kernel (or waiting at a phase barrier for one that failed):
         // the only way to stop it is to end the thread.
         if (killWorkers) void this.kill();
+        // Wake the calling thread if it waits for a phase: it sees the call settled and stops.
+        const slots = new Int32Array(control);
+        for (let i = 1; i < slots.length; i += 2) Atomics.notify(slots, i);
         reject(error);
       };
       const workerFailed = (error: unknown): void =>
@@ -168,16 +193,42 @@ export class AttentionPool {
           job,
           scratch: scratch[i] ?? 0,
           phases,
-          executors: workers.length,
           control,
         });
       });
-      Promise.all(runs).then(() => {
+      const succeed = (): void => {
         if (settled) return;
         settled = true;
         cleanup();
         resolve();
-      }, workerFailed);
+      };
+      if (!this.callerJoins) {
+        Promise.all(runs).then(succeed, workerFailed);
+        return;
+      }
+      // Done when every task is (the caller waits for the last ones); a worker's reply may come later.
+      for (const run of runs) run.catch(workerFailed);
+      const ex = this.instanceFor(memory);
+      const yieldTurn = signal ? () => new Promise<void>((r) => setImmediate(r)) : undefined;
+      runClaimedPhasesAsync(
+        control,
+        phases,
+        (task) => runJobTask(ex, job, task, callerScratch),
+        () => settled,
+        yieldTurn,
+      ).then(succeed, (error: unknown) =>
+        fail(error instanceof Error ? error : new Error(`attention: ${String(error)}`), true),
+      );
     });
+  }
+
+  /** The calling thread's kernels over a call's memory (instantiated once per memory). */
+  private instanceFor(memory: WebAssembly.Memory): KernelExports {
+    let ex = this.instances.get(memory);
+    if (!ex) {
+      ex = new WebAssembly.Instance(this.module!, { env: { memory } }).exports as unknown as KernelExports;
+      this.instances.set(memory, ex);
+    }
+    return ex;
   }
 }

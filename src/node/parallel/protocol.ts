@@ -15,7 +15,8 @@ export type WorkerTask = Task | StreamTask | GemmTask;
 /**
  * What the pool asks each attention worker, through the RPC helper (src/protocol/rpc.ts): one message
  * per worker per call. The workers claim the tasks of each phase from a shared counter and meet at a
- * barrier between phases (src/node/parallel/taskClaims.ts), so no message goes back and forth per task.
+ * barrier between phases (src/node/parallel/taskClaims.ts), so no message goes back and forth per task;
+ * the calling thread takes part too (pool.ts).
  */
 export type PoolMethods = {
   /** Run every phase of a job over this call's shared memory; `scratch` is this worker's region. */
@@ -25,8 +26,6 @@ export type PoolMethods = {
       readonly job: Job;
       readonly scratch: number;
       readonly phases: readonly (readonly WorkerTask[])[];
-      /** Workers taking part (each phase's barrier waits for all of them). */
-      readonly executors: number;
       /** The call's claim counters and barriers (taskClaims.ts), the same buffer for every worker. */
       readonly control: SharedArrayBuffer;
     };
