@@ -375,19 +375,35 @@ export class ModelSource implements InspectionSource {
 
   async thumbnails(size: number, mask?: MaskName): Promise<Thumbnails> {
     this.checkMask(mask);
-    const items: { layer: number; head: HeadIndex; weights: Float32Array }[] = [];
+    const items: { layer: number; head: HeadIndex; weights: Float32Array; allowed: Uint8Array | null }[] = [];
     this.layers.forEach((l, layer) => {
       const ws = l.dots.map((_, h) => this.inspection(layer, h, false).weights.data);
-      ws.forEach((weights, head) => items.push({ layer, head, weights }));
+      ws.forEach((weights, head) => items.push({ layer, head, weights, allowed: l.allowed }));
       if (ws.length > 1) {
         const mean = new Float32Array(ws[0].length);
         for (const w of ws) for (let k = 0; k < w.length; k++) mean[k] += w[k] / ws.length;
-        items.push({ layer, head: 'mean', weights: mean });
+        items.push({ layer, head: 'mean', weights: mean, allowed: l.allowed });
       }
     });
-    // Layers with a sliding window have their own mask; the first layer's marks the thumbnails' masked cells.
-    return packThumbnails(items, this.n, this.n, this.layers[0]?.allowed ?? null, size);
+    // Each layer's own mask: a sliding-window layer's band differs from a full causal layer's.
+    const shared = this.layers.every((l) => sameMask(l.allowed, this.layers[0]?.allowed ?? null));
+    return shared
+      ? packThumbnails(
+          items.map(({ allowed: _a, ...it }) => it),
+          this.n,
+          this.n,
+          this.layers[0]?.allowed ?? null,
+          size,
+        )
+      : packThumbnails(items, this.n, this.n, null, size);
   }
+}
+
+function sameMask(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function shortText(text: string): string {

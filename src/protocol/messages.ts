@@ -172,6 +172,8 @@ export interface Thumbnails {
   readonly data: Float32Array;
   /** Pooled mask (rows·cols, 1 = some key in the block may be attended), shared by every head; null when all may. */
   readonly allowed: Uint8Array | null;
+  /** When heads differ in mask (a model's sliding-window layers): each item's pooled mask (items·rows·cols); `allowed` is then null. */
+  readonly itemAllowed?: Uint8Array;
 }
 
 export interface VarianceSample {

@@ -351,13 +351,16 @@ export function readThumbnails(value: unknown): Thumbnails {
       head: headIndex(r.head, `thumbnails.items[${i}].head`),
     };
   });
-  return {
+  const out = {
     rows,
     cols,
     items,
     data: float32(o.data, 'thumbnails.data', items.length * rows * cols),
     allowed: nullable(o.allowed, (v) => uint8(v, 'thumbnails.allowed', rows * cols)),
   };
+  if (o.itemAllowed === undefined) return out;
+  if (out.allowed !== null) fail('thumbnails.itemAllowed', 'expected no shared allowed mask beside per-item masks');
+  return { ...out, itemAllowed: uint8(o.itemAllowed, 'thumbnails.itemAllowed', items.length * rows * cols) };
 }
 
 export function readVariance(value: unknown): VarianceSample[] {

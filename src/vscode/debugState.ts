@@ -22,6 +22,7 @@ export async function debugState(deps: CommandDeps): Promise<Record<string, unkn
     })),
     livePanels: InspectorPanel.live,
     liveWorkers: deps.platform.liveWorkers(),
+    parkedModel: deps.platform.parkedModel?.() ?? null,
     platform: deps.platform.name,
     panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
     examples: EXAMPLES.map((e) => e.id),
