@@ -7,8 +7,17 @@ import { DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from '
 export type TabId = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads';
 export const TABS: readonly TabId[] = ['attention', 'scaling', 'variance', 'projections', 'heads'];
 
-export type SortKey = 'layer' | 'entropy' | 'maxWeight' | 'diagonal';
-export const SORT_KEYS: readonly SortKey[] = ['layer', 'entropy', 'maxWeight', 'diagonal'];
+export type SortKey = 'layer' | 'entropy' | 'maxWeight' | 'diagonal' | 'previousToken' | 'sink' | 'induction';
+/** The last three are the head catalogue of real model heads (src/core/headCatalogue.ts); offered where the heads have them. */
+export const SORT_KEYS: readonly SortKey[] = [
+  'layer',
+  'entropy',
+  'maxWeight',
+  'diagonal',
+  'previousToken',
+  'sink',
+  'induction',
+];
 
 /** '0–1' is the honest fixed range; 'max' stretches colours to the largest weight (long inputs). */
 export type WeightRange = 'unit' | 'max';

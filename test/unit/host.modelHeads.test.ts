@@ -1,0 +1,148 @@
+// The heads grid on real model heads: thumbnails carry each layer's own mask (a sliding window's
+// band drawn as masked cells), the catalogue sorts (every figure, heads without it last), the
+// grouped-query labels and the tiles' tooltips. On the tiny models (test/models/make_tiny_models.py).
+import * as assert from 'node:assert/strict';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { openSource } from '../../src/node/openSource';
+import { shutdownFastAttention } from '../../src/node/parallel';
+import { packThumbnails } from '../../src/host/payload';
+import { readThumbnails } from '../../src/protocol/readers';
+import type { HeadSummary } from '../../src/protocol/messages';
+import { figureOf, headTooltip, kvGroups, rankHeads, sortKeysFor } from '../../webview/views/heads';
+import { SORT_KEYS } from '../../webview/state';
+import { tinyModelsDir } from '../helpers/torchReference';
+
+const TEXT = 'The cat sat on the mat. The cat sat';
+
+function summary(layer: number, head: number, extra: Partial<HeadSummary> = {}): HeadSummary {
+  return {
+    layer,
+    head,
+    dK: 8,
+    factor: 0.35,
+    meanEntropy: 1,
+    meanMaxWeight: 0.5,
+    meanEffectiveTokens: 2,
+    diagonalShare: 0.2,
+    ...extra,
+  };
+}
+
+describe('heads grid on real model heads', function () {
+  this.timeout(120_000);
+  after(() => shutdownFastAttention());
+
+  it('Mistral (sliding window 4): every thumbnail draws the cells outside the band as masked, and their weights are 0', async () => {
+    const opened = await openSource({ kind: 'model', path: join(tinyModelsDir(), 'mistral-tiny'), text: TEXT });
+    try {
+      const o = await opened.source.overview();
+      const t = await opened.source.thumbnails!(512);
+      const n = o.n;
+      assert.equal(t.rows, n, 'no pooling at this size');
+      assert.equal(t.items.length, o.layers * (o.heads + 1));
+      for (let k = 0; k < t.items.length; k++) {
+        const mask = t.itemAllowed ? t.itemAllowed.subarray(k * n * n, (k + 1) * n * n) : t.allowed!;
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            const inBand = j <= i && j > i - 4;
+            assert.equal(mask[i * n + j], inBand ? 1 : 0, `item ${k} (${i}, ${j})`);
+            if (!inBand) assert.equal(t.data[k * n * n + i * n + j], 0);
+          }
+      }
+      // The panel validates what it gets: the same reader the webview uses accepts it.
+      assert.equal(readThumbnails(t).rows, n);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('items with different masks (a windowed layer beside a full one) each get their own pooled mask', () => {
+    const n = 4;
+    const full = new Uint8Array(n * n).fill(1);
+    const band = Uint8Array.from({ length: n * n }, (_, c) => (Math.floor(c / n) - (c % n) < 2 ? 1 : 0));
+    const w = new Float32Array(n * n).fill(0.25);
+    const t = packThumbnails(
+      [
+        { layer: 0, head: 0, weights: w, allowed: band },
+        { layer: 1, head: 0, weights: w, allowed: full },
+      ],
+      n,
+      n,
+      null,
+      64,
+    );
+    assert.equal(t.allowed, null);
+    assert.deepEqual([...t.itemAllowed!.subarray(0, n * n)], [...band]);
+    assert.deepEqual([...t.itemAllowed!.subarray(n * n)], [...full]);
+    assert.deepEqual(readThumbnails(t).itemAllowed, t.itemAllowed);
+    assert.throws(
+      () => readThumbnails({ ...t, itemAllowed: new Uint8Array(3) }),
+      /thumbnails\.itemAllowed: expected 32 values, found 3/,
+    );
+    assert.throws(() => readThumbnails({ ...t, allowed: full }), /thumbnails\.itemAllowed: expected no shared/);
+  });
+
+  it('GQA (Llama 4 query heads : 2 kv heads) is grouped and labelled per layer; MHA is not grouped', async () => {
+    const opened = await openSource({ kind: 'model', path: join(tinyModelsDir(), 'llama-tiny'), text: TEXT });
+    try {
+      const o = await opened.source.overview();
+      assert.deepEqual(kvGroups(o.summaries, 0), [
+        { label: 'kv 0: heads 0–1', heads: [0, 1] },
+        { label: 'kv 1: heads 2–3', heads: [2, 3] },
+      ]);
+      assert.match(headTooltip(o.summaries[2], true), /^Layer 0, head 2 \(kv head 1\)\nmean entropy /);
+      // A real model's heads offer every catalogue figure (the text repeats "The cat sat": induction too).
+      assert.deepEqual(sortKeysFor(o.summaries), [...SORT_KEYS]);
+    } finally {
+      await opened.close();
+    }
+    assert.equal(
+      kvGroups(
+        [0, 1, 2].map((h) => summary(0, h, { kvHead: h })),
+        0,
+      ),
+      null,
+    );
+  });
+
+  it('the tooltip names every figure the head has', () => {
+    const s = summary(3, 5, { previousTokenScore: 0.91, firstTokenMass: 0.05, inductionScore: null, kvHead: 1 });
+    const tip = headTooltip(s, true);
+    assert.match(tip, /Layer 3, head 5 \(kv head 1\)/);
+    assert.match(tip, /previous-token score 0\.91/);
+    assert.match(tip, /first-token \(sink\) mass 0\.05/);
+    assert.doesNotMatch(tip, /induction/);
+    assert.deepEqual(sortKeysFor([summary(0, 0)]), ['layer', 'entropy', 'maxWeight', 'diagonal']);
+  });
+
+  it('ranking is a permutation: entropy lowest first, other figures highest first, heads without the figure last', () => {
+    const head = fc.record({
+      meanEntropy: fc.double({ min: 0, max: 5, noNaN: true }),
+      meanMaxWeight: fc.double({ min: 0, max: 1, noNaN: true }),
+      diagonalShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+      previousTokenScore: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+      firstTokenMass: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+      inductionScore: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+    });
+    fc.assert(
+      fc.property(fc.array(head, { maxLength: 24 }), fc.constantFrom(...SORT_KEYS), (figures, key) => {
+        const heads = figures.map((f, i) => summary(Math.floor(i / 4), i % 4, f));
+        const ranked = rankHeads(heads, key);
+        assert.equal(ranked.length, heads.length);
+        assert.equal(new Set(ranked.map((s) => `${s.layer}:${s.head}`)).size, heads.length);
+        if (key === 'layer') return;
+        const values = ranked.map((s) => figureOf(s, key));
+        const firstNull = values.indexOf(null);
+        if (firstNull >= 0)
+          assert.ok(
+            values.slice(firstNull).every((v) => v === null),
+            'nulls last',
+          );
+        const known = values.filter((v): v is number => v !== null);
+        for (let i = 1; i < known.length; i++)
+          assert.ok(key === 'entropy' ? known[i - 1] <= known[i] : known[i - 1] >= known[i], `${key} order`);
+      }),
+    );
+  });
+});
