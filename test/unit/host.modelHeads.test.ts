@@ -7,11 +7,13 @@ import fc from 'fast-check';
 import { openSource } from '../../src/node/openSource';
 import { shutdownFastAttention } from '../../src/node/parallel';
 import { packThumbnails } from '../../src/host/payload';
-import { readThumbnails } from '../../src/protocol/readers';
+import { readHeadParams, readHeadPayload, readOverview, readThumbnails } from '../../src/protocol/readers';
+import { tokenizeForModel } from '../../src/core/models';
+import { openModelDir } from '../../src/node/models/run';
 import type { HeadSummary } from '../../src/protocol/messages';
 import { figureOf, headTooltip, kvGroups, rankHeads, sortKeysFor } from '../../webview/views/heads';
 import { SORT_KEYS } from '../../webview/state';
-import { tinyModelsDir } from '../helpers/torchReference';
+import { type TinyModel, tinyModelsDir, torchAttention } from '../helpers/torchReference';
 
 const TEXT = 'The cat sat on the mat. The cat sat';
 
@@ -55,6 +57,68 @@ describe('heads grid on real model heads', function () {
     } finally {
       await opened.close();
     }
+  });
+
+  for (const name of ['llama-tiny', 'qwen3-tiny', 'mistral-tiny'] as TinyModel[]) {
+    it(`${name}: scores without RoPE are torch's q·k before the rotation (float64), and differ from the rotated ones`, async () => {
+      const dir = join(tinyModelsDir(), name);
+      const model = await openModelDir(dir);
+      const ids = tokenizeForModel(model, TEXT).ids;
+      await model.close();
+      const ref = torchAttention(dir, { ids });
+      const opened = await openSource({ kind: 'model', path: dir, text: TEXT });
+      try {
+        const o = readOverview(await opened.source.overview());
+        assert.equal(o.rotary, true);
+        const n = ref.n,
+          d = ref.headDim;
+        let rotationMatters = 0;
+        for (let layer = 0; layer < ref.layers; layer++)
+          for (let head = 0; head < ref.heads; head++) {
+            const removed = readHeadPayload(await opened.source.head(layer, head, { rotation: 'removed' }));
+            const applied = await opened.source.head(layer, head);
+            assert.equal(removed.rotation, 'removed');
+            assert.equal(applied.rotation, 'applied');
+            const g = ref.kvHeadOf[head];
+            for (let i = 0; i < n; i++)
+              for (let j = 0; j < n; j++) {
+                let dot = 0;
+                for (let t = 0; t < d; t++)
+                  dot +=
+                    ref.qPre[((layer * ref.heads + head) * n + i) * d + t] *
+                    ref.kPre[((layer * ref.kvHeads + g) * n + j) * d + t];
+                const ours = removed.dots![i * n + j];
+                assert.ok(
+                  Math.abs(ours - dot) < 1e-4 * Math.max(1, Math.abs(dot)),
+                  `${name} L${layer} H${head} (${i}, ${j}): q·k before RoPE ${ours} vs torch ${dot}`,
+                );
+                rotationMatters = Math.max(rotationMatters, Math.abs(ours - applied.dots![i * n + j]));
+              }
+            // Same mask, same factor: only the rotation differs; the weights are that head's softmax.
+            assert.deepEqual(removed.allowed, applied.allowed);
+            assert.equal(removed.factor, applied.factor);
+          }
+        assert.ok(rotationMatters > 1e-3, 'RoPE changes the scores');
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+
+  it('a model without RoPE refuses rotation "removed" in one line; the reader refuses an unknown rotation', async () => {
+    const opened = await openSource({ kind: 'model', path: join(tinyModelsDir(), 'gpt2-tiny'), text: TEXT });
+    try {
+      assert.equal((await opened.source.overview()).rotary, false);
+      await assert.rejects(
+        opened.source.head(0, 0, { rotation: 'removed' }),
+        /rotation: this model has no rotary position encoding \(RoPE\) to remove/,
+      );
+      assert.equal((await opened.source.head(0, 0)).rotation, undefined);
+    } finally {
+      await opened.close();
+    }
+    assert.throws(() => readHeadParams({ layer: 0, head: 0, rotation: 'sideways' }), /params\.rotation/);
+    assert.equal(readHeadParams({ layer: 0, head: 0, rotation: 'removed' }).rotation, 'removed');
   });
 
   it('items with different masks (a windowed layer beside a full one) each get their own pooled mask', () => {
