@@ -11,6 +11,7 @@ import { InspectorPanel, PANEL_VIEW_TYPE, type PanelHost, UnavailableSource } fr
 import { type PanelSource, type Platform, panelHooks } from './platform';
 import { type InspectionInput, type InspectionRecord, PanelRecords, RecentInspections, newId } from './recent';
 import { SECTION, readSettings } from './settings';
+import { modelRemedy } from './modelPicker';
 
 export interface OpenResult {
   readonly id: string;
@@ -46,6 +47,8 @@ export class PanelManager implements vscode.Disposable {
   /** The user moved to a query row in a panel (the editor link highlights its token). */
   readonly onDidFocusToken = this.focusChanged.event;
   private readonly host: PanelHost;
+  /** The last messages an open showed (errors, cancels), newest last: the in-host tests read them (debug state). */
+  readonly shownMessages: string[] = [];
   /** Inputs being opened (before their panel exists), so Cancel can stop them too. */
   private readonly opening = new Set<PanelSource>();
 
@@ -104,12 +107,22 @@ export class PanelManager implements vscode.Disposable {
         onCreated: (s) => this.opening.add((created = s)),
       });
     } catch (e) {
+      const model = record.input.kind === 'text' ? record.input.model : undefined;
       if (e instanceof CancelledError) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: cancelled.'));
+        const text = model
+          ? vscode.l10n.t('Attention Inspector: cancelled running {0}; nothing is left running.', model)
+          : vscode.l10n.t('Attention Inspector: cancelled.');
+        this.remember(text);
+        void vscode.window.showInformationMessage(text);
         return undefined;
       }
       this.log.info(`[${record.title}] ${oneLineMessage(e)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}', oneLineMessage(e)));
+      const line = oneLineMessage(e);
+      const text = model
+        ? vscode.l10n.t('Attention Inspector: {0}. {1}', line.replace(/\.$/, ''), modelRemedy(line))
+        : vscode.l10n.t('Attention Inspector: {0}', line);
+      this.remember(text);
+      void vscode.window.showErrorMessage(text);
       return undefined;
     } finally {
       if (created) this.opening.delete(created);
@@ -265,6 +278,11 @@ export class PanelManager implements vscode.Disposable {
       if (p.cancel()) n++;
     }
     return n;
+  }
+
+  private remember(message: string): void {
+    this.shownMessages.push(message);
+    if (this.shownMessages.length > 10) this.shownMessages.shift();
   }
 
   private panelTitle(record: InspectionRecord): string {
