@@ -12,7 +12,8 @@ import { tokenizeForModel } from '../../src/core/models';
 import { openModelDir } from '../../src/node/models/run';
 import type { HeadSummary } from '../../src/protocol/messages';
 import { figureOf, headTooltip, kvGroups, rankHeads, sortKeysFor } from '../../webview/views/heads';
-import { SORT_KEYS } from '../../webview/state';
+import { DEFAULT_STATE, SORT_KEYS, sanitizeState } from '../../webview/state';
+import { PanelData } from '../../webview/data';
 import { type TinyModel, tinyModelsDir, torchAttention } from '../helpers/torchReference';
 
 const TEXT = 'The cat sat on the mat. The cat sat';
@@ -119,6 +120,38 @@ describe('heads grid on real model heads', function () {
     }
     assert.throws(() => readHeadParams({ layer: 0, head: 0, rotation: 'sideways' }), /params\.rotation/);
     assert.equal(readHeadParams({ layer: 0, head: 0, rotation: 'removed' }).rotation, 'removed');
+  });
+
+  it('the panel asks for heads before RoPE only when switched, caches them apart, and restores the switch only for a RoPE model', async () => {
+    const opened = await openSource({ kind: 'model', path: join(tinyModelsDir(), 'llama-tiny'), text: TEXT });
+    try {
+      const asked: unknown[] = [];
+      const data = new PanelData({
+        request: (method: string, params: unknown) => {
+          asked.push(params);
+          const p = params as { layer: number; head: number; rotation?: 'removed' };
+          return opened.source.head(p.layer, p.head, { rotation: p.rotation }) as never;
+        },
+      } as never);
+      const after = await data.head({ layer: 1, head: 2, mask: null }, 'causal');
+      const before = await data.head({ layer: 1, head: 2, mask: null, rotation: 'removed' }, 'causal');
+      assert.equal(after.rotation, 'applied');
+      assert.equal(before.rotation, 'removed');
+      assert.deepEqual(asked, [
+        { layer: 1, head: 2, mask: undefined },
+        { layer: 1, head: 2, mask: undefined, rotation: 'removed' },
+      ]);
+      await data.head({ layer: 1, head: 2, mask: null, rotation: 'removed' }, 'causal');
+      assert.equal(asked.length, 2, 'cached');
+      const o = await opened.source.overview();
+      assert.equal(sanitizeState({ ...DEFAULT_STATE, rotation: 'removed' }, o).rotation, 'removed');
+      assert.equal(
+        sanitizeState({ ...DEFAULT_STATE, rotation: 'removed' }, { ...o, rotary: false }).rotation,
+        'applied',
+      );
+    } finally {
+      await opened.close();
+    }
   });
 
   it('items with different masks (a windowed layer beside a full one) each get their own pooled mask', () => {
