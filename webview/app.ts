@@ -15,6 +15,7 @@ import type {
 import { MASK_TITLES } from '../src/protocol/messages';
 import type { HostClient } from './client';
 import { PanelData } from './data';
+import { ropeSwitch } from './ropeSwitch';
 import { factorMarks } from './factors';
 import { PanelStatus } from './elements/status';
 import type { PanelModel } from './panelModel';
@@ -203,7 +204,7 @@ export class App implements PanelContext {
       ([view]) => this.store.set(view),
     );
     m.watch(
-      (s) => [s.view.layer, s.view.head, s.view.mask] as const,
+      (s) => [s.view.layer, s.view.head, s.view.mask, s.view.rotation] as const,
       (_, s) => {
         if (this.views) void this.reload(s.view.mask);
       },
@@ -476,6 +477,8 @@ export class App implements PanelContext {
         ),
       );
     }
+    // A RoPE model's scores before or after the rotation (webview/ropeSwitch.ts).
+    if (o.rotary) controls.append(ropeSwitch(this.state.rotation, (rotation) => this.setState({ rotation })));
 
     // Scale.
     let slider: HTMLInputElement | null = null,

@@ -10,6 +10,7 @@ import type {
   Overview,
   RegionParams,
   RegionPayload,
+  Rotation,
   Thumbnails,
   VarianceSample,
 } from '../src/protocol/messages';
@@ -27,6 +28,8 @@ export interface HeadKey {
   readonly head: HeadIndex;
   /** null: the input's own mask. */
   readonly mask: MaskName | null;
+  /** A RoPE model's heads before the rotation ('removed'); absent or 'applied': as the model computes them. */
+  readonly rotation?: Rotation;
 }
 
 export class PanelData {
@@ -49,10 +52,16 @@ export class PanelData {
   }
 
   async head(key: HeadKey, ownMask: MaskName): Promise<HeadPayload> {
-    const id = `${key.layer}:${key.head}:${key.mask ?? ownMask}`;
+    const removed = key.rotation === 'removed';
+    const id = `${key.layer}:${key.head}:${key.mask ?? ownMask}${removed ? ':unrotated' : ''}`;
     const cached = this.heads.get(id);
     if (cached) return cached;
-    const payload = await this.host.request('head', { layer: key.layer, head: key.head, mask: key.mask ?? undefined });
+    const payload = await this.host.request('head', {
+      layer: key.layer,
+      head: key.head,
+      mask: key.mask ?? undefined,
+      ...(removed ? { rotation: 'removed' as const } : {}),
+    });
     this.heads.set(id, payload);
     while (this.heads.size > CACHE_HEADS) this.heads.delete(this.heads.keys().next().value as string);
     return payload;

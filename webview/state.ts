@@ -1,14 +1,23 @@
 // What the panel remembers across reloads (VS Code keeps it with getState/setState; the report keeps
 // it in sessionStorage): the tab, the head, the mask, the scale, colours, zoom and the locked row.
 // Restored state is untrusted: sanitizeState keeps only values that fit the current input.
-import type { HeadIndex, MaskName, Overview } from '../src/protocol/messages';
+import type { HeadIndex, MaskName, Overview, Rotation } from '../src/protocol/messages';
 import { DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from './colormap';
 
 export type TabId = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads' | 'lines';
 export const TABS: readonly TabId[] = ['attention', 'scaling', 'variance', 'projections', 'heads', 'lines'];
 
-export type SortKey = 'layer' | 'entropy' | 'maxWeight' | 'diagonal';
-export const SORT_KEYS: readonly SortKey[] = ['layer', 'entropy', 'maxWeight', 'diagonal'];
+export type SortKey = 'layer' | 'entropy' | 'maxWeight' | 'diagonal' | 'previousToken' | 'sink' | 'induction';
+/** The last three are the head catalogue of real model heads (src/core/headCatalogue.ts); offered where the heads have them. */
+export const SORT_KEYS: readonly SortKey[] = [
+  'layer',
+  'entropy',
+  'maxWeight',
+  'diagonal',
+  'previousToken',
+  'sink',
+  'induction',
+];
 
 /** '0–1' is the honest fixed range; 'max' stretches colours to the largest weight (long inputs). */
 export type WeightRange = 'unit' | 'max';
@@ -30,6 +39,8 @@ export interface ViewState {
   readonly zoom: number;
   readonly center: { readonly row: number; readonly col: number } | null;
   readonly sort: SortKey;
+  /** A RoPE model's scores after (the model's) or before the rotation. */
+  readonly rotation: Rotation;
 }
 
 export const DEFAULT_STATE: ViewState = {
@@ -46,6 +57,7 @@ export const DEFAULT_STATE: ViewState = {
   zoom: 1,
   center: null,
   sort: 'layer',
+  rotation: 'applied',
 };
 
 const MIN_FACTOR = 1e-4;
@@ -89,6 +101,7 @@ export function sanitizeState(value: unknown, overview: Overview): ViewState {
         ? { row: center.row, col: center.col }
         : null,
     sort: pick(o.sort, (v) => SORT_KEYS.includes(v as SortKey), d.sort),
+    rotation: pick(o.rotation, (v) => v === 'applied' || (v === 'removed' && overview.rotary === true), d.rotation),
   };
 }
 

@@ -27,7 +27,15 @@ import type { AttendFn, LayerAttention, LoadedModel, MatmulFn, ModelToken, Token
 import { runModel, tokenizeForModel } from '../core/models';
 import { catalogueEntry } from '../core/headCatalogue';
 import { uniformGenerator } from '../core/random';
-import type { HeadIndex, HeadPayload, HeadSummary, MaskName, Overview, Thumbnails } from '../protocol/messages';
+import type {
+  HeadIndex,
+  HeadPayload,
+  HeadSummary,
+  MaskName,
+  Overview,
+  Rotation,
+  Thumbnails,
+} from '../protocol/messages';
 import { meanPayload, packThumbnails, payloadOf } from './payload';
 import type { HeadOptions, InspectionSource } from './source';
 
@@ -62,6 +70,12 @@ interface CapturedLayer {
   /** Per query head: the unscaled q·kᵀ, n × n. */
   readonly dots: Float32Array[];
   readonly window: number | null;
+  /**
+   * RoPE models: q [n, heads·headDim] and k [n, kvHeads·headDim] before the rotation, so a head's
+   * q·k without RoPE is computed when asked (n × d per layer held, not another n² per head).
+   */
+  readonly unrotated: { readonly q: Matrix; readonly k: Matrix } | null;
+  readonly kvHeadOf: readonly number[];
 }
 
 /** The model folder's short name for titles: the snapshot's repo (models--ORG--NAME) or the folder's own name. */
@@ -195,7 +209,7 @@ function headerLines(
     ? `q·k × ${factor.toPrecision(4)}${Math.abs(factor - 1 / Math.sqrt(c.headDim)) < 1e-9 ? ` (1/√${c.headDim})` : ''}`
     : `q·k × a factor per layer (${layers.map((l) => l.factor.toPrecision(3)).join(', ')})`;
   const lines = [
-    `Model ${name} (${c.architecture}): ${c.layers} layers × ${c.heads} heads, head size ${c.headDim}. Scores are the model's own ${scaling}${c.rope ? ' after RoPE' : ''}, with its ${c.causal ? 'causal' : 'bidirectional'} mask; the canonical factor is that scaling.`,
+    `Model ${name} (${c.architecture}): ${c.layers} layers × ${c.heads} heads, head size ${c.headDim}. Scores are the model's own ${scaling}${c.rope ? ' after RoPE (the RoPE switch shows q·k before the rotation)' : ''}, with its ${c.causal ? 'causal' : 'bidirectional'} mask; the canonical factor is that scaling.`,
   ];
   if (c.kvHeads < c.heads) {
     const group = c.heads / c.kvHeads;
@@ -225,6 +239,7 @@ export class ModelSource implements InspectionSource {
     readonly offsets: [number, number][] | null,
     engine: ComputeEngine | undefined,
     causal: boolean,
+    private readonly headDim: number,
   ) {
     this.engine = engine ?? REFERENCE_ENGINE;
     const custom = layers.some((l) => l.window !== null);
@@ -253,7 +268,14 @@ export class ModelSource implements InspectionSource {
     const onLayer = (layer: LayerAttention): void => {
       kvHeadOf = layer.kvHeadOf;
       const allowed = layer.heads[0]?.allowed ?? null;
-      layers.push({ factor: layer.factor, allowed, dots: layer.heads.map((h) => h.dots.data), window: layer.window });
+      layers.push({
+        factor: layer.factor,
+        allowed,
+        dots: layer.heads.map((h) => h.dots.data),
+        window: layer.window,
+        unrotated: c.rope && layer.qk ? { q: layer.qk.qPre, k: layer.qk.kPre } : null,
+        kvHeadOf: layer.kvHeadOf,
+      });
       layer.heads.forEach((h, head) =>
         summaries.push(
           summaryOfModelHead(
@@ -273,7 +295,7 @@ export class ModelSource implements InspectionSource {
     await runModel(
       model,
       { ids: tokenized.ids, tokenTypeIds: tokenized.tokenTypeIds },
-      { attend: options.attend, matmul: options.matmul, signal: options.signal, onLayer },
+      { attend: options.attend, matmul: options.matmul, signal: options.signal, onLayer, keepQK: c.rope !== null },
     );
     const given = request.ids !== undefined || request.induction !== undefined;
     const title =
@@ -288,6 +310,7 @@ export class ModelSource implements InspectionSource {
       offsets,
       engine,
       c.causal,
+      c.headDim,
     );
   }
 
@@ -305,12 +328,41 @@ export class ModelSource implements InspectionSource {
     return m;
   }
 
-  private inspection(layer: number, head: number, withSweep: boolean): HeadInspection {
+  /** True for a RoPE model: heads can be shown without the rotation. */
+  private get rotary(): boolean {
+    return this.layers.some((l) => l.unrotated !== null);
+  }
+
+  /** q·kᵀ of one head before RoPE (float64 sums, stored as float32 like the model's own dots). */
+  private unrotatedDots(l: CapturedLayer, head: number): Float32Array {
+    const u = l.unrotated;
+    if (!u) throw new InputError('rotation', 'this model has no rotary position encoding (RoPE) to remove');
+    const n = this.n,
+      d = this.headDim;
+    const q = u.q.data,
+      k = u.k.data;
+    const qc = head * d,
+      kc = l.kvHeadOf[head] * d;
+    const out = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) {
+      const qi = i * u.q.cols + qc;
+      for (let j = 0; j < n; j++) {
+        const kj = j * u.k.cols + kc;
+        let sum = 0;
+        for (let t = 0; t < d; t++) sum += q[qi + t] * k[kj + t];
+        out[i * n + j] = sum;
+      }
+    }
+    return out;
+  }
+
+  private inspection(layer: number, head: number, withSweep: boolean, rotation: Rotation = 'applied'): HeadInspection {
     const l = this.layers[layer];
     if (!l) throw new InputError('layer', `no layer ${layer} (this model has ${this.layers.length})`);
-    const data = l.dots[head];
-    if (!data)
+    const rotated = l.dots[head];
+    if (!rotated)
       throw new InputError('head', `no head ${head} in layer ${layer} (this model has ${l.dots.length} per layer)`);
+    const data = rotation === 'removed' ? this.unrotatedDots(l, head) : rotated;
     const n = this.n;
     const dots: Matrix = { rows: n, cols: n, data };
     const weights = this.engine.softmaxRows(dots, l.allowed, l.factor);
@@ -352,6 +404,7 @@ export class ModelSource implements InspectionSource {
       rescalable: true,
       hasVectors: false,
       hasRaw: false,
+      rotary: this.rotary,
       summaries: this.summaries.slice(),
       warnings: this.warnings.slice(),
     };
@@ -361,33 +414,56 @@ export class ModelSource implements InspectionSource {
     const mask = this.checkMask(options.mask);
     if ((options.variant ?? 'projected') === 'raw')
       throw new InputError('variant', 'a model has no raw (Q = K = V = X) variant');
+    const rotation = options.rotation ?? 'applied';
+    if (rotation === 'removed' && !this.rotary)
+      throw new InputError('rotation', 'this model has no rotary position encoding (RoPE) to remove');
+    const tag = this.rotary ? { rotation } : {};
     if (head === 'mean') {
       const count = this.layers[layer]?.dots.length ?? 0;
       if (count === 0) throw new InputError('layer', `no layer ${layer} (this model has ${this.layers.length})`);
-      return meanPayload(
-        Array.from({ length: count }, (_, h) => this.inspection(layer, h, false)),
-        layer,
-        mask,
-      );
+      return {
+        ...meanPayload(
+          Array.from({ length: count }, (_, h) => this.inspection(layer, h, false, rotation)),
+          layer,
+          mask,
+        ),
+        ...tag,
+      };
     }
-    return payloadOf(this.inspection(layer, head, true), 'projected', mask);
+    return { ...payloadOf(this.inspection(layer, head, true, rotation), 'projected', mask), ...tag };
   }
 
   async thumbnails(size: number, mask?: MaskName): Promise<Thumbnails> {
     this.checkMask(mask);
-    const items: { layer: number; head: HeadIndex; weights: Float32Array }[] = [];
+    const items: { layer: number; head: HeadIndex; weights: Float32Array; allowed: Uint8Array | null }[] = [];
     this.layers.forEach((l, layer) => {
       const ws = l.dots.map((_, h) => this.inspection(layer, h, false).weights.data);
-      ws.forEach((weights, head) => items.push({ layer, head, weights }));
+      ws.forEach((weights, head) => items.push({ layer, head, weights, allowed: l.allowed }));
       if (ws.length > 1) {
         const mean = new Float32Array(ws[0].length);
         for (const w of ws) for (let k = 0; k < w.length; k++) mean[k] += w[k] / ws.length;
-        items.push({ layer, head: 'mean', weights: mean });
+        items.push({ layer, head: 'mean', weights: mean, allowed: l.allowed });
       }
     });
-    // Layers with a sliding window have their own mask; the first layer's marks the thumbnails' masked cells.
-    return packThumbnails(items, this.n, this.n, this.layers[0]?.allowed ?? null, size);
+    // Each layer's own mask: a sliding-window layer's band differs from a full causal layer's.
+    const shared = this.layers.every((l) => sameMask(l.allowed, this.layers[0]?.allowed ?? null));
+    return shared
+      ? packThumbnails(
+          items.map(({ allowed: _a, ...it }) => it),
+          this.n,
+          this.n,
+          this.layers[0]?.allowed ?? null,
+          size,
+        )
+      : packThumbnails(items, this.n, this.n, null, size);
   }
+}
+
+function sameMask(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function shortText(text: string): string {

@@ -134,9 +134,13 @@ export function meanPayload(heads: readonly HeadInspection[], layer: number, mas
   };
 }
 
-/** Pools every given matrix to at most size×size and packs them into one buffer. */
+/**
+ * Pools every given matrix to at most size×size and packs them into one buffer. An item may carry
+ * its own mask (a model's sliding-window layers): then every item's pooled mask is sent
+ * (`itemAllowed`), so each thumbnail draws its own masked cells.
+ */
 export function packThumbnails(
-  items: { layer: number; head: HeadIndex; weights: Float32Array }[],
+  items: { layer: number; head: HeadIndex; weights: Float32Array; allowed?: Uint8Array | null }[],
   rows: number,
   cols: number,
   allowed: Uint8Array | null,
@@ -145,20 +149,27 @@ export function packThumbnails(
   let outRows = rows,
     outCols = cols,
     outAllowed: Uint8Array | null = allowed;
+  const own = items.some((it) => it.allowed !== undefined && it.allowed !== allowed);
+  const masks: (Uint8Array | null)[] = [];
   const pooled = items.map((it) => {
-    const { grid } = poolToFit({ rows, cols, data: it.weights, allowed } as Grid, size, size, 'max');
+    const mask = it.allowed !== undefined ? it.allowed : allowed;
+    const { grid } = poolToFit({ rows, cols, data: it.weights, allowed: mask } as Grid, size, size, 'max');
     outRows = grid.rows;
     outCols = grid.cols;
-    outAllowed = grid.allowed;
+    if (!own) outAllowed = grid.allowed;
+    masks.push(grid.allowed);
     return grid.data;
   });
   const data = new Float32Array(items.length * outRows * outCols);
   pooled.forEach((d, i) => data.set(d, i * outRows * outCols));
-  return {
+  const base = {
     rows: outRows,
     cols: outCols,
     items: items.map(({ layer, head }) => ({ layer, head })),
     data,
-    allowed: outAllowed ? exact(outAllowed) : null,
   };
+  if (!own) return { ...base, allowed: outAllowed ? exact(outAllowed) : null };
+  const itemAllowed = new Uint8Array(items.length * outRows * outCols).fill(1);
+  masks.forEach((m, i) => m && itemAllowed.set(m, i * outRows * outCols));
+  return { ...base, allowed: null, itemAllowed };
 }

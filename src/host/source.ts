@@ -17,6 +17,7 @@ import type {
   Overview,
   RegionParams,
   RegionPayload,
+  Rotation,
   Thumbnails,
   VarianceSample,
   Variant,
@@ -28,6 +29,8 @@ export interface HeadOptions {
   readonly mask?: MaskName;
   /** 'raw' is Q = K = V = X, one head (layer 0, head 0), where `overview().hasRaw`. */
   readonly variant?: Variant;
+  /** RoPE models (Overview.rotary): 'removed' gives q·k before the rotation. */
+  readonly rotation?: Rotation;
 }
 
 export interface InspectionSource {

@@ -57,7 +57,7 @@ function defaultVariance(): VarianceSample[] {
 /** One handler per source method: the compiler refuses a method of the table without one. */
 const SOURCE_HANDLERS: { [M in SourceMethod]: (source: InspectionSource, params: Params<M>) => Promise<Result<M>> } = {
   overview: (source, p) => source.overview(p.mask),
-  head: (source, p) => source.head(p.layer, p.head, { mask: p.mask, variant: p.variant }),
+  head: (source, p) => source.head(p.layer, p.head, { mask: p.mask, variant: p.variant, rotation: p.rotation }),
   thumbnails: async (source, p) =>
     source.thumbnails ? source.thumbnails(p.size, p.mask) : thumbnailsFromHeads(source, p.size, p.mask),
   variance: async (source) => (source.variance ? source.variance() : defaultVariance()),
@@ -110,7 +110,10 @@ export abstract class ForwardingSource implements InspectionSource {
   }
 
   head(layer: number, head: HeadIndex, options: HeadOptions = {}): Promise<HeadPayload> {
-    return this.call('head', defined({ layer, head, mask: options.mask, variant: options.variant }));
+    return this.call(
+      'head',
+      defined({ layer, head, mask: options.mask, variant: options.variant, rotation: options.rotation }),
+    );
   }
 
   thumbnails(size: number, mask?: MaskName): Promise<Thumbnails> {

@@ -6,8 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import { InputError } from '../core';
 import { sourceHandlers } from '../host/sourceMethods';
 import { type Handlers, type Transfer, isRequest, serveRequest } from '../protocol/rpc';
-import { type OpenedSource, openSource } from './openSource';
-import type { WorkerMethods } from './workerProtocol';
+import { type OpenedSource, heldModelPath, openSource } from './openSource';
+import type { WorkerMethods, WorkerProgress } from './workerProtocol';
 
 const port = parentPort;
 if (!port) throw new Error('inspectionWorker must run as a worker thread');
@@ -21,10 +21,18 @@ function openedSource(): OpenedSource['source'] {
 
 const handlers: Handlers<WorkerMethods> = {
   open: async (request) => {
-    await opened?.close();
+    const previous = opened;
     opened = null;
-    opened = await openSource(request);
+    await previous?.close();
+    const progress = (done: number, total: number): void => post({ kind: 'progress', done, total } as WorkerProgress);
+    opened = await openSource(request, { onProgress: progress });
     return opened.info;
+  },
+  release: async () => {
+    const previous = opened;
+    opened = null;
+    await previous?.close();
+    return { heldModel: heldModelPath() };
   },
   ...sourceHandlers(openedSource),
 };

@@ -23,6 +23,8 @@ export function computeEngine(): ComputeEngine {
 }
 
 export interface OpenOptions {
+  /** Told after each layer of a model's forward pass (the host's progress notification). */
+  readonly onProgress?: (done: number, total: number) => void;
   /** Overrides FULL_RESOLUTION_TOKENS (tests use a small value). */
   readonly fullResolutionTokens?: number;
   /** Overview blocks per side for long texts (longSequence.ts OVERVIEW_SIDE). */
@@ -34,7 +36,7 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
     const long = openLongText(request, options.fullResolutionTokens ?? FULL_RESOLUTION_TOKENS, options.overviewSide);
     if (long) return long;
   }
-  if (request.kind === 'model') return openModel(request);
+  if (request.kind === 'model') return openModel(request, options.onProgress);
   if (request.kind !== 'file') return openInMemory(request, computeEngine());
   const bytes = await FileByteSource.open(request.path);
   try {
@@ -57,22 +59,52 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
 }
 
 /**
- * A model folder run on the request's text on the worker pool. The model's files are closed as soon
- * as the forward pass ends (ModelSource keeps the scores it needs), so nothing of the model stays
- * loaded while the panel is open; a failed or cancelled run leaves nothing open either.
+ * A model folder run on the request's text on the worker pool. The model (its open files, config
+ * and tokenizer: a few MB, never its weights, which are read a layer at a time) stays loaded in
+ * this worker (heldModel), so the next inspection of the same model skips loading it; the worker
+ * is the panel's, so the model goes when the panel's worker does (src/node/workerSource.ts keeps a
+ * closed panel's worker for attentionInspector.model.keepLoadedMinutes). A failed load leaves
+ * nothing open.
  */
-async function openModel(request: ModelRequest): Promise<OpenedSource> {
-  const model = await openModelDir(request.path);
-  try {
-    const source = await ModelSource.run(model, request, {
-      attend: attendOnPool(),
-      matmul: matmulOnPool(),
-      engine: computeEngine(),
+async function openModel(
+  request: ModelRequest,
+  onProgress?: (done: number, total: number) => void,
+): Promise<OpenedSource> {
+  const model = await heldModel(request.path);
+  const source = await ModelSource.run(model, request, {
+    attend: attendOnPool(),
+    matmul: matmulOnPool(),
+    engine: computeEngine(),
+    onLayer: onProgress,
+  });
+  return { source, info: { offsets: source.offsets, spec: null }, close: async () => undefined };
+}
+
+type OpenModel = Awaited<ReturnType<typeof openModelDir>>;
+let held: { readonly path: string; readonly model: Promise<OpenModel> } | null = null;
+
+/** The model at `path`, loaded once per worker; another path closes the one held. */
+async function heldModel(path: string): Promise<OpenModel> {
+  if (held?.path !== path) {
+    const previous = held;
+    const loading = openModelDir(path);
+    held = { path, model: loading };
+    // A folder that failed to load is tried again next time (it may have been fixed meanwhile).
+    loading.catch(() => {
+      if (held?.model === loading) held = null;
     });
-    return { source, info: { offsets: source.offsets, spec: null }, close: async () => undefined };
-  } finally {
-    await model.close();
+    if (previous)
+      void previous.model.then(
+        (m) => m.close(),
+        () => undefined,
+      );
   }
+  return held.model;
+}
+
+/** The model path held in this worker, if any (tests; the idle pool matches on it). */
+export function heldModelPath(): string | null {
+  return held?.path ?? null;
 }
 
 /** A text longer than `fullResolution` tokens as a LongTextSource; null for shorter texts. */

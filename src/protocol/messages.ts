@@ -17,6 +17,13 @@ export const MASK_NAMES: readonly MaskName[] = ['none', 'causal', 'anticausal', 
 export type Variant = 'projected' | 'raw';
 export const VARIANTS: readonly Variant[] = ['projected', 'raw'];
 
+/**
+ * A RoPE model's scores as the model computes them (q·k after the rotation, 'applied') or the same
+ * q and k before it ('removed'): what the position encoding contributes. Where Overview.rotary.
+ */
+export type Rotation = 'applied' | 'removed';
+export const ROTATIONS: readonly Rotation[] = ['applied', 'removed'];
+
 /** A head in a layer, or the average of the layer's heads. */
 export type HeadIndex = number | 'mean';
 
@@ -66,6 +73,8 @@ export interface Overview {
   readonly hasVectors: boolean;
   /** The raw (Q = K = V = X) variant exists, for the projections view. */
   readonly hasRaw: boolean;
+  /** A RoPE model: heads can be asked with rotation 'removed' (q·k before RoPE). */
+  readonly rotary?: boolean;
   readonly summaries: HeadSummary[];
   readonly warnings: string[];
   /**
@@ -135,6 +144,8 @@ export interface HeadPayload {
   readonly layer: number;
   readonly head: HeadIndex;
   readonly variant: Variant;
+  /** Set on a RoPE model's heads: whether the scores include the rotation. */
+  readonly rotation?: Rotation;
   readonly mask: MaskName;
   readonly n: number;
   readonly m: number;
@@ -172,6 +183,8 @@ export interface Thumbnails {
   readonly data: Float32Array;
   /** Pooled mask (rows·cols, 1 = some key in the block may be attended), shared by every head; null when all may. */
   readonly allowed: Uint8Array | null;
+  /** When heads differ in mask (a model's sliding-window layers): each item's pooled mask (items·rows·cols); `allowed` is then null. */
+  readonly itemAllowed?: Uint8Array;
 }
 
 export interface VarianceSample {
@@ -189,6 +202,8 @@ export interface HeadParams {
   readonly head: HeadIndex;
   readonly mask?: MaskName;
   readonly variant?: Variant;
+  /** RoPE models (Overview.rotary): 'removed' gives q·k before the rotation; default 'applied'. */
+  readonly rotation?: Rotation;
 }
 
 export interface ExportParams {

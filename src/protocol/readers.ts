@@ -21,6 +21,7 @@ import {
   MASK_NAMES,
   MAX_REGION_CELLS,
   VARIANTS,
+  ROTATIONS,
 } from './messages';
 import { SWEEP_LABELS } from '../core/scale';
 
@@ -135,6 +136,7 @@ export function readHeadParams(value: unknown): HeadParams {
     head: headIndex(p.head, 'params.head'),
     mask: optionalMask(p),
     variant: p.variant === undefined ? undefined : oneOf(p.variant, VARIANTS, 'params.variant'),
+    ...(p.rotation === undefined ? {} : { rotation: oneOf(p.rotation, ROTATIONS, 'params.rotation') }),
   };
 }
 
@@ -244,6 +246,11 @@ export function readOverview(value: unknown): Overview {
     rescalable: o.rescalable === true,
     hasVectors: o.hasVectors === true,
     hasRaw: o.hasRaw === true,
+    ...(o.rotary === undefined
+      ? {}
+      : typeof o.rotary === 'boolean'
+        ? { rotary: o.rotary }
+        : fail('overview.rotary', 'expected true or false')),
     summaries: o.summaries.map((s, i) => readSummary(s, `overview.summaries[${i}]`)),
     warnings: o.warnings.map((w, i) => string(w, `overview.warnings[${i}]`, MAX_TEXT)),
     ...(o.pooled === undefined ? {} : { pooled: readPooled(o.pooled, n, m) }),
@@ -317,6 +324,7 @@ export function readHeadPayload(value: unknown): HeadPayload {
     layer: integer(o.layer, 'head.layer', 0, MAX_DIM),
     head: headIndex(o.head, 'head.head'),
     variant: oneOf(o.variant, VARIANTS, 'head.variant'),
+    ...(o.rotation === undefined ? {} : { rotation: oneOf(o.rotation, ROTATIONS, 'head.rotation') }),
     mask: maskName(o.mask, 'head.mask'),
     n,
     m,
@@ -351,13 +359,16 @@ export function readThumbnails(value: unknown): Thumbnails {
       head: headIndex(r.head, `thumbnails.items[${i}].head`),
     };
   });
-  return {
+  const out = {
     rows,
     cols,
     items,
     data: float32(o.data, 'thumbnails.data', items.length * rows * cols),
     allowed: nullable(o.allowed, (v) => uint8(v, 'thumbnails.allowed', rows * cols)),
   };
+  if (o.itemAllowed === undefined) return out;
+  if (out.allowed !== null) fail('thumbnails.itemAllowed', 'expected no shared allowed mask beside per-item masks');
+  return { ...out, itemAllowed: uint8(o.itemAllowed, 'thumbnails.itemAllowed', items.length * rows * cols) };
 }
 
 export function readVariance(value: unknown): VarianceSample[] {

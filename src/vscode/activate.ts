@@ -69,7 +69,15 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
         const colorMap = readSettings().colorMap;
         for (const p of panels.all()) p.setColorMap(colorMap);
       }
+      // The model kept after its panel closed goes at once when keeping is turned off, or the model changes.
+      if (
+        (e.affectsConfiguration('attentionInspector.model.keepLoadedMinutes') &&
+          readSettings().modelKeepLoadedMinutes === 0) ||
+        e.affectsConfiguration('attentionInspector.model.path')
+      )
+        platform.releaseIdleModel?.();
     }),
+    { dispose: () => platform.releaseIdleModel?.() },
     ...registerCommands({
       extensionUri: context.extensionUri,
       panels,

@@ -23,6 +23,7 @@ export async function debugState(deps: CommandDeps): Promise<Record<string, unkn
     })),
     livePanels: InspectorPanel.live,
     liveWorkers: deps.platform.liveWorkers(),
+    parkedModel: deps.platform.parkedModel?.() ?? null,
     platform: deps.platform.name,
     panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
     examples: EXAMPLES.map((e) => e.id),
@@ -43,5 +44,15 @@ export async function debugState(deps: CommandDeps): Promise<Record<string, unkn
     highlighted: deps.editorLink.highlighted,
     settings: readSettings(),
     memory: deps.platform.memory(),
+    shownMessages: panels.shownMessages.slice(),
+    // The cache as Choose Model and the Models view list it now (read again on every call).
+    models: ((await deps.platform.listModels?.())?.models ?? []).map((m) => ({
+      id: m.id,
+      path: m.path,
+      supported: m.supported,
+      reason: m.reason,
+      architecture: m.architecture,
+    })),
+    hubDir: (await deps.platform.listModels?.())?.hubDir ?? null,
   };
 }

@@ -160,3 +160,21 @@ export async function chooseModel(platform: Platform, path?: string): Promise<st
   if (pick.path === undefined) return undefined;
   return setModelPath(pick.path);
 }
+
+/**
+ * What to do about a model that failed to open, after its one-line error (which names the folder
+ * and the file): the panel's error toast reads "<error>. <remedy>".
+ */
+export function modelRemedy(message: string): string {
+  if (/is not supported/.test(message))
+    return vscode.l10n.t(
+      'Choose Model… picks a supported model (GPT-2, Llama, Mistral, Qwen2/3, BERT, RoBERTa, DistilBERT).',
+    );
+  if (/tokenizer\.json: is missing/.test(message))
+    return vscode.l10n.t("Put the model's tokenizer.json into the folder, or Choose Model… picks another model.");
+  if (/exceed|at most \d+ tokens|select less text/.test(message))
+    return vscode.l10n.t('Select less text, or Choose Model… picks a smaller model.');
+  if (/truncated|cannot open the model folder|config\.json: is missing|safetensors/.test(message))
+    return vscode.l10n.t('Download the model again, or Choose Model… picks another model.');
+  return vscode.l10n.t('Choose Model… picks another model.');
+}

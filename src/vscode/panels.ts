@@ -12,6 +12,7 @@ import { InspectorPanel, PANEL_VIEW_TYPE, type PanelHost, UnavailableSource } fr
 import { type PanelSource, type Platform, panelHooks } from './platform';
 import { type InspectionInput, type InspectionRecord, PanelRecords, RecentInspections, newId } from './recent';
 import { SECTION, readSettings } from './settings';
+import { modelRemedy } from './modelPicker';
 
 /**
  * How long an open may run before its panel is created anyway (the page then loads while the input
@@ -53,6 +54,8 @@ export class PanelManager implements vscode.Disposable {
   /** The user moved to a query row in a panel (the editor link highlights its token). */
   readonly onDidFocusToken = this.focusChanged.event;
   private readonly host: PanelHost;
+  /** The last messages an open showed (errors, cancels), newest last: the in-host tests read them (debug state). */
+  readonly shownMessages: string[] = [];
   /** Inputs being opened (before their panel exists), so Cancel can stop them too. */
   private readonly opening = new Set<PanelSource>();
 
@@ -94,9 +97,10 @@ export class PanelManager implements vscode.Disposable {
   }
 
   /**
-   * Opens a record in a new panel. The input is opened first (on a worker, with progress and a cancel
-   * button when slow), so bad input gives an error message and no empty panel. Returns undefined when
-   * the user cancelled or the input was bad (the message has been shown).
+   * Opens a record in a new panel. The input is opened on a worker (with progress and a cancel button
+   * when slow); bad input gives an error message and no panel (one created early for a slow open is
+   * closed again). Returns undefined when the user cancelled or the input was bad (the message has
+   * been shown).
    */
   async open(record: InspectionRecord, options: { remember?: boolean } = {}): Promise<OpenResult | undefined> {
     const existing = this.findOpen(record.input);
@@ -130,12 +134,22 @@ export class PanelManager implements vscode.Disposable {
       // Closed by the user while it opened: nothing to say.
       if (early?.isDisposed) return undefined;
       early?.dispose();
+      const model = record.input.kind === 'text' ? record.input.model : undefined;
       if (e instanceof CancelledError) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('Attention Inspector: cancelled.'));
+        const text = model
+          ? vscode.l10n.t('Attention Inspector: cancelled running {0}; nothing is left running.', model)
+          : vscode.l10n.t('Attention Inspector: cancelled.');
+        this.remember(text);
+        void vscode.window.showInformationMessage(text);
         return undefined;
       }
       this.log.info(`[${record.title}] ${oneLineMessage(e)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Inspector: {0}', oneLineMessage(e)));
+      const line = oneLineMessage(e);
+      const text = model
+        ? vscode.l10n.t('Attention Inspector: {0}. {1}', line.replace(/\.$/, ''), modelRemedy(line))
+        : vscode.l10n.t('Attention Inspector: {0}', line);
+      this.remember(text);
+      void vscode.window.showErrorMessage(text);
       return undefined;
     } finally {
       if (created) this.opening.delete(created);
@@ -290,6 +304,11 @@ export class PanelManager implements vscode.Disposable {
       if (p.cancel()) n++;
     }
     return n;
+  }
+
+  private remember(message: string): void {
+    this.shownMessages.push(message);
+    if (this.shownMessages.length > 10) this.shownMessages.shift();
   }
 
   private panelTitle(record: InspectionRecord): string {

@@ -16,8 +16,11 @@ export interface PanelSource extends InspectionSource {
 }
 
 /** Hooks a source calls: slow requests (progress + cancel), its creation, and crashes. */
+/** Layer-by-layer progress of a slow request (a model's forward pass); returns a function that stops listening. */
+export type ProgressFeed = (listener: (done: number, total: number) => void) => () => void;
+
 export interface SourceHooks {
-  readonly onSlow?: (label: string, cancel: () => void, done: Promise<unknown>) => void;
+  readonly onSlow?: (label: string, cancel: () => void, done: Promise<unknown>, progress?: ProgressFeed) => void;
   readonly onCreated?: (source: PanelSource) => void;
   readonly onCrash?: (message: string) => void;
 }
@@ -36,6 +39,10 @@ export interface Platform {
   liveWorkers(): number;
   /** Process memory, where the platform can tell. */
   memory(): Record<string, number> | null;
+  /** The model a closed panel's worker still keeps loaded (attentionInspector.model.keepLoadedMinutes), or null. */
+  parkedModel?(): string | null;
+  /** Ends that worker now; true if there was one. */
+  releaseIdleModel?(): boolean;
   /** The models in the Hugging Face cache, where the platform can read it (node: the extension host's disk). */
   listModels?(): Promise<{ readonly hubDir: string; readonly models: CachedModel[] }>;
 }
@@ -43,7 +50,7 @@ export interface Platform {
 /** Hooks for a panel: slow requests show a progress notification (with Cancel where it works); crashes are reported. */
 export function panelHooks(platform: Platform, log: vscode.LogOutputChannel): SourceHooks {
   return {
-    onSlow: (label, cancel, done) => {
+    onSlow: (label, cancel, done, feed) => {
       void vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
@@ -55,11 +62,22 @@ export function panelHooks(platform: Platform, log: vscode.LogOutputChannel): So
               ),
           cancellable: platform.cancellable,
         },
-        async (_progress, token) => {
+        async (progress, token) => {
           const sub = token.onCancellationRequested(() => cancel());
+          // A model reports each layer of its forward pass: "layer 3 of 12", the bar a twelfth further.
+          let shown = 0;
+          const stop = feed?.((layer, layers) => {
+            const percent = (100 * layer) / layers;
+            progress.report({
+              message: vscode.l10n.t('layer {0} of {1}', layer, layers),
+              increment: Math.max(0, percent - shown),
+            });
+            shown = Math.max(shown, percent);
+          });
           try {
             await done.catch(() => undefined);
           } finally {
+            stop?.();
             sub.dispose();
           }
         },

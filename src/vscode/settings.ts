@@ -26,6 +26,8 @@ export interface Settings {
   readonly workspaceGlob: string;
   /** attentionInspector.model.path: a Hugging Face model folder; empty = the seeded random model. */
   readonly modelPath: string;
+  /** attentionInspector.model.keepLoadedMinutes: how long a closed model panel's worker keeps the model loaded (0: not at all). */
+  readonly modelKeepLoadedMinutes: number;
 }
 
 const TOKENIZERS: readonly TokenizerKind[] = ['words', 'whitespace', 'characters'];
@@ -107,7 +109,25 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
       config.get<unknown>('workspaceGlob', '**/*.{npy,npz,safetensors}') || '**/*.{npy,npz,safetensors}',
     ),
     modelPath: modelPathOf(config),
+    modelKeepLoadedMinutes: minutes(config, 'model.keepLoadedMinutes', 5, 0, 1440),
   };
+}
+
+/** A number of minutes from min to max (fractions allowed: the in-host tests use seconds). */
+function minutes(
+  config: vscode.WorkspaceConfiguration,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = config.get<unknown>(key, fallback);
+  if (typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max) return value;
+  warnOnce(
+    `${key}=${String(value)}`,
+    vscode.l10n.t('Setting {0}.{1}: expected minutes from {2} to {3}; using {4}.', SECTION, key, min, max, fallback),
+  );
+  return fallback;
 }
 
 /** The model folder setting, trimmed; anything but a string is the seeded model (said once). */

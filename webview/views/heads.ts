@@ -1,6 +1,8 @@
 // Heads and layers: every head as a small heatmap (max-pooled weights from the host), one row per
-// layer with the layer's mean at the end, or all heads sorted by entropy, largest weight or
-// diagonal share. Click (or Enter) opens a head in the main view.
+// layer with the layer's mean at the end, or all heads sorted by a catalogue figure: entropy,
+// largest weight, diagonal share and, for real model heads, previous-token score, first-token
+// (sink) mass and induction score. Grouped-query models' heads sit in groups of the key/value head
+// they share ("kv 0: heads 0–3"). A tile's tooltip gives every figure; click (or Enter) opens it.
 import type { HeadIndex, HeadSummary, Thumbnails } from '../../src/protocol/messages';
 import { lookupTable } from '../colormap';
 import type { Figure, FigureItem, PanelContext, View } from '../context';
@@ -15,9 +17,97 @@ const SORT_LABELS: Record<SortKey, string> = {
   entropy: 'entropy (focused first)',
   maxWeight: 'largest weight (peaked first)',
   diagonal: 'diagonal share (self-attending first)',
+  previousToken: 'previous-token score (highest first)',
+  sink: 'first-token (sink) mass (highest first)',
+  induction: 'induction score (highest first)',
 };
 
+/** The catalogue figure a sort key ranks by; null when the head does not have it. */
+export function figureOf(s: HeadSummary, key: SortKey): number | null {
+  switch (key) {
+    case 'entropy':
+      return s.meanEntropy;
+    case 'maxWeight':
+      return s.meanMaxWeight;
+    case 'diagonal':
+      return s.diagonalShare;
+    case 'previousToken':
+      return s.previousTokenScore ?? null;
+    case 'sink':
+      return s.firstTokenMass ?? null;
+    case 'induction':
+      return s.inductionScore ?? null;
+    default:
+      return null;
+  }
+}
+
+/** The sort keys these heads can be ranked by (a catalogue figure only where some head has it). */
+export function sortKeysFor(summaries: readonly HeadSummary[]): SortKey[] {
+  return SORT_KEYS.filter((k) => k === 'layer' || k === 'entropy' || summaries.some((s) => figureOf(s, k) !== null));
+}
+
+/** Heads in rank order for a key: entropy lowest first, every other figure highest first, heads without it last. */
+export function rankHeads(summaries: readonly HeadSummary[], key: SortKey): HeadSummary[] {
+  const order = (s: HeadSummary) => s.layer * 1e6 + s.head;
+  if (key === 'layer') return [...summaries].sort((a, b) => order(a) - order(b));
+  const sign = key === 'entropy' ? 1 : -1;
+  return [...summaries].sort((a, b) => {
+    const fa = figureOf(a, key),
+      fb = figureOf(b, key);
+    if (fa === null || fb === null) return fa === null ? (fb === null ? order(a) - order(b) : 1) : -1;
+    return sign * (fa - fb) || order(a) - order(b);
+  });
+}
+
+/** The tile's tooltip: where the head is, and every catalogue figure it has. */
+export function headTooltip(s: HeadSummary, kvHeads: boolean): string {
+  const lines = [
+    `Layer ${s.layer}, head ${s.head}${kvHeads && s.kvHead !== undefined ? ` (kv head ${s.kvHead})` : ''}`,
+  ];
+  lines.push(`mean entropy ${formatNumber(s.meanEntropy, 3)} nats`);
+  lines.push(`largest weight ${formatNumber(s.meanMaxWeight, 3)}`);
+  if (s.diagonalShare !== null) lines.push(`diagonal share ${formatNumber(s.diagonalShare, 3)}`);
+  if (s.previousTokenScore != null) lines.push(`previous-token score ${formatNumber(s.previousTokenScore, 3)}`);
+  if (s.firstTokenMass != null) lines.push(`first-token (sink) mass ${formatNumber(s.firstTokenMass, 3)}`);
+  if (s.inductionScore != null) lines.push(`induction score ${formatNumber(s.inductionScore, 3)}`);
+  if (s.factor !== null) lines.push(`scale ${formatNumber(s.factor, 4)}`);
+  return lines.join('\n');
+}
+
+/**
+ * Grouped-query attention: a layer's query heads in runs of the key/value head they share,
+ * labelled "kv 0: heads 0–3". Null when every head has its own key/value head.
+ */
+export function kvGroups(
+  summaries: readonly HeadSummary[],
+  layer: number,
+): { label: string; heads: number[] }[] | null {
+  const heads = summaries.filter((s) => s.layer === layer).sort((a, b) => a.head - b.head);
+  const kvs = new Set(heads.map((s) => s.kvHead));
+  if (heads.length < 2 || heads.some((s) => s.kvHead === undefined) || kvs.size === heads.length) return null;
+  const groups: { kv: number; heads: number[] }[] = [];
+  for (const s of heads) {
+    const last = groups[groups.length - 1];
+    if (last && last.kv === s.kvHead) last.heads.push(s.head);
+    else groups.push({ kv: s.kvHead as number, heads: [s.head] });
+  }
+  return groups.map((g) => ({
+    label: `kv ${g.kv}: ${g.heads.length === 1 ? `head ${g.heads[0]}` : `heads ${g.heads[0]}–${g.heads[g.heads.length - 1]}`}`,
+    heads: g.heads,
+  }));
+}
+
 const THUMB_PX = 88;
+
+/** The figure a tile shows first when the heads are sorted by it. */
+const CATALOGUE_SHORT: Partial<Record<SortKey, string>> = {
+  maxWeight: 'max',
+  diagonal: 'diag',
+  previousToken: 'prev',
+  sink: 'sink',
+  induction: 'ind',
+};
 
 function paintThumbnail(
   canvas: HTMLCanvasElement,
@@ -29,10 +119,12 @@ function paintThumbnail(
 ): void {
   const { rows, cols } = t;
   const data = t.data.subarray(index * rows * cols, (index + 1) * rows * cols);
+  // A model's sliding-window layers each bring their own mask: the band's outside is masked cells.
+  const allowed = t.itemAllowed ? t.itemAllowed.subarray(index * rows * cols, (index + 1) * rows * cols) : t.allowed;
   const image = new ImageData(cols, rows);
   const masked = parseColor(theme.masked);
   rasterize(
-    { rows, cols, data, allowed: t.allowed },
+    { rows, cols, data, allowed },
     { row0: 0, col0: 0, rows, cols },
     { kind: 'sequential', lo: 0, hi },
     lookupTable(colormap),
@@ -66,19 +158,6 @@ function parseColor(css: string): number {
   return new Uint32Array(new Uint8ClampedArray([d[0], d[1], d[2], 255]).buffer)[0];
 }
 
-function metric(s: HeadSummary, key: SortKey): number {
-  switch (key) {
-    case 'entropy':
-      return s.meanEntropy;
-    case 'maxWeight':
-      return -s.meanMaxWeight;
-    case 'diagonal':
-      return -(s.diagonalShare ?? 0);
-    default:
-      return s.layer * 1e6 + s.head;
-  }
-}
-
 export class HeadsView implements View {
   readonly element: HTMLElement;
   private readonly grid: HTMLElement;
@@ -90,7 +169,6 @@ export class HeadsView implements View {
 
   constructor(private readonly ctx: PanelContext) {
     const select = el('vscode-single-select', { attrs: { 'aria-label': 'Sort heads by' } });
-    for (const k of SORT_KEYS) select.append(el('vscode-option', { text: SORT_LABELS[k], attrs: { value: k } }));
     select.addEventListener('change', () => ctx.setState({ sort: (select as unknown as { value: SortKey }).value }));
     this.sort = select;
     this.grid = el('div', { cls: 'heads-grid', attrs: { role: 'list' } });
@@ -99,14 +177,23 @@ export class HeadsView implements View {
       { cls: 'view view-heads' },
       el('p', {
         cls: 'caption',
-        text: 'Each head looks at the same tokens its own way. Small heatmaps show every head’s weights (blocks max-pooled on long inputs); the last in each layer is the mean over the layer’s heads. Sort to find the focused heads (low entropy), the peaked ones, or the ones that mostly attend to themselves. Click one to open it.',
+        text: 'Each head looks at the same tokens its own way. Small heatmaps show every head’s weights (blocks max-pooled on long inputs); the last in each layer is the mean over the layer’s heads. Sort to find the focused heads (low entropy), the peaked ones, the ones that mostly attend to themselves and, for a real model, the previous-token, attention-sink and induction heads (Inspect Induction). Hover a head for its figures; click one to open it.',
       }),
       el('div', { cls: 'control-row' }, el('label', { text: 'Sort by ' }), select),
       this.grid,
     );
   }
 
+  private sortOptions = '';
+
   update(ctx: PanelContext): void {
+    const keys = sortKeysFor(ctx.overview.summaries);
+    if (!keys.includes(ctx.state.sort)) keys.push(ctx.state.sort);
+    if (keys.join() !== this.sortOptions) {
+      this.sortOptions = keys.join();
+      clear(this.sort);
+      for (const k of keys) this.sort.append(el('vscode-option', { text: SORT_LABELS[k], attrs: { value: k } }));
+    }
     (this.sort as unknown as { value: string }).value = ctx.state.sort;
     const tk = `${ctx.overview.mask}`;
     if (tk !== this.thumbsKey) {
@@ -151,14 +238,18 @@ export class HeadsView implements View {
           );
     const summaryOf = (layer: number, head: HeadIndex) =>
       head === 'mean' ? null : (overview.summaries.find((s) => s.layer === layer && s.head === head) ?? null);
+    const grouped = overview.summaries.some((x) => x.kvHead !== undefined && kvGroups(overview.summaries, x.layer));
     const tile = (index: number) => {
       const { layer, head } = t.items[index];
       const s = summaryOf(layer, head);
       const canvas = document.createElement('canvas');
       paintThumbnail(canvas, t, index, ctx.sequential, hi, ctx.theme);
       const name = head === 'mean' ? `L${layer} mean` : `L${layer} H${head}`;
+      const ranked = s && CATALOGUE_SHORT[state.sort] ? figureOf(s, state.sort) : null;
       const detail = s
-        ? `H ${formatNumber(s.meanEntropy, 2)} · max ${formatNumber(s.meanMaxWeight, 2)}${s.diagonalShare !== null ? ` · diag ${formatNumber(s.diagonalShare, 2)}` : ''}`
+        ? ranked !== null
+          ? `${CATALOGUE_SHORT[state.sort]} ${formatNumber(ranked, 2)} · H ${formatNumber(s.meanEntropy, 2)}`
+          : `H ${formatNumber(s.meanEntropy, 2)} · max ${formatNumber(s.meanMaxWeight, 2)}${s.diagonalShare !== null ? ` · diag ${formatNumber(s.diagonalShare, 2)}` : ''}`
         : 'mean of heads';
       const current = ctx.payload.layer === layer && ctx.payload.head === head;
       const button = el(
@@ -170,6 +261,7 @@ export class HeadsView implements View {
             role: 'listitem',
             'aria-label': `Open ${head === 'mean' ? `the mean of layer ${layer}` : `layer ${layer} head ${head}`}: ${detail}`,
             'aria-current': current ? 'true' : 'false',
+            title: s ? headTooltip(s, grouped) : `Layer ${layer}: the mean of its heads`,
           },
         },
         canvas,
@@ -188,20 +280,33 @@ export class HeadsView implements View {
           overview.layers > 1 ? el('span', { cls: 'layer-label', text: `Layer ${layer}` }) : null,
         );
         const figureRow: { canvas: HTMLCanvasElement; caption: string }[] = [];
+        const groups = kvGroups(overview.summaries, layer);
+        const groupOf = new Map<number, HTMLElement>();
+        for (const g of groups ?? []) {
+          const box = el(
+            'div',
+            { cls: 'kv-group', attrs: { role: 'group', 'aria-label': g.label } },
+            el('span', { cls: 'kv-label', text: g.label }),
+          );
+          for (const h of g.heads) groupOf.set(h, box);
+          row.append(box);
+        }
         t.items.forEach((it, i) => {
           if (it.layer !== layer) return;
           const x = tile(i);
-          row.append(x.button);
+          const box = it.head === 'mean' ? undefined : groupOf.get(it.head);
+          (box ?? row).append(x.button);
           figureRow.push(x);
         });
         this.grid.append(row);
         this.cells.push(figureRow);
       }
     } else {
+      const rank = new Map(rankHeads(overview.summaries, state.sort).map((x, r) => [`${x.layer}:${x.head}`, r]));
       const order = t.items
-        .map((it, i) => ({ i, s: summaryOf(it.layer, it.head) }))
-        .filter((x) => x.s !== null)
-        .sort((a, b) => metric(a.s as HeadSummary, state.sort) - metric(b.s as HeadSummary, state.sort));
+        .map((it, i) => ({ i, r: it.head === 'mean' ? undefined : rank.get(`${it.layer}:${it.head}`) }))
+        .filter((x): x is { i: number; r: number } => x.r !== undefined)
+        .sort((a, b) => a.r - b.r);
       const row = el('div', { cls: 'heads-row wrap' });
       const figureRow: { canvas: HTMLCanvasElement; caption: string }[] = [];
       order.forEach(({ i }, rank) => {

@@ -6,7 +6,62 @@ const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
 
+const os = require('os');
+
 const ROOT = path.resolve(__dirname, '..', '..', '..');
+const state = () => vscode.commands.executeCommand('attentionInspector.debug.state');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, check, timeoutMs = 20000) {
+  const t0 = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function closeAll() {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await waitFor('every panel closed', async () => (await state()).livePanels === 0);
+}
+
+/** Worker threads other than a closed model panel's kept one (model.keepLoadedMinutes). */
+async function runningWorkers() {
+  const s = await state();
+  return s.liveWorkers - (s.parkedModel ? 1 : 0);
+}
+
+async function setConfig(key, value) {
+  await vscode.workspace.getConfiguration('attentionInspector').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Selects all of a new untitled document with `text`. */
+async function selectText(text) {
+  const doc = await vscode.workspace.openTextDocument({ content: text });
+  const editor = await vscode.window.showTextDocument(doc);
+  editor.selection = new vscode.Selection(0, 0, 0, doc.getText().length);
+  await waitFor('the selection in the active editor', async () => {
+    const active = vscode.window.activeTextEditor;
+    return active && active.document === doc && !active.selection.isEmpty;
+  });
+}
+
+/** A Hugging Face cache tree: models--ORG--NAME/refs/main and snapshots/REV/ with the folder's files. */
+function fakeHub(models) {
+  const hub = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-hub-'));
+  for (const [id, from, edit] of models) {
+    const repo = path.join(hub, `models--${id.replace('/', '--')}`);
+    const snap = path.join(repo, 'snapshots', 'rev1');
+    fs.mkdirSync(snap, { recursive: true });
+    fs.mkdirSync(path.join(repo, 'refs'));
+    fs.writeFileSync(path.join(repo, 'refs', 'main'), 'rev1');
+    for (const f of fs.readdirSync(from)) fs.copyFileSync(path.join(from, f), path.join(snap, f));
+    if (edit) edit(snap);
+  }
+  return hub;
+}
 
 function tinyModel(name) {
   const base = path.join(ROOT, 'test-results', 'tiny-models');
@@ -42,6 +97,169 @@ suite('real models', () => {
       assert.match(JSON.stringify(result), /gpt2-tiny/);
     } finally {
       await vscode.commands.executeCommand('attentionInspector.chooseModel', '');
+    }
+  });
+
+  test('cache discovery on a fake HF_HUB_CACHE: supported, unsupported and broken models, each with its reason', async function () {
+    const dir = tinyModel('gpt2-tiny');
+    if (!dir) this.skip();
+    const hub = fakeHub([
+      ['test/gpt2-tiny', dir],
+      [
+        'test/t5-tiny',
+        dir,
+        (snap) => {
+          const c = JSON.parse(fs.readFileSync(path.join(snap, 'config.json'), 'utf8'));
+          c.architectures = ['T5ForConditionalGeneration'];
+          c.model_type = 't5';
+          fs.writeFileSync(path.join(snap, 'config.json'), JSON.stringify(c));
+        },
+      ],
+      ['test/broken', dir, (snap) => fs.truncateSync(path.join(snap, 'model.safetensors'), 5000)],
+    ]);
+    await closeAll();
+    const before = process.env.HF_HUB_CACHE;
+    process.env.HF_HUB_CACHE = hub;
+    try {
+      const s = await state();
+      assert.strictEqual(s.hubDir, hub);
+      const byId = Object.fromEntries(s.models.map((m) => [m.id, m]));
+      assert.deepStrictEqual(Object.keys(byId).sort(), ['test/broken', 'test/gpt2-tiny', 'test/t5-tiny']);
+      assert.strictEqual(byId['test/gpt2-tiny'].supported, true);
+      assert.strictEqual(byId['test/gpt2-tiny'].architecture, 'GPT2LMHeadModel');
+      assert.strictEqual(byId['test/t5-tiny'].supported, false);
+      assert.match(byId['test/t5-tiny'].reason, /T5ForConditionalGeneration/);
+      assert.strictEqual(byId['test/broken'].supported, false);
+      assert.match(byId['test/broken'].reason, /truncated/);
+      // The Models view lists the same (refresh reads the cache again).
+      await vscode.commands.executeCommand('attentionInspector.models.refresh');
+      // A cached model chosen by path runs; the unsupported one is refused in one line naming its folder and what to do.
+      await vscode.commands.executeCommand('attentionInspector.chooseModel', byId['test/t5-tiny'].path);
+      await selectText('The cat sat on the mat');
+      assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.inspectSelection'), undefined);
+      const last = (await state()).shownMessages.pop();
+      assert.ok(last.includes(byId['test/t5-tiny'].path), last);
+      assert.match(last, /is not supported.*Choose Model… picks a supported model/);
+      assert.ok(!last.includes('\n'), 'one line');
+      assert.strictEqual((await state()).livePanels, 0, 'no empty panel');
+    } finally {
+      if (before === undefined) delete process.env.HF_HUB_CACHE;
+      else process.env.HF_HUB_CACHE = before;
+      await setConfig('model.path', '');
+      fs.rmSync(hub, { recursive: true, force: true });
+    }
+  });
+
+  test('a folder without tokenizer.json, or with a truncated shard, is one line naming the file and what to do', async function () {
+    const dir = tinyModel('gpt2-tiny');
+    if (!dir) this.skip();
+    const hub = fakeHub([
+      ['test/no-tokenizer', dir, (snap) => fs.rmSync(path.join(snap, 'tokenizer.json'))],
+      ['test/truncated', dir, (snap) => fs.truncateSync(path.join(snap, 'model.safetensors'), 5000)],
+    ]);
+    await closeAll();
+    try {
+      await selectText('The cat sat on the mat');
+      for (const [name, rule] of [
+        ['no-tokenizer', /tokenizer\.json: is missing.*Put the model's tokenizer\.json into the folder/],
+        ['truncated', /model\.safetensors.*truncated.*Download the model again/],
+      ]) {
+        const folder = path.join(hub, `models--test--${name}`, 'snapshots', 'rev1');
+        await vscode.commands.executeCommand('attentionInspector.chooseModel', folder);
+        assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.inspectSelection'), undefined);
+        const last = (await state()).shownMessages.pop();
+        assert.ok(last.includes(folder), last);
+        assert.match(last, rule);
+      }
+      await waitFor('no worker left running', async () => (await runningWorkers()) === 0);
+    } finally {
+      await setConfig('model.path', '');
+      fs.rmSync(hub, { recursive: true, force: true });
+    }
+  });
+
+  test('Cancel in the middle of a model load stops it: no panel, no worker left, one line saying so', async function () {
+    const dir = tinyModel('llama-tiny');
+    if (!dir) this.skip();
+    await closeAll();
+    await setConfig('model.path', dir);
+    try {
+      await selectText('The cat sat on the mat. The cat sat on the mat again, and again.');
+      const opening = vscode.commands.executeCommand('attentionInspector.inspectSelection');
+      await sleep(100);
+      await vscode.commands.executeCommand('attentionInspector.cancel');
+      assert.strictEqual(await opening, undefined, 'cancelled: nothing opened');
+      const s = await state();
+      assert.strictEqual(s.livePanels, 0);
+      assert.match(s.shownMessages.pop(), /cancelled running .*llama-tiny; nothing is left running/);
+      await waitFor('the cancelled worker to be gone', async () => (await runningWorkers()) === 0);
+      assert.notStrictEqual((await state()).parkedModel, dir, 'a cancelled load is never kept');
+    } finally {
+      await setConfig('model.path', '');
+    }
+  });
+
+  test('the model stays loaded after its panel closes for model.keepLoadedMinutes, then its memory is released', async function () {
+    const dir = tinyModel('gpt2-tiny');
+    if (!dir) this.skip();
+    await closeAll();
+    await setConfig('model.path', dir);
+    await setConfig('model.keepLoadedMinutes', 0.05); // 3 s
+    try {
+      const base = (await state()).liveWorkers;
+      await selectText('The cat sat on the mat. The cat sat');
+      const t0 = Date.now();
+      const first = await vscode.commands.executeCommand('attentionInspector.inspectSelection');
+      const cold = Date.now() - t0;
+      assert.ok(first && first.layers === 2 && first.heads === 4, JSON.stringify(first));
+      assert.strictEqual((await state()).liveWorkers, base + 1);
+      await closeAll();
+      // Parked: the panel is gone, its worker keeps the model for the next inspection.
+      assert.strictEqual((await state()).parkedModel, dir);
+      await selectText('The cat sat on the mat. The dog sat');
+      const t1 = Date.now();
+      const second = await vscode.commands.executeCommand('attentionInspector.inspectSelection');
+      const warm = Date.now() - t1;
+      console.log(`[timing] gpt2-tiny command to opened panel: cold ${cold} ms, model kept loaded ${warm} ms`);
+      assert.ok(second && second.layers === 2);
+      assert.strictEqual((await state()).parkedModel, null, 'the parked worker was taken');
+      assert.strictEqual((await state()).liveWorkers, base + 1, 'no second worker');
+      await closeAll();
+      assert.strictEqual((await state()).parkedModel, dir);
+      await waitFor('the idle model to be released', async () => (await state()).liveWorkers === base, 15000);
+      assert.strictEqual((await state()).parkedModel, null);
+      // Turning keeping off releases at once.
+      await vscode.commands.executeCommand('attentionInspector.inspectSelection');
+      await closeAll();
+      await setConfig('model.keepLoadedMinutes', 0);
+      await waitFor('released when keeping is turned off', async () => (await state()).liveWorkers === base, 5000);
+    } finally {
+      await setConfig('model.keepLoadedMinutes', undefined);
+      await setConfig('model.path', '');
+    }
+  });
+
+  test('the setting drives the panel: the seeded model words without a model, the model subwords with one', async function () {
+    const dir = tinyModel('gpt2-tiny');
+    if (!dir) this.skip();
+    await closeAll();
+    await setConfig('model.path', '');
+    await selectText('the cat sat on the mat');
+    const seeded = await vscode.commands.executeCommand('attentionInspector.inspectSelection');
+    assert.ok(seeded, JSON.stringify((await state()).shownMessages));
+    assert.deepStrictEqual(seeded.tokens, ['the', 'cat', 'sat', 'on', 'the', 'mat']);
+    await closeAll();
+    await setConfig('model.path', dir);
+    try {
+      await selectText('the cat sat on the mat');
+      const real = await vscode.commands.executeCommand('attentionInspector.inspectSelection');
+      assert.ok(real, JSON.stringify((await state()).shownMessages));
+      // GPT-2's byte-level BPE: the space belongs to the next token.
+      assert.deepStrictEqual(real.tokens, ['the', ' cat', ' sat', ' on', ' the', ' mat']);
+      assert.match(real.title, /gpt2-tiny/);
+    } finally {
+      await setConfig('model.path', '');
+      await closeAll();
     }
   });
 });
