@@ -6,6 +6,7 @@ import { Heatmap } from '../webview/heatmap';
 import { lookupTable, lutIndex, cssColor } from '../webview/colormap';
 import { readTheme } from '../webview/theme';
 import type { HeadPayload } from '../src/protocol/messages';
+import { LinesCanvas, linesByLevel } from '../webview/linesCanvas';
 
 /** A deterministic n×n softmax-weights matrix with some sharp rows (xorshift noise). */
 function weightsMatrix(n: number): { logits: Float32Array; weights: Float32Array } {
@@ -199,5 +200,109 @@ export function sliderFrames(n: number, frames: number): { msPerFrame: number; f
   return { msPerFrame: ms, fps: 1000 / ms, softmaxMs: median(softmax) };
 }
 
-(window as unknown as { bench: unknown }).bench = { panelFrames, perCellCanvas, perCellSvg, sliderFrames };
+/**
+ * A layer's heads as attention looks in trained models: each head its own sharpness (logits
+ * uniform in ±3 times 0.5 … 4.9), every third one also a previous-token head. Softmax rows.
+ */
+function layerWeights(n: number, heads: number): Float32Array[] {
+  const { logits } = weightsMatrix(n);
+  return Array.from({ length: heads }, (_, h) => {
+    const sharp = 0.5 + 0.4 * h;
+    const w = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity,
+        sum = 0;
+      const row = (j: number) => logits[((i + 7 * h) % n) * n + j] * sharp + (h % 3 === 0 && j === i - 1 ? 6 : 0);
+      for (let j = 0; j < n; j++) max = Math.max(max, row(j));
+      for (let j = 0; j < n; j++) sum += w[i * n + j] = Math.exp(row(j) - max);
+      for (let j = 0; j < n; j++) w[i * n + j] /= sum;
+    }
+    return w;
+  });
+}
+
+/**
+ * The lines view at n tokens × `heads` heads (ms, median of `repeats`): new weights (sorting their
+ * lines, then the full picture drawn frame by frame to the end) and the longest frame it took; a
+ * head toggled (the full picture again); hovering a query and a key (its lines only, at once);
+ * leaving the token (the kept picture copied back); and the lines the full picture holds.
+ */
+export async function linesFrames(
+  n: number,
+  heads: number,
+  repeats: number,
+): Promise<{
+  newData: number;
+  longestFrame: number;
+  toggle: number;
+  hoverQuery: number;
+  hoverKey: number;
+  leave: number;
+  lines: number;
+}> {
+  const weights = layerWeights(n, heads);
+  const picture = new LinesCanvas(readTheme(), () => 900);
+  document.getElementById('app')!.replaceChildren(picture.canvas);
+  const data = {
+    n,
+    m: n,
+    tokens: labels(n),
+    keyTokens: labels(n),
+    heads: weights.map((w, head) => ({ head, weights: w })),
+  };
+  const all = new Set(weights.map((_, h) => h));
+  const times = {
+    newData: [] as number[],
+    longestFrame: [] as number[],
+    toggle: [] as number[],
+    hoverQuery: [] as number[],
+    hoverKey: [] as number[],
+    leave: [] as number[],
+  };
+  const timed = async (into: number[], step: () => void) => {
+    const t = performance.now();
+    step();
+    await picture.whenComplete();
+    flush(picture.canvas);
+    into.push(performance.now() - t);
+  };
+  for (let r = 0; r < repeats; r++) {
+    await timed(times.newData, () => {
+      picture.setData({ ...data, heads: data.heads.map((h) => ({ ...h })) });
+      picture.setVisible(all);
+      picture.setHover(null);
+      picture.render();
+    });
+    times.longestFrame.push(picture.longestSliceMs);
+    await timed(times.toggle, () => {
+      picture.setVisible(new Set([...all].filter((h) => h !== r % heads)));
+      picture.render();
+    });
+    await timed(times.hoverQuery, () => {
+      picture.setHover({ side: 'query', index: (r * 37) % n });
+      picture.render();
+    });
+    await timed(times.hoverKey, () => {
+      picture.setHover({ side: 'key', index: (r * 53) % n });
+      picture.render();
+    });
+    await timed(times.leave, () => {
+      picture.setHover(null);
+      picture.render();
+    });
+  }
+  let lines = 0;
+  for (const w of weights) lines += linesByLevel(w).cells.length;
+  return {
+    newData: median(times.newData),
+    longestFrame: median(times.longestFrame),
+    toggle: median(times.toggle),
+    hoverQuery: median(times.hoverQuery),
+    hoverKey: median(times.hoverKey),
+    leave: median(times.leave),
+    lines,
+  };
+}
+
+(window as unknown as { bench: unknown }).bench = { panelFrames, perCellCanvas, perCellSvg, sliderFrames, linesFrames };
 document.body.dataset.ready = '1';

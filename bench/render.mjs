@@ -2,7 +2,8 @@
 // Render benchmark in real Chromium: the panel's heatmap (ImageData at one pixel per cell, max-pool
 // pyramid beyond the canvas) at n = 128, 512, 2048, 8192, against two per-cell baselines drawn in
 // the same run (one canvas fillRect per cell; one SVG <rect> per cell, as DOM/SVG viewers draw),
-// reported as ratios; and the scale slider's frames per second at n = 1024.
+// reported as ratios; the scale slider's frames per second at n = 1024; and the lines view at 512
+// tokens × 12 heads against the heatmap of the same size.
 // Run: npm run bench:render. Results: bench-results/render.json.
 /* global window, document */
 import * as esbuild from 'esbuild';
@@ -72,9 +73,26 @@ const slider = await page.evaluate(() => window.bench.sliderFrames(1024, 30));
 console.log(
   `\nslider at n = 1024: ${fmt(slider.msPerFrame)} ms per frame = ${slider.fps.toFixed(1)} fps (re-softmax + sharpness ${fmt(slider.softmaxMs)} ms of it)`,
 );
+// The lines view (linesCanvas.ts) at 512 tokens × 12 heads against the heatmap's new matrix of the
+// same size drawn in this run: hover must redraw within a 60 Hz frame (16 ms).
+const heatmap512 = rows.find((r) => r.n === 512).newMatrix;
+const lines = await page.evaluate(() => window.bench.linesFrames(512, 12, 7));
+console.log(
+  `\nlines view, 512 tokens × 12 heads (${lines.lines} lines): new weights ${fmt(lines.newData)} ms to the complete picture (×${fmt(lines.newData / heatmap512)} the heatmap's ${fmt(heatmap512)} ms; drawn in frames of at most ${fmt(lines.longestFrame)} ms), head toggled ${fmt(lines.toggle)} ms, hover a query ${fmt(lines.hoverQuery)} ms (×${fmt(lines.hoverQuery / heatmap512)}), a key ${fmt(lines.hoverKey)} ms, leave ${fmt(lines.leave)} ms; hover target < 16 ms`,
+);
 await browser.close();
 writeFileSync(
   join(OUT, 'render.json'),
-  JSON.stringify({ date: new Date().toISOString(), chromium: 'headless, --disable-gpu', rows, slider }, null, 2),
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      chromium: 'headless, --disable-gpu',
+      rows,
+      slider,
+      lines: { ...lines, heatmap512 },
+    },
+    null,
+    2,
+  ),
 );
 console.log(`\nwrote ${join(OUT, 'render.json')}`);

@@ -13,12 +13,11 @@ import type {
   Thumbnails,
   VarianceSample,
 } from '../src/protocol/messages';
-import { MASK_TITLES } from '../src/protocol/messages';
 import type { HostClient } from './client';
 import { PanelData } from './data';
 import { PanelNotices } from './elements/notices';
 import { PanelStatus } from './elements/status';
-import { PanelToolbar } from './elements/toolbar';
+import { PanelToolbar, maskTitle } from './elements/toolbar';
 import type { PanelModel } from './panelModel';
 import { Store, sliceChanged } from './store';
 import type { DivergingName, SequentialName } from './colormap';
@@ -433,7 +432,7 @@ export class App implements PanelContext {
       this.overview.layers > 1 ? `layer ${p.layer}` : '',
       p.dK !== null ? `d_k = ${p.dK}` : '',
       f !== null ? `factor ${describeFactor(f, p.dK)}` : 'weights as exported',
-      MASK_TITLES[p.mask],
+      maskTitle(p, p.mask),
       `mean entropy ${formatNumber(this.live.summary.meanEntropy)} nats`,
     ].filter(Boolean);
     this.setStatus(parts.join(' · '));

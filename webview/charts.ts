@@ -2,7 +2,7 @@
 // Colours are presentation attributes taken from the theme, so an exported SVG looks the same
 // outside the panel and no style attribute is needed (a strict CSP would block one).
 import { svg } from './dom';
-import { formatNumber } from './format';
+import { formatNumber, formatTicks } from './format';
 import { estimateWidth, fittedLinearTicks, fittedLogTicks, placeMarkerLabels, powerOfTenLabel } from './ticks';
 import type { Theme } from './theme';
 
@@ -102,33 +102,32 @@ export function lineChart(spec: ChartSpec): Chart {
   root.appendChild(svg('rect', { x: 0, y: 0, width, height, fill: t.background }));
   root.appendChild(svg('text', { ...font, x: M.left, y: 16, 'font-weight': 600, 'font-size': 12 }, spec.title));
   // Grid and ticks, thinned until no two labels collide (ticks.ts).
-  const xLabel = (v: number) => (spec.xLog ? powerOfTenLabel(v) : formatNumber(v));
-  const yLabel = (v: number) => (spec.yLog ? powerOfTenLabel(v) : formatNumber(v));
+  // One format per axis (format.ts formatTicks): "0.05, 0.10, 0.15", never "0.05, 0.1".
+  const xLabels = (vs: readonly number[]) => (spec.xLog ? vs.map(powerOfTenLabel) : formatTicks(vs));
+  const yLabels = (vs: readonly number[]) => (spec.yLog ? vs.map(powerOfTenLabel) : formatTicks(vs));
   const wide = (text: string) => estimateWidth(text, 10);
   const high = () => 11;
-  const xt = spec.xLog ? fittedLogTicks(x0, x1, pw, xLabel, wide) : fittedLinearTicks(x0, x1, pw, xLabel, wide);
-  const yt = spec.yLog ? fittedLogTicks(y0, y1, ph, yLabel, high) : fittedLinearTicks(y0, y1, ph, yLabel, high, 4);
+  const xt = spec.xLog ? fittedLogTicks(x0, x1, pw, xLabels, wide) : fittedLinearTicks(x0, x1, pw, xLabels, wide);
+  const yt = spec.yLog ? fittedLogTicks(y0, y1, ph, yLabels, high) : fittedLinearTicks(y0, y1, ph, yLabels, high, 4);
+  const xText = xLabels(xt),
+    yText = yLabels(yt);
   const grid = svg('g', { stroke: t.border, 'stroke-width': 1 });
-  for (const v of xt) {
+  for (const [i, v] of xt.entries()) {
     const x = fx(v);
     grid.appendChild(svg('line', { x1: x, x2: x, y1: M.top, y2: M.top + ph }));
     root.appendChild(
       svg(
         'text',
         { ...font, fill: t.muted, x, y: M.top + ph + 14, 'text-anchor': 'middle', 'font-size': 10 },
-        xLabel(v),
+        xText[i],
       ),
     );
   }
-  for (const v of yt) {
+  for (const [i, v] of yt.entries()) {
     const y = fy(v);
     grid.appendChild(svg('line', { x1: M.left, x2: M.left + pw, y1: y, y2: y }));
     root.appendChild(
-      svg(
-        'text',
-        { ...font, fill: t.muted, x: M.left - 5, y: y + 3, 'text-anchor': 'end', 'font-size': 10 },
-        yLabel(v),
-      ),
+      svg('text', { ...font, fill: t.muted, x: M.left - 5, y: y + 3, 'text-anchor': 'end', 'font-size': 10 }, yText[i]),
     );
   }
   root.insertBefore(grid, root.childNodes[2] ?? null);

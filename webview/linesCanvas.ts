@@ -1,9 +1,14 @@
 // The lines picture (BertViz's head view, CircuitsVis's attention lines): query tokens in a column on
 // the left, key tokens on the right, one line per (query, key) pair whose opacity is the weight, the
-// heads of a layer overlaid in distinct colours. Drawn on one canvas, fast at 512 tokens: pairs
-// below LINE_THRESHOLD are not drawn (they would be invisible anyway), and the rest are batched into
-// one path per head and opacity level, so a frame is a few hundred strokes, not one per line.
-// Token text is drawn with fillText (never parsed as HTML).
+// heads of a layer overlaid in distinct colours. Pairs below LINE_THRESHOLD are not drawn (they would
+// be invisible anyway); the rest are sorted once per head by opacity level when the data arrives
+// (linesByLevel), so toggling a head never rescans the weights and a path holds one level's lines.
+// Fast at 512 tokens: a layer there has ~60 000 visible lines, and Chromium's software canvas
+// strokes each in 25–70 µs (its pixels, ~800 of them per line), over a second for the whole
+// picture. So the full picture is drawn into an offscreen canvas in slices of a few milliseconds,
+// one animation frame each, strongest lines first, shown as it grows; the panel never blocks.
+// Hovering a token draws only its lines (at most heads × tokens, within a frame) and leaving it
+// copies the kept picture back. Token text is drawn with fillText (never parsed as HTML).
 import { displayToken } from './format';
 import { font } from './heatmap/paint';
 import type { Theme } from './theme';
@@ -60,16 +65,63 @@ export function lineAlpha(w: number): number {
   return w >= LINE_THRESHOLD ? Math.min(ALPHA_LEVELS, Math.round(w * ALPHA_LEVELS)) / ALPHA_LEVELS : 0;
 }
 
+/**
+ * One head's drawable pairs grouped by opacity level: the cell indices (i·m + j) of level L are
+ * `cells[start[L] .. start[L + 1])`. Level 0 (below the threshold) holds nothing.
+ */
+export interface LevelledLines {
+  readonly cells: Int32Array;
+  readonly start: Int32Array;
+}
+
+/** The opacity level (0 … ALPHA_LEVELS) of a weight; 0: not drawn. */
+function levelOf(v: number): number {
+  return v >= LINE_THRESHOLD ? Math.min(ALPHA_LEVELS, Math.round(v * ALPHA_LEVELS)) : 0;
+}
+
+/** Counting sort of a head's cells by opacity level, dropping the invisible ones. */
+export function linesByLevel(weights: Float32Array): LevelledLines {
+  const start = new Int32Array(ALPHA_LEVELS + 2);
+  for (let k = 0; k < weights.length; k++) {
+    const l = levelOf(weights[k]);
+    if (l > 0) start[l + 1]++;
+  }
+  for (let l = 1; l <= ALPHA_LEVELS + 1; l++) start[l] += start[l - 1];
+  const cells = new Int32Array(start[ALPHA_LEVELS + 1]);
+  const fill = start.slice();
+  for (let k = 0; k < weights.length; k++) {
+    const l = levelOf(weights[k]);
+    if (l > 0) cells[fill[l]++] = k;
+  }
+  return { cells, start };
+}
+
+/** How long one slice of the full picture may draw before yielding to the next frame. */
+const SLICE_MS = 8;
+/** Lines per path (and per time check) while drawing the full picture. */
+const PATH_LINES = 256;
+
 export class LinesCanvas {
   readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
   private data: LinesData | null = null;
+  private levelled: LevelledLines[] = [];
   private visible = new Set<number>();
   private hover: LinesHover = null;
   private labelWidth = 40;
+  private dataVersion = 0;
+  /** The full picture (no hover), what it is drawn from, and the drawing still to do. */
+  private kept: HTMLCanvasElement | null = null;
+  private keptKey = '';
+  private job: Generator<void, void, void> | null = null;
+  private frame = 0;
+  private waiting: (() => void)[] = [];
   geometry: LinesGeometry | null = null;
-  /** Milliseconds the last draw took (the benchmark reads it). */
+  /** Milliseconds the last synchronous draw took, and the lines it stroked (the benchmark reads them). */
   lastRenderMs = 0;
+  lastLineCount = 0;
+  /** The longest slice of the last full picture (ms: how long the panel was busy in one frame). */
+  longestSliceMs = 0;
 
   constructor(
     private theme: Theme,
@@ -85,8 +137,11 @@ export class LinesCanvas {
     this.theme = theme;
   }
 
+  /** New weights (a layer, mask or factor change): their lines are sorted once, here. */
   setData(data: LinesData): void {
     this.data = data;
+    this.dataVersion++;
+    this.levelled = data.heads.map((h) => linesByLevel(h.weights));
     this.ctx.font = font({ theme: this.theme });
     let w = 0;
     for (const t of [...data.tokens, ...data.keyTokens]) w = Math.max(w, this.ctx.measureText(displayToken(t)).width);
@@ -116,12 +171,19 @@ export class LinesCanvas {
     return index >= 0 && index < count ? { side, index } : null;
   }
 
-  /** Draws now; `overlays: false` leaves out the hover (exports). */
+  /** Resolves when the full picture is complete (tests, exports, the benchmark). */
+  whenComplete(): Promise<void> {
+    return this.job === null ? Promise.resolve() : new Promise((done) => this.waiting.push(done));
+  }
+
+  /**
+   * Draws now: the hovered token's lines, or the full picture as far as it is drawn (the rest
+   * follows frame by frame). `overlays: false` (exports) draws the full picture to the end first.
+   */
   render(overlays = true): void {
     const d = this.data;
     if (!d) return;
     const started = performance.now();
-    const t = this.theme;
     const dpr = Math.max(1, window.devicePixelRatio || 1);
     const rowHeight = rowHeightFor(Math.max(d.n, d.m));
     const gap = Math.max(120, Math.min(420, this.width() - 2 * this.labelWidth - 2 * PAD - 16));
@@ -129,8 +191,8 @@ export class LinesCanvas {
     const top = PAD;
     const height = Math.ceil(top + Math.max(d.n, d.m) * rowHeight + PAD);
     const xLeft = PAD + this.labelWidth + 8;
-    const xRight = xLeft + gap;
-    this.geometry = { width, height, xLeft, xRight, top, rowHeight };
+    const g: LinesGeometry = { width, height, xLeft, xRight: xLeft + gap, top, rowHeight };
+    this.geometry = g;
     const cw = Math.round(width * dpr),
       ch = Math.round(height * dpr);
     if (this.canvas.width !== cw || this.canvas.height !== ch) {
@@ -139,50 +201,159 @@ export class LinesCanvas {
       this.canvas.style.width = `${width}px`;
       this.canvas.style.height = `${height}px`;
     }
-    const ctx = this.ctx;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.globalAlpha = 1;
-    ctx.fillStyle = t.background;
-    ctx.fillRect(0, 0, width, height);
+    const t = this.theme;
+    const key = [
+      this.dataVersion,
+      [...this.visible].sort((a, b) => a - b).join(','),
+      t.kind,
+      t.background,
+      t.foreground,
+      t.series.join(','),
+      cw,
+      ch,
+    ].join('|');
+    if (this.keptKey !== key) this.startPicture(d, g, dpr, key);
+    if (!overlays) this.finishPicture();
     const hover = overlays ? this.hover : null;
-    const y = (i: number) => top + (i + 0.5) * rowHeight;
-    // Lines: one path per head and opacity level.
-    ctx.lineWidth = rowHeight >= 10 ? 2 : 1;
+    this.lastLineCount = 0;
+    if (hover === null) this.showKept();
+    else {
+      const ctx = this.ctx;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = t.background;
+      ctx.fillRect(0, 0, width, height);
+      this.lastLineCount = this.hoveredLines(ctx, d, g, hover);
+      this.labels(ctx, d, g, hover);
+    }
+    this.canvas.dataset.geometry = JSON.stringify({ xLeft, xRight: g.xRight, top, rowHeight, dpr });
+    this.canvas.dataset.colors = JSON.stringify(d.heads.map((_, h) => headColor(t, h, d.heads.length)));
+    this.lastRenderMs = performance.now() - started;
+  }
+
+  private showKept(): void {
+    if (!this.kept) return;
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.globalAlpha = 1;
+    this.ctx.drawImage(this.kept, 0, 0);
+  }
+
+  /** Starts the full picture over: background and labels at once, the lines slice by slice. */
+  private startPicture(d: LinesData, g: LinesGeometry, dpr: number, key: string): void {
+    this.keptKey = key;
+    const kept = this.kept ?? document.createElement('canvas');
+    this.kept = kept;
+    kept.width = Math.round(g.width * dpr);
+    kept.height = Math.round(g.height * dpr);
+    const ctx = kept.getContext('2d') as CanvasRenderingContext2D;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = this.theme.background;
+    ctx.fillRect(0, 0, g.width, g.height);
+    this.labels(ctx, d, g, null);
+    this.job = this.allLines(ctx, d, g);
+    this.longestSliceMs = 0;
+    this.canvas.dataset.complete = '0';
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(() => this.step());
+  }
+
+  /** One frame's slice of the full picture, shown unless a token is hovered. */
+  private step(): void {
+    if (this.job === null) return;
+    const began = performance.now();
+    while (performance.now() < began + SLICE_MS) if (this.advance()) break;
+    if (this.hover === null) this.showKept();
+    this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - began);
+    if (this.job !== null) this.frame = requestAnimationFrame(() => this.step());
+  }
+
+  /** One path of the job; true when the picture is complete. */
+  private advance(): boolean {
+    if (this.job === null) return true;
+    if (!this.job.next().done) return false;
+    this.job = null;
+    this.canvas.dataset.complete = '1';
+    for (const done of this.waiting.splice(0)) done();
+    return true;
+  }
+
+  private finishPicture(): void {
+    cancelAnimationFrame(this.frame);
+    while (!this.advance());
+  }
+
+  /**
+   * Every visible head's lines, strongest level first (what matters shows first), one path of up
+   * to PATH_LINES lines per step.
+   */
+  private *allLines(ctx: CanvasRenderingContext2D, d: LinesData, g: LinesGeometry): Generator<void, void, void> {
     const count = d.heads.length;
-    const paths: Path2D[] = Array.from({ length: ALPHA_LEVELS + 1 }, () => new Path2D());
-    const used = new Uint8Array(ALPHA_LEVELS + 1);
-    d.heads.forEach((hd, h) => {
-      if (!this.visible.has(hd.head)) return;
-      for (let k = 0; k <= ALPHA_LEVELS; k++) if (used[k]) paths[k] = new Path2D();
-      used.fill(0);
-      const w = hd.weights;
-      const i0 = hover?.side === 'query' ? hover.index : 0,
-        i1 = hover?.side === 'query' ? hover.index + 1 : d.n;
-      for (let i = i0; i < i1; i++) {
-        const yi = y(i);
-        const j0 = hover?.side === 'key' ? hover.index : 0,
-          j1 = hover?.side === 'key' ? hover.index + 1 : d.m;
-        for (let j = j0, k = i * d.m + j0; j < j1; j++, k++) {
-          const v = w[k];
-          if (!(v >= LINE_THRESHOLD)) continue;
-          const level = Math.min(ALPHA_LEVELS, Math.round(v * ALPHA_LEVELS));
-          if (level === 0) continue;
-          paths[level].moveTo(xLeft, yi);
-          paths[level].lineTo(xRight, y(j));
-          used[level] = 1;
+    const y = (i: number) => g.top + (i + 0.5) * g.rowHeight;
+    ctx.lineWidth = g.rowHeight >= 10 ? 2 : 1;
+    for (let level = ALPHA_LEVELS; level >= 1; level--)
+      for (const [h, hd] of d.heads.entries()) {
+        if (!this.visible.has(hd.head)) continue;
+        const { cells, start } = this.levelled[h];
+        if (start[level + 1] === start[level]) continue;
+        ctx.strokeStyle = headColor(this.theme, h, count);
+        ctx.globalAlpha = level / ALPHA_LEVELS;
+        for (let c0 = start[level]; c0 < start[level + 1]; c0 += PATH_LINES) {
+          ctx.beginPath();
+          for (let c = c0, end = Math.min(start[level + 1], c0 + PATH_LINES); c < end; c++) {
+            const k = cells[c];
+            const i = (k / d.m) | 0;
+            ctx.moveTo(g.xLeft, y(i));
+            ctx.lineTo(g.xRight, y(k - i * d.m));
+          }
+          ctx.stroke();
+          yield;
         }
       }
-      ctx.strokeStyle = headColor(t, h, count);
-      for (let k = 1; k <= ALPHA_LEVELS; k++) {
-        if (!used[k]) continue;
-        ctx.globalAlpha = k / ALPHA_LEVELS;
-        ctx.stroke(paths[k]);
-      }
-    });
     ctx.globalAlpha = 1;
-    // Labels: every one when rows are tall enough to read, else every k-th.
-    const every = Math.max(1, Math.ceil(11 / rowHeight));
-    ctx.font = font({ theme: this.theme }, Math.min(11, Math.max(8, rowHeight - 3)));
+  }
+
+  /** Only the hovered token's row (a query) or column (a key): at most heads × tokens lines. */
+  private hoveredLines(
+    ctx: CanvasRenderingContext2D,
+    d: LinesData,
+    g: LinesGeometry,
+    hover: NonNullable<LinesHover>,
+  ): number {
+    const y = (i: number) => g.top + (i + 0.5) * g.rowHeight;
+    ctx.lineWidth = g.rowHeight >= 10 ? 2 : 1;
+    let stroked = 0;
+    for (const [h, hd] of d.heads.entries()) {
+      if (!this.visible.has(hd.head)) continue;
+      ctx.strokeStyle = headColor(this.theme, h, d.heads.length);
+      const paths = new Map<number, Path2D>();
+      const along = hover.side === 'query' ? d.m : d.n;
+      for (let x = 0; x < along; x++) {
+        const i = hover.side === 'query' ? hover.index : x,
+          j = hover.side === 'query' ? x : hover.index;
+        const level = levelOf(hd.weights[i * d.m + j]);
+        if (level === 0) continue;
+        let path = paths.get(level);
+        if (!path) paths.set(level, (path = new Path2D()));
+        path.moveTo(g.xLeft, y(i));
+        path.lineTo(g.xRight, y(j));
+        stroked++;
+      }
+      for (const [level, path] of paths) {
+        ctx.globalAlpha = level / ALPHA_LEVELS;
+        ctx.stroke(path);
+      }
+    }
+    ctx.globalAlpha = 1;
+    return stroked;
+  }
+
+  /** Token labels: every one when rows are tall enough to read, else every k-th (and the hovered one). */
+  private labels(ctx: CanvasRenderingContext2D, d: LinesData, g: LinesGeometry, hover: LinesHover): void {
+    const t = this.theme;
+    const y = (i: number) => g.top + (i + 0.5) * g.rowHeight;
+    const every = Math.max(1, Math.ceil(11 / g.rowHeight));
+    ctx.globalAlpha = 1;
+    ctx.font = font({ theme: t }, Math.min(11, Math.max(8, g.rowHeight - 3)));
     ctx.textBaseline = 'middle';
     const label = (text: string, i: number, x: number, side: 'query' | 'key') => {
       const isHovered = hover?.side === side && hover.index === i;
@@ -191,11 +362,8 @@ export class LinesCanvas {
       ctx.fillText(displayToken(text), x, y(i));
     };
     ctx.textAlign = 'right';
-    for (let i = 0; i < d.n; i++) label(d.tokens[i], i, xLeft - 6, 'query');
+    for (let i = 0; i < d.n; i++) label(d.tokens[i], i, g.xLeft - 6, 'query');
     ctx.textAlign = 'left';
-    for (let j = 0; j < d.m; j++) label(d.keyTokens[j], j, xRight + 6, 'key');
-    this.canvas.dataset.geometry = JSON.stringify({ xLeft, xRight, top, rowHeight, dpr });
-    this.canvas.dataset.colors = JSON.stringify(d.heads.map((_, h) => headColor(t, h, count)));
-    this.lastRenderMs = performance.now() - started;
+    for (let j = 0; j < d.m; j++) label(d.keyTokens[j], j, g.xRight + 6, 'key');
   }
 }

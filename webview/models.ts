@@ -3,7 +3,7 @@
 import type { HeadPayload, Overview } from '../src/protocol/messages';
 import type { ColorScale } from './colormap';
 import type { PanelContext } from './context';
-import { formatNumber } from './format';
+import { formatNumber, formatTicks } from './format';
 import type { HeatmapModel } from './heatmap';
 import { maskedLegend } from './heatmap/maskShape';
 import { absMax, rowMaxQuantile } from './raster';
@@ -50,6 +50,7 @@ export function weightsModel(
     maskLabel: maskedLegend(allowed, n, m, ctx.payload.mask),
     legendTicks: [0, hi / 2, hi],
     scaleLabel: (v) => formatNumber(v, 2),
+    tickLabels: (vs) => formatTicks(vs, 2),
     // A long sequence's overview numbers its blocks by their first token.
     ...(overview.pooled && n === overview.n ? { positions: { row0: 0, col0: 0, step: overview.pooled.cell } } : {}),
   };
@@ -77,5 +78,10 @@ export function scoresModel(ctx: PanelContext, payload: HeadPayload, factor: num
     maskLabel: maskedLegend(payload.allowed, payload.n, payload.m, payload.mask),
     legendTicks: [-a, -a / 2, 0, a / 2, a],
     scaleLabel: (v) => formatNumber(v * factor, 2),
+    tickLabels: (vs) =>
+      formatTicks(
+        vs.map((v) => v * factor),
+        2,
+      ),
   };
 }

@@ -109,6 +109,23 @@ export function thinLabels(spans: readonly Span[], gap = 4): number[] {
   return kept;
 }
 
+/** The labels of a set of ticks, all at once (one format per axis: format.ts formatTicks). */
+export type TickLabels = (values: readonly number[]) => readonly string[];
+
+/** Do the labels of `ticks`, centred on their positions, all clear each other by `gap`? */
+function labelsFit(
+  ticks: readonly number[],
+  at: (v: number) => number,
+  labels: TickLabels,
+  extent: (text: string) => number,
+  gap: number,
+): boolean {
+  const texts = labels(ticks);
+  const spans = ticks.map((v, i) => labelSpan(at(v), extent(texts[i]), 'center'));
+  for (let i = 1; i < spans.length; i++) if (spansCollide(spans[i - 1], spans[i], gap)) return false;
+  return true;
+}
+
 /**
  * Linear ticks over [lo, hi] drawn along `length` pixels whose labels never collide: the round step
  * grows (fewer ticks) until the labels fit with `gap` between them; at worst a single tick.
@@ -118,7 +135,7 @@ export function fittedLinearTicks(
   lo: number,
   hi: number,
   length: number,
-  label: (v: number) => string,
+  labels: TickLabels,
   extent: (text: string) => number,
   target = 5,
   gap = 6,
@@ -126,12 +143,10 @@ export function fittedLinearTicks(
   const at = (v: number) => (hi > lo ? ((v - lo) / (hi - lo)) * length : 0);
   for (let t = target; t >= 1; t--) {
     const ticks = linearTicks(lo, hi, t);
-    const spans = ticks.map((v) => labelSpan(at(v), extent(label(v)), 'center'));
-    if (thinLabels(spans, gap).length === ticks.length) return ticks;
+    if (labelsFit(ticks, at, labels, extent, gap)) return ticks;
   }
-  const ticks = linearTicks(lo, hi, 1);
-  const spans = ticks.map((v) => labelSpan(at(v), extent(label(v)), 'center'));
-  return thinLabels(spans, gap).map((i) => ticks[i]);
+  // Even one round step is too many labels for the length: keep the first tick alone.
+  return linearTicks(lo, hi, 1).slice(0, 1);
 }
 
 /** Log ticks over [lo, hi] whose labels never collide: every k-th tick, k growing until they fit. */
@@ -139,7 +154,7 @@ export function fittedLogTicks(
   lo: number,
   hi: number,
   length: number,
-  label: (v: number) => string,
+  labels: TickLabels,
   extent: (text: string) => number,
   gap = 6,
 ): number[] {
@@ -148,8 +163,7 @@ export function fittedLogTicks(
     hi > lo ? ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * length : 0;
   for (let k = 1; k <= all.length; k++) {
     const ticks = all.filter((_, i) => i % k === 0);
-    const spans = ticks.map((v) => labelSpan(at(v), extent(label(v)), 'center'));
-    if (thinLabels(spans, gap).length === ticks.length) return ticks;
+    if (labelsFit(ticks, at, labels, extent, gap)) return ticks;
   }
   return all.slice(0, 1);
 }

@@ -472,12 +472,16 @@ async function run() {
   require('./hostile').register({ test, assert, ROOT, OUT });
   // The panel's layout at the sizes people use it (test/browser/layout.js).
   require('./layout').register({ test, assert, open, finish, files: mainFiles, OUT, cellPoint, tab });
+  // Issue 16: −∞ scores, exports without overlays, the lines view (test/browser/views16.js).
+  require('./views16').register({ test, assert, OUT, sh, open, finish, cellPoint, pixel, near, tab });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   let passed = 0,
     failed = 0;
   const started = Date.now();
   try {
-    for (const t of tests) {
+    // BROWSER_GREP=text runs only the tests whose name contains it.
+    const only = process.env.BROWSER_GREP;
+    for (const t of only ? tests.filter((x) => x.name.includes(only)) : tests) {
       const t0 = Date.now();
       try {
         await t.fn(browser);

@@ -9,6 +9,8 @@ import type { PanelModel, PanelStore } from '../panelModel';
 import { StoreController } from '../storeController';
 
 const MAX_WARNINGS = 5;
+/** ⓘ drawn by CSS (a circled i): the character itself is missing from many fonts VS Code uses. */
+const INFO = html`<span class="info-icon" aria-hidden="true">i</span> `;
 
 export class PanelNotices extends LitElement {
   private readonly model: StoreController<PanelModel, readonly [Overview | null]>;
@@ -31,14 +33,14 @@ export class PanelNotices extends LitElement {
     const n = sortNotices(o.warnings);
     const neutral = n.detected
       ? html`<details class="notice detection">
-          <summary><span aria-hidden="true">ⓘ </span>${n.detected} <span class="muted">· details</span></summary>
+          <summary>${INFO}${n.detected} <span class="muted">· details</span></summary>
           ${n.details.map((d) => html`<p class="notice-detail">${d}</p>`)}
         </details>`
-      : n.details.map((d) => html`<p class="notice"><span aria-hidden="true">ⓘ </span>${d}</p>`);
+      : n.details.map((d) => html`<p class="notice">${INFO}${d}</p>`);
     const shown = n.warnings.slice(0, MAX_WARNINGS);
     const more = n.warnings.length - shown.length;
-    return html`${n.model.map((m) => html`<p class="notice model"><span aria-hidden="true">ⓘ </span>${m}</p>`)}
-    ${neutral} ${shown.map((w) => html`<p class="warning">⚠ ${w}</p>`)}
+    return html`${n.model.map((m) => html`<p class="notice model">${INFO}${m}</p>`)} ${neutral}
+    ${shown.map((w) => html`<p class="warning">⚠ ${w}</p>`)}
     ${more > 0 ? html`<p class="warning">… and ${more} more warnings</p>` : nothing}`;
   }
 }

@@ -4,10 +4,11 @@
 // not fit the row. It reads the panel's store and writes the view state through `actions`; it
 // re-renders when the state, the loaded head or the overview change.
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import type { ExportFormat, MaskName } from '../../src/protocol/messages';
+import type { ExportFormat, HeadPayload, MaskName } from '../../src/protocol/messages';
 import { MASK_TITLES } from '../../src/protocol/messages';
 import { COLORMAP_LABELS, DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from '../colormap';
 import { factorMarks } from '../factors';
+import { maskInUse } from '../heatmap/maskShape';
 import { describeFactor, formatNumber } from '../format';
 import type { PanelModel, PanelStore } from '../panelModel';
 import { type ViewState, defaultRange, factorInUse } from '../state';
@@ -169,6 +170,7 @@ export class PanelToolbar extends LitElement {
 
   private maskControl(): TemplateResult {
     const o = this.model.state.overview!;
+    const p = this.model.state.payload!;
     if (o.masks.length === 0)
       return html`<div class="control">
         <span class="control-label">Mask</span>
@@ -185,7 +187,7 @@ export class PanelToolbar extends LitElement {
         }}
         >${o.masks.map(
           (m) =>
-            html`<vscode-radio name="mask" value=${m} label=${MASK_TITLES[m]} title=${maskHelp(m)}></vscode-radio>`,
+            html`<vscode-radio name="mask" value=${m} label=${maskTitle(p, m)} title=${maskHelp(m)}></vscode-radio>`,
         )}</vscode-radio-group
       >
     </div>`;
@@ -341,6 +343,11 @@ export class PanelToolbar extends LitElement {
       if (this.pendingFactor !== null) this.actions.setState({ factor: this.pendingFactor });
     });
   }
+}
+
+/** A mask's title; for the head's own mask, the shape its data carries ("causal, from the file": −∞ scores). */
+export function maskTitle(p: HeadPayload, mask: MaskName): string {
+  return mask === p.mask ? maskInUse(p.allowed, p.n, p.m, mask, MASK_TITLES[mask]) : MASK_TITLES[mask];
 }
 
 function maskHelp(m: MaskName): string {

@@ -111,11 +111,12 @@ export function legendTickLayout(
   width: number,
   measure: (text: string) => number,
 ): { x: number; text: string; align: LabelAlign }[] {
-  const label = model.scaleLabel ?? ((v: number) => formatNumber(v, 3));
   const ticks = model.legendTicks.filter((v) => Number.isFinite(v));
+  const label = model.scaleLabel ?? ((v: number) => formatNumber(v, 3));
+  const texts = model.tickLabels ? model.tickLabels(ticks) : ticks.map(label);
   const laid = ticks.map((v, i) => {
     const x = scalePosition(model.scale, v) * width;
-    const text = label(v);
+    const text = texts[i];
     const align: LabelAlign = i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'center';
     return { x, text, align, span: labelSpan(x, measure(text), align) };
   });

@@ -12,6 +12,17 @@ export type MaskShape = Exclude<MaskName, 'none'>;
  */
 export function maskShape(allowed: Uint8Array | null, n: number, m: number): MaskShape | null {
   if (allowed === null) return null;
+  // Asked for every model built from the same head (each slider move): one pass over n·m per mask.
+  const known = shapes.get(allowed);
+  if (known !== undefined && known.n === n && known.m === m) return known.shape;
+  const shape = inferShape(allowed, n, m);
+  shapes.set(allowed, { n, m, shape });
+  return shape;
+}
+
+const shapes = new WeakMap<Uint8Array, { n: number; m: number; shape: MaskShape | null }>();
+
+function inferShape(allowed: Uint8Array, n: number, m: number): MaskShape | null {
   const offset = m - n;
   let causal = true,
     anticausal = true,
@@ -42,4 +53,14 @@ export function maskedLegend(allowed: Uint8Array | null, n: number, m: number, c
   if (shape === null) return 'masked';
   if (chosen === 'none') return `masked (${SHAPE_WORDS[shape]}, from the file)`;
   return 'masked';
+}
+
+/**
+ * The mask in use as the panel names it (status line, the mask control's first choice): the file's
+ * own shape when the user added none ("causal, from the file"), never "bidirectional" over data
+ * that masks itself; else the chosen mask's title.
+ */
+export function maskInUse(allowed: Uint8Array | null, n: number, m: number, chosen: MaskName, title: string): string {
+  const shape = chosen === 'none' ? maskShape(allowed, n, m) : null;
+  return shape === null ? title : `${SHAPE_WORDS[shape]}, from the file`;
 }

@@ -30,6 +30,8 @@ export interface HeatmapModel {
   readonly maskLabel?: string;
   /** Values to mark on the legend. */
   readonly legendTicks: readonly number[];
+  /** The legend's tick labels, all in one format (format.ts formatTicks); else scaleLabel per tick. */
+  readonly tickLabels?: (values: readonly number[]) => string[];
   /** How a value is shown in a cell and on the legend. */
   readonly scaleLabel?: (v: number) => string;
   /**

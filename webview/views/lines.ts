@@ -19,6 +19,8 @@ export class LinesView implements View {
   private heads: HeadPayload[] = [];
   private readonly hidden = new Set<number>();
   private ctx: PanelContext | null = null;
+  /** The factor the picture's weights were computed at (re-softmaxed only when it moves). */
+  private factorDrawn: number | null = null;
 
   constructor(ctx: PanelContext) {
     this.picture = new LinesCanvas(ctx.theme, () => (this.element.clientWidth || window.innerWidth || 800) - 100);
@@ -84,7 +86,7 @@ export class LinesView implements View {
           this.heads = heads;
           this.hidden.clear();
           this.buildToggles();
-          this.draw();
+          this.draw(true);
         },
         (e: unknown) => {
           if (ticket !== this.loading) return;
@@ -92,12 +94,12 @@ export class LinesView implements View {
           this.note.textContent = `Could not load the heads of layer ${ctx.payload.layer}: ${e instanceof Error ? e.message : String(e)}`;
         },
       );
-    } else this.draw();
+    } else this.draw(this.factorDrawn !== ctx.factor);
   }
 
   updateFactor(ctx: PanelContext): void {
     this.ctx = ctx;
-    if (this.heads.length) this.draw();
+    if (this.heads.length) this.draw(this.factorDrawn !== ctx.factor);
   }
 
   private buildToggles(): void {
@@ -110,7 +112,7 @@ export class LinesView implements View {
       box.addEventListener('change', () => {
         if (box.checked) this.hidden.delete(head);
         else this.hidden.add(head);
-        this.draw();
+        this.draw(false);
       });
       const swatch = el('span', { cls: 'lines-swatch', attrs: { 'aria-hidden': 'true' } });
       swatch.style.backgroundColor = headColor(ctx.theme, h, this.heads.length);
@@ -135,9 +137,13 @@ export class LinesView implements View {
     };
   }
 
-  private draw(): void {
+  /** Draws the picture; `fresh`: the weights changed (new heads or factor), so they are re-read. */
+  private draw(fresh: boolean): void {
     if (!this.ctx || this.heads.length === 0) return;
-    this.picture.setData(this.data());
+    if (fresh) {
+      this.picture.setData(this.data());
+      this.factorDrawn = this.ctx.factor;
+    }
     this.picture.setVisible(new Set(this.heads.map((p) => p.head as number).filter((h) => !this.hidden.has(h))));
     this.picture.render();
   }
