@@ -89,7 +89,8 @@ export class PanelToolbar extends LitElement {
       ? `${o.pooled.tokens} tokens in ${o.n} × ${o.m} blocks of ${o.pooled.cell}`
       : `${o.n} × ${o.m}`;
     const shape = `${size}${o.layers > 1 ? ` · ${o.layers} layers` : ''} · ${o.heads} head${o.heads > 1 ? 's' : ''}`;
-    const groups: RowGroup[] = ['head', 'mask', ...(o.rescalable ? (['scale'] as const) : [])];
+    // The scale slider is the panel's signature control: the wide mask radios leave the row first.
+    const groups: RowGroup[] = ['head', ...(o.rescalable ? (['scale'] as const) : []), 'mask'];
     const inRow = groups.slice(0, groups.length - this.overflow);
     const inMenu = groups.slice(groups.length - this.overflow);
     return html`
