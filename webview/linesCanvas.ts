@@ -96,10 +96,10 @@ export function linesByLevel(weights: Float32Array): LevelledLines {
   return { cells, start };
 }
 
-/** How long one slice of the full picture may draw before yielding to the next frame. */
+/** How long one slice of the full picture may take before yielding to the next frame. */
 const SLICE_MS = 8;
 /** Lines per path (and per time check) while drawing the full picture. */
-const PATH_LINES = 256;
+const PATH_LINES = 64;
 
 export class LinesCanvas {
   readonly canvas: HTMLCanvasElement;
@@ -257,15 +257,32 @@ export class LinesCanvas {
     this.frame = requestAnimationFrame(() => this.step());
   }
 
-  /** One frame's slice of the full picture, shown unless a token is hovered. */
+  /**
+   * One frame's slice of the full picture, shown unless a token is hovered. The canvas records
+   * strokes and rasterizes them only when its pixels are next used, so a slice is not timed by the
+   * strokes it issues but as a whole, pixels included (the copy to the visible canvas, or one pixel
+   * read when a token is hovered), and the next slice's line budget follows from it.
+   */
   private step(): void {
     if (this.job === null) return;
     const began = performance.now();
-    while (performance.now() < began + SLICE_MS) if (this.advance()) break;
+    let paths = 0;
+    const budget = Math.max(1, Math.round(this.sliceLines / PATH_LINES));
+    while (paths++ < budget) if (this.advance()) break;
     if (this.hover === null) this.showKept();
-    this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - began);
+    else this.kept?.getContext('2d')?.getImageData(0, 0, 1, 1);
+    const took = performance.now() - began;
+    this.longestSliceMs = Math.max(this.longestSliceMs, took);
+    // At most doubling per frame: the strongest lines come first and cost as much as any.
+    this.sliceLines = Math.min(
+      2 * this.sliceLines,
+      Math.max(PATH_LINES, (this.sliceLines * SLICE_MS) / Math.max(0.5, took)),
+    );
     if (this.job !== null) this.frame = requestAnimationFrame(() => this.step());
   }
+
+  /** Lines per slice, adapted to the last slice's time (starts low: the first slice stays short). */
+  private sliceLines = 4 * PATH_LINES;
 
   /** One path of the job; true when the picture is complete. */
   private advance(): boolean {
