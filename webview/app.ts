@@ -1,6 +1,7 @@
-// The panel: loads the overview and one head at a time from the host, keeps the view state, builds
-// the toolbar (head, mask, scale slider, colours, export) and the tabs, and tells the views what
-// changed. Views read everything through the PanelContext this class implements.
+// The panel: loads the overview and one head at a time from the host, keeps the view state, and wires
+// the parts together: the toolbar, the notices and the status line (Lit elements on the store), the
+// tabs (webview/tabs.ts) whose views it tells what changed, and the exports. Views read everything
+// through the PanelContext this class implements.
 import type {
   HeadIndex,
   HeadPayload,
@@ -12,50 +13,29 @@ import type {
   Thumbnails,
   VarianceSample,
 } from '../src/protocol/messages';
-import { MASK_TITLES } from '../src/protocol/messages';
 import type { HostClient } from './client';
 import { PanelData } from './data';
-import { ropeSwitch } from './ropeSwitch';
-import { factorMarks } from './factors';
+import { PanelNotices } from './elements/notices';
 import { PanelStatus } from './elements/status';
+import { PanelToolbar, maskTitle } from './elements/toolbar';
 import type { PanelModel } from './panelModel';
 import { Store, sliceChanged } from './store';
-import { COLORMAP_LABELS, DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from './colormap';
+import type { DivergingName, SequentialName } from './colormap';
 import type { PanelContext, View } from './context';
 import { clear, el } from './dom';
+import { EXPLAIN_CLASS } from './explain';
 import { fileName, matrixCsv, matrixJson, type ShownMatrix } from './exportData';
 import { figurePng, figureSvg } from './figure';
 import { describeFactor, displayToken, formatNumber } from './format';
 import type { Cell, HeatmapHighlight } from './heatmap';
 import { type LiveHead, headAtFactor } from './live';
-import { DEFAULT_STATE, TABS, type TabId, type ViewState, defaultRange, sanitizeState } from './state';
+import { DEFAULT_STATE, TABS, type TabId, type ViewState, factorInUse, sanitizeState } from './state';
+import { TAB_VIEWS } from './tabs';
 import { type Theme, observeTheme, readTheme } from './theme';
 import type { StateStore } from './transport';
-import { maskInUse } from './heatmap/maskShape';
-import { AttentionView } from './views/attention';
-import { HeadsView } from './views/heads';
-import { LinesView } from './views/lines';
-import { ProjectionsView } from './views/projections';
-import { ScalingView } from './views/scaling';
-import { VarianceView } from './views/variance';
-
-const TAB_TITLES: Record<TabId, string> = {
-  attention: 'Scores & weights',
-  lines: 'Lines',
-  scaling: 'Scaling',
-  variance: 'Why √d_k',
-  projections: 'Why projections',
-  heads: 'Heads & layers',
-};
-
-const SLIDER_MAX_LOG = 1;
-const SNAP = 0.03;
+import type { AttentionView } from './views/attention';
 
 type Push = Extract<HostMessage, { kind: 'push' }>;
-
-interface SelectLike extends HTMLElement {
-  value: string;
-}
 
 export class App implements PanelContext {
   private readonly model: Store<PanelModel>;
@@ -65,25 +45,9 @@ export class App implements PanelContext {
   private readonly drawnFrom = new Map<TabId, { data: readonly unknown[]; highlight: readonly unknown[] }>();
   private loadSeq = 0;
   private pendingTab: TabId | null = null;
-  private factorFrame = 0;
-  private pendingFactor: number | null = null;
-  private readonly status: HTMLElement;
-  private readonly toolbar: HTMLElement;
-  private readonly warnings: HTMLElement;
+  private readonly toolbar: PanelToolbar;
   private readonly main: HTMLElement;
   private tabs: HTMLElement | null = null;
-  private controls: {
-    layer: SelectLike | null;
-    head: SelectLike;
-    masks: HTMLElement | null;
-    slider: HTMLInputElement | null;
-    sliderText: HTMLElement | null;
-    marks: HTMLDataListElement | null;
-    markButtons: HTMLElement | null;
-    sequential: SelectLike;
-    diverging: SelectLike;
-    range: SelectLike;
-  } | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -102,12 +66,27 @@ export class App implements PanelContext {
     });
     this.data = new PanelData(client);
     this.watchModel();
-    this.toolbar = el('header', { cls: 'toolbar' });
-    this.warnings = el('div', { cls: 'warnings', attrs: { role: 'status' } });
+    this.toolbar = new PanelToolbar(this.model, {
+      setState: (patch) => this.setState(patch),
+      exportAs: (format) =>
+        void this.exportFormat(format).catch((e: unknown) =>
+          this.setStatus(`export failed: ${e instanceof Error ? e.message : String(e)}`),
+        ),
+      report,
+    });
     this.main = el('div', { cls: 'main' }, el('p', { cls: 'muted', text: 'Loading…' }));
-    this.status = new PanelStatus(this.model);
     clear(root);
-    root.append(this.toolbar, this.warnings, this.main, this.status);
+    root.append(this.toolbar, new PanelNotices(this.model), this.main, new PanelStatus(this.model));
+    // An explanation folded or unfolded by hand: all of them follow, and the state remembers it
+    // (toggle does not bubble, so it is caught on the way down).
+    root.addEventListener(
+      'toggle',
+      (e) => {
+        const d = e.target as HTMLDetailsElement;
+        if (d.classList?.contains(EXPLAIN_CLASS) && d.open !== this.state.explain) this.setState({ explain: d.open });
+      },
+      true,
+    );
     observeTheme(() => this.onTheme());
     // Heatmaps size themselves to the panel's width when drawn: redraw when the panel is resized.
     let width = root.clientWidth,
@@ -147,7 +126,7 @@ export class App implements PanelContext {
   }
 
   get factor(): number | null {
-    return factorOf(this.state, this.payload);
+    return factorInUse(this.state, this.payload);
   }
 
   get sequential(): SequentialName {
@@ -183,7 +162,7 @@ export class App implements PanelContext {
         view,
         overview,
         payload,
-        live: headAtFactor(payload, factorOf(view, payload) ?? 1),
+        live: headAtFactor(payload, factorInUse(view, payload) ?? 1),
         hover: null,
       });
       this.build();
@@ -212,7 +191,7 @@ export class App implements PanelContext {
     m.watch(
       (s) => [s.payload, s.view.factor] as const,
       ([payload], s) => {
-        if (payload) m.set({ live: headAtFactor(payload, factorOf(s.view, payload) ?? 1) });
+        if (payload) m.set({ live: headAtFactor(payload, factorInUse(s.view, payload) ?? 1) });
       },
     );
     m.watch(
@@ -223,10 +202,11 @@ export class App implements PanelContext {
     );
     m.watch(
       (s) => [s.payload, s.live, s.overview] as const,
-      () => {
-        this.syncSlider();
-        this.updateStatusLine();
-      },
+      () => this.updateStatusLine(),
+    );
+    m.watch(
+      (s) => [s.view.explain] as const,
+      () => this.syncExplanations(),
     );
     m.subscribe(() => this.redrawActive());
   }
@@ -279,7 +259,6 @@ export class App implements PanelContext {
       if (seq !== this.loadSeq) return;
       this.maskShown = mask;
       this.model.set({ overview, payload });
-      this.syncControls();
     } catch (e) {
       this.setStatus(`error: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -389,22 +368,16 @@ export class App implements PanelContext {
 
   // ---- building the UI ----------------------------------------------------------------------------
 
+  /** The tabs and their views, from the table in webview/tabs.ts. */
   private build(): void {
-    this.buildToolbar();
-    const views: Record<TabId, View> = {
-      attention: new AttentionView(this),
-      lines: new LinesView(this),
-      scaling: new ScalingView(this),
-      variance: new VarianceView(),
-      projections: new ProjectionsView(this),
-      heads: new HeadsView(this),
-    };
-    this.views = views;
+    const views = {} as Record<TabId, View>;
     const tabs = el('vscode-tabs');
     for (const id of TABS) {
-      tabs.append(el('vscode-tab-header', { text: TAB_TITLES[id], attrs: { slot: 'header', 'data-tab': id } }));
+      views[id] = TAB_VIEWS[id].create(this);
+      tabs.append(el('vscode-tab-header', { text: TAB_VIEWS[id].title, attrs: { slot: 'header', 'data-tab': id } }));
       tabs.append(el('vscode-tab-panel', { attrs: { 'data-tab': id } }, views[id].element));
     }
+    this.views = views;
     tabs.addEventListener('vsc-tabs-select', (e) => {
       const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
       const id = TABS[index];
@@ -414,246 +387,14 @@ export class App implements PanelContext {
     clear(this.main);
     this.main.append(tabs);
     (tabs as unknown as { selectedIndex: number }).selectedIndex = TABS.indexOf(this.state.tab);
-    this.renderWarnings();
+    wrapTabHeaders(tabs);
+    this.syncExplanations();
   }
 
-  private buildToolbar(): void {
-    clear(this.toolbar);
-    const o = this.overview;
-    const size = o.pooled
-      ? `${o.pooled.tokens} tokens in ${o.n} × ${o.m} blocks of ${o.pooled.cell}`
-      : `${o.n} × ${o.m}`;
-    const shape = `${size}${o.layers > 1 ? ` · ${o.layers} layers` : ''} · ${o.heads} head${o.heads > 1 ? 's' : ''}`;
-    this.toolbar.append(
-      el(
-        'div',
-        { cls: 'title-row' },
-        el('h1', { text: 'Attention Inspector' }),
-        el('span', { cls: 'source-title', text: o.title }),
-        el('span', { cls: 'badge', text: o.form }),
-        el('span', { cls: 'muted', text: shape }),
-        this.report ? this.themePicker() : null,
-      ),
-    );
-    const controls = el('div', { cls: 'controls' });
-
-    // Head and layer.
-    let layer: SelectLike | null = null;
-    if (o.layers > 1) {
-      layer = el('vscode-single-select', { attrs: { 'aria-label': 'Layer' } }) as SelectLike;
-      for (let l = 0; l < o.layers; l++)
-        layer.append(el('vscode-option', { text: `layer ${l}`, attrs: { value: String(l) } }));
-      layer.addEventListener('change', () => this.setState({ layer: Number((layer as SelectLike).value) }));
-    }
-    const head = el('vscode-single-select', { attrs: { 'aria-label': 'Head' } }) as SelectLike;
-    for (let h = 0; h < o.heads; h++)
-      head.append(el('vscode-option', { text: `head ${h}`, attrs: { value: String(h) } }));
-    if (o.heads > 1) head.append(el('vscode-option', { text: 'mean of heads', attrs: { value: 'mean' } }));
-    head.addEventListener('change', () => this.setState({ head: head.value === 'mean' ? 'mean' : Number(head.value) }));
-    controls.append(el('div', { cls: 'control' }, el('span', { cls: 'control-label', text: 'Head' }), layer, head));
-
-    // Mask.
-    let masks: HTMLElement | null = null;
-    if (o.masks.length > 0) {
-      masks = el('vscode-radio-group', { attrs: { 'aria-label': 'Mask' } });
-      for (const m of o.masks)
-        masks.append(
-          el('vscode-radio', { attrs: { name: 'mask', value: m, label: MASK_TITLES[m], title: maskHelp(m) } }),
-        );
-      masks.addEventListener('change', (e) => {
-        const target = e.target as HTMLElement & { checked?: boolean; value?: string };
-        if (target.tagName === 'VSCODE-RADIO' && target.checked && target.value) {
-          this.setState({ mask: target.value as MaskName });
-        }
-      });
-      controls.append(el('div', { cls: 'control' }, el('span', { cls: 'control-label', text: 'Mask' }), masks));
-    } else {
-      controls.append(
-        el(
-          'div',
-          { cls: 'control' },
-          el('span', { cls: 'control-label', text: 'Mask' }),
-          el('span', { cls: 'muted', text: 'as exported (weights cannot be re-masked)' }),
-        ),
-      );
-    }
-    // A RoPE model's scores before or after the rotation (webview/ropeSwitch.ts).
-    if (o.rotary) controls.append(ropeSwitch(this.state.rotation, (rotation) => this.setState({ rotation })));
-
-    // Scale.
-    let slider: HTMLInputElement | null = null,
-      sliderText: HTMLElement | null = null,
-      marks: HTMLDataListElement | null = null,
-      markButtons: HTMLElement | null = null;
-    if (o.rescalable) {
-      marks = el('datalist', { attrs: { id: 'factor-marks' } });
-      slider = el('input', {
-        cls: 'slider',
-        attrs: {
-          type: 'range',
-          step: '0.01',
-          list: 'factor-marks',
-          'aria-label': 'Scale factor for the scores (logarithmic)',
-        },
-      });
-      const s = slider;
-      s.addEventListener('input', () => this.onSlider(Number(s.value)));
-      sliderText = el('output', { cls: 'slider-value num', attrs: { 'aria-live': 'off' } });
-      markButtons = el('span', { cls: 'marks' });
-      controls.append(
-        el(
-          'div',
-          { cls: 'control scale' },
-          el('span', { cls: 'control-label', text: 'Scale' }),
-          el('div', { cls: 'slider-box' }, s, marks),
-          sliderText,
-          markButtons,
-        ),
-      );
-    }
-
-    // Colours.
-    const sequential = el('vscode-single-select', { attrs: { 'aria-label': 'Colour map for weights' } }) as SelectLike;
-    for (const name of SEQUENTIAL)
-      sequential.append(el('vscode-option', { text: COLORMAP_LABELS[name], attrs: { value: name } }));
-    sequential.addEventListener('change', () => this.setState({ sequential: sequential.value as SequentialName }));
-    const diverging = el('vscode-single-select', { attrs: { 'aria-label': 'Colour map for scores' } }) as SelectLike;
-    diverging.append(el('vscode-option', { text: 'follow theme', attrs: { value: 'auto' } }));
-    for (const name of DIVERGING)
-      diverging.append(el('vscode-option', { text: COLORMAP_LABELS[name], attrs: { value: name } }));
-    diverging.addEventListener('change', () =>
-      this.setState({ diverging: diverging.value === 'auto' ? null : (diverging.value as DivergingName) }),
-    );
-    const range = el('vscode-single-select', { attrs: { 'aria-label': 'Colour range for weights' } }) as SelectLike;
-    range.append(
-      el('vscode-option', { text: 'weights 0 – 1', attrs: { value: 'unit' } }),
-      el('vscode-option', { text: 'weights stretched', attrs: { value: 'max' } }),
-    );
-    range.addEventListener('change', () => this.setState({ range: range.value as 'unit' | 'max' }));
-    controls.append(
-      el(
-        'div',
-        { cls: 'control' },
-        el('span', { cls: 'control-label', text: 'Colours' }),
-        sequential,
-        diverging,
-        range,
-      ),
-    );
-
-    // Export.
-    const exportBox = el('div', { cls: 'control export' }, el('span', { cls: 'control-label', text: 'Export' }));
-    const button = (label: string, title: string, run: () => Promise<void>) => {
-      const b = el('vscode-button', {
-        text: label,
-        attrs: { secondary: '', title, 'data-export': label.toLowerCase() },
-      });
-      b.addEventListener(
-        'click',
-        () =>
-          void run().catch((e: unknown) =>
-            this.setStatus(`export failed: ${e instanceof Error ? e.message : String(e)}`),
-          ),
-      );
-      exportBox.append(b);
-    };
-    button('PNG', 'The current view as a PNG image', () => this.exportFigure('png'));
-    button('SVG', 'The current view as an SVG drawing', () => this.exportFigure('svg'));
-    button('CSV', 'The shown weights as CSV (one row per query)', () => this.exportMatrix('csv'));
-    button('JSON', 'The shown scores and weights as JSON', () => this.exportMatrix('json'));
-    if (!this.report) button('Report', 'A standalone HTML report that works offline', () => this.exportReport());
-    controls.append(exportBox);
-    this.toolbar.append(controls);
-    this.controls = { layer, head, masks, slider, sliderText, marks, markButtons, sequential, diverging, range };
-    this.syncControls();
-  }
-
-  /** The report has no VS Code theme: let the reader pick one (the canvas follows via observeTheme). */
-  private themePicker(): HTMLElement {
-    const themes: [string, string][] = [
-      ['vscode-dark', 'dark'],
-      ['vscode-light', 'light'],
-      ['vscode-high-contrast', 'high contrast'],
-      ['vscode-high-contrast-light', 'high contrast light'],
-    ];
-    const select = el('vscode-single-select', { cls: 'theme-picker', attrs: { 'aria-label': 'Theme' } }) as SelectLike;
-    for (const [cls, label] of themes)
-      select.append(el('vscode-option', { text: `${label} theme`, attrs: { value: cls } }));
-    select.value = themes.find(([cls]) => document.body.classList.contains(cls))?.[0] ?? 'vscode-dark';
-    select.addEventListener('change', () => {
-      for (const [cls] of themes) document.body.classList.remove(cls);
-      document.body.classList.add(select.value);
-    });
-    return select;
-  }
-
-  /** Puts the controls in line with the state and the loaded head. */
-  private syncControls(): void {
-    const c = this.controls;
-    if (!c) return;
-    const s = this.state;
-    if (c.layer) c.layer.value = String(s.layer);
-    c.head.value = String(s.head);
-    const activeMask = s.mask ?? this.overview.mask;
-    if (c.masks)
-      for (const r of Array.from(c.masks.children) as (HTMLElement & { checked: boolean; value: string })[]) {
-        r.checked = r.value === activeMask;
-        // Scores that carry their own −∞ mask: "none" adds nothing to the file's (maskShape.ts).
-        if (r.value === 'none') r.setAttribute('label', this.maskTitle('none'));
-      }
-    c.sequential.value = s.sequential;
-    c.diverging.value = s.diverging ?? 'auto';
-    c.range.value = s.range ?? defaultRange(this.overview.m);
-    if (c.slider && c.marks && c.markButtons && c.sliderText) {
-      const p = this.payload;
-      const can = p.dots !== null && p.factor !== null;
-      c.slider.disabled = !can;
-      const dK = p.dK;
-      const points = factorMarks(dK);
-      const min = Math.min(-3, Math.log10(dK ? 1 / dK : 1) - 0.3);
-      c.slider.min = String(min);
-      c.slider.max = String(SLIDER_MAX_LOG);
-      clear(c.marks);
-      clear(c.markButtons);
-      for (const pt of points) {
-        c.marks.append(el('option', { attrs: { value: String(Math.log10(pt.f)), label: pt.label } }));
-        const b = el('vscode-button', {
-          text: pt.label,
-          attrs: {
-            secondary: '',
-            title: `Set the factor to ${pt.label} = ${formatNumber(pt.f)}`,
-            'data-factor': pt.label,
-          },
-        });
-        if (!can) b.setAttribute('disabled', '');
-        b.addEventListener('click', () => this.setState({ factor: pt.f }));
-        c.markButtons.append(b);
-      }
-      this.syncSlider();
-    }
-  }
-
-  private syncSlider(): void {
-    const c = this.controls;
-    if (!c?.slider || !c.sliderText) return;
-    const f = this.factor;
-    if (f !== null) c.slider.value = String(Math.log10(f));
-    const text = f !== null ? `× ${describeFactor(f, this.payload.dK)}` : 'not re-scalable';
-    c.sliderText.textContent = text;
-    c.slider.setAttribute('aria-valuetext', text);
-  }
-
-  private onSlider(value: number): void {
-    const p = this.payload;
-    const marks = factorMarks(p.dK).map((mark) => mark.f);
-    const snapped = marks.find((m) => Math.abs(Math.log10(m) - value) < SNAP);
-    this.pendingFactor = snapped ?? 10 ** value;
-    // Coalesce slider events to one re-softmax per frame.
-    if (this.factorFrame) return;
-    this.factorFrame = requestAnimationFrame(() => {
-      this.factorFrame = 0;
-      if (this.pendingFactor !== null) this.setState({ factor: this.pendingFactor });
-    });
+  /** Every explanation folded or unfolded as the view state says. */
+  private syncExplanations(): void {
+    for (const d of this.root.querySelectorAll<HTMLDetailsElement>(`details.${EXPLAIN_CLASS}`))
+      if (d.open !== this.state.explain) d.open = this.state.explain;
   }
 
   /**
@@ -679,28 +420,8 @@ export class App implements PanelContext {
   }
 
   private onTheme(): void {
-    const picker = this.toolbar.querySelector('.theme-picker') as SelectLike | null;
-    const current = ['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-light', 'vscode-dark'].find((c) =>
-      document.body.classList.contains(c),
-    );
-    if (picker && current && picker.value !== current) picker.value = current;
+    this.toolbar.syncTheme();
     this.model.set({ theme: readTheme() });
-  }
-
-  private renderWarnings(): void {
-    clear(this.warnings);
-    for (const w of this.overview.warnings.slice(0, 5))
-      this.warnings.append(el('p', { cls: 'warning', text: `⚠ ${w}` }));
-    if (this.overview.warnings.length > 5)
-      this.warnings.append(
-        el('p', { cls: 'warning', text: `… and ${this.overview.warnings.length - 5} more warnings` }),
-      );
-  }
-
-  /** A mask's title, or the file's own mask when none is added to it (issue 16). */
-  private maskTitle(mask: MaskName): string {
-    const p = this.payload;
-    return mask === p.mask ? maskInUse(p.allowed, p.n, p.m, mask, MASK_TITLES[mask]) : MASK_TITLES[mask];
   }
 
   private updateStatusLine(): void {
@@ -711,7 +432,7 @@ export class App implements PanelContext {
       this.overview.layers > 1 ? `layer ${p.layer}` : '',
       p.dK !== null ? `d_k = ${p.dK}` : '',
       f !== null ? `factor ${describeFactor(f, p.dK)}` : 'weights as exported',
-      this.maskTitle(p.mask),
+      maskTitle(p, p.mask),
       `mean entropy ${formatNumber(this.live.summary.meanEntropy)} nats`,
     ].filter(Boolean);
     this.setStatus(parts.join(' · '));
@@ -796,21 +517,16 @@ export class App implements PanelContext {
   }
 }
 
-function maskHelp(m: MaskName): string {
-  switch (m) {
-    case 'none':
-      return 'Every query sees every key (an encoder, like BERT)';
-    case 'causal':
-      return 'Query i sees keys up to i: reading forward, as a decoder generates text';
-    case 'anticausal':
-      return 'Query i sees keys from i on: reading backward';
-    default:
-      return 'The explicit 0/1 mask given in the input';
-  }
-}
+/** The tab headers wrap onto a second line when the panel is narrow, instead of being cut off. */
+const WRAP = new CSSStyleSheet();
+WRAP.replaceSync('.tablist { flex-wrap: wrap; row-gap: 2px; }');
 
-/** The factor in use: the slider's when the head can be re-scaled, else the input's own (null: exported weights). */
-function factorOf(view: ViewState, p: HeadPayload): number | null {
-  if (!p.dots || p.factor === null) return p.factor;
-  return view.factor ?? p.factor;
+function wrapTabHeaders(tabs: HTMLElement): void {
+  // vscode-tabs keeps its header row in its shadow root, which the panel's CSS cannot reach.
+  const apply = () => {
+    const root = tabs.shadowRoot;
+    if (root && !root.adoptedStyleSheets.includes(WRAP)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, WRAP];
+  };
+  apply();
+  void (tabs as unknown as { updateComplete?: Promise<unknown> }).updateComplete?.then(apply);
 }

@@ -12,6 +12,7 @@ import {
   type Viewport,
   cellAt,
   computeLayout,
+  labelStride,
   maxZoom,
   viewportAt,
   zoomAround,
@@ -19,7 +20,7 @@ import {
 import { CellPainter } from './heatmap/cells';
 import { copyCanvas, registerCleanCanvas } from './heatmap/exportable';
 import { HeatmapInput, type InputTarget } from './heatmap/input';
-import { drawIndexTicks, drawLabels } from './heatmap/labels';
+import { drawIndexTicks, drawLabels, namesTokens } from './heatmap/labels';
 import { drawBar, drawLegend } from './heatmap/legend';
 import { drawGridAndValues, drawHighlights } from './heatmap/overlay';
 import { type PaintContext, MIN_LABEL_GAP, font } from './heatmap/paint';
@@ -186,8 +187,8 @@ export class Heatmap implements InputTarget {
     // Short key labels fit across their columns: then the label band can be low.
     this.across = this.options.labels && this.zoom <= 1 && this.colWidest <= layout.plot.w / model.m - 6;
     if (this.across) layout = layoutFor(34);
-    // Too many keys to name: the band only holds position numbers.
-    else if (this.options.labels && layout.plot.w / model.m < MIN_LABEL_GAP)
+    // Too many keys to name even every 5th: the band only holds position numbers.
+    else if (this.options.labels && !namesTokens(model, labelStride(layout.plot.w / model.m, MIN_LABEL_GAP)))
       layout = layoutFor(Math.min(Math.max(34, this.labelWidths.col), 40));
     this.layout = layout;
     const cw = Math.round(layout.width * dpr),

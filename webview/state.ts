@@ -1,11 +1,12 @@
 // What the panel remembers across reloads (VS Code keeps it with getState/setState; the report keeps
 // it in sessionStorage): the tab, the head, the mask, the scale, colours, zoom and the locked row.
 // Restored state is untrusted: sanitizeState keeps only values that fit the current input.
-import type { HeadIndex, MaskName, Overview, Rotation } from '../src/protocol/messages';
+import type { HeadIndex, HeadPayload, MaskName, Overview, Rotation } from '../src/protocol/messages';
 import { DIVERGING, SEQUENTIAL, type DivergingName, type SequentialName } from './colormap';
 
-export type TabId = 'attention' | 'scaling' | 'variance' | 'projections' | 'heads' | 'lines';
-export const TABS: readonly TabId[] = ['attention', 'scaling', 'variance', 'projections', 'heads', 'lines'];
+/** The tabs in header order; each has one row in webview/tabs.ts (TAB_VIEWS), its title and view. */
+export const TABS = ['attention', 'scaling', 'variance', 'projections', 'heads', 'lines'] as const;
+export type TabId = (typeof TABS)[number];
 
 export type SortKey = 'layer' | 'entropy' | 'maxWeight' | 'diagonal' | 'previousToken' | 'sink' | 'induction';
 /** The last three are the head catalogue of real model heads (src/core/headCatalogue.ts); offered where the heads have them. */
@@ -41,6 +42,8 @@ export interface ViewState {
   readonly sort: SortKey;
   /** A RoPE model's scores after (the model's) or before the rotation. */
   readonly rotation: Rotation;
+  /** The views' explanations unfolded (true) or down to their first sentence (false). */
+  readonly explain: boolean;
 }
 
 export const DEFAULT_STATE: ViewState = {
@@ -58,6 +61,7 @@ export const DEFAULT_STATE: ViewState = {
   center: null,
   sort: 'layer',
   rotation: 'applied',
+  explain: false,
 };
 
 const MIN_FACTOR = 1e-4;
@@ -76,7 +80,7 @@ export function sanitizeState(value: unknown, overview: Overview): ViewState {
   const cursor = o.cursor as Record<string, unknown> | undefined;
   const center = o.center as Record<string, unknown> | undefined;
   return {
-    tab: pick(o.tab, (v) => TABS.includes(v as TabId), d.tab),
+    tab: pick(o.tab, (v) => (TABS as readonly unknown[]).includes(v), d.tab),
     layer: isInt(o.layer, 0, overview.layers - 1) ? o.layer : 0,
     head,
     mask: pick(o.mask, (v) => v === null || overview.masks.includes(v as MaskName), null),
@@ -102,6 +106,7 @@ export function sanitizeState(value: unknown, overview: Overview): ViewState {
         : null,
     sort: pick(o.sort, (v) => SORT_KEYS.includes(v as SortKey), d.sort),
     rotation: pick(o.rotation, (v) => v === 'applied' || (v === 'removed' && overview.rotary === true), d.rotation),
+    explain: pick(o.explain, (v) => typeof v === 'boolean', d.explain),
   };
 }
 
@@ -111,4 +116,10 @@ export const FACTOR_LOG_RANGE = { min: Math.log10(MIN_FACTOR * 10), max: Math.lo
 /** Default colour range: fixed 0–1 while weights can be large; stretched once n makes them small. */
 export function defaultRange(m: number): WeightRange {
   return m <= 32 ? 'unit' : 'max';
+}
+
+/** The factor in use: the slider's when the head can be re-scaled, else the input's own (null: exported weights). */
+export function factorInUse(view: ViewState, p: HeadPayload): number | null {
+  if (!p.dots || p.factor === null) return p.factor;
+  return view.factor ?? p.factor;
 }

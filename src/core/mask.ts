@@ -11,8 +11,8 @@ export type MaskSpec = MaskWord | Matrix;
 /** Human names for the directions, as the panel labels them. */
 export const MASK_LABELS: Record<MaskWord, string> = {
   none: 'bidirectional',
-  causal: 'forward only',
-  anticausal: 'backward only',
+  causal: 'causal (forward only)',
+  anticausal: 'anti-causal (backward only)',
 };
 
 export function isMaskWord(value: unknown): value is MaskWord {

@@ -253,7 +253,7 @@ export const COLOR_MAP_NAMES: readonly ColorMapName[] = ['viridis', 'cividis', '
 /** The human labels the panel shows for masks (the core's MASK_LABELS plus the explicit matrix). */
 export const MASK_TITLES: Record<MaskName, string> = {
   none: 'bidirectional',
-  causal: 'forward only',
-  anticausal: 'backward only',
+  causal: 'causal (forward only)',
+  anticausal: 'anti-causal (backward only)',
   custom: 'custom mask',
 };

@@ -66,9 +66,9 @@ const assert = (cond, message) => {
 };
 
 /** A page on a report, collecting everything that should never happen. */
-async function open(browser, file, theme = 'vscode-dark') {
+async function open(browser, file, theme = 'vscode-dark', viewport = { width: 1300, height: 950 }) {
   const page = await browser.newPage({
-    viewport: { width: 1300, height: 950 },
+    viewport,
     deviceScaleFactor: 1,
     acceptDownloads: true,
   });
@@ -132,10 +132,17 @@ async function pixel(page, matrix, x, y) {
 
 const near = (a, b, tol) => b.every((v, k) => Math.abs(a[k] - v) <= tol);
 
+/** Opens the toolbar's ⋯ menu (colours, exports and what did not fit the row), if it is closed. */
+async function openMenu(page) {
+  if (!(await page.$eval('.toolbar details.more', (d) => d.open))) await page.click('.toolbar .more-button');
+}
+
 async function tab(page, id) {
   await page.click(`vscode-tab-header[data-tab=${id}]`);
   await page.waitForTimeout(250);
 }
+
+let mainFiles = null;
 
 function main() {
   mkdirSync(OUT, { recursive: true });
@@ -144,7 +151,23 @@ function main() {
     home: join(OUT, 'i-go-home.html'),
     text: join(OUT, 'text.html'),
     xss: join(OUT, 'xss.html'),
+    text20: join(OUT, 'text20.html'),
+    text44: join(OUT, 'text44.html'),
+    weights: join(OUT, 'weights.html'),
   };
+  // The layout tests' inputs (test/browser/layout.js): the e2e sample's three lines, 44 tokens, and
+  // exported weights (a tensor file with no scores).
+  const sample =
+    'the cat sat on the mat attention lets every token look at every other token softmax turns scores into weights';
+  const words44 = Array.from({ length: 44 }, (_, i) => sample.split(' ')[i % 20] + (i >= 20 ? String(i) : ''));
+  sh(['dist/cli.js', 'report', '--text', sample, '-o', files.text20]);
+  sh(['dist/cli.js', 'report', '--text', words44.join(' '), '-o', files.text44]);
+  // The report takes JSON: the example's exported weights as the JSON weights form ("attentions").
+  const gpt = JSON.parse(sh(['dist/cli.js', 'compute', 'examples/gpt-style-attention.safetensors']));
+  const layers = [];
+  for (const h of gpt.heads) (layers[h.layer] ??= [])[h.head] = h.weights;
+  writeFileSync(join(OUT, 'weights.json'), JSON.stringify({ tokens: gpt.tokens, attentions: layers }));
+  sh(['dist/cli.js', 'report', join(OUT, 'weights.json'), '-o', files.weights]);
   sh(['dist/cli.js', 'report', 'examples/i-go-home.json', '-o', files.home]);
   sh([
     'dist/cli.js',
@@ -174,6 +197,7 @@ function main() {
   };
   writeFileSync(join(OUT, 'xss.json'), JSON.stringify(hostile));
   sh(['dist/cli.js', 'report', join(OUT, 'xss.json'), '-o', files.xss, '--title', '<b onmouseover=alert(3)>title</b>']);
+  mainFiles = files;
   const home = JSON.parse(sh(['dist/cli.js', 'compute', 'examples/i-go-home.json'])).heads[0];
   const text = JSON.parse(
     sh([
@@ -301,6 +325,8 @@ function main() {
     assert(entropy(after) < entropy(before), `a larger factor sharpens: ${entropy(before)} → ${entropy(after)}`);
     const pxAfter = await pixel(s.page, 'live', p.cx, p.cy);
     assert(!near(pxBefore, pxAfter, 0), 'the heatmap re-rendered');
+    // In a narrow panel the scale control sits in the toolbar's ⋯ menu.
+    if (!(await s.page.isVisible('[data-factor="1/d_k"]'))) await openMenu(s.page);
     await s.page.click('[data-factor="1/d_k"]');
     await s.page.waitForTimeout(150);
     const linear = text.sharpness.find((q) => q.label === 'linear');
@@ -391,6 +417,7 @@ function main() {
   test('exports download PNG, SVG, CSV and JSON from the report', async (browser) => {
     const s = await open(browser, files.home);
     const grab = async (label) => {
+      await openMenu(s.page);
       const [download] = await Promise.all([
         s.page.waitForEvent('download'),
         s.page.click(`vscode-button[data-export=${label}]`),
@@ -443,6 +470,8 @@ async function run() {
   main();
   // Injection payloads through every view, and the CSP (test/browser/hostile.js).
   require('./hostile').register({ test, assert, ROOT, OUT });
+  // The panel's layout at the sizes people use it (test/browser/layout.js).
+  require('./layout').register({ test, assert, open, finish, files: mainFiles, OUT, cellPoint, tab });
   // Issue 16: −∞ scores, exports without overlays, the lines view (test/browser/views16.js).
   require('./views16').register({ test, assert, OUT, sh, open, finish, cellPoint, pixel, near, tab });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });

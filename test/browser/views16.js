@@ -111,6 +111,8 @@ function register({ test, assert, OUT, sh, open, finish, cellPoint, pixel, near,
   test('a PNG export has no row-lock outline or hover', async (browser) => {
     const s = await open(browser, home);
     const grab = async () => {
+      // The exports are in the toolbar's ⋯ menu.
+      if (!(await s.page.$eval('.toolbar details.more', (d) => d.open))) await s.page.click('.toolbar .more-button');
       const [download] = await Promise.all([
         s.page.waitForEvent('download'),
         s.page.click('vscode-button[data-export=png]'),

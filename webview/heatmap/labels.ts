@@ -1,9 +1,18 @@
-// Token labels along both axes (or position numbers when tokens are too dense to name), written
-// with fillText so token text is never parsed; cut to fit with an ellipsis.
+// Token labels along both axes, written with fillText so token text is never parsed; cut to fit with
+// an ellipsis. Too dense to name every one, every k-th token is named (up to every 5th: still a
+// readable sample of the text); beyond that, and for long sequences' blocks and regions, positions.
 import { displayToken } from '../format';
 import { type HeatmapLayout, type Viewport, labelStride } from '../layout';
 import { type PaintContext, MIN_LABEL_GAP, font } from './paint';
-import { positionOf } from './types';
+import { type HeatmapModel, positionOf } from './types';
+
+/** Naming every k-th token still reads as the text up to this k; sparser, positions say more. */
+const MAX_THINNED_STRIDE = 5;
+
+/** Whether an axis drawn every `stride` rows names its tokens (else it numbers positions). */
+export function namesTokens(model: HeatmapModel, stride: number): boolean {
+  return stride === 1 || (model.positions === undefined && stride <= MAX_THINNED_STRIDE);
+}
 
 /** `text`, shortened with an ellipsis until it fits `width` pixels. */
 export function fitText(ctx: CanvasRenderingContext2D, text: string, width: number): string {
@@ -35,10 +44,13 @@ export function drawLabels(p: PaintContext, layout: HeatmapLayout, view: Viewpor
     if (!onStride(i, rowStride, 'row') && i !== hl.locked) continue;
     const y = plot.y + (i - view.row0 + 0.5) * cellH;
     if (y < plot.y || y > plot.y + plot.h) continue;
-    const text = rowStride === 1 ? displayToken(model.rowLabels[i]) : String(positionOf(model, i, 'row'));
-    ctx.fillStyle = i === hl.locked ? p.theme.accent : rowStride === 1 ? p.theme.foreground : p.theme.muted;
+    const named = namesTokens(model, rowStride);
+    const text = named ? displayToken(model.rowLabels[i]) : String(positionOf(model, i, 'row'));
+    ctx.fillStyle = i === hl.locked ? p.theme.accent : named ? p.theme.foreground : p.theme.muted;
     ctx.fillText(fitText(p.ctx, text, layout.rowLabels.w - 6), plot.x - 6, y);
   }
+  // What the row axis shows, for tests and screen readers' sake: "tokens/1", "tokens/5", "positions/10".
+  p.canvas.dataset.rowLabels = `${namesTokens(model, rowStride) ? 'tokens' : 'positions'}/${rowStride}`;
   // Columns: written upwards.
   const colStride = labelStride(cellW, MIN_LABEL_GAP);
   const across = colStride === 1 && p.across;
@@ -50,11 +62,12 @@ export function drawLabels(p: PaintContext, layout: HeatmapLayout, view: Viewpor
     if (!onStride(j, colStride, 'col')) continue;
     const x = plot.x + (j - view.col0 + 0.5) * cellW;
     if (x < plot.x || x > plot.x + plot.w) continue;
-    const text = colStride === 1 ? displayToken(model.colLabels[j]) : String(positionOf(model, j, 'col'));
+    const named = namesTokens(model, colStride);
+    const text = named ? displayToken(model.colLabels[j]) : String(positionOf(model, j, 'col'));
     ctx.save();
     ctx.translate(x, plot.y - 6);
     if (!across) ctx.rotate(-Math.PI / 2);
-    ctx.fillStyle = j === hl.hover?.col ? p.theme.accent : colStride === 1 ? p.theme.foreground : p.theme.muted;
+    ctx.fillStyle = j === hl.hover?.col ? p.theme.accent : named ? p.theme.foreground : p.theme.muted;
     ctx.fillText(fitText(p.ctx, text, across ? cellW - 4 : layout.colLabels.h - 8), 0, 0);
     ctx.restore();
   }

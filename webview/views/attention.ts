@@ -1,13 +1,24 @@
-// The main view: scaled scores and softmax weights side by side, sharing hover, the locked row, the
-// keyboard cursor and zoom; below them, the locked query step by step.
+// The main view: the softmax weights first and largest, the scaled scores beside them when the panel
+// is wide (below when narrow), sharing hover, the locked row, the keyboard cursor and zoom; below
+// them, the locked query step by step. Exported weights have no scores: then no scores box at all.
 import type { Figure, PanelContext, View } from '../context';
 import { el } from '../dom';
+import { explanation } from '../explain';
 import { describeFactor, formatNumber } from '../format';
-import { Heatmap } from '../heatmap';
+import { Heatmap, type HeatmapOptions } from '../heatmap';
 import { heatmapSvg } from '../heatmapSvg';
+import { BAR_WIDTH } from '../layout';
 import { scoresModel, weightsModel } from '../models';
 import { RegionFigure } from './region';
 import { StepView } from './step';
+
+/** Below this panel width the two maps stack (weights on top) instead of sharing the row. */
+const SIDE_BY_SIDE_MIN = 760;
+/** The weights' share of a wide row: more than half, as they also carry the entropy bars. */
+const WEIGHTS_SHARE = 0.56;
+
+/** The maps' options, their width share set by the view as the panel's width changes (read at each draw). */
+type Sizing = { -readonly [K in keyof HeatmapOptions]: HeatmapOptions[K] };
 
 export class AttentionView implements View {
   readonly element: HTMLElement;
@@ -21,6 +32,10 @@ export class AttentionView implements View {
   private readonly summary: HTMLElement;
   private readonly step = new StepView();
   private readonly region: RegionFigure;
+  private readonly weightsBox: HTMLElement;
+  private readonly figureRow: HTMLElement;
+  private readonly scoresSizing: Sizing;
+  private readonly weightsSizing: Sizing;
 
   constructor(ctx: PanelContext) {
     this.region = new RegionFigure(() => ctx);
@@ -29,25 +44,27 @@ export class AttentionView implements View {
       click: (c: Parameters<PanelContext['click']>[0]) => {
         ctx.click(c);
         if (ctx.overview.pooled) void this.region.open(c);
+        else this.step.reveal((this.weights.pointer ?? this.scores.pointer)?.y ?? null);
       },
       cursor: (c: Parameters<PanelContext['cursor']>[0]) => ctx.cursor(c),
       lock: (r: number | null) => ctx.lock(r),
       view: (z: number, c: Parameters<PanelContext['setView']>[1]) => ctx.setView(z, c),
       describe: (c: Parameters<PanelContext['describeCell']>[0]) => ctx.describeCell(c),
     };
-    const options = { maxPlot: 460, interactive: true, showValues: true, labels: true, legend: true, widthShare: 0.5 };
-    this.scores = new Heatmap(ctx.theme, { ...options, name: 'Scaled scores before softmax' }, callbacks);
-    this.weights = new Heatmap(ctx.theme, { ...options, name: 'Attention weights after softmax' }, callbacks);
+    const options = { maxPlot: 460, interactive: true, showValues: true, labels: true, legend: true };
+    // Mutable on purpose: sized() sets the shares before each draw from the panel's width.
+    this.scoresSizing = { ...options, widthShare: 0.44, name: 'Scaled scores before softmax' };
+    this.weightsSizing = { ...options, widthShare: WEIGHTS_SHARE, name: 'Attention weights after softmax' };
+    this.scores = new Heatmap(ctx.theme, this.scoresSizing, callbacks);
+    this.weights = new Heatmap(ctx.theme, this.weightsSizing, callbacks);
     this.scores.element.dataset.matrix = 'scores';
     this.weights.element.dataset.matrix = 'weights';
     this.scoresTitle = el('h3');
     this.weightsTitle = el('h3');
-    this.noScores = el('p', {
-      cls: 'note',
-      text: 'These are exported attention weights: the scores before softmax are not in the file, so there is nothing to show or re-scale here.',
-    });
-    this.scoresBox = el('div', { cls: 'figure-box' }, this.scoresTitle, this.scores.element, this.noScores);
-    const weightsBox = el('div', { cls: 'figure-box' }, this.weightsTitle, this.weights.element);
+    this.noScores = el('p', { cls: 'note' });
+    this.scoresBox = el('div', { cls: 'figure-box' }, this.scoresTitle, this.scores.element);
+    this.weightsBox = el('div', { cls: 'figure-box' }, this.weightsTitle, this.weights.element);
+    this.figureRow = el('div', { cls: 'figure-row' }, this.weightsBox, this.scoresBox);
     const zoomOut = el('vscode-button', {
       text: '−',
       attrs: { secondary: '', title: 'Zoom out (−)', 'aria-label': 'Zoom out' },
@@ -65,12 +82,13 @@ export class AttentionView implements View {
     this.element = el(
       'div',
       { cls: 'view view-attention' },
-      el('p', {
-        cls: 'caption',
-        text: 'Left, the scores q·k scaled by the factor, before softmax (cool colours below 0, warm above, neutral at 0). Right, the softmax weights: each row is one query’s attention over the keys and sums to 1; the bar beside each row is its entropy (long bar: attention spread out; short: focused). Hover a cell for its numbers; click a row or press Enter to follow that query step by step below. Arrow keys move the cursor; + and − zoom.',
-      }),
+      explanation(
+        'The softmax weights: each row is one query’s attention over the keys and sums to 1.',
+        ' The bar beside each row is its entropy (long bar: attention spread out; short: focused). Next to them (or below, in a narrow panel), the scores q·k scaled by the factor, before softmax (cool colours below 0, warm above, neutral at 0). Hover a cell for its numbers; click a row or press Enter to follow that query step by step below. Arrow keys move the cursor; + and − zoom.',
+      ),
       el('div', { cls: 'zoom-bar' }, zoomOut, zoomIn, fit, this.zoomLabel),
-      el('div', { cls: 'figure-row' }, this.scoresBox, weightsBox),
+      this.noScores,
+      this.figureRow,
       this.summary,
       this.region.element,
       this.step.element,
@@ -87,8 +105,8 @@ export class AttentionView implements View {
     this.region.update(ctx);
     this.step.element.hidden = ctx.overview.pooled !== undefined;
     this.noScores.textContent = ctx.overview.pooled
-      ? `${ctx.overview.pooled.tokens} tokens, more than the ${ctx.overview.pooled.fullResolutionTokens} shown cell by cell: each cell on the right is a block of ${ctx.overview.pooled.cell} × ${ctx.overview.pooled.cell} tokens showing its largest weight. Click a block for its tokens at full resolution, scores included, below.`
-      : 'These are exported attention weights: the scores before softmax are not in the file, so there is nothing to show or re-scale here.';
+      ? `${ctx.overview.pooled.tokens} tokens, more than the ${ctx.overview.pooled.fullResolutionTokens} shown cell by cell: each cell is a block of ${ctx.overview.pooled.cell} × ${ctx.overview.pooled.cell} tokens showing its largest weight. Click a block for its tokens at full resolution, scores included, below.`
+      : 'Exported weights: the scores before softmax are not in the file, so only the weights are shown.';
     this.updateFactor(ctx);
     this.updateHighlight(ctx);
   }
@@ -98,9 +116,11 @@ export class AttentionView implements View {
     const factor = ctx.factor;
     const headName = p.head === 'mean' ? `mean of ${ctx.overview.heads} heads` : `head ${p.head}`;
     const scores = factor !== null ? scoresModel(ctx, p, factor) : null;
+    this.sized();
+    // No scores (exported weights, the mean of heads, a long overview): no scores box, one sentence.
     this.scores.element.hidden = scores === null;
+    this.scoresBox.hidden = scores === null;
     this.noScores.hidden = scores !== null || p.head === 'mean';
-    this.scoresBox.hidden = scores === null && p.head === 'mean';
     if (scores) this.scores.setModel(scores);
     this.scoresTitle.textContent = factor !== null ? `Scores  q·k × ${describeFactor(factor, p.dK)}` : 'Scores';
     this.weights.setModel(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy));
@@ -119,6 +139,22 @@ export class AttentionView implements View {
     }
     this.zoomLabel.textContent = ctx.state.zoom > 1.001 ? `zoom ×${formatNumber(ctx.state.zoom, 2)}` : '';
     if (!ctx.overview.pooled) this.step.update(ctx);
+  }
+
+  /**
+   * The maps' widths for the panel's: side by side the weights take the larger share; stacked each
+   * takes the width, the scores less the weights' entropy bar so that their plots are the same size.
+   */
+  private sized(): void {
+    const width = document.getElementById('app')?.clientWidth || window.innerWidth || 1000;
+    const wide = width >= SIDE_BY_SIDE_MIN;
+    this.weightsSizing.widthShare = wide ? WEIGHTS_SHARE : 1;
+    this.scoresSizing.widthShare = wide ? 1 - WEIGHTS_SHARE : Math.max(0.3, 1 - (BAR_WIDTH + 6) / width);
+    // Stacked, the step-by-step follows the weights (a click on a row shows its steps right under
+    // it) and the scores come after; side by side it follows both.
+    const step = this.step.element;
+    if (!wide && step.previousElementSibling !== this.weightsBox) this.weightsBox.after(step);
+    else if (wide && step.parentElement !== this.element) this.region.element.after(step);
   }
 
   async figure(ctx: PanelContext): Promise<Figure> {

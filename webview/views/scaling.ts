@@ -1,10 +1,12 @@
-// Sharpness under scaling: the weights at the slider's factor (live), the same head at the paper's
-// three canonical factors side by side, and how the mean entropy, the mean largest weight and the
-// effective number of keys move as the factor sweeps from 10⁻³ to 10.
+// Sharpness under scaling: the weights at the slider's factor (live), the same head at three
+// canonical factors side by side (×1, the paper's 1/√d_k, and the µP-style 1/d_k), and how the mean
+// entropy, the mean largest weight and the effective number of keys move as the factor sweeps from
+// 10⁻³ to 10. An input with no scores (exported weights) gets one sentence instead of the view.
 import { headAtFactor } from '../live';
 import { type Chart, lineChart } from '../charts';
 import type { Figure, FigureItem, PanelContext, View } from '../context';
 import { clear, el } from '../dom';
+import { explanation } from '../explain';
 import { describeFactor, formatNumber } from '../format';
 import { Heatmap } from '../heatmap';
 import { heatmapSvg } from '../heatmapSvg';
@@ -26,6 +28,11 @@ export class ScalingView implements View {
   private readonly canonicalRow: HTMLElement;
   private readonly chartsRow: HTMLElement;
   private readonly note: HTMLElement;
+  /** Everything but the one sentence shown when the input has no scores to re-scale. */
+  private readonly body: HTMLElement;
+  private readonly cannot: HTMLElement;
+  private readonly canonicalHeading: HTMLElement;
+  private readonly chartsHeading: HTMLElement;
   private canonical: Canonical[] = [];
   private charts: Chart[] = [];
   private chartKey = '';
@@ -56,13 +63,35 @@ export class ScalingView implements View {
     this.canonicalRow = el('div', { cls: 'figure-row' });
     this.chartsRow = el('div', { cls: 'figure-row charts' });
     this.note = el('p', { cls: 'note' });
-    this.element = el(
+    this.cannot = el('p', {
+      cls: 'note cannot',
+      text: 'Scaling needs the scores before softmax, and this file holds exported weights only: open the scores (pre-softmax logits) or queries and keys to compare factors.',
+    });
+    this.canonicalHeading = el(
       'div',
-      { cls: 'view view-scaling' },
+      {},
+      el('h2', { text: 'Three factors' }),
       el('p', {
         cls: 'caption',
-        text: 'Softmax turns scores into weights. Multiply the scores by a larger factor and the largest score takes nearly all the weight: the entropy falls, one key gets almost everything, and the gradient through softmax vanishes. A smaller factor spreads the weight evenly. Move the scale slider above: the weights and the figures follow.',
+        text: 'Unscaled (×1); 1/√d_k, the paper’s choice, which keeps the variance of q·k at 1; and 1/d_k, the µP-style alternative for wide models, which spreads the weights towards uniform at this width.',
       }),
+    );
+    this.chartsHeading = el(
+      'div',
+      {},
+      el('h2', { text: 'Sharpness against the factor' }),
+      el('p', {
+        cls: 'caption',
+        text: 'Each point re-applies softmax to the same scores at one factor (log scale). Dashed lines mark 1, 1/√d_k and 1/d_k; the solid line is the slider.',
+      }),
+    );
+    this.body = el(
+      'div',
+      {},
+      explanation(
+        'Softmax turns scores into weights; the factor multiplies the scores first.',
+        ' Multiply the scores by a larger factor and the largest score takes nearly all the weight: the entropy falls, one key gets almost everything, and the gradient through softmax vanishes. A smaller factor spreads the weight evenly. Move the scale slider in the toolbar: the weights and the figures follow.',
+      ),
       this.note,
       el(
         'div',
@@ -70,24 +99,21 @@ export class ScalingView implements View {
         el('div', { cls: 'figure-box' }, this.liveTitle, this.live.element),
         this.figures,
       ),
-      el('h2', { text: 'The paper’s three factors' }),
-      el('p', {
-        cls: 'caption',
-        text: 'Unscaled (×1), the paper’s 1/√d_k, and 1/d_k, which over-corrects towards uniform weights.',
-      }),
+      this.canonicalHeading,
       this.canonicalRow,
-      el('h2', { text: 'Sharpness against the factor' }),
-      el('p', {
-        cls: 'caption',
-        text: 'Each point re-applies softmax to the same scores at one factor (log scale). Dashed lines mark 1, 1/√d_k and 1/d_k; the solid line is the slider.',
-      }),
+      this.chartsHeading,
       this.chartsRow,
     );
+    this.element = el('div', { cls: 'view view-scaling' }, this.cannot, this.body);
   }
 
   update(ctx: PanelContext): void {
     const p = ctx.payload;
     this.live.setTheme(ctx.theme);
+    // Exported weights (no scores in any head): nothing here applies; say why in one sentence.
+    const weightsOnly = ctx.overview.form === 'weights' && !ctx.overview.pooled;
+    this.cannot.hidden = !weightsOnly;
+    this.body.hidden = weightsOnly;
     this.note.hidden = p.dots !== null;
     const pooled = ctx.overview.pooled;
     this.note.textContent = pooled
@@ -132,9 +158,10 @@ export class ScalingView implements View {
         this.canonicalRow.append(box);
         return { label: title, factor: s.factor, heatmap, caption, box };
       });
-      if (this.canonical.length === 0)
-        this.canonicalRow.append(el('p', { cls: 'muted', text: 'Not available for this input.' }));
+      // No canonical factors or no sweep: no heading without its figures.
+      this.canonicalHeading.hidden = this.canonical.length === 0;
       this.buildCharts(ctx);
+      this.chartsHeading.hidden = this.charts.length === 0;
     }
     this.updateFactor(ctx);
   }

@@ -9,6 +9,9 @@ import { keysToShow, queryStep } from '../live';
 
 const MAX_KEYS = 16;
 const MAX_DIMS = 8;
+/** How much of the step-by-step a click on a row brings into view, and how far from the top the row stays. */
+const REVEAL_PX = 180;
+const KEEP_TOP_PX = 48;
 
 function vectorText(v: ArrayLike<number>, limit = 12): string {
   const shown = Array.from({ length: Math.min(v.length, limit) }, (_, i) => formatNumber(v[i], 2));
@@ -32,6 +35,21 @@ export class StepView {
       el('h2', { text: 'One query, step by step' }),
       this.body,
     );
+  }
+
+  /**
+   * After a click on a row at `anchorY` (client pixels): when the step-by-step starts below the
+   * panel's fold, scrolls the page up until its heading and first lines show, but never so far that
+   * the clicked row leaves the top of the panel (the click's result is seen; the row stays put).
+   */
+  reveal(anchorY: number | null): void {
+    requestAnimationFrame(() => {
+      const top = this.element.getBoundingClientRect().top;
+      const wanted = top - (window.innerHeight - REVEAL_PX);
+      const room = anchorY === null ? wanted : anchorY - KEEP_TOP_PX;
+      const by = Math.min(wanted, room);
+      if (by > 0) window.scrollBy({ top: by, behavior: 'instant' });
+    });
   }
 
   update(ctx: PanelContext): void {

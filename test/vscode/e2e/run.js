@@ -170,7 +170,17 @@ function packageVsix(runDir) {
   const vsce = path.join(toolchain.ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
   const r = spawnSync(
     process.execPath,
-    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix],
+    [
+      vsce,
+      'package',
+      '--no-dependencies',
+      '--allow-missing-repository',
+      '--no-rewrite-relative-links',
+      '--readme-path',
+      'README.extension.md',
+      '-o',
+      vsix,
+    ],
     { cwd: stage, encoding: 'utf8', timeout: 120000 },
   );
   if (r.status !== 0) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
@@ -214,6 +224,15 @@ const STEPS = [
         !entries.some((e) => e.startsWith('extension/node_modules/')),
         'no node_modules in the .vsix (the bundle is self-contained)',
       );
+      // The details page a user sees after installing: the user-facing README.extension.md, whose
+      // pictures are files in the .vsix (shown offline), not links to the repository.
+      const readme = Buffer.from(s.vsixFiles['extension/readme.md'] || []).toString('utf8');
+      assert.ok(readme.startsWith('# Attention Inspector'), 'the .vsix carries the details page as readme.md');
+      assert.ok(!readme.includes('npm install'), 'the details page is for users, not the developer commands');
+      const pictures = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+      assert.ok(pictures.length >= 2, `the details page shows pictures: ${pictures.join(', ')}`);
+      for (const picture of pictures)
+        assert.ok(entries.includes(`extension/${picture}`), `${picture} is bundled in the .vsix (shown offline)`);
       return `${path.basename(s.vsix)}, ${entries.length} entries, ${(fs.statSync(s.vsix).size / 1024).toFixed(0)} KB`;
     },
   ],

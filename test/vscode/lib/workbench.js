@@ -303,6 +303,7 @@ module.exports = {
   selectLines,
   waitSelectionStatus,
   runPaletteCommand,
+  paletteRow,
   pickQuickItem,
   openEditorContextMenu,
   contextMenuLabels,
