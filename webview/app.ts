@@ -299,7 +299,18 @@ export class App implements PanelContext {
 
   hover(cell: Cell | null): void {
     this.model.set({ hover: cell });
+    // The editor follows the hovered row while no row is locked (a locked row keeps its token lit).
+    if (this.state.lockedRow === null) {
+      const row = cell?.row ?? null;
+      if (row !== this.hoverSent) {
+        this.hoverSent = row;
+        this.focusToken(row, true);
+      }
+    }
   }
+
+  /** The row whose token the editor shows for a hover (sent only when it changes). */
+  private hoverSent: number | null = null;
 
   click(cell: Cell): void {
     this.setState({ lockedRow: this.state.lockedRow === cell.row ? null : cell.row, cursor: cell });
@@ -307,8 +318,9 @@ export class App implements PanelContext {
   }
 
   /** Tells the host which token to highlight in the editor (a long sequence's row is a block: its first token). */
-  private focusToken(row: number | null): void {
-    this.client.focusToken(row === null ? null : row * (this.overview.pooled?.cell ?? 1));
+  private focusToken(row: number | null, hover = false): void {
+    if (!hover) this.hoverSent = null;
+    this.client.focusToken(row === null ? null : row * (this.overview.pooled?.cell ?? 1), hover);
   }
 
   cursor(cell: Cell): void {

@@ -62,8 +62,8 @@ export class HostClient {
     this.transport.post({ kind: 'notify', event: 'firstDraw', marks });
   }
 
-  focusToken(index: number | null): void {
-    this.transport.post({ kind: 'notify', event: 'focusToken', index });
+  focusToken(index: number | null, hover = false): void {
+    this.transport.post({ kind: 'notify', event: 'focusToken', index, ...(hover ? { hover } : {}) });
   }
 
   log(level: 'warn' | 'error', text: string): void {

@@ -38,7 +38,7 @@ export interface SessionOptions {
   /** Where dropped messages and failures are logged (an output channel, the console). */
   log?(line: string): void;
   /** The user moved to query token `index` (null: none); the editor may highlight its text. */
-  onFocusToken?(index: number | null): void;
+  onFocusToken?(index: number | null, hover?: boolean): void;
   /** The panel's first heatmap is on screen; `marks` are its load steps in the page's clock. */
   onFirstDraw?(marks: FirstDrawMarks): void;
   /** Caps (src/core/limits.ts); here limits.maxHeadsShown bounds the heads grid. Defaults when absent. */
@@ -122,7 +122,7 @@ export class PanelSession {
           this.log(`the panel speaks protocol ${message.protocol}, the host ${PROTOCOL_VERSION}`);
         return;
       case 'notify':
-        if (message.event === 'focusToken') this.options.onFocusToken?.(message.index);
+        if (message.event === 'focusToken') this.options.onFocusToken?.(message.index, message.hover === true);
         else if (message.event === 'firstDraw') this.options.onFirstDraw?.(message.marks);
         else this.log(`panel ${message.level}: ${message.text}`);
         return;

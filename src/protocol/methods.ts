@@ -92,6 +92,11 @@ export const FIRST_DRAW_STEPS = ['hello', 'overviewAsked', 'overview', 'head', '
 /** An hour of page time: anything later (or negative) is not a load time. */
 const MAX_PAGE_MS = 3_600_000;
 
+function flag(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') fail(path, 'expected true or false');
+  return value;
+}
+
 function readFirstDrawMarks(value: unknown): FirstDrawMarks {
   const o = record(value, 'marks');
   const marks = {} as Record<(typeof FIRST_DRAW_STEPS)[number], number>;
@@ -106,8 +111,11 @@ function readFirstDrawMarks(value: unknown): FirstDrawMarks {
 /** Webview → host, one-way. */
 export const NOTIFICATIONS = {
   /** The user moved to a query token (the host may highlight its text); null clears. */
-  focusToken: (o: Record<string, unknown>): { readonly index: number | null } => ({
+  focusToken: (o: Record<string, unknown>): { readonly index: number | null; readonly hover?: boolean } => ({
     index: nullable(o.index, (v) => integer(v, 'index', 0, MAX_DIM * MAX_DIM)),
+    // Hovered rather than clicked: highlight without scrolling the editor (a sweep of the mouse
+    // over the rows must not drag the editor along).
+    hover: o.hover === undefined ? undefined : flag(o.hover, 'hover'),
   }),
   /**
    * The panel drew its first heatmap after loading: when each step happened, in milliseconds of the

@@ -19,7 +19,7 @@ export class EditorLink implements vscode.Disposable {
 
   constructor(private readonly panels: PanelManager) {
     this.subscriptions.push(
-      panels.onDidFocusToken(({ panel, index }) => this.highlight(panel, index)),
+      panels.onDidFocusToken(({ panel, index, hover }) => this.highlight(panel, index, hover)),
       vscode.window.onDidChangeTextEditorSelection((e) => this.onCursor(e)),
     );
   }
@@ -36,7 +36,8 @@ export class EditorLink implements vscode.Disposable {
     );
   }
 
-  highlight(panel: InspectorPanel, index: number | null): void {
+  /** `hover`: the row is only hovered, so the editor is not scrolled to it. */
+  highlight(panel: InspectorPanel, index: number | null, hover = false): void {
     const origin = this.origin(panel);
     const offsets = panel.offsets;
     if (!origin || !offsets) return;
@@ -53,7 +54,7 @@ export class EditorLink implements vscode.Disposable {
       editor.document.positionAt(origin.offset + end),
     );
     editor.setDecorations(this.decoration, [range]);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    if (!hover) editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     this.highlighted = { uri: origin.uri, start: origin.offset + start, end: origin.offset + end };
   }
 

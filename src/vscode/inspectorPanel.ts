@@ -23,7 +23,7 @@ export interface PanelHost {
   readonly extensionUri: vscode.Uri;
   readonly log: vscode.LogOutputChannel;
   readonly colorMap: () => 'viridis' | 'cividis' | 'gray';
-  onFocusToken(panel: InspectorPanel, index: number | null): void;
+  onFocusToken(panel: InspectorPanel, index: number | null, hover: boolean): void;
   onActive(panel: InspectorPanel): void;
   onDisposed(panel: InspectorPanel): void;
   onOverview(panel: InspectorPanel): void;
@@ -105,7 +105,7 @@ export class InspectorPanel implements vscode.Disposable {
       save: (file) => this.save(file),
       reportAssets: () => this.reportAssets(),
       log: (line) => host.log.warn(`[${record.title}] ${line}`),
-      onFocusToken: (index) => host.onFocusToken(this, index),
+      onFocusToken: (index, hover) => host.onFocusToken(this, index, hover === true),
       onFirstDraw: (marks) => {
         const { hello, ...rest } = this.loadMarks;
         if (this.firstDraw || hello === null) return;

@@ -50,7 +50,11 @@ export class PanelManager implements vscode.Disposable {
   private readonly activeChanged = new vscode.EventEmitter<InspectorPanel | undefined>();
   /** Fires when the active panel changes or loads its overview. */
   readonly onDidChangeActive = this.activeChanged.event;
-  private readonly focusChanged = new vscode.EventEmitter<{ panel: InspectorPanel; index: number | null }>();
+  private readonly focusChanged = new vscode.EventEmitter<{
+    panel: InspectorPanel;
+    index: number | null;
+    hover: boolean;
+  }>();
   /** The user moved to a query row in a panel (the editor link highlights its token). */
   readonly onDidFocusToken = this.focusChanged.event;
   private readonly host: PanelHost;
@@ -70,7 +74,7 @@ export class PanelManager implements vscode.Disposable {
       extensionUri,
       log,
       colorMap: () => readSettings().colorMap,
-      onFocusToken: (panel, index) => this.focusChanged.fire({ panel, index }),
+      onFocusToken: (panel, index, hover) => this.focusChanged.fire({ panel, index, hover }),
       onActive: (panel) => this.setActive(panel),
       onDisposed: (panel) => {
         this.panels.delete(panel);

@@ -55,6 +55,7 @@ describe('protocol: validating webview → host messages', () => {
         params: { layer: 0, head: 1, mask: 'causal', row0: 2438, rows: 128, col0: 0, cols: 512 },
       },
       { kind: 'notify', event: 'focusToken', index: null },
+      { kind: 'notify', event: 'focusToken', index: 3, hover: true },
       { kind: 'notify', event: 'log', level: 'warn', text: 'hi' },
       {
         kind: 'notify',
@@ -96,6 +97,7 @@ describe('protocol: validating webview → host messages', () => {
         /params.data/,
       ],
       [{ kind: 'notify', event: 'focusToken', index: 'x' }, /index/],
+      [{ kind: 'notify', event: 'focusToken', index: 3, hover: 'yes' }, /^hover: expected true or false/],
       [{ kind: 'notify', event: 'firstDraw', marks: null }, /^marks: expected an object/],
       [
         { kind: 'notify', event: 'firstDraw', marks: { hello: 1, overviewAsked: 2, overview: 3, head: 4 } },
