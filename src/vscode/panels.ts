@@ -3,7 +3,7 @@
 // focused is "active" for commands such as Export Current View and for the Layers & Heads view.
 // Panels open beside the editor once, then in that same column, so clicks never add columns.
 import * as vscode from 'vscode';
-import { oneLineMessage } from '../core';
+import { escapeControl, oneLineMessage } from '../core';
 import { CancelledError } from '../protocol/cancelled';
 import type { PanelTab } from '../protocol/messages';
 import { fileInput, fileTitle, openRequestFor } from './inputs';
@@ -144,16 +144,18 @@ export class PanelManager implements vscode.Disposable {
           ? vscode.l10n.t('Attention Inspector: cancelled running {0}; nothing is left running.', model)
           : vscode.l10n.t('Attention Inspector: cancelled.');
         this.remember(text);
-        void vscode.window.showInformationMessage(text);
+        void vscode.window.showInformationMessage(escapeControl(text));
         return undefined;
       }
       this.log.info(`[${record.title}] ${oneLineMessage(e)}`);
-      const line = oneLineMessage(e);
+      // A JSON document's errors name a path in it ("$.V: missing"): say which file too.
+      const raw = oneLineMessage(e);
+      const line = record.input.kind === 'json' && !raw.startsWith(record.title) ? `${record.title}: ${raw}` : raw;
       const text = model
         ? vscode.l10n.t('Attention Inspector: {0}. {1}', line.replace(/\.$/, ''), modelRemedy(line))
         : vscode.l10n.t('Attention Inspector: {0}', line);
       this.remember(text);
-      void vscode.window.showErrorMessage(text);
+      void vscode.window.showErrorMessage(escapeControl(text));
       return undefined;
     } finally {
       if (created) this.opening.delete(created);

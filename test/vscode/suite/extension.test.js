@@ -306,6 +306,20 @@ suite('files, examples and the sidebar', () => {
     assert.strictEqual(other, undefined);
   });
 
+  test('a JSON file that breaks the schema: the message names the file and the path in it', async () => {
+    const file = path.join(require('os').tmpdir(), `ai-broken-${process.pid}.json`);
+    fs.writeFileSync(file, JSON.stringify({ tokens: ['a'], Q: [[1, 2]], K: [[1, 2]] }));
+    try {
+      const result = await vscode.commands.executeCommand('attentionInspector.inspectFile', vscode.Uri.file(file));
+      assert.strictEqual(result, undefined);
+      assert.strictEqual((await state()).livePanels, 0);
+      const last = (await state()).shownMessages.pop();
+      assert.match(last, new RegExp(`${path.basename(file).replace('.', '\\.')}: \\$\\.V: missing`), last);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   test('every example opens', async () => {
     const { examples } = await state();
     assert.ok(
