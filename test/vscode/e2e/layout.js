@@ -12,7 +12,6 @@
 // LAYOUT_SHOTS=dir puts the screenshots elsewhere (the "before" pictures of a closing note);
 // LAYOUT_REPORT_ONLY=1 prints the checks without failing (for measuring an older build).
 const assert = require('assert');
-const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const toolchain = require('../lib/toolchain');
@@ -36,38 +35,6 @@ const THEMES = [
   { id: 'light', name: 'Default Light Modern', pick: 'Light Modern', bodyClass: 'vscode-light' },
 ];
 const SAMPLE = 'sample.txt';
-const manifest = toolchain.manifest();
-
-/** The same packaging as e2e/run.js (vsce from a copy without the heavy git-ignored folders). */
-function packageVsix(runDir) {
-  const skip = new Set(['.git', 'node_modules', '.vscode-test', 'test-results', 'bench-results', 'out']);
-  const stage = path.join(runDir, 'package-src');
-  fs.mkdirSync(stage);
-  for (const entry of fs.readdirSync(toolchain.ROOT)) {
-    if (skip.has(entry) || entry.endsWith('.vsix')) continue;
-    fs.cpSync(path.join(toolchain.ROOT, entry), path.join(stage, entry), { recursive: true });
-  }
-  fs.symlinkSync(path.join(toolchain.ROOT, 'node_modules'), path.join(stage, 'node_modules'));
-  const vsix = path.join(runDir, `${manifest.name}-${manifest.version}.vsix`);
-  const vsce = path.join(toolchain.ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(
-    process.execPath,
-    [
-      vsce,
-      'package',
-      '--no-dependencies',
-      '--allow-missing-repository',
-      '--no-rewrite-relative-links',
-      '--readme-path',
-      'README.extension.md',
-      '-o',
-      vsix,
-    ],
-    { cwd: stage, encoding: 'utf8', timeout: 180000 },
-  );
-  if (r.status !== 0) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
-  return vsix;
-}
 
 /** Switches the colour theme as a person does: Preferences: Color Theme, then the theme's name. */
 async function setTheme(page, theme) {
@@ -87,7 +54,7 @@ async function main() {
     passed = 0,
     failed = 0;
   try {
-    const vsix = packageVsix(runDir);
+    const vsix = toolchain.packageVsix(runDir, { timeoutMs: 180000 });
     cs.installVsix(runDir, vsix);
     [server, browser] = await Promise.all([
       cs.startCodeServer({ runDir, folder: toolchain.WORKSPACE }),

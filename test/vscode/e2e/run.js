@@ -19,7 +19,6 @@
 /* global window */
 const assert = require('assert');
 const crypto = require('crypto');
-const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const toolchain = require('../lib/toolchain');
@@ -151,42 +150,6 @@ function vsixFiles(vsix) {
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
-/**
- * vsce packages from a copy of the repository without the git-ignored heavy folders: vsce walks every
- * folder before applying its ignore rules, and .vscode-test/ alone (the toolchain) costs it ~7 s.
- * node_modules is linked so a `vscode:prepublish` script still works; vsce does not package it.
- * The flags are those of `npm run package`.
- */
-function packageVsix(runDir) {
-  const skip = new Set(['.git', 'node_modules', '.vscode-test', 'test-results', 'bench-results', 'out']);
-  const stage = path.join(runDir, 'package-src');
-  fs.mkdirSync(stage);
-  for (const entry of fs.readdirSync(toolchain.ROOT)) {
-    if (skip.has(entry) || entry.endsWith('.vsix')) continue;
-    fs.cpSync(path.join(toolchain.ROOT, entry), path.join(stage, entry), { recursive: true });
-  }
-  fs.symlinkSync(path.join(toolchain.ROOT, 'node_modules'), path.join(stage, 'node_modules'));
-  const vsix = path.join(runDir, `${manifest.name}-${manifest.version}.vsix`);
-  const vsce = path.join(toolchain.ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(
-    process.execPath,
-    [
-      vsce,
-      'package',
-      '--no-dependencies',
-      '--allow-missing-repository',
-      '--no-rewrite-relative-links',
-      '--readme-path',
-      'README.extension.md',
-      '-o',
-      vsix,
-    ],
-    { cwd: stage, encoding: 'utf8', timeout: 120000 },
-  );
-  if (r.status !== 0) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
-  return vsix;
-}
-
 /** Every file the .vsix carries is in the installed folder with the same bytes. */
 function compareInstalled(vsixFilesByName, installedDir) {
   const differ = [];
@@ -210,7 +173,7 @@ const STEPS = [
   [
     'packages the extension with vsce',
     async (s) => {
-      s.vsix = packageVsix(s.runDir);
+      s.vsix = toolchain.packageVsix(s.runDir);
       s.vsixFiles = vsixFiles(s.vsix);
       const entries = Object.keys(s.vsixFiles);
       for (const needed of [

@@ -87,6 +87,43 @@ function manifest() {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 }
 
+/**
+ * Packages the extension as `npm run package` does (same flags) into runDir. vsce packages from a
+ * copy of the repository without the git-ignored heavy folders: vsce walks every folder before
+ * applying its ignore rules, and .vscode-test/ alone (the toolchain) costs it ~7 s. node_modules is
+ * linked so a `vscode:prepublish` script still works; vsce does not package it.
+ */
+function packageVsix(runDir, { timeoutMs = 120000 } = {}) {
+  const skip = new Set(['.git', 'node_modules', '.vscode-test', 'test-results', 'bench-results', 'out']);
+  const stage = path.join(runDir, 'package-src');
+  fs.mkdirSync(stage);
+  for (const entry of fs.readdirSync(ROOT)) {
+    if (skip.has(entry) || entry.endsWith('.vsix')) continue;
+    fs.cpSync(path.join(ROOT, entry), path.join(stage, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(stage, 'node_modules'));
+  const { name, version } = manifest();
+  const vsix = path.join(runDir, `${name}-${version}.vsix`);
+  const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const r = spawnSync(
+    process.execPath,
+    [
+      vsce,
+      'package',
+      '--no-dependencies',
+      '--allow-missing-repository',
+      '--no-rewrite-relative-links',
+      '--readme-path',
+      'README.extension.md',
+      '-o',
+      vsix,
+    ],
+    { cwd: stage, encoding: 'utf8', timeout: timeoutMs },
+  );
+  if (r.status !== 0) throw new Error(`vsce package failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+  return vsix;
+}
+
 module.exports = {
   ROOT,
   OFFLINE,
@@ -101,4 +138,5 @@ module.exports = {
   ensureToolchain,
   ensureBuilt,
   manifest,
+  packageVsix,
 };

@@ -5,7 +5,7 @@ const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+const { ROOT, state, sleep, waitFor, closeAll, workspaceUri } = require('./common');
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 const INSPECT = 'attentionInspector.inspectSelection';
@@ -14,28 +14,6 @@ const INSPECT = 'attentionInspector.inspectSelection';
 async function openWorkspaceFile(name) {
   const doc = await vscode.workspace.openTextDocument(workspaceUri(name));
   return vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
-}
-
-function workspaceUri(name) {
-  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, ...name.split('/'));
-}
-
-const state = () => vscode.commands.executeCommand('attentionInspector.debug.state');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, check, timeoutMs = 10000) {
-  const t0 = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-async function closeAll() {
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  await waitFor('every panel closed', async () => (await state()).livePanels === 0);
 }
 
 async function withSettings(values, run) {

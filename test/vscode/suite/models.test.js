@@ -8,19 +8,11 @@ const vscode = require('vscode');
 
 const os = require('os');
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const state = () => vscode.commands.executeCommand('attentionInspector.debug.state');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const common = require('./common');
 
-async function waitFor(what, check, timeoutMs = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const { ROOT, state, sleep } = common;
+/** Model loads are slower than the other suites' waits: 20 s by default here. */
+const waitFor = (what, check, timeoutMs = 20000) => common.waitFor(what, check, timeoutMs);
 
 async function closeAll() {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');

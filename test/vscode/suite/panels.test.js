@@ -4,23 +4,8 @@
 const assert = require('assert');
 const vscode = require('vscode');
 
-const state = () => vscode.commands.executeCommand('attentionInspector.debug.state');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { state, waitFor, workspaceUri, closeAll: closeEveryPanel } = require('./common');
 const example = (id) => vscode.commands.executeCommand('attentionInspector.openExample', id);
-
-async function waitFor(what, check, timeoutMs = 10000) {
-  const t0 = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-function workspaceUri(name) {
-  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, ...name.split('/'));
-}
 
 async function showSample() {
   const doc = await vscode.workspace.openTextDocument(workspaceUri('sample.txt'));
@@ -28,8 +13,7 @@ async function showSample() {
 }
 
 async function closeAll() {
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  await waitFor('every panel closed', async () => (await state()).livePanels === 0);
+  await closeEveryPanel();
   await waitFor('one editor group left', async () => vscode.window.tabGroups.all.length === 1);
 }
 
