@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type LoadedModel, loadModel } from '../../src/core/models';
+import { NodeModelFolder } from '../../src/node/models/nodeFolder';
 
 export const TORCH_PYTHON: string = process.env.ATTENTION_TORCH_PYTHON ?? '/usr/bin/python3';
 
@@ -172,4 +174,14 @@ export function torchAttention(modelDir: string, input: TorchInput): TorchAttent
 /** Index of [layer, head, i, j] in scores/weights. */
 export function cellIndex(r: TorchAttention, layer: number, head: number, i: number, j: number): number {
   return ((layer * r.heads + head) * r.n + i) * r.n + j;
+}
+
+/** Runs `body` on the tiny model `name` loaded from its folder, and closes the folder after. */
+export async function withModel<T>(name: string, body: (model: LoadedModel) => Promise<T>): Promise<T> {
+  const folder = await NodeModelFolder.open(join(tinyModelsDir(), name));
+  try {
+    return await body(await loadModel(folder));
+  } finally {
+    await folder.close();
+  }
 }

@@ -8,11 +8,10 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { type LayerAttention, type LoadedModel, loadModel, runModel, tokenizeForModel } from '../../src/core/models';
-import { NodeModelFolder } from '../../src/node/models/nodeFolder';
+import { type LayerAttention, type LoadedModel, runModel, tokenizeForModel } from '../../src/core/models';
 import { type PooledModelHead, attendStreaming, modelRegion } from '../../src/node/models/longRun';
 import { shutdownFastAttention } from '../../src/node/parallel';
-import { type TorchAttention, cellIndex, tinyModelsDir, torchAttention } from '../helpers/torchReference';
+import { type TorchAttention, cellIndex, tinyModelsDir, torchAttention, withModel } from '../helpers/torchReference';
 
 const TOLERANCE = 1e-4;
 const SIDE = 16;
@@ -21,15 +20,6 @@ const TEXT = 'The quick brown fox jumps over the lazy dog, and attention heads f
 const LENGTHS = { 'gpt2-tiny': 120, 'llama-tiny': 200, 'mistral-tiny': 170, 'bert-tiny': 110 } as const;
 type Name = keyof typeof LENGTHS;
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
-
-async function withModel<T>(name: string, body: (model: LoadedModel) => Promise<T>): Promise<T> {
-  const folder = await NodeModelFolder.open(join(tinyModelsDir(), name));
-  try {
-    return await body(await loadModel(folder));
-  } finally {
-    await folder.close();
-  }
-}
 
 function inputFor(model: LoadedModel, n: number) {
   const tokens = tokenizeForModel(model, TEXT.repeat(Math.ceil(n / 10)));

@@ -4,9 +4,8 @@
 // modeling code (test/models/reference.py) to 1e-4; the final hidden state too.
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { type LayerAttention, type LoadedModel, loadModel, runModel, tokenizeForModel } from '../../src/core/models';
-import { NodeModelFolder } from '../../src/node/models/nodeFolder';
-import { TINY_MODELS, type TorchAttention, tinyModelsDir, torchAttention } from '../helpers/torchReference';
+import { type LayerAttention, type LoadedModel, runModel, tokenizeForModel } from '../../src/core/models';
+import { TINY_MODELS, type TorchAttention, tinyModelsDir, torchAttention, withModel } from '../helpers/torchReference';
 
 const TEXT = 'The quick brown fox jumps over the lazy dog. Attention heads find the subject!';
 const TOLERANCE = 1e-4;
@@ -14,15 +13,6 @@ const TOLERANCE = 1e-4;
 interface Ours {
   layers: LayerAttention[];
   hidden: Float32Array;
-}
-
-async function withModel<T>(name: string, body: (model: LoadedModel) => Promise<T>): Promise<T> {
-  const folder = await NodeModelFolder.open(join(tinyModelsDir(), name));
-  try {
-    return await body(await loadModel(folder));
-  } finally {
-    await folder.close();
-  }
 }
 
 async function runOurs(

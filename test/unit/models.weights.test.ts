@@ -2,19 +2,8 @@
 // form after its first read, up to a budget, first come first kept; the values are the file's, and a
 // second run reads nothing more from the files. With no budget (the default) nothing is kept.
 import * as assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { type LoadedModel, loadModel, runModel } from '../../src/core/models';
-import { NodeModelFolder } from '../../src/node/models/nodeFolder';
-import { tinyModelsDir } from '../helpers/torchReference';
-
-async function withModel<T>(name: string, body: (model: LoadedModel) => Promise<T>): Promise<T> {
-  const folder = await NodeModelFolder.open(join(tinyModelsDir(), name));
-  try {
-    return await body(await loadModel(folder));
-  } finally {
-    await folder.close();
-  }
-}
+import { runModel } from '../../src/core/models';
+import { tinyModelsDir, withModel } from '../helpers/torchReference';
 
 const IDS = [1, 15, 300, 42, 7, 599, 15, 88, 123, 5];
 

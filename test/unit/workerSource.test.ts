@@ -1,9 +1,8 @@
 // The worker-backed source against the in-memory one it wraps, plus cancel, crash and leak checks.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { type WorkerBundle, bundleInspectionWorker } from '../helpers/workerBundle';
 import { MemorySource } from '../../src/host/memorySource';
 import { CancelledError, WorkerSource } from '../../src/node/workerSource';
 import { endSpare, hasSpare } from '../../src/node/spareWorker';
@@ -13,26 +12,17 @@ const FIXTURES = join(__dirname, '..', 'fixtures', 'tensorfiles');
 
 describe('WorkerSource (inspection worker thread)', function () {
   this.timeout(20_000);
+  let bundle: WorkerBundle | undefined;
   let dir = '';
   let workerPath = '';
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ai-worker-'));
-    workerPath = join(dir, 'inspectionWorker.js');
-    buildSync({
-      entryPoints: [join(__dirname, '..', '..', 'src', 'node', 'inspectionWorker.ts')],
-      outfile: workerPath,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      logLevel: 'silent',
-      target: 'node20',
-      loader: { '.wasm': 'binary' },
-    });
+    bundle = bundleInspectionWorker('ai-worker-');
+    ({ dir, workerPath } = bundle);
   });
   after(() => {
     endSpare();
-    rmSync(dir, { recursive: true, force: true });
+    bundle?.remove();
   });
   afterEach(() => assert.equal(WorkerSource.liveWorkers, 0, 'every worker is terminated after its test'));
 
