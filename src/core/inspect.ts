@@ -350,10 +350,10 @@ function refuseUndefinedWeights(heads: readonly HeadInspection[], where: string)
 }
 
 const MODEL_SETTINGS = {
-  dModel: 'attentionInspector.model.dModel',
-  dK: 'attentionInspector.model.dK',
-  dV: 'attentionInspector.model.dV',
-  heads: 'attentionInspector.model.heads',
+  dModel: 'attentionInspector.seededModel.tokenWidth',
+  dK: 'attentionInspector.seededModel.queryKeyWidth',
+  dV: 'attentionInspector.seededModel.valueWidth',
+  heads: 'attentionInspector.seededModel.heads',
 } as const;
 
 /** The text model's sizes are positive integers within the settings' maxima, checked before anything is built. */

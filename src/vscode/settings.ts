@@ -75,15 +75,21 @@ function choice<T extends string>(
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
-  const dModel = integer(config, 'model.dModel', 64, 1, 4096);
+  const seeded = (name: string, legacy: string): string => seededModelKey(config, name, legacy);
+  const dModel = integer(config, seeded('tokenWidth', 'dModel'), 64, 1, 4096);
   const text: Partial<TextModelSettings> = {
     dModel,
-    dK: integer(config, 'model.dK', 16, 1, 1024),
-    dV: integer(config, 'model.dV', 16, 1, 1024),
-    heads: integer(config, 'model.heads', 4, 1, 64),
-    seed: integer(config, 'model.seed', 1, 0, 2 ** 31 - 1),
+    dK: integer(config, seeded('queryKeyWidth', 'dK'), 16, 1, 1024),
+    dV: integer(config, seeded('valueWidth', 'dV'), 16, 1, 1024),
+    heads: integer(config, seeded('heads', 'heads'), 4, 1, 64),
+    seed: integer(config, seeded('seed', 'seed'), 1, 0, 2 ** 31 - 1),
     positional:
-      choice(config, 'model.positionalEncoding', ['sinusoidal', 'none'] as const, 'sinusoidal') === 'sinusoidal',
+      choice(
+        config,
+        seeded('positionalEncoding', 'positionalEncoding'),
+        ['sinusoidal', 'none'] as const,
+        'sinusoidal',
+      ) === 'sinusoidal',
     tokenizer: choice(config, 'tokenizer', TOKENIZERS, 'words'),
   };
   let scale: ScaleRule = 'sqrt';
@@ -111,6 +117,26 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     modelPath: modelPathOf(config),
     modelKeepLoadedMinutes: minutes(config, 'model.keepLoadedMinutes', 5, 0, 1440),
   };
+}
+
+/**
+ * The seeded random model's settings were `model.dK` and so on, which the Settings editor shows as
+ * "Model: D K" beside the real model's `model.path`; they are now `seededModel.queryKeyWidth` etc.
+ * The new key wins wherever it is set; an old key someone already set is still honoured.
+ */
+function seededModelKey(config: vscode.WorkspaceConfiguration, name: string, legacy: string): string {
+  const key = `seededModel.${name}`;
+  if (isSet(config, key)) return key;
+  const old = `model.${legacy}`;
+  return isSet(config, old) ? old : key;
+}
+
+function isSet(config: vscode.WorkspaceConfiguration, key: string): boolean {
+  const seen = config.inspect(key);
+  return (
+    seen !== undefined &&
+    (seen.globalValue !== undefined || seen.workspaceValue !== undefined || seen.workspaceFolderValue !== undefined)
+  );
 }
 
 /** A number of minutes from min to max (fractions allowed: the in-host tests use seconds). */

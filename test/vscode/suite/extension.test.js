@@ -98,7 +98,7 @@ suite('inspect selection', () => {
     editor.selection = new vscode.Selection(0, 0, 0, 22);
     const result = await vscode.commands.executeCommand(INSPECT);
     assert.deepStrictEqual(result.tokens, ['the', 'cat', 'sat', 'on', 'the', 'mat']);
-    assert.strictEqual(result.heads, 4, 'default attentionInspector.model.heads');
+    assert.strictEqual(result.heads, 4, 'default attentionInspector.seededModel.heads');
     const s = await state();
     assert.strictEqual(s.livePanels, 1);
     assert.ok(s.liveWorkers >= 1, 'the computation runs on a worker thread');
@@ -142,6 +142,20 @@ suite('inspect selection', () => {
       assert.strictEqual(result.heads, 2);
       assert.deepStrictEqual(result.tokens, ['t', 'h', 'e', 'c', 'a', 't']);
     });
+  });
+
+  test('the seeded model reads seededModel.* first and still honours the old model.* keys', async () => {
+    const headsWith = (values) =>
+      withSettings(values, async () => {
+        const editor = await openWorkspaceFile('sample.txt');
+        editor.selection = new vscode.Selection(0, 0, 0, 7);
+        const { heads } = await vscode.commands.executeCommand(INSPECT);
+        await closeAll(); // the same selection again would reveal its open panel, not inspect anew
+        return heads;
+      });
+    assert.strictEqual(await headsWith({ 'seededModel.heads': 3 }), 3);
+    assert.strictEqual(await headsWith({ 'model.heads': 2, 'seededModel.heads': 5 }), 5, 'the new key wins');
+    assert.strictEqual(await headsWith({ 'model.heads': 2 }), 2, 'an old key already set');
   });
 
   test('a selection over the token limit gives the limit and the setting to raise it', async () => {
@@ -190,13 +204,21 @@ suite('inspect selection', () => {
     const editor = await vscode.window.showTextDocument(doc);
     editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(words.length));
     const before = (await state()).liveWorkers;
-    await withSettings({ 'model.heads': 12, 'model.dK': 64, 'model.dV': 64, 'model.dModel': 256 }, async () => {
-      const running = vscode.commands.executeCommand(INSPECT);
-      await sleep(400);
-      const cancelled = await vscode.commands.executeCommand('attentionInspector.cancel');
-      assert.ok(cancelled >= 1, 'something was running');
-      assert.strictEqual(await running, undefined);
-    });
+    await withSettings(
+      {
+        'seededModel.heads': 12,
+        'seededModel.queryKeyWidth': 64,
+        'seededModel.valueWidth': 64,
+        'seededModel.tokenWidth': 256,
+      },
+      async () => {
+        const running = vscode.commands.executeCommand(INSPECT);
+        await sleep(400);
+        const cancelled = await vscode.commands.executeCommand('attentionInspector.cancel');
+        assert.ok(cancelled >= 1, 'something was running');
+        assert.strictEqual(await running, undefined);
+      },
+    );
     assert.strictEqual((await state()).liveWorkers, before);
     assert.strictEqual((await state()).livePanels, 0);
   });
