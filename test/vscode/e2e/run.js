@@ -513,6 +513,33 @@ const STEPS = [
       return `1000×1000 blocks of 5 tokens; region tokens ${start}–${start + 127} labelled “${m[1]}”…, ${colours.size} colours in ${cells.length} cells; ${shot}`;
     },
   ],
+  [
+    'the Settings editor titles the settings in words, in four sections (no "Model: D K")',
+    async (s) => {
+      // VS Code titles a setting from its key ("model.dK" → "Model: D K"): the keys are the titles.
+      await closeAllEditors(s.page).catch(() => {});
+      await wb.runPaletteCommand(s.page, 'Preferences: Open Settings (UI)');
+      const editor = s.page.locator('.settings-editor');
+      await editor.waitFor({ timeout: WAIT_MS });
+      await s.page.keyboard.type(`@ext:${EXTENSION_ID}`);
+      const titles = editor.locator('.settings-tree-container .setting-item-title');
+      await titles.first().waitFor({ timeout: WAIT_MS });
+      await s.page.waitForTimeout(500); // the filtered list settles
+      const seen = (await titles.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+      assert.ok(
+        seen.some((t) => /Seeded Model: Query Key Width/.test(t)),
+        `the seeded model's d_k setting is titled in words: ${seen.join(' | ')}`,
+      );
+      const cryptic = seen.filter((t) => /\bD (K|V|Model)\b/.test(t));
+      assert.deepStrictEqual(cryptic, [], 'no setting titled "D K", "D V" or "D Model"');
+      const toc = (await editor.locator('.settings-toc-container .monaco-list-row').allTextContents()).join(' | ');
+      for (const section of ['Seeded random model', 'Real model', 'Panel', 'Limits'])
+        assert.ok(toc.includes(section), `the table of contents has "${section}": ${toc}`);
+      const shot = await readmeShot(s.page, 'settings.png');
+      await closeAllEditors(s.page).catch(() => {});
+      return `${seen.length} titles shown, e.g. ${seen.slice(0, 3).join('; ')}; ${shot}`;
+    },
+  ],
 ];
 
 function slug(title) {
