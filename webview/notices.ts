@@ -27,7 +27,11 @@ const MODEL = /^seeded random model\b/i;
 // src/host/tensorFileSource.ts: "… Read as weights: <evidence>".
 const AXES = /\bread as \[([^\]]+)\]/;
 const MEANING = /\bRead as (weights|scores|queries\/keys\/values|[a-z]+):/;
+// src/host/modelSource.ts: "Model NAME (ARCHITECTURE): L layers × H heads, head size d. Scores are…".
+const REAL_MODEL = /^Model (\S+) \(([^)]+)\): (\d+) layers × (\d+) heads\b/;
 const INFO = [
+  /^Grouped-query attention: /,
+  /^Sliding window: /,
   /^Batch entry \d+ of \d+ is shown/,
   /^The \w+ attention is shown/,
   /^Padding: /,
@@ -36,7 +40,7 @@ const INFO = [
 
 export function classifyNotice(text: string): Notice {
   if (MODEL.test(text)) return { kind: 'model', text };
-  if (AXES.test(text) && MEANING.test(text)) return { kind: 'detection', text };
+  if ((AXES.test(text) && MEANING.test(text)) || REAL_MODEL.test(text)) return { kind: 'detection', text };
   if (INFO.some((r) => r.test(text))) return { kind: 'info', text };
   return { kind: 'warning', text };
 }
@@ -58,8 +62,10 @@ export function sortNotices(lines: readonly string[]): SortedNotices {
   return { model, detected, details, warnings };
 }
 
-/** "read as [layers, heads, queries, keys] weights" from a detection note. */
+/** "read as [layers, heads, queries, keys] weights" from a detection note; "tiny/llama (LlamaForCausalLM), 2 layers × 4 heads" from a real model's. */
 export function detectedSummary(text: string): string {
+  const model = REAL_MODEL.exec(text);
+  if (model) return `${model[1]} (${model[2]}), ${model[3]} layers × ${model[4]} heads`;
   const axes = AXES.exec(text)?.[1] ?? '';
   const meaning = MEANING.exec(text)?.[1] ?? '';
   return `read as [${axes}]${meaning ? ` ${meaning}` : ''}`;

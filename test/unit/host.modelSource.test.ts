@@ -11,6 +11,7 @@ import { openModelDir } from '../../src/node/models/run';
 import { openSource } from '../../src/node/openSource';
 import { shutdownFastAttention } from '../../src/node/parallel';
 import { ModelSource, inductionIds, modelDisplayName, vocabularyPieces } from '../../src/host/modelSource';
+import { sortNotices } from '../../webview/notices';
 import { cellIndex, tinyModelsDir, torchAttention, type TinyModel } from '../helpers/torchReference';
 
 const TEXT = 'The cat sat on the mat. The cat sat';
@@ -104,6 +105,11 @@ describe('host: the model source on the tiny models', function () {
     assert.equal(o.mask, 'custom');
     assert.ok(o.warnings.some((w) => /Grouped-query attention: 4 query heads share 1 key\/value heads/.test(w)));
     assert.ok(o.warnings.some((w) => /Sliding window: layers 0, 1 attend to the last 4 tokens/.test(w)));
+    // The panel shows these as one neutral line with the rest behind a disclosure: none is a warning.
+    const notices = sortNotices(o.warnings);
+    assert.match(notices.detected ?? '', /^\S+ \(MistralForCausalLM\), 2 layers × 4 heads$/);
+    assert.deepEqual(notices.warnings, []);
+    assert.deepEqual(notices.details, o.warnings, 'every model note kept, word for word, behind the disclosure');
     await assert.rejects(
       opened.source.head(0, 0, { mask: 'none' }),
       /a model's mask \(custom\) is part of its computation/,
