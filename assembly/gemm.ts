@@ -229,13 +229,17 @@ function kernel1x8(a: usize, panel: usize, k: i32, c: usize, cols: i32, accumula
   storeRow(c, s0, s1, cols);
 }
 
+/** Rows of A handled per sweep over the panels in gemmPanels: its block (≤ 32 rows) stays in L1/L2 while panels stream. */
+const PANEL_ROW_BLOCK: i32 = 32;
+
 /**
- * k steps per block: a panel's slice (K_BLOCK × 32 bytes = 8 KiB) stays in L1 while every row of the
- * row block runs against it. Without it a long k (2048 and 8192 in a Llama layer's projections)
- * made each 4-row call stream a 64–256 KiB panel from L2 or further: 13 GFLOP/s on one thread.
+ * k steps per block in gemmQuads: a panel's slice (K_BLOCK × 32 bytes = 8 KiB) stays in L1 while every
+ * row quad of the row block runs against it, where a whole panel of a Llama projection (k = 2048 or
+ * 8192: 64–256 KiB) would not. On this loaded 2-core machine the effect was within the noise; it costs
+ * nothing in the result (C holds the float32 accumulators exactly between blocks).
  */
 const K_BLOCK: i32 = 256;
-/** Rows of A per sweep over the panels: the block's K_BLOCK slice (≤ 128 KiB) stays in L2. */
+/** Rows of A per sweep over the panels in gemmQuads: the block's K_BLOCK slice (≤ 128 KiB) stays in L2. */
 const ROW_BLOCK: i32 = 128;
 
 /**
@@ -243,7 +247,7 @@ const ROW_BLOCK: i32 = 128;
  * packTransposedPanels. Consecutive panels are panelStride bytes apart (panelBytes(k_total, 8) for a
  * packed k_total×m matrix), which lets a caller multiply by a row range of B: pass the panel pointer
  * advanced by firstRow·32 bytes, the shorter k and the original stride. Every element is summed over
- * k in order (one float32 accumulator per element), whatever the blocking.
+ * k in order (one float32 accumulator per element).
  */
 export function gemmPanels(a: usize, lda: i32, n: i32, k: i32, bp: usize, panelStride: usize, m: i32, c: usize, ldc: i32): void {
   const panels = (m + NR - 1) / NR;
@@ -253,23 +257,20 @@ export function gemmPanels(a: usize, lda: i32, n: i32, k: i32, bp: usize, panelS
     for (let i = 0; i < n; i++) memory.fill(c + <usize>i * cStride, 0, <usize>m << 2);
     return;
   }
-  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-    const iEnd = min(n, i0 + ROW_BLOCK);
-    for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
-      const kc = min(K_BLOCK, k - k0);
-      const accumulate = k0 > 0;
-      const aBlock = a + (<usize>k0 << 2);
-      for (let jp = 0; jp < panels; jp++) {
-        const col = jp * NR;
-        const cols = min(NR, m - col);
-        const panel = bp + <usize>jp * panelStride + <usize>k0 * PANEL_ROW_BYTES;
-        let i = i0;
-        for (; i + 4 <= iEnd; i += 4) {
-          kernel4x8(aBlock + <usize>i * aStride, lda, panel, kc, c + <usize>i * cStride + (<usize>col << 2), ldc, cols, accumulate);
-        }
-        for (; i < iEnd; i++) {
-          kernel1x8(aBlock + <usize>i * aStride, panel, kc, c + <usize>i * cStride + (<usize>col << 2), cols, accumulate);
-        }
+  // Whole k per call: k blocks here (as gemmQuads has) were not measurably faster for the attention
+  // shapes (k = d_k, d_model or n) in interleaved runs on a loaded machine, so this path kept its form.
+  for (let i0 = 0; i0 < n; i0 += PANEL_ROW_BLOCK) {
+    const iEnd = min(n, i0 + PANEL_ROW_BLOCK);
+    for (let jp = 0; jp < panels; jp++) {
+      const col = jp * NR;
+      const cols = min(NR, m - col);
+      const panel = bp + <usize>jp * panelStride;
+      let i = i0;
+      for (; i + 4 <= iEnd; i += 4) {
+        kernel4x8(a + <usize>i * aStride, lda, panel, k, c + <usize>i * cStride + (<usize>col << 2), ldc, cols, false);
+      }
+      for (; i < iEnd; i++) {
+        kernel1x8(a + <usize>i * aStride, panel, k, c + <usize>i * cStride + (<usize>col << 2), cols, false);
       }
     }
   }
@@ -299,9 +300,9 @@ export function rowQuadBytes(n: i32, k: i32): usize {
 
 /**
  * Packs the whole groups of four rows of A (n×k, row stride lda) so the four rows' values for one k
- * step are 16 consecutive bytes: the micro-kernel then reads A through one pointer with constant
- * offsets, which cut its loop from 24 to 17 instructions per 8 multiply-adds (V8 keeps one
- * register per pointer and adds each per step). The leftover n % 4 rows are read from A as stored.
+ * step are 16 consecutive bytes: the micro-kernel then reads them with one vector load through one
+ * pointer (kernel4x8 keeps four row pointers and four broadcast loads per step). The leftover n % 4
+ * rows are read from A as stored.
  */
 export function packRowQuads(a: usize, lda: i32, n: i32, k: i32, dst: usize): void {
   const stride = <usize>lda << 2;
@@ -341,9 +342,10 @@ export function packRowQuads(a: usize, lda: i32, n: i32, k: i32, dst: usize): vo
 }
 
 /**
- * kernel4x8 over a packed quad (packRowQuads): A's four values per k step at aq, aq+4, aq+8, aq+12.
- * Two k steps per iteration halve the loop's counter and bound-check overhead; the loads stay in the
- * step that uses them, so the 8 accumulators, 2 panel vectors and 1 broadcast fit in 16 registers.
+ * kernel4x8 over a packed quad (packRowQuads): A's four values per k step are one vector at aq,
+ * broadcast lane by lane with shuffles, so a step is 3 loads and 8 multiply-adds instead of 6 and 8.
+ * Measured in one process against kernel4x8 on Llama shapes (one thread): 0.9–1.3×, median about
+ * 1.1× (k = 8192: 1.1–1.4×); a two-step unroll with broadcast loads was no faster.
  */
 function kernelQuad(aq: usize, panel: usize, k: i32, c: usize, ldc: i32, cols: i32, accumulate: bool): void {
   const cStride = <usize>ldc << 2;
