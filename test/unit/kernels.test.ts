@@ -175,6 +175,56 @@ describe('WebAssembly kernels', () => {
       });
     });
 
+    it('the GEMM micro-kernel on edge shapes: rows not a multiple of 4, 1×N, N×1, k across its 256-step blocks', () => {
+      // n below, at and past the 4-row quads; k odd, at the block edge and past it; m around the 8-wide panel.
+      const edge: [number, number, number][] = [
+        [1, 1, 1],
+        [1, 300, 17],
+        [17, 300, 1],
+        [3, 2, 8],
+        [4, 255, 9],
+        [5, 256, 7],
+        [7, 257, 16],
+        [9, 513, 3],
+        [12, 1, 24],
+      ];
+      edge.forEach(([n, k, m], s) => {
+        const a = randomMatrix(n, k, s + 301),
+          b = randomMatrix(k, m, s + 401),
+          bt = randomMatrix(m, k, s + 501);
+        assertSame(kernels.matmul(a, b), matmul(a, b), 1e-5, `matmul ${n}×${k}·${k}×${m}`);
+        assertSame(
+          kernels.matmulTransposed(a, bt),
+          matmulTransposed(a, bt),
+          1e-5,
+          `matmulTransposed ${n}×${k}·(${m}×${k})ᵀ`,
+        );
+      });
+    });
+
+    it('the GEMM on random shapes equals the reference (fast-check)', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 21 }),
+          fc.integer({ min: 1, max: 600 }),
+          fc.integer({ min: 1, max: 27 }),
+          fc.integer({ min: 1, max: 1000 }),
+          (n, k, m, seed) => {
+            const a = randomMatrix(n, k, seed),
+              bt = randomMatrix(m, k, seed + 1);
+            // Sums of k normal products: the tolerance grows with √k as float32 rounding does.
+            assertSame(
+              kernels.matmulTransposed(a, bt),
+              matmulTransposed(a, bt),
+              1e-5 * Math.sqrt(k),
+              `${n}×${k}·(${m}×${k})ᵀ`,
+            );
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+
     for (const mask of ['none', 'causal', 'anticausal', 'table'] as const) {
       it(`attention with mask ${mask}, several scales`, () => {
         shapes.forEach(({ n, m, dk, dv }, s) => {

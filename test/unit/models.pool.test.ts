@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { type LayerAttention, loadModel, runModel, tokenizeForModel } from '../../src/core/models';
 import { matrixFrom, type Matrix } from '../../src/core/matrix';
 import * as kernels from '../../src/core/kernels';
-import { columnStrips } from '../../src/node/parallel/gemmPlan';
+import { columnStrips, rowQuadRanges } from '../../src/node/parallel/gemmPlan';
 import { POOLED_GEMM_MIN_MACS, matmulFast, shutdownFastAttention } from '../../src/node/parallel';
 import { NodeModelFolder } from '../../src/node/models/nodeFolder';
 import { attendOnPool, matmulOnPool } from '../../src/node/models/run';
@@ -53,11 +53,32 @@ describe('models: products on the worker pool', function () {
     );
   });
 
+  it('row quad ranges cover the whole groups of four rows of [0, n), without overlap', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 9 }), (n, parts) => {
+        const ranges = rowQuadRanges(n, parts);
+        if (n < 4) return assert.equal(ranges.length, 0);
+        assert.equal(ranges[0].rowStart, 0);
+        assert.equal(ranges[ranges.length - 1].rowEnd, n - (n % 4));
+        ranges.forEach((r, i) => {
+          assert.equal(r.rowStart % 4, 0);
+          assert.ok(r.rowEnd > r.rowStart);
+          if (i > 0) assert.equal(r.rowStart, ranges[i - 1].rowEnd);
+        });
+        assert.ok(ranges.length <= parts);
+      }),
+    );
+  });
+
   for (const [n, k, m] of [
     [37, 129, 203],
     [512, 768, 2304],
     [5, 64, 9],
     [256, 96, 8],
+    // No whole 4-row group (no packing phase), a single row, and a k past two 256-step blocks.
+    [3, 600, 40],
+    [1, 513, 17],
+    [130, 2048, 64],
   ] as const) {
     it(`A·B and A·Bᵀ for ${n}×${k} · ${k}×${m} are bit-identical to one thread`, async () => {
       const a = random(n, k, n + k),

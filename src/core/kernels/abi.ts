@@ -17,6 +17,20 @@ export interface KernelExports {
     c: number,
     ldc: number,
   ): void;
+  rowQuadBytes(n: number, k: number): number;
+  packRowQuads(a: number, lda: number, n: number, k: number, dst: number): void;
+  gemmQuads(
+    aq: number,
+    a: number,
+    lda: number,
+    n: number,
+    k: number,
+    bp: number,
+    panelStride: number,
+    m: number,
+    c: number,
+    ldc: number,
+  ): void;
   copyBlock(src: number, lds: number, rows: number, cols: number, dst: number, ldd: number): void;
   scaleInto(src: number, count: number, factor: number, dst: number): void;
   softmaxRows(
@@ -114,6 +128,11 @@ const PANEL_ROW_BYTES = 32;
 /** Bytes to pack a k×m matrix into panels (same as the module's panelBytes, without the u32 limit). */
 export function panelBytes(k: number, m: number): number {
   return k * PANEL_ROW_BYTES * Math.ceil(m / PANEL_COLS);
+}
+
+/** Bytes packRowQuads writes for an n×k A: its whole groups of four rows (assembly/gemm.ts rowQuadBytes). */
+export function rowQuadBytes(n: number, k: number): number {
+  return Math.floor(n / 4) * k * 16;
 }
 
 /** Scratch for attentionHead: Kᵀ panels plus V panels. */

@@ -11,7 +11,7 @@ import { factorFor, sweepFactors } from '../scale';
 import { allowedCells } from '../mask';
 import { type SharpnessSummary, type SweepPoint, logGrid } from '../sharpness';
 import * as referenceSharpness from '../sharpness';
-import { type KernelExports, MASK_NONE, MASK_TABLE, maskKind, panelBytes } from './abi';
+import { type KernelExports, MASK_NONE, MASK_TABLE, maskKind, panelBytes, rowQuadBytes } from './abi';
 import {
   type AttentionPlan,
   type HeadShapes,
@@ -88,6 +88,7 @@ function gemmPacked(
     const n = a.rows,
       k = a.cols;
     const pa = arena.reserve(n * k * 4),
+      quads = arena.reserve(rowQuadBytes(n, k)),
       pb = arena.reserve(k * m * 4),
       panels = arena.reserve(panelBytes(k, m)),
       pc = arena.reserve(n * m * 4);
@@ -95,7 +96,8 @@ function gemmPacked(
     new Float32Array(memory.buffer, pa, n * k).set(a.data);
     new Float32Array(memory.buffer, pb, k * m).set(b.data);
     pack(ex, pb, panels);
-    ex.gemmPanels(pa, k, n, k, panels, panelBytes(k, 8), m, pc, m);
+    ex.packRowQuads(pa, k, n, k, quads);
+    ex.gemmQuads(quads, pa, k, n, k, panels, panelBytes(k, 8), m, pc, m);
     return readMatrix(memory.buffer, { ptr: pc, rows: n, cols: m }, true);
   });
 }

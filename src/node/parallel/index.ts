@@ -49,7 +49,7 @@ import { type HeadParts, readHeadParts, readMatrix, sweepSummaries, writeAttenti
 import { Arena } from '../../core/kernels/arena';
 import { AttentionPool, CancelledError } from './pool';
 import { MAX_PAGES, SharedMemoryCache } from './memoryCache';
-import { columnStrips, planGemm } from './gemmPlan';
+import { gemmPhases, planGemm } from './gemmPlan';
 import { weightsTag } from './residentWeights';
 
 export { AttentionPool, CancelledError, liveAttentionWorkers } from './pool';
@@ -383,7 +383,7 @@ export async function matmulFast(
   new Float32Array(buffer, plan.a.ptr, n * k).set(a.data.subarray(0, n * k));
   new Float32Array(buffer, plan.b.ptr, k * m).set(b.data.subarray(0, k * m));
   // Twice as many strips as workers: a worker slowed by the other engineers' load does not hold the rest.
-  await pool.run(memory, { kind: 'gemm', plan }, [columnStrips(m, 2 * pool.size)], options.signal);
+  await pool.run(memory, { kind: 'gemm', plan }, gemmPhases(n, m, 2 * pool.size), options.signal);
   const c = readMatrix(buffer, plan.c, true);
   memoryCache.lend(memory, []);
   return c;
