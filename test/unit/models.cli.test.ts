@@ -278,6 +278,47 @@ describe('CLI: compute --model, info --model, models', function () {
         /^error: .*model\.safetensors: tensor "model\.layers\.0\.mlp\.gate_proj\.weight": has shape \[128, 64\] but config\.json implies \[130, 64\]$/,
       );
     });
+    it("a model too large for the kernels' memory (a sparse file: refused before any weight is read)", () => {
+      const inner = 10_000_000; // [10M, 64] weights: 2.38 GiB each as float32
+      const dir = broken('too-large', 'llama-tiny', (d) => {
+        const config = join(d, 'config.json');
+        writeFileSync(
+          config,
+          JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), intermediate_size: inner }),
+        );
+        const file = join(d, 'model.safetensors');
+        const bytes = readFileSync(file);
+        const length = Number(bytes.readBigUInt64LE(0));
+        const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>;
+        const out: Record<string, unknown> = {};
+        let at = 0;
+        for (const [name, entry] of Object.entries(header)) {
+          if (name === '__metadata__') {
+            out[name] = entry;
+            continue;
+          }
+          const { dtype, shape } = entry as { dtype: string; shape: number[] };
+          const resized = /mlp\.(gate|up)_proj\.weight$/.test(name)
+            ? [inner, shape[1]]
+            : /mlp\.down_proj\.weight$/.test(name)
+              ? [shape[0], inner]
+              : shape;
+          const size = resized.reduce((a, b) => a * b, 1) * (dtype === 'F32' ? 4 : 2);
+          out[name] = { dtype, shape: resized, data_offsets: [at, at + size] };
+          at += size;
+        }
+        const text = JSON.stringify(out);
+        const padded = text + ' '.repeat((8 - (text.length % 8)) % 8);
+        const prefix = Buffer.alloc(8);
+        prefix.writeBigUInt64LE(BigInt(padded.length));
+        writeFileSync(file, Buffer.concat([prefix, Buffer.from(padded)]));
+        truncateSync(file, 8 + padded.length + at); // ~7.7 GB of holes: no disk used, nothing to read
+      });
+      fails(
+        dir,
+        /^error: .*config\.json: tensor "model\.layers\.0\.mlp\.(gate|up|down)_proj\.weight": this LlamaForCausalLM is too large to run here: its weight \[(10000000, 64|64, 10000000)\] is 2\.38 GiB as float32, and a product with it needs about [0-9.]+ GiB of the kernels' WebAssembly memory, which holds at most 4\.00 GiB \(0\.50 GiB of it kept for the rest\): choose a model with smaller layers$/,
+      );
+    });
     it('an unknown dtype', () => {
       const dir = broken('dtype', 'gpt2-tiny', (d) => patchBytes(join(d, 'model.safetensors'), '"F32"', '"Z32"'));
       fails(dir, /^error: .*model\.safetensors: tensor "[^"]+": unknown dtype "Z32"$/);

@@ -12,6 +12,7 @@ import { gpt2Forward, gpt2Prefix } from './gpt2';
 import { llamaForward, llamaPrefix } from './llama';
 import { bertForward, bertPrefix } from './bert';
 import { ModelError } from './errors';
+import { checkModelFits } from './memoryFit';
 
 export interface LoadedModel {
   readonly folder: ModelFolder;
@@ -135,6 +136,7 @@ export async function loadModel(folder: ModelFolder): Promise<LoadedModel> {
   const config = parseModelConfig(filePath(folder, 'config.json'), configText);
   const weights = await WeightStore.open(folder);
   checkWeights(config, weights);
+  checkModelFits(folder, config, expectedTensors(config, weights));
   const tokText = await folder.readText('tokenizer.json');
   const tokenizer =
     tokText === null
