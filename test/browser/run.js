@@ -409,6 +409,17 @@ function main() {
     await s.page.waitForSelector('.head-tile');
     const tiles = await s.page.$$eval('.head-tile', (t) => t.length);
     assert(tiles === 5, `4 heads and their mean: ${tiles}`);
+    // Hovering a cell of a tile names its token pair in the tile's detail line; leaving restores it.
+    const detail = () => s.page.$eval('.head-tile >> nth=0', (b) => b.querySelector('.tile-detail').textContent);
+    const before = await detail();
+    const thumb = await s.page.$('.head-tile canvas');
+    const box = await thumb.boundingBox();
+    await s.page.mouse.move(box.x + 1, box.y + 1);
+    const hovered = await detail();
+    assert(/^“.+” → “.+”: (\d|masked)/.test(hovered), `the top-left cell names its tokens: ${hovered}`);
+    await s.page.mouse.move(box.x + box.width + 40, box.y - 40);
+    const after = await detail();
+    assert(after === before, `the detail line comes back: ${after}`);
     await s.page.click('.head-tile >> nth=2');
     await s.page.waitForFunction(() => document.querySelector('.status').textContent.startsWith('head 2'));
     await finish(s);

@@ -109,6 +109,26 @@ const CATALOGUE_SHORT: Partial<Record<SortKey, string>> = {
   induction: 'ind',
 };
 
+/**
+ * What cell (r, c) of thumbnail `index` shows: “query” → “key” and its weight when the tile is at full
+ * resolution (a cell is one token pair). A max-pooled tile's blocks are not named by tokens: each
+ * source pools by its own rule, so the tile says it is a block and its largest weight instead.
+ */
+export function thumbnailCellText(
+  t: Thumbnails,
+  index: number,
+  r: number,
+  c: number,
+  tokens: readonly string[],
+  keyTokens: readonly string[],
+): string {
+  const at = r * t.cols + c;
+  const allowed = t.itemAllowed ? t.itemAllowed[index * t.rows * t.cols + at] : t.allowed ? t.allowed[at] : 1;
+  const shown = allowed === 0 ? 'masked' : formatNumber(t.data[index * t.rows * t.cols + at], 2);
+  if (tokens.length === t.rows && keyTokens.length === t.cols) return `“${tokens[r]}” → “${keyTokens[c]}”: ${shown}`;
+  return `block ${r}, ${c} of ${t.rows}×${t.cols}: max ${shown} (open the head for its tokens)`;
+}
+
 function paintThumbnail(
   canvas: HTMLCanvasElement,
   t: Thumbnails,
@@ -269,6 +289,20 @@ export class HeadsView implements View {
         el('span', { cls: 'tile-detail', text: detail }),
       );
       button.addEventListener('click', () => ctx.openHead(layer, head));
+      // Hovering a cell of the tile names its tokens and weight in the detail line (textContent
+      // only), and the line comes back on leaving: which token a head's bright cells are on.
+      const detailLine = button.querySelector('.tile-detail') as HTMLElement;
+      canvas.addEventListener('mousemove', (e) => {
+        const box = canvas.getBoundingClientRect();
+        const r = Math.min(t.rows - 1, Math.max(0, Math.floor(((e.clientY - box.top) / box.height) * t.rows)));
+        const c = Math.min(t.cols - 1, Math.max(0, Math.floor(((e.clientX - box.left) / box.width) * t.cols)));
+        detailLine.textContent = thumbnailCellText(t, index, r, c, overview.tokens, overview.keyTokens);
+        detailLine.dataset.hover = '1';
+      });
+      canvas.addEventListener('mouseleave', () => {
+        detailLine.textContent = detail;
+        delete detailLine.dataset.hover;
+      });
       return { button, canvas, caption: `${name} · ${detail}` };
     };
     if (state.sort === 'layer') {
