@@ -30,6 +30,12 @@ const VIEWPORT = { width: 1280, height: 800 };
 const SHOTS = path.join(toolchain.RESULTS_DIR, 'vscode-e2e-models');
 const README_SHOTS = path.join(toolchain.ROOT, 'media', 'screenshots');
 const SAMPLE = 'sample.txt';
+/** The GPT-2-small-shaped bench model (bench/make_bench_models.py), timed when present. */
+const BIG_MODEL = path.join(
+  process.env.ATTENTION_BENCH_MODELS ||
+    path.join(require('os').homedir(), '.cache', 'attention-inspector', 'bench-models'),
+  'gpt2-small',
+);
 const TEXT = 'the cat sat on the mat'; // sample.txt's first line
 const manifest = JSON.parse(fs.readFileSync(path.join(toolchain.ROOT, 'package.json'), 'utf8'));
 const nls = JSON.parse(fs.readFileSync(path.join(toolchain.ROOT, 'package.nls.json'), 'utf8'));
@@ -67,13 +73,16 @@ function tinyModels() {
 
 /** A Hugging Face hub cache: models--ORG--NAME/{refs/main, snapshots/REV/…} for each model. */
 function fakeHub(dir, models) {
-  for (const { id, from, edit } of models) {
+  for (const { id, from, edit, link } of models) {
     const repo = path.join(dir, `models--${id.replace('/', '--')}`);
     const snap = path.join(repo, 'snapshots', 'e2e0rev');
     fs.mkdirSync(snap, { recursive: true });
     fs.mkdirSync(path.join(repo, 'refs'), { recursive: true });
     fs.writeFileSync(path.join(repo, 'refs', 'main'), 'e2e0rev');
-    for (const f of fs.readdirSync(from)) fs.copyFileSync(path.join(from, f), path.join(snap, f));
+    for (const f of fs.readdirSync(from)) {
+      if (link) fs.symlinkSync(path.join(from, f), path.join(snap, f));
+      else fs.copyFileSync(path.join(from, f), path.join(snap, f));
+    }
     if (edit) edit(snap);
   }
   return dir;
@@ -240,6 +249,35 @@ const STEPS = [
     },
   ],
   [
+    'command → first heatmap with a GPT-2-small-shaped model (the bench model, when this machine has it)',
+    async (s) => {
+      if (!s.bigModel) return `skipped: no ${BIG_MODEL} (node bench/models.mjs writes it)`;
+      await wb.runPaletteCommand(s.page, 'View: Close All Editor Groups');
+      const { row } = await wb.paletteRow(s.page, CHOOSE_MODEL);
+      await row.click();
+      await wb.pickQuickItem(s.page, 'bench/gpt2-small');
+      await statusBarModel(s.page, /gpt2-small/);
+      const times = [];
+      for (let run = 0; run < 2; run++) {
+        await selectFirstLine(s.page);
+        const t0 = Date.now();
+        await wb.runPaletteCommand(s.page, INSPECT_SELECTION);
+        await panel.waitPanelReady(s.page, MODEL_WAIT_MS);
+        times.push(Date.now() - t0);
+        await closeAllEditors(s.page);
+      }
+      // Back to the tiny model for the reload step.
+      const again = await wb.paletteRow(s.page, CHOOSE_MODEL);
+      await again.row.click();
+      await wb.pickQuickItem(s.page, 'tiny/llama');
+      await statusBarModel(s.page, /llama/);
+      await selectFirstLine(s.page);
+      await wb.runPaletteCommand(s.page, INSPECT_SELECTION);
+      await panel.waitPanelReady(s.page, MODEL_WAIT_MS);
+      return `GPT-2 small shape (12 layers × 12 heads, 477 MB F32), "${TEXT}": first ${times[0]} ms (worker start and model load), then ${times[1]} ms (model kept loaded)`;
+    },
+  ],
+  [
     'Reload Window restores the panel with the same model and tokens',
     async (s) => {
       await wb.reloadWindow(s.page, 90000);
@@ -281,7 +319,10 @@ async function main() {
       },
     },
   ]);
+  const bigModel = fs.existsSync(path.join(BIG_MODEL, 'tokenizer.json')) ? BIG_MODEL : null;
+  if (bigModel) fakeHub(hub, [{ id: 'bench/gpt2-small', from: bigModel, link: true }]);
   const s = {
+    bigModel,
     runDir,
     expected: expectedTokens(path.join(tiny, 'llama-tiny')),
     config: JSON.parse(fs.readFileSync(path.join(tiny, 'llama-tiny', 'config.json'), 'utf8')),
