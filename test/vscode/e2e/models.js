@@ -205,7 +205,30 @@ const STEPS = [
       assert.ok(tab, `the panel's title names the model: ${(await wb.editorTabs(s.page)).join(' | ')}`);
       const body = await frame.locator('body').innerText();
       assert.ok(!/seeded random model: pick/i.test(body), 'no seeded-model notice on a real model');
-      return `tokens ${JSON.stringify(tokens)}; tab “${tab}”; context menu → first heatmap ${s.firstHeatmapMs} ms (load, forward pass, page)`;
+      // Hovering a subword's row marks exactly its characters in the editor: row 3 is “at” of “cat”.
+      const sub = tokens.indexOf('at');
+      const from = TEXT.indexOf('cat') + 1;
+      const canvas = frame.locator('[data-matrix=weights] canvas').first();
+      const g = await panel.heatmapGeometry(canvas);
+      await canvas.hover({ position: panel.cellPosition(g, sub, sub), force: true });
+      const editor = s.page.locator('.editor-instance .monaco-editor').first();
+      const mark = editor.locator('.view-overlays .cdr[class*="ced-"]').first();
+      await mark.waitFor({ timeout: WAIT_MS });
+      const line = editor.locator('.view-line', { hasText: TEXT }).first();
+      const chars = await line.evaluate((el, text) => {
+        const span = el.querySelector('span');
+        const box = span.getBoundingClientRect();
+        return { left: box.left, width: box.width / text.length };
+      }, TEXT);
+      const box = await mark.boundingBox();
+      const start = Math.round((box.x - chars.left) / chars.width);
+      const length = Math.round(box.width / chars.width);
+      assert.deepStrictEqual(
+        [start, length],
+        [from, 2],
+        `hovering row ${sub} marks characters ${from}–${from + 2} (“at”) in the editor`,
+      );
+      return `tokens ${JSON.stringify(tokens)}; hovering “at” marks characters ${start}–${start + length}; tab “${tab}”; context menu → first heatmap ${s.firstHeatmapMs} ms (load, forward pass, page)`;
     },
   ],
   [
