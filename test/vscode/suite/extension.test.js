@@ -158,8 +158,9 @@ suite('inspect selection', () => {
     this.timeout(60000);
     const words = Array.from({ length: 280 }, (_, i) => `w${i % 97}`).join(' ');
     const runs = [];
-    // The first run may still pay for a cold worker bundle; the figures kept are every run's.
-    for (let run = 0; run < 3; run++) {
+    // The first run may still pay for a cold worker bundle and page cache: it is kept in `runs` but
+    // left out of the warm median (the machine is shared, so four warm runs, not two).
+    for (let run = 0; run < 5; run++) {
       const doc = await vscode.workspace.openTextDocument({ content: words, language: 'plaintext' });
       const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
       editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(words.length));
@@ -177,8 +178,12 @@ suite('inspect selection', () => {
       runs.push(t);
       await closeAll();
     }
-    const sorted = runs.map((t) => t.drawn).sort((a, b) => a - b);
-    const figures = { tokens: 280, medianMs: sorted[1], runs };
+    const warm = runs
+      .slice(1)
+      .map((t) => t.drawn)
+      .sort((a, b) => a - b);
+    const medianMs = (warm[1] + warm[2]) / 2;
+    const figures = { tokens: 280, measuredAt: new Date().toISOString(), medianMs, warmRuns: warm.length, runs };
     console.log(`      command → first heatmap, 280 tokens: ${runs.map((t) => t.drawn).join(', ')} ms`);
     fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'test-results', 'vscode-latency.json'), JSON.stringify(figures, null, 2));
