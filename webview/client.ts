@@ -56,6 +56,17 @@ export class HostClient {
     return call;
   }
 
+  /**
+   * Another input in the same page (the host's reset): the load marks start again at the reset,
+   * which stands in for hello (the host took its time when it posted it); no script or modules ran.
+   */
+  restartLoadMarks(): void {
+    const now = performance.now();
+    for (const key of Object.keys(this.marks) as (keyof FirstDrawMarks)[]) delete this.marks[key];
+    Object.assign(this.marks, { scriptStart: now, modulesEvaluated: now, hello: now });
+    this.firstDrawSent = false;
+  }
+
   /** Tells the host the first heatmap is on screen (once per page load), with the load's steps. */
   firstDraw(): void {
     const { scriptStart, modulesEvaluated, hello, overviewAsked, overview, head } = this.marks;

@@ -56,15 +56,13 @@ function boot(): void {
       restoreKey = push.restoreKey;
       store.set(inner.get() ?? {});
     }
+    // A panel reused for another input (no page load): its first heatmap is timed again.
+    if (push.event === 'reset') client.restartLoadMarks();
     app?.onPush(push);
   });
   app = new App(root, client, store, report);
-  // start() resolves once the first head is drawn into its canvas; the next frame puts it on screen.
-  void app.start().then(() =>
-    requestAnimationFrame(() => {
-      if (document.body.dataset.ready === '1') client.firstDraw();
-    }),
-  );
+  // start() tells the client (firstDraw) a frame after the first head is drawn.
+  void app.start();
 }
 
 boot();

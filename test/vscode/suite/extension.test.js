@@ -189,6 +189,46 @@ suite('inspect selection', () => {
     fs.writeFileSync(path.join(ROOT, 'test-results', 'vscode-latency.json'), JSON.stringify(figures, null, 2));
   });
 
+  test('panel.reuseActive: another 280-token selection reaches its heatmap in the loaded page, without a page load', async function () {
+    this.timeout(60000);
+    const selection = async (offset) => {
+      const words = Array.from({ length: 280 }, (_, i) => `w${(i + offset) % 97}`).join(' ');
+      const doc = await vscode.workspace.openTextDocument({ content: words, language: 'plaintext' });
+      const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(words.length));
+    };
+    await withSettings({ 'panel.reuseActive': true }, async () => {
+      await selection(0);
+      const first = await vscode.commands.executeCommand(INSPECT);
+      await waitFor('the first panel drawn', async () => (await state()).panels.find((p) => p.firstDraw), 30000);
+      const runs = [];
+      for (let run = 1; run <= 4; run++) {
+        await selection(run);
+        const result = await vscode.commands.executeCommand(INSPECT);
+        assert.notStrictEqual(result.id, first.id);
+        const panel = await waitFor(
+          'the reused panel drawn',
+          async () => (await state()).panels.find((p) => p.id === result.id && p.firstDraw),
+          30000,
+        );
+        const s = await state();
+        assert.strictEqual(s.livePanels, 1, 'one panel, reused');
+        assert.strictEqual(s.panelsDetail.find((p) => p.id === result.id).pageLoads, 0, 'no page load');
+        runs.push(panel.firstDraw);
+      }
+      const sorted = runs.map((t) => t.drawn).sort((a, b) => a - b);
+      const figures = {
+        tokens: 280,
+        measuredAt: new Date().toISOString(),
+        medianMs: (sorted[1] + sorted[2]) / 2,
+        runs,
+      };
+      console.log(`      reused panel, command → first heatmap, 280 tokens: ${sorted.join(', ')} ms`);
+      fs.writeFileSync(path.join(ROOT, 'test-results', 'vscode-latency-reused.json'), JSON.stringify(figures, null, 2));
+    });
+    await closeAll();
+  });
+
   test('cancel stops a long computation and frees its worker', async () => {
     const words = Array.from({ length: 3500 }, (_, i) => `w${i % 113}`).join(' ');
     const doc = await vscode.workspace.openTextDocument({ content: words, language: 'plaintext' });
