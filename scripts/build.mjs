@@ -78,6 +78,8 @@ const bundles = [
     platform: 'browser',
     format: 'iife',
     target: 'chrome120',
+    // Not minified outside --production: minifying (465 → 277 KB) did not shorten the in-host load
+    // measurably (navigation → script start 94–173 ms either way, issue 16); the source stays readable.
   },
   // The panel's stylesheet (also inlined into standalone reports).
   { ...common, entryPoints: ['media/panel.css'], outfile: 'dist/webview.css', sourcemap: false },

@@ -170,6 +170,8 @@ export class App implements PanelContext {
       this.updateStatusLine();
       this.root.setAttribute('aria-busy', 'false');
       document.body.dataset.ready = '1';
+      // The next frame puts the first head on screen: the host's load timeline ends there.
+      requestAnimationFrame(() => this.client.firstDraw());
     } catch (e) {
       this.fail(e);
     }

@@ -24,6 +24,8 @@ export class HostClient {
 
   constructor(
     private readonly transport: Transport,
+    /** The page's marks before the client existed (webview/scriptStart.ts, boot()'s start). */
+    early: Pick<FirstDrawMarks, 'scriptStart' | 'modulesEvaluated'>,
     private readonly onPush: (push: PushMessage) => void,
   ) {
     this.rpc = new RpcCaller<Methods>((message) => transport.post(message as WebviewMessage), {
@@ -34,6 +36,7 @@ export class HostClient {
       onInvalid: (method, error) => this.log('error', `malformed ${method} result (${error})`),
     });
     transport.listen((data) => this.receive(data));
+    Object.assign(this.marks, early);
     this.marks.hello = performance.now();
     transport.post({ kind: 'hello', protocol: PROTOCOL_VERSION });
   }
@@ -53,12 +56,31 @@ export class HostClient {
     return call;
   }
 
+  /**
+   * Another input in the same page (the host's reset): the load marks start again at the reset,
+   * which stands in for hello (the host took its time when it posted it); no script or modules ran.
+   */
+  restartLoadMarks(): void {
+    const now = performance.now();
+    for (const key of Object.keys(this.marks) as (keyof FirstDrawMarks)[]) delete this.marks[key];
+    Object.assign(this.marks, { scriptStart: now, modulesEvaluated: now, hello: now });
+    this.firstDrawSent = false;
+  }
+
   /** Tells the host the first heatmap is on screen (once per page load), with the load's steps. */
   firstDraw(): void {
-    const { hello, overviewAsked, overview, head } = this.marks;
+    const { scriptStart, modulesEvaluated, hello, overviewAsked, overview, head } = this.marks;
     if (this.firstDrawSent || overviewAsked === undefined || overview === undefined || head === undefined) return;
     this.firstDrawSent = true;
-    const marks: FirstDrawMarks = { hello: hello ?? 0, overviewAsked, overview, head, drawn: performance.now() };
+    const marks: FirstDrawMarks = {
+      scriptStart: scriptStart ?? 0,
+      modulesEvaluated: modulesEvaluated ?? 0,
+      hello: hello ?? 0,
+      overviewAsked,
+      overview,
+      head,
+      drawn: performance.now(),
+    };
     this.transport.post({ kind: 'notify', event: 'firstDraw', marks });
   }
 

@@ -1,5 +1,7 @@
 // Webview entry (dist/webview.js): the same bundle runs in the VS Code panel and in the standalone
 // report. Only the web components the panel uses are imported, to keep the bundle small.
+// scriptStart first: its mark is taken before the other modules (Lit, the elements) evaluate.
+import { SCRIPT_START_MS } from './scriptStart';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
@@ -15,6 +17,7 @@ import { applyDefaultTheme, hasReportData, startReportHost } from './report';
 import { type StateStore, inVsCode, vsCodeTransport } from './transport';
 
 function boot(): void {
+  const modulesEvaluated = performance.now();
   const root = document.getElementById('app') ?? document.body.appendChild(el('main', { attrs: { id: 'app' } }));
   let connection: { transport: Transport; state: StateStore };
   let report = false;
@@ -48,20 +51,18 @@ function boot(): void {
     get: () => inner.get(),
     set: (s) => inner.set(restoreKey === undefined ? s : { ...(s as object), restoreKey }),
   };
-  const client = new HostClient(connection.transport, (push) => {
+  const client = new HostClient(connection.transport, { scriptStart: SCRIPT_START_MS, modulesEvaluated }, (push) => {
     if (push.event === 'configure' && push.restoreKey !== undefined && push.restoreKey !== restoreKey) {
       restoreKey = push.restoreKey;
       store.set(inner.get() ?? {});
     }
+    // A panel reused for another input (no page load): its first heatmap is timed again.
+    if (push.event === 'reset') client.restartLoadMarks();
     app?.onPush(push);
   });
   app = new App(root, client, store, report);
-  // start() resolves once the first head is drawn into its canvas; the next frame puts it on screen.
-  void app.start().then(() =>
-    requestAnimationFrame(() => {
-      if (document.body.dataset.ready === '1') client.firstDraw();
-    }),
-  );
+  // start() tells the client (firstDraw) a frame after the first head is drawn.
+  void app.start();
 }
 
 boot();

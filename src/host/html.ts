@@ -14,6 +14,11 @@ export interface PanelHtmlOptions {
   /** `webview.asWebviewUri(dist/webview.css)`, as a string. */
   readonly styleUri: string;
   readonly title?: string;
+  /**
+   * The script and stylesheet as text, put inline (by the same nonce) instead of by URI: the page
+   * then needs no fetch through VS Code's webview service worker before it can start.
+   */
+  readonly inline?: { readonly script: string; readonly style: string };
 }
 
 export interface ReportData {
@@ -88,8 +93,14 @@ export function reportCsp(nonce: string): string {
 
 /** The webview's HTML. VS Code wiring: `webview.html = buildPanelHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri, styleUri })`. */
 export function buildPanelHtml(options: PanelHtmlOptions): string {
-  const { nonce } = options;
+  const { nonce, inline } = options;
   const title = escapeHtml(options.title ?? 'Attention Inspector');
+  const style = inline
+    ? `<style nonce="${nonce}">${inlineStyleText(inline.style)}</style>`
+    : `<link rel="stylesheet" href="${escapeHtml(options.styleUri)}" nonce="${nonce}">`;
+  const script = inline
+    ? `<script nonce="${nonce}">${inlineScriptText(inline.script)}</script>`
+    : `<script nonce="${nonce}" src="${escapeHtml(options.scriptUri)}"></script>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -97,11 +108,11 @@ export function buildPanelHtml(options: PanelHtmlOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(panelCsp(options.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-<link rel="stylesheet" href="${escapeHtml(options.styleUri)}" nonce="${nonce}">
+${style}
 </head>
 <body>
 <main id="app" aria-busy="true"></main>
-<script nonce="${nonce}" src="${escapeHtml(options.scriptUri)}"></script>
+${script}
 </body>
 </html>
 `;
@@ -115,6 +126,11 @@ export function buildPanelHtml(options: PanelHtmlOptions): string {
 export function inlineScriptText(script: string): string {
   // The bundle's source-map comment points at a file the report does not carry.
   return script.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, '\n').replace(/<(\/script|!--)/gi, '\\x3C$1');
+}
+
+/** A stylesheet that cannot end its <style> element early. */
+export function inlineStyleText(style: string): string {
+  return style.replace(/<\/(style)/gi, '<\\/$1');
 }
 
 /** JSON that is safe inside <script type="application/json">: `<` never appears literally. */
@@ -142,8 +158,7 @@ export function buildReportHtml(options: ReportHtmlOptions): string {
   const title = escapeHtml(
     options.title ?? `Attention Inspector report${options.spec.title ? ` — ${options.spec.title}` : ''}`,
   );
-  // A stylesheet cannot end early except at </style; keep it from doing so.
-  const style = options.style.replace(/<\/(style)/gi, '<\\/$1');
+  const style = inlineStyleText(options.style);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

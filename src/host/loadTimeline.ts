@@ -19,6 +19,12 @@ export interface HostLoadMarks {
 /** Each step's time since the command, in ms. */
 export interface LoadTimeline {
   readonly panel: number;
+  /** The page's navigation started (its clock's 0): up to here is VS Code's iframe, not ours. */
+  readonly pageNavigated: number;
+  /** Our bundle's first module ran: from pageNavigated, the HTML and the script's fetch and parse. */
+  readonly scriptStarted: number;
+  /** Every module had run (Lit, the element definitions): from scriptStarted, module evaluation. */
+  readonly modulesEvaluated: number;
   readonly pageReady: number;
   readonly overviewComputed: number | null;
   readonly overviewReceived: number;
@@ -31,6 +37,9 @@ export function loadTimeline(host: HostLoadMarks, page: FirstDrawMarks): LoadTim
   const since = (t: number): number => Math.max(0, Math.round(t - host.start));
   return {
     panel: since(host.panel),
+    pageNavigated: since(offset),
+    scriptStarted: since(page.scriptStart + offset),
+    modulesEvaluated: since(page.modulesEvaluated + offset),
     pageReady: since(host.hello),
     overviewComputed: host.overviewComputed === null ? null : since(host.overviewComputed),
     overviewReceived: since(page.overview + offset),
@@ -44,7 +53,8 @@ export function describeLoadTimeline(t: LoadTimeline, tokens: number): string {
   const computed = t.overviewComputed === null ? '' : ` (computed by ${t.overviewComputed})`;
   return (
     `first heatmap ${t.drawn} ms after the command, ${tokens} tokens: panel open ${t.panel} ms, ` +
-    `page script running ${t.pageReady}, overview received ${t.overviewReceived}${computed}, ` +
+    `page navigated ${t.pageNavigated}, script started ${t.scriptStarted}, ` +
+    `modules evaluated ${t.modulesEvaluated}, hello ${t.pageReady}, overview received ${t.overviewReceived}${computed}, ` +
     `first head received ${t.firstHeadReceived}, drawn ${t.drawn}`
   );
 }

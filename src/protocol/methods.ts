@@ -81,13 +81,25 @@ type MessagesOf<T extends Readers, Kind extends string, Key extends string> = {
 
 /** The steps of a panel's first load, in the page's clock (ms): hello sent, overview asked and received, first head received, first heatmap drawn. */
 export interface FirstDrawMarks {
+  /** The bundle's first module ran (page clock: 0 is the page's navigation start). */
+  readonly scriptStart: number;
+  /** Every module (Lit, the elements' definitions) had run and boot() began. */
+  readonly modulesEvaluated: number;
   readonly hello: number;
   readonly overviewAsked: number;
   readonly overview: number;
   readonly head: number;
   readonly drawn: number;
 }
-export const FIRST_DRAW_STEPS = ['hello', 'overviewAsked', 'overview', 'head', 'drawn'] as const;
+export const FIRST_DRAW_STEPS = [
+  'scriptStart',
+  'modulesEvaluated',
+  'hello',
+  'overviewAsked',
+  'overview',
+  'head',
+  'drawn',
+] as const;
 
 /** An hour of page time: anything later (or negative) is not a load time. */
 const MAX_PAGE_MS = 3_600_000;

@@ -12,6 +12,7 @@ import { readSettings } from './settings';
 import { ExamplesTree, HeadsTree, RecentTree, WorkspaceFilesTree } from './trees';
 import { ModelStatus } from './modelStatus';
 import { ModelsTree } from './modelsView';
+import { preloadPageAssets } from './pageAssets';
 
 /** The default editor of .npy/.npz/.safetensors/.pt/.pth; the second is offered (Open With) for .bin, which is often not a tensor file. */
 export const CUSTOM_EDITOR_VIEW_TYPE = 'attentionInspector.tensorFile';
@@ -22,6 +23,8 @@ export function activateWith(context: vscode.ExtensionContext, platform: Platfor
   const recent = new RecentInspections(context.globalState);
   const records = new PanelRecords(context.workspaceState);
   const panels = new PanelManager(context.extensionUri, platform, log, recent, records);
+  // Read now, so the first panel's page carries its script inline (src/vscode/pageAssets.ts).
+  void preloadPageAssets(context.extensionUri);
   const editorLink = new EditorLink(panels);
   const workspaceFiles = new WorkspaceFilesTree();
   const recentTree = new RecentTree(recent);

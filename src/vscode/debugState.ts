@@ -25,7 +25,7 @@ export async function debugState(deps: CommandDeps): Promise<Record<string, unkn
     liveWorkers: deps.platform.liveWorkers(),
     parkedModel: deps.platform.parkedModel?.() ?? null,
     platform: deps.platform.name,
-    panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow })),
+    panelsDetail: panels.all().map((p) => ({ id: p.id, lastFocusRow: p.lastFocusRow, pageLoads: p.pageLoads })),
     examples: EXAMPLES.map((e) => e.id),
     recent: recents.map((r) => r.title),
     recentEntries: recents.map((r) => ({ id: r.id, title: r.title })),

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { InputError, escapeControl, oneLineMessage } from '../core';
 import { PanelSession, type ExportFile } from '../host/session';
 import { buildPanelHtml, makeNonce } from '../host/html';
+import { pageAssetsIfLoaded } from './pageAssets';
 import { textModelNotice, withNotices } from '../host/textModelNotice';
 import type { InspectionSource } from '../host/source';
 import type { BatchChoice } from '../host/tensorFileSource';
@@ -74,6 +75,8 @@ export class InspectorPanel implements vscode.Disposable {
   overview: Overview | null = null;
   /** Command to first heatmap, once the page has drawn it (the output channel and the in-host tests read it). */
   firstDraw: LoadTimeline | null = null;
+  /** Page loads (hellos) this inspection has seen: none when it took over a loaded page. */
+  pageLoads = 0;
   private readonly loadMarks: { start: number; panel: number; overviewComputed: number | null; hello: number | null };
 
   constructor(
@@ -81,6 +84,8 @@ export class InspectorPanel implements vscode.Disposable {
     readonly record: InspectionRecord,
     private source: PanelSource | UnavailableSource,
     private readonly host: PanelHost,
+    /** The webview already runs our page (a panel reused for another input): no page load, a reset. */
+    options: { pageLoaded?: boolean } = {},
   ) {
     panelCount++;
     const now = Date.now();
@@ -120,6 +125,7 @@ export class InspectorPanel implements vscode.Disposable {
         // posted before a load): that is when it can take its settings and restore key.
         if (typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'hello') {
           this.loadMarks.hello = Date.now();
+          this.pageLoads++;
           this.configure();
         }
         void this.session.handle(m);
@@ -129,13 +135,21 @@ export class InspectorPanel implements vscode.Disposable {
       }),
       panel.onDidDispose(() => this.dispose()),
     );
-    webview.html = buildPanelHtml({
-      cspSource: webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
-      title: record.title,
-    });
+    if (options.pageLoaded) {
+      // The page drops the old input on reset and asks this session again: no page load, so the
+      // reset stands in for hello on the load timeline (and the settings and restore key go now).
+      this.loadMarks.hello = Date.now();
+      this.configure();
+      this.post({ kind: 'push', event: 'reset' });
+    } else
+      webview.html = buildPanelHtml({
+        cspSource: webview.cspSource,
+        nonce: makeNonce(),
+        scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+        styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+        title: record.title,
+        inline: pageAssetsIfLoaded(host.extensionUri),
+      });
     this.overviewLoaded = this.loadOverview();
     // Failures reach the webview through its own request; here they are only logged.
     this.overviewLoaded.catch(() => undefined);

@@ -211,7 +211,7 @@ export class PanelManager implements vscode.Disposable {
     const webview = old.detach();
     webview.title = this.panelTitle(record);
     webview.reveal(undefined, false);
-    return this.adopt(webview, record, source);
+    return this.adopt(webview, record, source, { pageLoaded: true });
   }
 
   private async resultOf(inspector: InspectorPanel): Promise<OpenResult> {
@@ -245,8 +245,13 @@ export class PanelManager implements vscode.Disposable {
   }
 
   /** Builds a panel around an existing webview panel (new, restored or a custom editor). */
-  adopt(panel: vscode.WebviewPanel, record: InspectionRecord, source: PanelSource | UnavailableSource): InspectorPanel {
-    const inspector = new InspectorPanel(panel, record, source, this.host);
+  adopt(
+    panel: vscode.WebviewPanel,
+    record: InspectionRecord,
+    source: PanelSource | UnavailableSource,
+    options: { pageLoaded?: boolean } = {},
+  ): InspectorPanel {
+    const inspector = new InspectorPanel(panel, record, source, this.host, options);
     this.panels.add(inspector);
     this.setActive(inspector);
     return inspector;

@@ -31,6 +31,29 @@ describe('host: panel and report HTML', () => {
     assert.doesNotMatch(html, / style=/i, 'no inline style attributes');
   });
 
+  it('can carry its script and stylesheet inline, under the same nonce and CSP', () => {
+    const html = buildPanelHtml({
+      cspSource: 'https://x.vscode-cdn.net',
+      nonce: 'abc123',
+      scriptUri: 'https://x/dist/webview.js',
+      styleUri: 'https://x/dist/webview.css',
+      inline: {
+        script: 'const s = "</script><!--";\n//# sourceMappingURL=webview.js.map\n',
+        style: 'a::after { content: "</style>"; }',
+      },
+    });
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1] ?? '';
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.doesNotMatch(html, /webview\.(js|css)"/, 'no file is fetched');
+    const scripts = html.match(/<script[^>]*>/g) ?? [];
+    assert.deepEqual(scripts, ['<script nonce="abc123">']);
+    // The literal cannot end the element early; the parser sees one script and one style.
+    assert.equal(html.split('</script>').length, 2);
+    assert.equal(html.split('</style>').length, 2);
+    assert.match(html, /<style nonce="abc123">a::after/);
+    assert.doesNotMatch(html, /sourceMappingURL/);
+  });
+
   it('refuses CSP sources that could add directives', () => {
     assert.throws(() => panelCsp("x; script-src 'unsafe-eval'", 'n'), /cspSource/);
     assert.throws(() => reportCsp("n' 'unsafe-inline"), /nonce/);

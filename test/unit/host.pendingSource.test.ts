@@ -80,13 +80,25 @@ describe('PendingSource (a panel created while its input opens)', () => {
 describe('loadTimeline (command → first heatmap)', () => {
   it("puts the page's clock on the host's by the hello message", () => {
     // Host clock: command at 1000, panel at 1060, overview computed at 1150, hello heard at 1400.
-    // Page clock: hello sent at 300 (so page time + 1100 = host time).
+    // Page clock: hello sent at 300 (so page time + 1100 = host time: the page navigated at host
+    // 1100, 100 ms after the command), our script began at 150 and its modules had run by 280.
     const t = loadTimeline(
       { start: 1000, panel: 1060, overviewComputed: 1150, hello: 1400 },
-      { hello: 300, overviewAsked: 310, overview: 330, head: 360, drawn: 395.4 },
+      {
+        scriptStart: 150,
+        modulesEvaluated: 280,
+        hello: 300,
+        overviewAsked: 310,
+        overview: 330,
+        head: 360,
+        drawn: 395.4,
+      },
     );
     assert.deepEqual(t, {
       panel: 60,
+      pageNavigated: 100,
+      scriptStarted: 250,
+      modulesEvaluated: 380,
       pageReady: 400,
       overviewComputed: 150,
       overviewReceived: 430,
@@ -95,15 +107,15 @@ describe('loadTimeline (command → first heatmap)', () => {
     });
     assert.equal(
       describeLoadTimeline(t, 280),
-      'first heatmap 495 ms after the command, 280 tokens: panel open 60 ms, page script running 400, ' +
-        'overview received 430 (computed by 150), first head received 460, drawn 495',
+      'first heatmap 495 ms after the command, 280 tokens: panel open 60 ms, page navigated 100, ' +
+        'script started 250, modules evaluated 380, hello 400, overview received 430 (computed by 150), first head received 460, drawn 495',
     );
   });
 
   it('an overview not yet computed on the host is left out; no step is before the command', () => {
     const t = loadTimeline(
       { start: 1000, panel: 990, overviewComputed: null, hello: 1200 },
-      { hello: 50, overviewAsked: 60, overview: 70, head: 80, drawn: 90 },
+      { scriptStart: 10, modulesEvaluated: 40, hello: 50, overviewAsked: 60, overview: 70, head: 80, drawn: 90 },
     );
     assert.equal(t.panel, 0);
     assert.equal(t.overviewComputed, null);

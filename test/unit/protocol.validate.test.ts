@@ -60,7 +60,15 @@ describe('protocol: validating webview → host messages', () => {
       {
         kind: 'notify',
         event: 'firstDraw',
-        marks: { hello: 120.5, overviewAsked: 130, overview: 180, head: 260, drawn: 300 },
+        marks: {
+          scriptStart: 20,
+          modulesEvaluated: 110,
+          hello: 120.5,
+          overviewAsked: 130,
+          overview: 180,
+          head: 260,
+          drawn: 300,
+        },
       },
     ];
     for (const m of ok) assert.ok(parseWebviewMessage(m).ok, JSON.stringify(m));
@@ -100,18 +108,26 @@ describe('protocol: validating webview → host messages', () => {
       [{ kind: 'notify', event: 'focusToken', index: 3, hover: 'yes' }, /^hover: expected true or false/],
       [{ kind: 'notify', event: 'firstDraw', marks: null }, /^marks: expected an object/],
       [
-        { kind: 'notify', event: 'firstDraw', marks: { hello: 1, overviewAsked: 2, overview: 3, head: 4 } },
+        {
+          kind: 'notify',
+          event: 'firstDraw',
+          marks: { scriptStart: 0, modulesEvaluated: 1, hello: 1, overviewAsked: 2, overview: 3, head: 4 },
+        },
         /^marks.drawn: expected a finite number/,
       ],
       [
-        { kind: 'notify', event: 'firstDraw', marks: { hello: -1, overviewAsked: 2, overview: 3, head: 4, drawn: 5 } },
+        {
+          kind: 'notify',
+          event: 'firstDraw',
+          marks: { scriptStart: 0, modulesEvaluated: 1, hello: -1, overviewAsked: 2, overview: 3, head: 4, drawn: 5 },
+        },
         /^marks.hello: expected a time/,
       ],
       [
         {
           kind: 'notify',
           event: 'firstDraw',
-          marks: { hello: 1, overviewAsked: 2, overview: 3, head: 4, drawn: 1e12 },
+          marks: { scriptStart: 0, modulesEvaluated: 1, hello: 1, overviewAsked: 2, overview: 3, head: 4, drawn: 1e12 },
         },
         /^marks.drawn: expected a time/,
       ],

@@ -172,8 +172,9 @@ suite('inspect selection', () => {
     this.timeout(60000);
     const words = Array.from({ length: 280 }, (_, i) => `w${i % 97}`).join(' ');
     const runs = [];
-    // The first run may still pay for a cold worker bundle; the figures kept are every run's.
-    for (let run = 0; run < 3; run++) {
+    // The first run may still pay for a cold worker bundle and page cache: it is kept in `runs` but
+    // left out of the warm median (the machine is shared, so four warm runs, not two).
+    for (let run = 0; run < 5; run++) {
       const doc = await vscode.workspace.openTextDocument({ content: words, language: 'plaintext' });
       const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
       editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(words.length));
@@ -191,11 +192,55 @@ suite('inspect selection', () => {
       runs.push(t);
       await closeAll();
     }
-    const sorted = runs.map((t) => t.drawn).sort((a, b) => a - b);
-    const figures = { tokens: 280, medianMs: sorted[1], runs };
+    const warm = runs
+      .slice(1)
+      .map((t) => t.drawn)
+      .sort((a, b) => a - b);
+    const medianMs = (warm[1] + warm[2]) / 2;
+    const figures = { tokens: 280, measuredAt: new Date().toISOString(), medianMs, warmRuns: warm.length, runs };
     console.log(`      command → first heatmap, 280 tokens: ${runs.map((t) => t.drawn).join(', ')} ms`);
     fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'test-results', 'vscode-latency.json'), JSON.stringify(figures, null, 2));
+  });
+
+  test('panel.reuseActive: another 280-token selection reaches its heatmap in the loaded page, without a page load', async function () {
+    this.timeout(60000);
+    const selection = async (offset) => {
+      const words = Array.from({ length: 280 }, (_, i) => `w${(i + offset) % 97}`).join(' ');
+      const doc = await vscode.workspace.openTextDocument({ content: words, language: 'plaintext' });
+      const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(words.length));
+    };
+    await withSettings({ 'panel.reuseActive': true }, async () => {
+      await selection(0);
+      const first = await vscode.commands.executeCommand(INSPECT);
+      await waitFor('the first panel drawn', async () => (await state()).panels.find((p) => p.firstDraw), 30000);
+      const runs = [];
+      for (let run = 1; run <= 4; run++) {
+        await selection(run);
+        const result = await vscode.commands.executeCommand(INSPECT);
+        assert.notStrictEqual(result.id, first.id);
+        const panel = await waitFor(
+          'the reused panel drawn',
+          async () => (await state()).panels.find((p) => p.id === result.id && p.firstDraw),
+          30000,
+        );
+        const s = await state();
+        assert.strictEqual(s.livePanels, 1, 'one panel, reused');
+        assert.strictEqual(s.panelsDetail.find((p) => p.id === result.id).pageLoads, 0, 'no page load');
+        runs.push(panel.firstDraw);
+      }
+      const sorted = runs.map((t) => t.drawn).sort((a, b) => a - b);
+      const figures = {
+        tokens: 280,
+        measuredAt: new Date().toISOString(),
+        medianMs: (sorted[1] + sorted[2]) / 2,
+        runs,
+      };
+      console.log(`      reused panel, command → first heatmap, 280 tokens: ${sorted.join(', ')} ms`);
+      fs.writeFileSync(path.join(ROOT, 'test-results', 'vscode-latency-reused.json'), JSON.stringify(figures, null, 2));
+    });
+    await closeAll();
   });
 
   test('cancel stops a long computation and frees its worker', async () => {

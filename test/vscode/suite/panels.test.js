@@ -4,7 +4,7 @@
 const assert = require('assert');
 const vscode = require('vscode');
 
-const { state, waitFor, workspaceUri, closeAll: closeEveryPanel } = require('./common');
+const { state, sleep, waitFor, workspaceUri, closeAll: closeEveryPanel } = require('./common');
 const example = (id) => vscode.commands.executeCommand('attentionInspector.openExample', id);
 
 async function showSample() {
@@ -69,11 +69,20 @@ suite('one panel per input', () => {
     let editor = await showSample();
     editor.selection = new vscode.Selection(0, 0, 0, 22);
     const first = await vscode.commands.executeCommand('attentionInspector.inspectSelection');
+    await waitFor('the first heatmap', async () =>
+      (await state()).panels.find((p) => p.id === first.id && p.firstDraw),
+    );
+    const loads = async () => (await state()).panelsDetail.find((p) => p.id === first.id).pageLoads;
+    const loadsBefore = await loads();
     editor = await showSample();
     editor.selection = new vscode.Selection(0, 0, 0, 22);
+    const revealing = Date.now();
     const second = await vscode.commands.executeCommand('attentionInspector.inspectSelection');
+    console.log(`      revealing the open panel took ${Date.now() - revealing} ms`);
     assert.strictEqual(second.id, first.id);
     assert.strictEqual((await state()).livePanels, 1);
+    await sleep(300);
+    assert.strictEqual(await loads(), loadsBefore, 'revealed without a page load');
     editor = await showSample();
     // Another selection (a different text) is another input.
     editor.selection = new vscode.Selection(0, 0, 0, 11);
