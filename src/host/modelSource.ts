@@ -92,7 +92,7 @@ export function tokenLabel(token: ModelToken): string {
 }
 
 /** Offsets for the editor link: a special token with no place gets an empty span where it stands. */
-function editorOffsets(tokens: readonly ModelToken[], textLength: number): [number, number][] {
+export function editorOffsets(tokens: readonly ModelToken[], textLength: number): [number, number][] {
   const out: [number, number][] = [];
   let at = 0;
   for (const [i, t] of tokens.entries()) {
@@ -106,14 +106,32 @@ function editorOffsets(tokens: readonly ModelToken[], textLength: number): [numb
   return out;
 }
 
-/** Refuses a run the panel could not hold, before any weight is read. */
-function checkSize(where: string, n: number, layers: number, heads: number, limits: LimitOptions | undefined): void {
+/**
+ * Whether n tokens of this model go the long way (src/node/models/longModelSource.ts: each head a
+ * max-pooled overview, regions at full resolution): more than fullResolution tokens, or layers ×
+ * heads × n² cells past the dense cap.
+ */
+export function modelNeedsOverview(n: number, layers: number, heads: number, fullResolution: number): boolean {
+  return n > fullResolution || n * n * layers * heads > MAX_DENSE_CELLS;
+}
+
+/** The checks every model run makes before any weight is read: the token limit and the model's positions. */
+export function checkTokens(where: string, n: number, maxPositions: number, limits: LimitOptions | undefined): void {
   const caps = resolveLimits(limits);
   if (n > caps.maxTokens)
     throw new InputError(
       where,
       `${n} tokens exceed the limit of ${caps.maxTokens} (setting attentionInspector.limits.maxTokens): select less text`,
     );
+  if (n > maxPositions)
+    throw new InputError(
+      where,
+      `${n} tokens exceed the model's ${maxPositions} positions (config.json max_position_embeddings): select less text`,
+    );
+}
+
+/** Refuses a run the panel could not hold whole, before any weight is read (callers without the long path). */
+function checkSize(where: string, n: number, layers: number, heads: number): void {
   if (n > FULL_RESOLUTION_TOKENS)
     throw new InputError(
       where,
@@ -169,7 +187,7 @@ export function inductionIds(model: LoadedModel, length: number, seed = 1): numb
 }
 
 /** The tokens for a request: the tokenizer's on text, or given ids labelled from the vocabulary. */
-async function tokensFor(model: LoadedModel, request: ModelRequest): Promise<TokenizedText> {
+export async function tokensFor(model: LoadedModel, request: ModelRequest): Promise<TokenizedText> {
   const given =
     request.induction !== undefined ? inductionIds(model, inductionLength(model, request.induction)) : request.ids;
   if (!given) return tokenizeForModel(model, request.text);
@@ -195,10 +213,10 @@ function inductionLength(model: LoadedModel, asked: number): number {
   return Math.max(2, Math.min(asked, Math.floor((model.config.maxPositions - 2) / 2)));
 }
 
-function headerLines(
+export function headerLines(
   model: LoadedModel,
   name: string,
-  layers: readonly CapturedLayer[],
+  layers: readonly { readonly factor: number; readonly window: number | null }[],
   kvHeadOf: readonly number[],
   tokenWarnings: readonly string[],
 ): string[] {
@@ -250,17 +268,18 @@ export class ModelSource implements InspectionSource {
    * Tokenizes, checks the size, runs the forward pass and keeps every head's scores. Refusals are
    * one-line InputErrors naming the model folder; an abort (Cancel) rejects with the signal's reason.
    */
-  static async run(model: LoadedModel, request: ModelRequest, options: ModelRunOptions = {}): Promise<ModelSource> {
+  static async run(
+    model: LoadedModel,
+    request: ModelRequest,
+    options: ModelRunOptions = {},
+    tokenizedAlready?: TokenizedText,
+  ): Promise<ModelSource> {
     const name = modelDisplayName(request.path);
-    const tokenized = await tokensFor(model, request);
+    const tokenized = tokenizedAlready ?? (await tokensFor(model, request));
     const c = model.config;
     const n = tokenized.ids.length;
-    checkSize(`${request.path}: text`, n, c.layers, c.heads, request.limits);
-    if (n > c.maxPositions)
-      throw new InputError(
-        `${request.path}: text`,
-        `${n} tokens exceed the model's ${c.maxPositions} positions (config.json max_position_embeddings): select less text`,
-      );
+    checkTokens(`${request.path}: text`, n, c.maxPositions, request.limits);
+    checkSize(`${request.path}: text`, n, c.layers, c.heads);
     const engine = options.engine;
     const layers: CapturedLayer[] = [];
     const summaries: HeadSummary[] = [];
@@ -466,7 +485,7 @@ function sameMask(a: Uint8Array | null, b: Uint8Array | null): boolean {
   return true;
 }
 
-function shortText(text: string): string {
+export function shortText(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 60 ? `“${flat.slice(0, 60)}…”` : `“${flat}”`;
 }

@@ -31,30 +31,52 @@ function mean(values: ArrayLike<number>): number {
   return values.length ? s / values.length : 0;
 }
 
-/** Whether query block a may see some key of block b under a word mask (blocks of `cell` tokens). */
-function blockAllowed(mask: MaskWord, a: number, b: number, cell: number, n: number): boolean {
+/**
+ * Whether query block a may see some key of block b under a word mask (blocks of `cell` tokens); a
+ * causal sliding window of `window` tokens (query i sees keys i − window < j ≤ i, as modelMask) also
+ * needs some pair of the blocks within it: the closest pair is a's first query and b's last key.
+ */
+function blockAllowed(mask: MaskWord, a: number, b: number, cell: number, n: number, window: number | null): boolean {
   if (mask === 'none') return true;
   const aFirst = a * cell,
     aLast = Math.min(n, (a + 1) * cell) - 1;
   const bFirst = b * cell,
     bLast = Math.min(n, (b + 1) * cell) - 1;
-  return mask === 'causal' ? aLast >= bFirst : bLast >= aFirst;
+  if (mask === 'anticausal') return bLast >= aFirst;
+  return aLast >= bFirst && (window === null || aFirst - bLast < window);
 }
 
 export class PooledHeads {
   readonly side: number;
-  private readonly allowed: Uint8Array | null;
+  /** The blocks' mask per sliding-window length (null: no window), shared by the layers that have it. */
+  private readonly allowedByWindow = new Map<number | null, Uint8Array | null>();
 
-  /** `heads` in (layer, head) order, `perLayer` heads in each layer; n tokens in blocks of `cell`. */
+  /**
+   * `heads` in (layer, head) order, `perLayer` heads in each layer; n tokens in blocks of `cell`.
+   * `windows[layer]`: that layer's causal sliding window (a model's layers may differ), else none.
+   */
   constructor(
     readonly heads: readonly PooledHead[],
     readonly perLayer: number,
     readonly n: number,
     readonly cell: number,
     readonly mask: MaskWord,
+    private readonly windows: readonly (number | null)[] = [],
   ) {
     this.side = Math.ceil(n / cell);
-    this.allowed = this.pooledAllowed();
+  }
+
+  private windowOf(layer: number): number | null {
+    const w = this.windows[layer] ?? null;
+    // A window as long as the text masks nothing the causal mask does not.
+    return w !== null && w < this.n ? w : null;
+  }
+
+  /** The blocks' mask of a layer (null when every block may be seen). */
+  private allowedOf(layer: number): Uint8Array | null {
+    const window = this.windowOf(layer);
+    if (!this.allowedByWindow.has(window)) this.allowedByWindow.set(window, this.pooledAllowed(window));
+    return this.allowedByWindow.get(window)!;
   }
 
   info(fullResolutionTokens: number): PooledInfo {
@@ -92,12 +114,13 @@ export class PooledHeads {
     return found;
   }
 
-  private pooledAllowed(): Uint8Array | null {
+  private pooledAllowed(window: number | null): Uint8Array | null {
     if (this.mask === 'none') return null;
     const side = this.side;
     const allowed = new Uint8Array(side * side);
     for (let a = 0; a < side; a++)
-      for (let b = 0; b < side; b++) allowed[a * side + b] = blockAllowed(this.mask, a, b, this.cell, this.n) ? 1 : 0;
+      for (let b = 0; b < side; b++)
+        allowed[a * side + b] = blockAllowed(this.mask, a, b, this.cell, this.n, window) ? 1 : 0;
     return allowed;
   }
 
@@ -136,6 +159,7 @@ export class PooledHeads {
       for (let i = 0; i < n; i++)
         if (h.diagonal[i] > 0 && h.diagonal[i] >= h.maxWeight[i]) onDiagonal += 1 / chosen.length;
     const single = head === 'mean' ? null : chosen[0];
+    const allowed = this.allowedOf(layer);
     return {
       layer,
       head,
@@ -147,7 +171,7 @@ export class PooledHeads {
       dV: single?.dV ?? null,
       factor: single?.factor ?? null,
       dots: null,
-      allowed: this.allowed ? this.allowed.slice() : null,
+      allowed: allowed ? allowed.slice() : null,
       weights,
       entropy: this.blockRows(perRow((h) => h.entropy)),
       maxWeight: this.blockRows(perRow((h) => h.maxWeight)),
@@ -164,13 +188,24 @@ export class PooledHeads {
 
   /** Every head's overview pooled to at most size × size, each layer's mean after its heads. */
   thumbnails(size: number): Thumbnails {
-    const items: { layer: number; head: HeadIndex; weights: Float32Array }[] = [];
+    const items: { layer: number; head: HeadIndex; weights: Float32Array; allowed: Uint8Array | null }[] = [];
     const layers = [...new Set(this.heads.map((h) => h.layer))];
     for (const layer of layers) {
       const inLayer = this.heads.filter((h) => h.layer === layer);
-      for (const h of inLayer) items.push({ layer, head: h.head, weights: h.overview });
-      if (inLayer.length > 1) items.push({ layer, head: 'mean', weights: this.meanOverview(inLayer) });
+      const allowed = this.allowedOf(layer);
+      for (const h of inLayer) items.push({ layer, head: h.head, weights: h.overview, allowed });
+      if (inLayer.length > 1) items.push({ layer, head: 'mean', weights: this.meanOverview(inLayer), allowed });
     }
-    return packThumbnails(items, this.side, this.side, this.allowed, size);
+    // One mask for the whole grid when the layers share it, else each tile its layer's (sliding windows).
+    const shared = new Set(layers.map((l) => this.allowedOf(l)));
+    if (shared.size <= 1)
+      return packThumbnails(
+        items.map(({ allowed: _a, ...it }) => it),
+        this.side,
+        this.side,
+        layers.length ? this.allowedOf(layers[0]) : null,
+        size,
+      );
+    return packThumbnails(items, this.side, this.side, null, size);
   }
 }

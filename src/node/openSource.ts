@@ -10,7 +10,8 @@ import { titleOf } from '../host/memorySource';
 import { LongTextSource, identityHead } from './longSequence';
 import type { StreamGivenHead } from '../host/pooledFileHeads';
 import { streamGivenHead } from './streaming';
-import { type ModelRequest, ModelSource } from '../host/modelSource';
+import { type ModelRequest, ModelSource, modelNeedsOverview, tokensFor } from '../host/modelSource';
+import { LongModelSource } from './models/longModelSource';
 import { attendOnPool, matmulOnPool, openModelDir } from './models/run';
 
 import type { OpenRequest } from '../host/openRequest';
@@ -36,7 +37,13 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
     const long = openLongText(request, options.fullResolutionTokens ?? FULL_RESOLUTION_TOKENS, options.overviewSide);
     if (long) return long;
   }
-  if (request.kind === 'model') return openModel(request, options.onProgress);
+  if (request.kind === 'model')
+    return openModel(
+      request,
+      options.onProgress,
+      options.fullResolutionTokens ?? FULL_RESOLUTION_TOKENS,
+      options.overviewSide,
+    );
   if (request.kind !== 'file') return openInMemory(request, computeEngine());
   const bytes = await FileByteSource.open(request.path);
   try {
@@ -68,15 +75,26 @@ export async function openSource(request: OpenRequest, options: OpenOptions = {}
  */
 async function openModel(
   request: ModelRequest,
-  onProgress?: (done: number, total: number) => void,
+  onProgress: ((done: number, total: number) => void) | undefined,
+  fullResolution: number,
+  overviewSide: number | undefined,
 ): Promise<OpenedSource> {
   const model = await heldModel(request.path);
-  const source = await ModelSource.run(model, request, {
-    attend: attendOnPool(),
-    matmul: matmulOnPool(),
-    engine: computeEngine(),
-    onLayer: onProgress,
-  });
+  const tokenized = await tokensFor(model, request);
+  const c = model.config;
+  // Past the whole-matrix size every head is a pooled overview with full-resolution regions.
+  const source = modelNeedsOverview(tokenized.ids.length, c.layers, c.heads, fullResolution)
+    ? await LongModelSource.run(model, request, tokenized, {
+        fullResolutionTokens: fullResolution,
+        overviewSide,
+        onLayer: onProgress,
+      })
+    : await ModelSource.run(
+        model,
+        request,
+        { attend: attendOnPool(), matmul: matmulOnPool(), engine: computeEngine(), onLayer: onProgress },
+        tokenized,
+      );
   return { source, info: { offsets: source.offsets, spec: null }, close: async () => undefined };
 }
 

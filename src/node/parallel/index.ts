@@ -110,6 +110,11 @@ function poolFor(options: { pool?: AttentionPool }): AttentionPool {
   return sharedPool;
 }
 
+/** The shared pool (started on first use): long model runs give it to the streaming kernels too, so two cores get two workers. */
+export function sharedAttentionPool(): AttentionPool {
+  return poolFor({});
+}
+
 /** Terminates the shared pool's workers; a later call starts a new pool. */
 export async function shutdownFastAttention(): Promise<void> {
   const pool = sharedPool;

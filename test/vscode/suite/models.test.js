@@ -176,10 +176,17 @@ suite('real models', () => {
     await closeAll();
     await setConfig('model.path', dir);
     try {
-      await selectText('The cat sat on the mat. The cat sat on the mat again, and again.');
+      // A long selection (about 400 subwords) so the forward pass outlasts the first Cancel even when a
+      // spare or parked worker skips the worker start; Cancel is pressed as soon as something runs.
+      await selectText('The cat sat on the mat. The cat sat on the mat again, and again. '.repeat(24));
       const opening = vscode.commands.executeCommand('attentionInspector.inspectSelection');
-      await sleep(100);
-      await vscode.commands.executeCommand('attentionInspector.cancel');
+      let settled = false;
+      void opening.then(() => (settled = true));
+      let cancelled = 0;
+      while (!settled && cancelled === 0) {
+        await sleep(5);
+        cancelled = await vscode.commands.executeCommand('attentionInspector.cancel');
+      }
       assert.strictEqual(await opening, undefined, 'cancelled: nothing opened');
       const s = await state();
       assert.strictEqual(s.livePanels, 0);
