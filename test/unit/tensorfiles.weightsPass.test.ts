@@ -113,6 +113,26 @@ describe('tensor files: the exported-weights kernel pass', () => {
     );
   });
 
+  it('takes −0, subnormal and tiny weights as the reference does (no special case in its p·ln p)', () => {
+    const tiny = [-0, 1e-45, 1e-40, 1.1754942e-38, 1e-30, 3e-8];
+    for (const m of [5, 8, 13]) {
+      const data = new Float32Array(tiny.length * m);
+      tiny.forEach((x, i) => {
+        for (let j = 0; j < m; j++) data[i * m + j] = j === i % m ? 1 - (m - 1) * x : x;
+      });
+      const w = { rows: tiny.length, cols: m, data } as Matrix;
+      const pass = exportedWeightsPass(w, 1e-3);
+      assert.ok(pass, `m ${m}: every row is in rule`);
+      const ref = rowSharpness(checkWeights(w, 1e-3, 'head').weights);
+      assert.deepEqual(Array.from(pass.rows.maxWeight), Array.from(ref.maxWeight));
+      for (let i = 0; i < w.rows; i++) {
+        assertClose(pass.rows.entropy[i], ref.entropy[i], 2e-6, `m ${m} entropy[${i}]`);
+        assertClose(pass.rows.jacobianNorm[i], ref.jacobianNorm[i], 1e-6, `m ${m} jacobian[${i}]`);
+      }
+      assert.deepEqual(pass.diagonal, null);
+    }
+  });
+
   it('hands a head with any value out of rule back to the reference, which names it', () => {
     const row = (values: number[]) => ({
       rows: 2,

@@ -2,9 +2,10 @@
 // the WebAssembly kernel assembly/weightRows.ts. In the profile of a file's heads overview
 // (`compute --summary` on a weights file) the per-row figures were ~95% of the time: Math.log per
 // weight (~16 ns each, ~60%), the value check, the diagonal. Every figure is formed from the kernel's
-// row sums as the reference forms it (rowSharpness, checkWeights, diagonalDominance); ln p is the
-// float32 SIMD logarithm and Σp, Σ p ln p float32 blocks added in float64, so the entropy agrees
-// with the reference to float32 rounding, the Jacobian norm (float64 sums) closely, max and diagonal exactly.
+// row sums as the reference forms it (rowSharpness, checkWeights, diagonalDominance); p·ln p is the
+// kernel's own division-free float32 form (~1e-7 in ln p) and Σp, Σ p ln p float32 blocks added in
+// float64, so the entropy agrees with the reference to float32 rounding, the Jacobian norm (float64
+// sums) closely, max and diagonal exactly.
 import type { Matrix } from '../matrix';
 import { type RowSharpness, jacobianNormOf } from '../sharpness';
 import type { DiagonalDominance } from '../selfSimilarity';
