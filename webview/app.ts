@@ -18,10 +18,10 @@ import { PanelData } from './data';
 import { PanelNotices } from './elements/notices';
 import { PanelStatus } from './elements/status';
 import { PanelToolbar, maskTitle } from './elements/toolbar';
-import type { PanelModel } from './panelModel';
+import type { PanelModel, PanelStore } from './panelModel';
 import { Store, sliceChanged } from './store';
 import type { DivergingName, SequentialName } from './colormap';
-import type { PanelContext, View } from './context';
+import type { PanelContext, TabElement, View } from './context';
 import { clear, el } from './dom';
 import { EXPLAIN_CLASS } from './explain';
 import { fileName, matrixCsv, matrixJson, type ShownMatrix } from './exportData';
@@ -40,7 +40,7 @@ type Push = Extract<HostMessage, { kind: 'push' }>;
 export class App implements PanelContext {
   private readonly model: Store<PanelModel>;
   private readonly data: PanelData;
-  private views: Record<TabId, View> | null = null;
+  private views: Record<TabId, View | TabElement> | null = null;
   /** Per tab, the inputs it was last drawn from: a tab redraws when shown only if they changed. */
   private readonly drawnFrom = new Map<TabId, { data: readonly unknown[]; highlight: readonly unknown[] }>();
   private loadSeq = 0;
@@ -52,7 +52,7 @@ export class App implements PanelContext {
   constructor(
     private readonly root: HTMLElement,
     private readonly client: HostClient,
-    private readonly store: StateStore,
+    private readonly saved: StateStore,
     private readonly report: boolean,
   ) {
     this.model = new Store<PanelModel>({
@@ -62,6 +62,7 @@ export class App implements PanelContext {
       live: null,
       theme: readTheme(),
       hover: null,
+      width: root.clientWidth,
       status: '',
     });
     this.data = new PanelData(client);
@@ -88,18 +89,19 @@ export class App implements PanelContext {
       true,
     );
     observeTheme(() => this.onTheme());
-    // Heatmaps size themselves to the panel's width when drawn: redraw when the panel is resized.
-    let width = root.clientWidth,
-      frame = 0;
+    // Heatmaps size themselves to the panel's width when drawn: the shown tab redraws when it changes.
+    let frame = 0;
     new ResizeObserver(() => {
-      if (root.clientWidth === width || !this.views) return;
-      width = root.clientWidth;
       cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => this.redrawActive(true));
+      frame = requestAnimationFrame(() => this.model.set({ width: root.clientWidth }));
     }).observe(root);
   }
 
   // ---- PanelContext ----------------------------------------------------------------------------
+
+  get store(): PanelStore {
+    return this.model;
+  }
 
   get theme(): Theme {
     return this.model.state.theme;
@@ -151,7 +153,7 @@ export class App implements PanelContext {
     try {
       const own = await this.data.overview(null);
       if (seq !== this.loadSeq) return;
-      let view = sanitizeState(this.store.get(), own);
+      let view = sanitizeState(this.saved.get(), own);
       if (this.pendingTab) view = { ...view, tab: this.pendingTab };
       this.pendingTab = null;
       const overview = view.mask && view.mask !== own.mask ? await this.data.overview(view.mask) : own;
@@ -182,7 +184,7 @@ export class App implements PanelContext {
     const m = this.model;
     m.watch(
       (s) => [s.view] as const,
-      ([view]) => this.store.set(view),
+      ([view]) => this.saved.set(view),
     );
     m.watch(
       (s) => [s.view.layer, s.view.head, s.view.mask, s.view.rotation] as const,
@@ -384,12 +386,12 @@ export class App implements PanelContext {
 
   /** The tabs and their views, from the table in webview/tabs.ts. */
   private build(): void {
-    const views = {} as Record<TabId, View>;
+    const views = {} as Record<TabId, View | TabElement>;
     const tabs = el('vscode-tabs');
     for (const id of TABS) {
-      views[id] = TAB_VIEWS[id].create(this);
+      const view = (views[id] = TAB_VIEWS[id].create(this));
       tabs.append(el('vscode-tab-header', { text: TAB_VIEWS[id].title, attrs: { slot: 'header', 'data-tab': id } }));
-      tabs.append(el('vscode-tab-panel', { attrs: { 'data-tab': id } }, views[id].element));
+      tabs.append(el('vscode-tab-panel', { attrs: { 'data-tab': id } }, isElement(view) ? view : view.element));
     }
     this.views = views;
     tabs.addEventListener('vsc-tabs-select', (e) => {
@@ -422,12 +424,13 @@ export class App implements PanelContext {
     if (!views || !s.payload) return;
     const id = s.view.tab;
     const v = s.view;
-    const data = [s.overview, s.payload, s.theme, v.sequential, v.diverging, v.range, v.sort];
+    const data = [s.overview, s.payload, s.theme, s.width, v.sequential, v.diverging, v.range, v.sort];
     const live = [s.live];
     const highlight = [s.hover, v.lockedRow, v.cursor, v.zoom, v.center];
     const before = this.drawnFrom.get(id);
     this.drawnFrom.set(id, { data: [...data, ...live], highlight });
     const view = views[id];
+    if (isElement(view)) return;
     if (force || !before || sliceChanged(before.data.slice(0, data.length), data)) view.update(this);
     else if (sliceChanged(before.data.slice(data.length), live)) (view.updateFactor ?? view.update).call(view, this);
     else if (sliceChanged(before.highlight, highlight)) view.updateHighlight?.(this);
@@ -479,7 +482,8 @@ export class App implements PanelContext {
 
   private async exportFigure(format: 'png' | 'svg'): Promise<void> {
     if (!this.views) return;
-    const figure = await this.views[this.state.tab].figure(this);
+    const view = this.views[this.state.tab];
+    const figure = await (isElement(view) ? view.figure() : view.figure(this));
     if (figure.rows.length === 0) throw new Error('nothing to export in this view yet');
     const name = fileName([...this.baseName(), this.state.tab], format);
     const data = format === 'png' ? await figurePng(figure, this.theme) : figureSvg(figure, this.theme);
@@ -529,6 +533,10 @@ export class App implements PanelContext {
         : `${name} not saved`,
     );
   }
+}
+
+function isElement(view: View | TabElement): view is TabElement {
+  return view instanceof HTMLElement;
 }
 
 /** The tab headers wrap onto a second line when the panel is narrow, instead of being cut off. */

@@ -11,10 +11,13 @@ import type {
 import type { DivergingName, SequentialName } from './colormap';
 import type { Cell, HeatmapHighlight } from './heatmap';
 import type { LiveHead } from './live';
+import type { PanelStore } from './panelModel';
 import type { ViewState } from './state';
 import type { Theme } from './theme';
 
 export interface PanelContext {
+  /** The panel's model: the views subscribe to the slices they draw from (webview/views/tabView.ts). */
+  readonly store: PanelStore;
   readonly theme: Theme;
   readonly overview: Overview;
   readonly payload: HeadPayload;
@@ -46,6 +49,11 @@ export interface PanelContext {
   variance(): Promise<VarianceSample[]>;
   /** Part of a head at full resolution (long sequences, Overview.pooled). */
   region(params: RegionParams): Promise<RegionPayload>;
+}
+
+/** A tab's view as a Lit element on the store (webview/views/tabView.ts): it re-renders itself. */
+export interface TabElement extends HTMLElement {
+  figure(): Promise<Figure>;
 }
 
 /** Something a tab shows: built once, updated when the data, state or theme change. */

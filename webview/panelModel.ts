@@ -15,6 +15,8 @@ export interface PanelModel {
   readonly live: LiveHead | null;
   readonly theme: Theme;
   readonly hover: Cell | null;
+  /** The panel's width in pixels: heatmaps size themselves to it, so a resize redraws the shown tab. */
+  readonly width: number;
   /** The footer's line: the head and factor shown, or the outcome of the last action. */
   readonly status: string;
 }

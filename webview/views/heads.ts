@@ -5,12 +5,13 @@
 // they share ("kv 0: heads 0–3"). A tile's tooltip gives every figure; click (or Enter) opens it.
 import type { HeadIndex, HeadSummary, Thumbnails } from '../../src/protocol/messages';
 import { lookupTable } from '../colormap';
-import type { Figure, FigureItem, PanelContext, View } from '../context';
+import type { Figure, FigureItem, PanelContext } from '../context';
 import { clear, el } from '../dom';
 import { formatNumber } from '../format';
 import { rasterize } from '../raster';
 import { type SortKey, SORT_KEYS, defaultRange } from '../state';
 import type { Theme } from '../theme';
+import { TabView } from './tabView';
 
 const SORT_LABELS: Record<SortKey, string> = {
   layer: 'layer order',
@@ -178,8 +179,7 @@ function parseColor(css: string): number {
   return new Uint32Array(new Uint8ClampedArray([d[0], d[1], d[2], 255]).buffer)[0];
 }
 
-export class HeadsView implements View {
-  readonly element: HTMLElement;
+export class HeadsView extends TabView {
   private readonly grid: HTMLElement;
   private readonly sort: HTMLElement;
   private thumbs: Thumbnails | null = null;
@@ -187,14 +187,13 @@ export class HeadsView implements View {
   private key = '';
   private readonly cells: { canvas: HTMLCanvasElement; caption: string }[][] = [];
 
-  constructor(private readonly ctx: PanelContext) {
+  constructor(ctx: PanelContext) {
+    super(ctx, 'heads');
     const select = el('vscode-single-select', { attrs: { 'aria-label': 'Sort heads by' } });
     select.addEventListener('change', () => ctx.setState({ sort: (select as unknown as { value: SortKey }).value }));
     this.sort = select;
     this.grid = el('div', { cls: 'heads-grid', attrs: { role: 'list' } });
-    this.element = el(
-      'div',
-      { cls: 'view view-heads' },
+    this.append(
       el('p', {
         cls: 'caption',
         text: 'Each head looks at the same tokens its own way. Small heatmaps show every head’s weights (blocks max-pooled on long inputs); the last in each layer is the mean over the layer’s heads. Sort to find the focused heads (low entropy), the peaked ones, the ones that mostly attend to themselves and, for a real model, the previous-token, attention-sink and induction heads (Inspect Induction). Hover a head for its figures; click one to open it.',
@@ -206,7 +205,8 @@ export class HeadsView implements View {
 
   private sortOptions = '';
 
-  update(ctx: PanelContext): void {
+  protected override redraw(): void {
+    const ctx = this.ctx;
     const keys = sortKeysFor(ctx.overview.summaries);
     if (!keys.includes(ctx.state.sort)) keys.push(ctx.state.sort);
     if (keys.join() !== this.sortOptions) {
@@ -226,7 +226,7 @@ export class HeadsView implements View {
         .then((t) => {
           this.thumbs = t;
           this.key = '';
-          this.update(ctx);
+          this.redraw();
         })
         .catch((e: unknown) => {
           clear(this.grid);
@@ -238,10 +238,11 @@ export class HeadsView implements View {
     const key = `${ctx.state.sort}:${ctx.sequential}:${ctx.state.range}:${ctx.theme.kind}:${ctx.theme.background}:${ctx.payload.layer}:${ctx.payload.head}`;
     if (key === this.key) return;
     this.key = key;
-    this.render(ctx, this.thumbs);
+    this.paint(ctx, this.thumbs);
   }
 
-  private render(ctx: PanelContext, t: Thumbnails): void {
+  /** The grid of tiles, in layer order or ranked by the sort key. */
+  private paint(ctx: PanelContext, t: Thumbnails): void {
     clear(this.grid);
     this.cells.length = 0;
     const { overview, state } = ctx;
@@ -354,8 +355,11 @@ export class HeadsView implements View {
     }
   }
 
-  async figure(ctx: PanelContext): Promise<Figure> {
+  async figure(): Promise<Figure> {
+    const ctx = this.ctx;
     const rows: FigureItem[][] = this.cells.map((r) => r.map((c) => ({ canvas: c.canvas, caption: c.caption })));
     return { title: `${ctx.overview.title} — heads (${SORT_LABELS[ctx.state.sort]})`, rows };
   }
 }
+
+customElements.define('ai-heads-view', HeadsView);

@@ -1,74 +1,76 @@
 // Why projections: attention with Q = K = V = X (no learned projections) beside the projected
 // head. Without projections a token's dot product with itself is its squared length, usually the
 // largest in its row, so tokens mostly attend to themselves; the diagonal figures measure that.
+import { html, nothing } from 'lit';
 import type { HeadPayload } from '../../src/protocol/messages';
 import { barChart } from '../charts';
-import type { Figure, FigureItem, PanelContext, View } from '../context';
-import { clear, el } from '../dom';
+import type { Figure, FigureItem, PanelContext } from '../context';
 import { formatNumber, formatShare } from '../format';
 import { Heatmap } from '../heatmap';
 import { heatmapSvg } from '../heatmapSvg';
 import { weightsModel } from '../models';
+import { TabView } from './tabView';
 
-export class ProjectionsView implements View {
-  readonly element: HTMLElement;
+const CAPTION =
+  'If queries, keys and values were the token vectors themselves, a token’s score with itself would be its squared length, which is usually the largest score in its row: every token would mostly attend to itself and the output would copy the input. The projections W_Q and W_K let a token ask for something other than itself, and W_V decides what it passes on.';
+const UNAVAILABLE =
+  'This view needs the token vectors X: it works for text and for JSON inputs that give X with projections. Exported weights and scores do not have them.';
+
+export class ProjectionsView extends TabView {
   private readonly raw: Heatmap;
   private readonly projected: Heatmap;
-  private readonly rawTitle: HTMLElement;
-  private readonly projectedTitle: HTMLElement;
-  private readonly bars: HTMLElement;
-  private readonly body: HTMLElement;
-  private readonly unavailable: HTMLElement;
+  private rawTitle = 'Without projections: Q = K = V = X';
+  private projectedTitle = '';
   private rawPayload: HeadPayload | null = null;
   private rawKey = '';
+  private failed: string | null = null;
   private barsSvg: SVGSVGElement | null = null;
+  private barsCaption = '';
 
   constructor(ctx: PanelContext) {
+    super(ctx, 'projections');
     const options = { maxPlot: 340, interactive: false, showValues: true, labels: true, legend: true, widthShare: 0.5 };
     this.raw = new Heatmap(ctx.theme, { ...options, name: 'Weights without projections (Q = K = V = X)' });
     this.projected = new Heatmap(ctx.theme, { ...options, name: 'Weights of the projected head' });
     this.raw.element.dataset.matrix = 'raw';
-    this.rawTitle = el('h3', { text: 'Without projections: Q = K = V = X' });
-    this.projectedTitle = el('h3');
-    this.bars = el('div', { cls: 'figure-box' });
-    this.unavailable = el('p', {
-      cls: 'note',
-      text: 'This view needs the token vectors X: it works for text and for JSON inputs that give X with projections. Exported weights and scores do not have them.',
-    });
-    this.body = el(
-      'div',
-      {},
-      el(
-        'div',
-        { cls: 'figure-row' },
-        el('div', { cls: 'figure-box' }, this.rawTitle, this.raw.element),
-        el('div', { cls: 'figure-box' }, this.projectedTitle, this.projected.element),
-      ),
-      this.bars,
-    );
-    this.element = el(
-      'div',
-      { cls: 'view view-projections' },
-      el('p', {
-        cls: 'caption',
-        text: 'If queries, keys and values were the token vectors themselves, a token’s score with itself would be its squared length, which is usually the largest score in its row: every token would mostly attend to itself and the output would copy the input. The projections W_Q and W_K let a token ask for something other than itself, and W_V decides what it passes on.',
-      }),
-      this.unavailable,
-      this.body,
-    );
   }
 
-  update(ctx: PanelContext): void {
-    const available = ctx.overview.hasRaw;
-    this.unavailable.hidden = available;
-    this.body.hidden = !available;
-    if (!available) return;
+  protected override render(): unknown {
+    const available = this.ctx.overview.hasRaw;
+    return html`<p class="caption">${CAPTION}</p>
+      <p class="note" ?hidden=${available}>${UNAVAILABLE}</p>
+      <div ?hidden=${!available}>
+        <div class="figure-row">
+          <div class="figure-box">
+            <h3>${this.rawTitle}</h3>
+            ${this.raw.element}
+          </div>
+          <div class="figure-box">
+            <h3>${this.projectedTitle}</h3>
+            ${this.projected.element}
+          </div>
+        </div>
+        <div class="figure-box">
+          ${
+            this.failed !== null
+              ? html`<p class="error">${this.failed}</p>`
+              : this.barsSvg
+                ? html`${this.barsSvg}
+                    <p class="caption">${this.barsCaption}</p>`
+                : nothing
+          }
+        </div>
+      </div>`;
+  }
+
+  protected override redraw(): void {
+    const ctx = this.ctx;
+    if (!ctx.overview.hasRaw) return;
     this.raw.setTheme(ctx.theme);
     this.projected.setTheme(ctx.theme);
     const p = ctx.payload;
     this.projected.setModel(weightsModel(ctx, p.weights, p.allowed, p.entropy));
-    this.projectedTitle.textContent =
-      p.head === 'mean' ? 'With projections: mean of heads' : `With projections: head ${p.head}`;
+    this.projectedTitle = p.head === 'mean' ? 'With projections: mean of heads' : `With projections: head ${p.head}`;
     const key = `${p.mask}`;
     if (key !== this.rawKey || !this.rawPayload) {
       this.rawKey = key;
@@ -77,18 +79,20 @@ export class ProjectionsView implements View {
         .rawHead()
         .then((raw) => {
           this.rawPayload = raw;
-          this.update(ctx);
+          this.redraw();
         })
         .catch((e: unknown) => {
-          clear(this.bars);
-          this.bars.append(el('p', { cls: 'error', text: e instanceof Error ? e.message : String(e) }));
-        });
+          this.failed = e instanceof Error ? e.message : String(e);
+          this.barsSvg = null;
+        })
+        .finally(() => this.requestUpdate());
       return;
     }
     const raw = this.rawPayload;
     this.raw.setModel(weightsModel(ctx, raw.weights, raw.allowed, raw.entropy));
-    this.rawTitle.textContent = `Without projections: Q = K = V = X (d = ${raw.dK ?? '?'})`;
-    clear(this.bars);
+    this.rawTitle = `Without projections: Q = K = V = X (d = ${raw.dK ?? '?'})`;
+    this.failed = null;
+    this.barsSvg = null;
     const rd = raw.diagonal,
       pd = p.diagonal;
     if (rd && pd) {
@@ -113,29 +117,24 @@ export class ProjectionsView implements View {
         ],
         { width: 520, max: 1, theme: t, title: 'Diagonal dominance', rowHeight: 22, labelWidth: 150 },
       );
-      this.bars.append(
-        this.barsSvg,
-        el('p', {
-          cls: 'caption',
-          text: `Mean weight a token puts on itself: ${formatNumber(rd.meanDiagonalWeight)} without projections, ${formatNumber(pd.meanDiagonalWeight)} with (uniform attention would give 1/${n} = ${formatNumber(1 / n)}). Tokens whose largest weight is on themselves: ${formatShare(rd.argmaxOnDiagonal)} without, ${formatShare(pd.argmaxOnDiagonal)} with.`,
-        }),
-      );
+      this.barsCaption = `Mean weight a token puts on itself: ${formatNumber(rd.meanDiagonalWeight)} without projections, ${formatNumber(pd.meanDiagonalWeight)} with (uniform attention would give 1/${n} = ${formatNumber(1 / n)}). Tokens whose largest weight is on themselves: ${formatShare(rd.argmaxOnDiagonal)} without, ${formatShare(pd.argmaxOnDiagonal)} with.`;
     }
   }
 
-  async figure(ctx: PanelContext): Promise<Figure> {
+  async figure(): Promise<Figure> {
+    const ctx = this.ctx;
     const p = ctx.payload;
     const rows: FigureItem[][] = [];
     if (this.rawPayload) {
       const raw = this.rawPayload;
       rows.push([
         {
-          caption: this.rawTitle.textContent ?? '',
+          caption: this.rawTitle,
           canvas: this.raw.canvas,
           vector: heatmapSvg(weightsModel(ctx, raw.weights, raw.allowed, raw.entropy), ctx.theme),
         },
         {
-          caption: this.projectedTitle.textContent ?? '',
+          caption: this.projectedTitle,
           canvas: this.projected.canvas,
           vector: heatmapSvg(weightsModel(ctx, p.weights, p.allowed, p.entropy), ctx.theme),
         },
@@ -145,3 +144,5 @@ export class ProjectionsView implements View {
     return { title: `${ctx.overview.title} — why projections`, rows };
   }
 }
+
+customElements.define('ai-projections-view', ProjectionsView);

@@ -2,42 +2,46 @@
 // canonical factors side by side (×1, the paper's 1/√d_k, and the µP-style 1/d_k), and how the mean
 // entropy, the mean largest weight and the effective number of keys move as the factor sweeps from
 // 10⁻³ to 10. An input with no scores (exported weights) gets one sentence instead of the view.
+import { html } from 'lit';
 import { headAtFactor } from '../live';
 import { type Chart, lineChart } from '../charts';
-import type { Figure, FigureItem, PanelContext, View } from '../context';
-import { clear, el } from '../dom';
+import type { Figure, FigureItem, PanelContext } from '../context';
 import { explanation } from '../explain';
 import { describeFactor, formatNumber } from '../format';
 import { Heatmap } from '../heatmap';
 import { heatmapSvg } from '../heatmapSvg';
 import { weightsModel } from '../models';
+import { TabView } from './tabView';
 
 interface Canonical {
   readonly label: string;
   readonly factor: number;
   readonly heatmap: Heatmap;
-  readonly caption: HTMLElement;
-  readonly box: HTMLElement;
+  readonly meanEntropy: number;
+  readonly meanMaxWeight: number;
+  readonly meanEffectiveTokens: number;
 }
 
-export class ScalingView implements View {
-  readonly element: HTMLElement;
+const CANNOT =
+  'Scaling needs the scores before softmax, and this file holds exported weights only: open the scores (pre-softmax logits) or queries and keys to compare factors.';
+const CANONICAL_CAPTION =
+  'Unscaled (×1); 1/√d_k, the paper’s choice, which keeps the variance of q·k at 1; and 1/d_k, the µP-style alternative for wide models, which spreads the weights towards uniform at this width.';
+const CHARTS_CAPTION =
+  'Each point re-applies softmax to the same scores at one factor (log scale). Dashed lines mark 1, 1/√d_k and 1/d_k; the solid line is the slider.';
+
+export class ScalingView extends TabView {
   private readonly live: Heatmap;
-  private readonly liveTitle: HTMLElement;
-  private readonly figures: HTMLElement;
-  private readonly canonicalRow: HTMLElement;
-  private readonly chartsRow: HTMLElement;
-  private readonly note: HTMLElement;
-  /** Everything but the one sentence shown when the input has no scores to re-scale. */
-  private readonly body: HTMLElement;
-  private readonly cannot: HTMLElement;
-  private readonly canonicalHeading: HTMLElement;
-  private readonly chartsHeading: HTMLElement;
+  private readonly explain: HTMLDetailsElement;
+  private liveTitle = '';
+  /** The figures beside the live map: [term, value, note]. */
+  private figures: [string, string, string][] = [];
+  private note = '';
   private canonical: Canonical[] = [];
   private charts: Chart[] = [];
   private chartKey = '';
 
-  constructor(private readonly ctx: PanelContext) {
+  constructor(ctx: PanelContext) {
+    super(ctx, 'scaling');
     this.live = new Heatmap(
       ctx.theme,
       {
@@ -58,65 +62,58 @@ export class ScalingView implements View {
       },
     );
     this.live.element.dataset.matrix = 'live';
-    this.liveTitle = el('h3');
-    this.figures = el('dl', { cls: 'figures', attrs: { 'aria-live': 'polite' } });
-    this.canonicalRow = el('div', { cls: 'figure-row' });
-    this.chartsRow = el('div', { cls: 'figure-row charts' });
-    this.note = el('p', { cls: 'note' });
-    this.cannot = el('p', {
-      cls: 'note cannot',
-      text: 'Scaling needs the scores before softmax, and this file holds exported weights only: open the scores (pre-softmax logits) or queries and keys to compare factors.',
-    });
-    this.canonicalHeading = el(
-      'div',
-      {},
-      el('h2', { text: 'Three factors' }),
-      el('p', {
-        cls: 'caption',
-        text: 'Unscaled (×1); 1/√d_k, the paper’s choice, which keeps the variance of q·k at 1; and 1/d_k, the µP-style alternative for wide models, which spreads the weights towards uniform at this width.',
-      }),
+    this.explain = explanation(
+      'Softmax turns scores into weights; the factor multiplies the scores first.',
+      ' Multiply the scores by a larger factor and the largest score takes nearly all the weight: the entropy falls, one key gets almost everything, and the gradient through softmax vanishes. A smaller factor spreads the weight evenly. Move the scale slider in the toolbar: the weights and the figures follow.',
     );
-    this.chartsHeading = el(
-      'div',
-      {},
-      el('h2', { text: 'Sharpness against the factor' }),
-      el('p', {
-        cls: 'caption',
-        text: 'Each point re-applies softmax to the same scores at one factor (log scale). Dashed lines mark 1, 1/√d_k and 1/d_k; the solid line is the slider.',
-      }),
-    );
-    this.body = el(
-      'div',
-      {},
-      explanation(
-        'Softmax turns scores into weights; the factor multiplies the scores first.',
-        ' Multiply the scores by a larger factor and the largest score takes nearly all the weight: the entropy falls, one key gets almost everything, and the gradient through softmax vanishes. A smaller factor spreads the weight evenly. Move the scale slider in the toolbar: the weights and the figures follow.',
-      ),
-      this.note,
-      el(
-        'div',
-        { cls: 'figure-row' },
-        el('div', { cls: 'figure-box' }, this.liveTitle, this.live.element),
-        this.figures,
-      ),
-      this.canonicalHeading,
-      this.canonicalRow,
-      this.chartsHeading,
-      this.chartsRow,
-    );
-    this.element = el('div', { cls: 'view view-scaling' }, this.cannot, this.body);
   }
 
-  update(ctx: PanelContext): void {
+  protected override render(): unknown {
+    const o = this.ctx.overview;
+    // Exported weights (no scores in any head): nothing here applies; say why in one sentence.
+    const weightsOnly = o.form === 'weights' && !o.pooled;
+    return html`<p class="note cannot" ?hidden=${!weightsOnly}>${CANNOT}</p>
+      <div ?hidden=${weightsOnly}>
+        ${this.explain}
+        <p class="note" ?hidden=${this.ctx.payload.dots !== null}>${this.note}</p>
+        <div class="figure-row">
+          <div class="figure-box">
+            <h3>${this.liveTitle}</h3>
+            ${this.live.element}
+          </div>
+          <dl class="figures" aria-live="polite">${this.figures.map(figure)}</dl>
+        </div>
+        <div ?hidden=${this.canonical.length === 0}>
+          <h2>Three factors</h2>
+          <p class="caption">${CANONICAL_CAPTION}</p>
+        </div>
+        <div class="figure-row">${this.canonical.map((c) => this.canonicalBox(c))}</div>
+        <div ?hidden=${this.charts.length === 0}>
+          <h2>Sharpness against the factor</h2>
+          <p class="caption">${CHARTS_CAPTION}</p>
+        </div>
+        <div class="figure-row charts">${this.charts.map((c) => html`<div class="figure-box">${c.svg}</div>`)}</div>
+      </div>`;
+  }
+
+  private canonicalBox(c: Canonical): unknown {
+    return html`<div class="figure-box small">
+      <h3>${c.label}</h3>
+      ${c.heatmap.element}
+      <p class="muted small-print">
+        <span>mean entropy ${formatNumber(c.meanEntropy)} nats</span><br /><span
+          >mean largest weight ${formatNumber(c.meanMaxWeight)}</span
+        ><br /><span>${formatNumber(c.meanEffectiveTokens)} effective keys of ${this.ctx.overview.m}</span>
+      </p>
+    </div>`;
+  }
+
+  protected override redraw(): void {
+    const ctx = this.ctx;
     const p = ctx.payload;
     this.live.setTheme(ctx.theme);
-    // Exported weights (no scores in any head): nothing here applies; say why in one sentence.
-    const weightsOnly = ctx.overview.form === 'weights' && !ctx.overview.pooled;
-    this.cannot.hidden = !weightsOnly;
-    this.body.hidden = weightsOnly;
-    this.note.hidden = p.dots !== null;
     const pooled = ctx.overview.pooled;
-    this.note.textContent = pooled
+    this.note = pooled
       ? `Re-scaling works on up to ${pooled.fullResolutionTokens} tokens; this text has ${pooled.tokens} and is shown as an overview (select fewer tokens to scale them live).`
       : p.head === 'mean'
         ? 'The mean of heads averages weights after softmax; pick a single head to re-scale its scores.'
@@ -126,7 +123,6 @@ export class ScalingView implements View {
     if (key !== this.chartKey) {
       this.chartKey = key;
       for (const c of this.canonical) c.heatmap.dispose();
-      clear(this.canonicalRow);
       this.canonical = canonical.map((s) => {
         const heatmap = new Heatmap(ctx.theme, {
           name: `Weights at factor ${formatNumber(s.factor)}`,
@@ -145,29 +141,15 @@ export class ScalingView implements View {
             : s.label === 'sqrt'
               ? `×1/√d_k = ${formatNumber(s.factor)}`
               : `×1/d_k = ${formatNumber(s.factor)}`;
-        const caption = el(
-          'p',
-          { cls: 'muted small-print' },
-          el('span', { text: `mean entropy ${formatNumber(s.meanEntropy)} nats` }),
-          el('br'),
-          el('span', { text: `mean largest weight ${formatNumber(s.meanMaxWeight)}` }),
-          el('br'),
-          el('span', { text: `${formatNumber(s.meanEffectiveTokens)} effective keys of ${ctx.overview.m}` }),
-        );
-        const box = el('div', { cls: 'figure-box small' }, el('h3', { text: title }), heatmap.element, caption);
-        this.canonicalRow.append(box);
-        return { label: title, factor: s.factor, heatmap, caption, box };
+        return { ...s, label: title, heatmap };
       });
-      // No canonical factors or no sweep: no heading without its figures.
-      this.canonicalHeading.hidden = this.canonical.length === 0;
-      this.buildCharts(ctx);
-      this.chartsHeading.hidden = this.charts.length === 0;
+      this.buildCharts();
     }
-    this.updateFactor(ctx);
+    this.redrawFactor();
   }
 
-  private buildCharts(ctx: PanelContext): void {
-    clear(this.chartsRow);
+  private buildCharts(): void {
+    const ctx = this.ctx;
     const p = ctx.payload;
     const grid = p.sweep.filter((s) => s.label === 'grid').sort((a, b) => a.factor - b.factor);
     if (grid.length < 2 || !p.dots) {
@@ -212,44 +194,45 @@ export class ScalingView implements View {
       spec('Mean largest weight', 'weight', (s) => s.meanMaxWeight, t.series[1], [0, 1.05]),
       spec('Effective keys exp(H)', 'keys', (s) => s.meanEffectiveTokens, t.series[2], [0, m * 1.05]),
     ];
-    for (const c of this.charts) this.chartsRow.append(el('div', { cls: 'figure-box' }, c.svg));
   }
 
-  updateFactor(ctx: PanelContext): void {
+  protected override redrawFactor(): void {
+    const ctx = this.ctx;
     const p = ctx.payload;
     const f = ctx.factor;
     this.live.setModel(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy));
-    this.liveTitle.textContent = f !== null ? `Weights at × ${describeFactor(f, p.dK)}` : 'Weights (as exported)';
+    this.liveTitle = f !== null ? `Weights at × ${describeFactor(f, p.dK)}` : 'Weights (as exported)';
     const s = ctx.live.summary;
     const m = ctx.overview.m;
-    clear(this.figures);
-    const item = (term: string, value: string, note: string) =>
-      this.figures.append(
-        el('dt', { text: term }),
-        el('dd', {}, el('span', { cls: 'num big', text: value }), el('span', { cls: 'muted', text: note })),
-      );
+    const figures: [string, string, string][] = [];
     if (f !== null)
-      item(
+      figures.push([
         'factor',
         formatNumber(f),
         f !== null && p.dK !== null ? ` (1/√d_k = ${formatNumber(1 / Math.sqrt(p.dK))})` : '',
-      );
-    item('mean entropy', `${formatNumber(s.meanEntropy)} nats`, ` of at most ln ${m} = ${formatNumber(Math.log(m))}`);
-    item('mean largest weight', formatNumber(s.meanMaxWeight), ` (uniform: 1/${m} = ${formatNumber(1 / m)})`);
-    item('effective keys', formatNumber(s.meanEffectiveTokens), ` of ${m}`);
+      ]);
+    figures.push([
+      'mean entropy',
+      `${formatNumber(s.meanEntropy)} nats`,
+      ` of at most ln ${m} = ${formatNumber(Math.log(m))}`,
+    ]);
+    figures.push(['mean largest weight', formatNumber(s.meanMaxWeight), ` (uniform: 1/${m} = ${formatNumber(1 / m)})`]);
+    figures.push(['effective keys', formatNumber(s.meanEffectiveTokens), ` of ${m}`]);
+    this.figures = figures;
     for (const c of this.charts) c.moveMarker('live', f ?? 1);
     this.live.refreshTooltip();
   }
 
-  updateHighlight(ctx: PanelContext): void {
-    this.live.setHighlight(ctx.highlight);
+  protected override redrawHighlight(): void {
+    this.live.setHighlight(this.ctx.highlight);
   }
 
-  async figure(ctx: PanelContext): Promise<Figure> {
+  async figure(): Promise<Figure> {
+    const ctx = this.ctx;
     const p = ctx.payload;
     const first: FigureItem[] = [
       {
-        caption: this.liveTitle.textContent ?? '',
+        caption: this.liveTitle,
         canvas: this.live.canvas,
         vector: heatmapSvg(weightsModel(ctx, ctx.live.weights, p.allowed, ctx.live.rows.entropy), ctx.theme),
       },
@@ -262,3 +245,13 @@ export class ScalingView implements View {
     };
   }
 }
+
+/** One figure beside the live map: no white space between its parts (read as one text). */
+function figure([term, value, note]: [string, string, string]): unknown {
+  return [
+    html`<dt>${term}</dt>`,
+    html`<dd><span class="num big">${value}</span><span class="muted">${note}</span></dd>`,
+  ];
+}
+
+customElements.define('ai-scaling-view', ScalingView);
