@@ -17,7 +17,7 @@ const path = require('path');
 const toolchain = require('./lib/toolchain');
 const cs = require('./lib/codeServer');
 const wb = require('./lib/workbench');
-const { readResults, printResults, summaryLine, seconds } = require('./lib/report');
+const { readResults, printResults, summaryLine, seconds, runHarness } = require('./lib/report');
 
 const SUITE_ENTRY = path.join(__dirname, 'suite', 'index.js');
 const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS || 180000);
@@ -222,13 +222,4 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(`${LABEL}: error: ${(e && e.message) || e}`);
-    console.log(summaryLine(LABEL, 0, 1, 'the harness could not run'));
-    process.exitCode = 1;
-  },
-);
+runHarness(LABEL, main);

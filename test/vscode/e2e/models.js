@@ -19,7 +19,8 @@ const toolchain = require('../lib/toolchain');
 const cs = require('../lib/codeServer');
 const wb = require('../lib/workbench');
 const panel = require('../lib/panel');
-const { summaryLine, seconds } = require('../lib/report');
+const { summaryLine, seconds, runHarness } = require('../lib/report');
+const { runSteps } = require('../lib/steps');
 
 const LABEL = 'vscode models';
 const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS || 30000);
@@ -312,14 +313,6 @@ const STEPS = [
   ],
 ];
 
-function bounded(step, s) {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`step took longer than ${STEP_MS} ms`)), STEP_MS);
-  });
-  return Promise.race([step(s), limit]).finally(() => clearTimeout(timer));
-}
-
 async function main() {
   const t0 = Date.now();
   toolchain.ensureBuilt({ testHooks: false });
@@ -352,8 +345,7 @@ async function main() {
   };
   let passed = 0,
     failed = 0,
-    notRun = 0,
-    index = 0;
+    notRun = 0;
   try {
     s.vsix = toolchain.packageVsix(runDir, { timeoutMs: 180000 });
     cs.installVsix(runDir, s.vsix);
@@ -365,33 +357,11 @@ async function main() {
     s.page.setDefaultTimeout(WAIT_MS);
     await s.page.goto(wb.workbenchUrl(s.server, toolchain.WORKSPACE), { timeout: 60000 });
     await wb.waitWorkbench(s.page, SAMPLE);
-    for (const [title, step] of STEPS) {
-      index++;
-      if (failed > 0) {
-        notRun++;
-        console.log(`  - ${title} (not run)`);
-        continue;
-      }
-      const ts = Date.now();
-      try {
-        const detail = await bounded(step, s);
-        passed++;
-        console.log(`  ✓ ${title} (${seconds(Date.now() - ts)})${detail ? `: ${detail}` : ''}`);
-        await s.page.screenshot({ path: path.join(SHOTS, `${String(index).padStart(2, '0')}.png`) }).catch(() => {});
-      } catch (e) {
-        failed++;
-        console.log(`  ✗ ${title} (${seconds(Date.now() - ts)})`);
-        for (const l of String((e && e.message) || e)
-          .split('\n')
-          .slice(0, 20))
-          console.log(`      ${l}`);
-        const file = path.join(SHOTS, `fail-${index}.png`);
-        await s.page.screenshot({ path: file }).then(
-          () => console.log(`      screenshot: ${path.relative(toolchain.ROOT, file)}`),
-          () => {},
-        );
-      }
-    }
+    ({ passed, failed, notRun } = await runSteps(STEPS, s, {
+      stepMs: STEP_MS,
+      passShot: (index) => path.join(SHOTS, `${String(index).padStart(2, '0')}.png`),
+      failShot: (index) => path.join(SHOTS, `fail-${index}.png`),
+    }));
   } catch (e) {
     failed++;
     console.log(`  ✗ the models run stopped: ${(e && e.message) || e}`);
@@ -406,13 +376,4 @@ async function main() {
   return failed > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(`${LABEL}: error: ${(e && e.message) || e}`);
-    console.log(summaryLine(LABEL, 0, 1, 'the harness could not run'));
-    process.exitCode = 1;
-  },
-);
+runHarness(LABEL, main);

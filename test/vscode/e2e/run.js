@@ -25,7 +25,8 @@ const toolchain = require('../lib/toolchain');
 const cs = require('../lib/codeServer');
 const wb = require('../lib/workbench');
 const panel = require('../lib/panel');
-const { summaryLine, seconds } = require('../lib/report');
+const { summaryLine, seconds, runHarness } = require('../lib/report');
+const { runSteps } = require('../lib/steps');
 
 const LABEL = 'vscode e2e';
 const SHOTS = path.join(toolchain.RESULTS_DIR, 'vscode-e2e');
@@ -550,15 +551,6 @@ function slug(title) {
     .slice(0, 60);
 }
 
-/** Runs a step, failing it if it takes longer than STEP_MS (a stuck wait never hangs the run). */
-function bounded(step, s) {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`step took longer than ${STEP_MS} ms`)), STEP_MS);
-  });
-  return Promise.race([step(s), limit]).finally(() => clearTimeout(timer));
-}
-
 async function main() {
   const t0 = Date.now();
   toolchain.ensureBuilt({ testHooks: false });
@@ -567,47 +559,18 @@ async function main() {
   fs.mkdirSync(SHOTS, { recursive: true });
   // Texts up to 8192 tokens (the default cap is 4096): the long-sequence step selects 5000.
   const s = { runDir: cs.makeRunDir('ai-vscode-e2e', { 'attentionInspector.limits.maxTokens': 8192 }) };
-  let passed = 0,
-    failed = 0,
-    notRun = 0,
-    index = 0;
+  let result;
   try {
-    for (const [title, step] of STEPS) {
-      index++;
-      if (failed > 0) {
-        notRun++;
-        console.log(`  - ${title} (not run)`);
-        continue;
-      }
-      const ts = Date.now();
-      try {
-        const detail = await bounded(step, s);
-        passed++;
-        console.log(`  ✓ ${title} (${seconds(Date.now() - ts)})${detail ? `: ${detail}` : ''}`);
-        if (s.page)
-          await s.page
-            .screenshot({ path: path.join(SHOTS, `${String(index).padStart(2, '0')}-${slug(title)}.png`) })
-            .catch(() => {});
-      } catch (e) {
-        failed++;
-        console.log(`  ✗ ${title} (${seconds(Date.now() - ts)})`);
-        for (const l of String((e && e.message) || e)
-          .split('\n')
-          .slice(0, 20))
-          console.log(`      ${l}`);
-        if (s.page) {
-          const shot = path.join(SHOTS, `fail-${slug(title)}.png`);
-          await s.page.screenshot({ path: shot }).then(
-            () => console.log(`      screenshot: ${path.relative(toolchain.ROOT, shot)}`),
-            () => {},
-          );
-        }
-      }
-    }
+    result = await runSteps(STEPS, s, {
+      stepMs: STEP_MS,
+      passShot: (index, title) => path.join(SHOTS, `${String(index).padStart(2, '0')}-${slug(title)}.png`),
+      failShot: (_index, title) => path.join(SHOTS, `fail-${slug(title)}.png`),
+    });
   } finally {
     if (s.browser) await s.browser.close().catch(() => {});
     await cs.stopCodeServer(s.server);
   }
+  const { passed, failed, notRun } = result;
   if (failed > 0) {
     if (s.server) console.log(`  --- code-server log (tail) ---\n${s.server.log().slice(-1500)}`);
     console.log(`  run folder kept for inspection: ${s.runDir}`);
@@ -619,13 +582,4 @@ async function main() {
   return failed > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(`${LABEL}: error: ${(e && e.message) || e}`);
-    console.log(summaryLine(LABEL, 0, 1, 'the harness could not run'));
-    process.exitCode = 1;
-  },
-);
+runHarness(LABEL, main);

@@ -39,4 +39,21 @@ function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-module.exports = { readResults, printResults, summaryLine, seconds };
+/**
+ * Runs a harness's main (resolving to its exit code) and sets the exit code; a harness that cannot
+ * run at all says why on stderr and still prints the summary line CI greps for.
+ */
+function runHarness(label, main) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(`${label}: error: ${(e && e.message) || e}`);
+      console.log(summaryLine(label, 0, 1, 'the harness could not run'));
+      process.exitCode = 1;
+    },
+  );
+}
+
+module.exports = { readResults, printResults, summaryLine, seconds, runHarness };

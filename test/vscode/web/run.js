@@ -15,7 +15,7 @@ const toolchain = require('../lib/toolchain');
 const cs = require('../lib/codeServer');
 const wb = require('../lib/workbench');
 const panel = require('../lib/panel');
-const { summaryLine, seconds } = require('../lib/report');
+const { summaryLine, seconds, runHarness } = require('../lib/report');
 
 const LABEL = 'vscode web';
 const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS || 30000);
@@ -185,13 +185,4 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(`${LABEL}: error: ${(e && e.message) || e}`);
-    console.log(summaryLine(LABEL, 0, 1, 'the harness could not run'));
-    process.exitCode = 1;
-  },
-);
+runHarness(LABEL, main);
