@@ -62,8 +62,8 @@ export function packTransposedPanels(t: usize, ldt: i32, m: i32, k: i32, dst: us
       for (; p + 4 <= k; p += 4) {
         const src = r0 + (<usize>p << 2);
         const out = panel + <usize>p * PANEL_ROW_BYTES;
-        transpose4(src, rowStride, out);
-        transpose4(src + 4 * rowStride, rowStride, out + 16);
+        transpose4(src, rowStride, out, PANEL_ROW_BYTES);
+        transpose4(src + 4 * rowStride, rowStride, out + 16, PANEL_ROW_BYTES);
       }
       for (; p < k; p++) {
         const out = panel + <usize>p * PANEL_ROW_BYTES;
@@ -91,8 +91,11 @@ export function packTransposedPanels(t: usize, ldt: i32, m: i32, k: i32, dst: us
   }
 }
 
-/** Four rows (stride bytes apart) × four floats at src, written as four panel-row quarters at out. */
-@inline function transpose4(src: usize, stride: usize, out: usize): void {
+/**
+ * Four rows (stride bytes apart) × four floats at src, transposed: column c goes to out + c·outStride
+ * (PANEL_ROW_BYTES: four panel-row quarters; 16: four consecutive 4-row columns of a row quad).
+ */
+@inline function transpose4(src: usize, stride: usize, out: usize, outStride: usize): void {
   const r0 = v128.load(src);
   const r1 = v128.load(src + stride);
   const r2 = v128.load(src + 2 * stride);
@@ -102,9 +105,9 @@ export function packTransposedPanels(t: usize, ldt: i32, m: i32, k: i32, dst: us
   const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
   const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
   v128.store(out, i64x2.shuffle(t0, t1, 0, 2));
-  v128.store(out + PANEL_ROW_BYTES, i64x2.shuffle(t0, t1, 1, 3));
-  v128.store(out + 2 * PANEL_ROW_BYTES, i64x2.shuffle(t2, t3, 0, 2));
-  v128.store(out + 3 * PANEL_ROW_BYTES, i64x2.shuffle(t2, t3, 1, 3));
+  v128.store(out + outStride, i64x2.shuffle(t0, t1, 1, 3));
+  v128.store(out + 2 * outStride, i64x2.shuffle(t2, t3, 0, 2));
+  v128.store(out + 3 * outStride, i64x2.shuffle(t2, t3, 1, 3));
 }
 
 /**
@@ -311,7 +314,7 @@ export function packRowQuads(a: usize, lda: i32, n: i32, k: i32, dst: usize): vo
     let out = dst + <usize>(g >> 2) * <usize>k * 16;
     let p = 0;
     for (; p + 4 <= k; p += 4) {
-      transposeQuad(src + (<usize>p << 2), stride, out);
+      transpose4(src + (<usize>p << 2), stride, out, 16);
       out += 64;
     }
     for (; p < k; p++) {
@@ -323,22 +326,6 @@ export function packRowQuads(a: usize, lda: i32, n: i32, k: i32, dst: usize): vo
       out += 16;
     }
   }
-}
-
-/** Four rows × four floats at src (rows stride bytes apart) as four consecutive 4-row columns at out. */
-@inline function transposeQuad(src: usize, stride: usize, out: usize): void {
-  const r0 = v128.load(src);
-  const r1 = v128.load(src + stride);
-  const r2 = v128.load(src + 2 * stride);
-  const r3 = v128.load(src + 3 * stride);
-  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(out, i64x2.shuffle(t0, t1, 0, 2));
-  v128.store(out, i64x2.shuffle(t0, t1, 1, 3), 16);
-  v128.store(out, i64x2.shuffle(t2, t3, 0, 2), 32);
-  v128.store(out, i64x2.shuffle(t2, t3, 1, 3), 48);
 }
 
 /**
