@@ -1,8 +1,9 @@
 // One pass over a head of exported (post-softmax) weights for its per-row sharpness: the sums that
-// src/core/sharpness.ts rowSharpness forms per row, four weights a step. p·ln p is this file's own
-// (plnp: no division, no branch; ~1e-7 absolute in ln p, as float32 rounding); Σp and the entropy
+// src/core/sharpness.ts rowSharpness forms per row, four weights a step. p·ln p is the shared
+// plnp (plnp.ts: no division, no branch; ~1e-7 absolute in ln p, as float32 rounding); Σp and the entropy
 // are float64 over blocks of float32 partial sums (relative error ~1e-7, as float32 figures are
 // stored anyway), Σp² and Σp³ float64 throughout as the reference forms them.
+import { plnp } from './plnp';
 
 /**
  * f64 slots per row in the output: −Σ p ln p, max p, Σ p, Σ p², Σ p³, the first column holding the
@@ -14,36 +15,10 @@ export const WEIGHT_ROW_SLOTS: i32 = 7;
 const FLOAT_MAX_BITS: u32 = 0x7f7fffff;
 /** Four-weight steps summed in float32 before they join the float64 sums. */
 const BLOCK: i32 = 16;
-const LN2: f32 = 0.6931471805599453;
-/** √½'s bits: subtracted, the exponent field counts from √½, so the mantissa m lies in [√½, √2). */
-const SQRT_HALF_BITS: i32 = 0x3f3504f3;
 
 // @ts-ignore: decorator
 @inline function addLanes(acc: v128, x: v128): v128 {
   return f64x2.add(f64x2.add(acc, f64x2.promote_low_f32x4(x)), f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)));
-}
-
-/**
- * p·ln p for p ≥ 0 (4 lanes). p = 2^k·m with m in [√½, √2) by integer work on the bits (musl's logf
- * reduction), ln m = f − f²/2 + f³·P(f), f = m − 1, P of degree 5 fitted (minimax) for an absolute
- * error ≤ 1e-7 in float32: ~2× faster than the overview's vlog (its division and fold by a compare).
- * No special cases: 0 gives k = −127, m = 1, so 0·(−88) = 0; subnormals give a finite garbage ln times
- * a p below 1.2e-38 (nothing in a sum); NaN, ±inf and negatives give garbage the caller discards (the
- * row is not clean).
- */
-// @ts-ignore: decorator
-@inline function plnp(p: v128): v128 {
-  const ix = i32x4.sub(p, i32x4.splat(SQRT_HALF_BITS));
-  const k = f32x4.convert_i32x4_s(i32x4.shr_s(ix, 23));
-  const m = i32x4.add(v128.and(ix, i32x4.splat(0x007fffff)), i32x4.splat(SQRT_HALF_BITS));
-  const f = f32x4.sub(m, f32x4.splat(1));
-  let q = f32x4.add(f32x4.mul(f32x4.splat(-0.102242), f), f32x4.splat(0.16141178));
-  q = f32x4.add(f32x4.mul(q, f), f32x4.splat(-0.17166907));
-  q = f32x4.add(f32x4.mul(q, f), f32x4.splat(0.19910239));
-  q = f32x4.add(f32x4.mul(q, f), f32x4.splat(-0.24980573));
-  q = f32x4.add(f32x4.mul(q, f), f32x4.splat(0.3333469));
-  const lnM = f32x4.add(f, f32x4.mul(f32x4.mul(f, f), f32x4.sub(f32x4.mul(q, f), f32x4.splat(0.5))));
-  return f32x4.mul(p, f32x4.add(f32x4.mul(k, f32x4.splat(LN2)), lnM));
 }
 
 /**
