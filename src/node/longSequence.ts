@@ -25,7 +25,7 @@ import {
 import { OVERVIEW_SIDE, PooledHeads } from '../host/pooledHeads';
 import { type HeadOptions, type InspectionSource, type SourceSpec, exact } from '../host/source';
 import type { AttentionPool } from './parallel';
-import { type HeadOverview, headRegion, streamHeadOverviews } from './streaming';
+import { type HeadOverview, type HeadRegion, headRegion, streamHeadOverviews } from './streaming';
 
 export interface LongTextInput {
   readonly x: Matrix;
@@ -166,26 +166,45 @@ export class LongTextSource implements InspectionSource {
     const c = await this.compute(mask);
     const h = c.heads[params.head];
     if (params.layer !== 0 || !h) throw new InputError('head', `no head ${params.head} in layer ${params.layer}`);
-    const r0 = params.row0,
-      c0 = params.col0;
-    const r1 = Math.min(this.n, r0 + params.rows),
-      c1 = Math.min(this.n, c0 + params.cols);
-    if (r0 >= this.n || c0 >= this.n) throw new InputError('region', `starts past the last token (${this.n - 1})`);
-    const r = headRegion(h.q, h.k, h.v, [r0, r1], [c0, c1], { mask, scale: this.options.scale });
-    return {
-      row0: r0,
-      rows: r1 - r0,
-      col0: c0,
-      cols: c1 - c0,
-      tokens: this.input.tokens.slice(r0, r1),
-      keyTokens: this.input.tokens.slice(c0, c1),
-      factor: h.factor,
-      dots: exact(r.dots.data),
-      weights: exact(r.weights.data),
-      allowed: r.allowed ? exact(r.allowed) : null,
-      entropy: exact(h.entropy.slice(r0, r1)),
-    };
+    const { rows, cols } = regionSpan(params, this.n);
+    const r = headRegion(h.q, h.k, h.v, rows, cols, { mask, scale: this.options.scale });
+    return regionPayload(r, this.input.tokens, h.factor, h.entropy);
   }
+}
+
+/** The tokens a region asks for, cropped to the text's n; one line when it starts past the last token. */
+export function regionSpan(
+  params: RegionParams,
+  n: number,
+): { rows: readonly [number, number]; cols: readonly [number, number] } {
+  const r0 = params.row0,
+    c0 = params.col0;
+  if (r0 >= n || c0 >= n) throw new InputError('region', `starts past the last token (${n - 1})`);
+  return { rows: [r0, Math.min(n, r0 + params.rows)], cols: [c0, Math.min(n, c0 + params.cols)] };
+}
+
+/** A region computed at full resolution as the panel receives it: its tokens, matrices and rows' entropy (n per head). */
+export function regionPayload(
+  r: HeadRegion,
+  tokens: readonly string[],
+  factor: number,
+  entropy: Float32Array,
+): RegionPayload {
+  const [r0, r1] = r.rows,
+    [c0, c1] = r.cols;
+  return {
+    row0: r0,
+    rows: r1 - r0,
+    col0: c0,
+    cols: c1 - c0,
+    tokens: tokens.slice(r0, r1),
+    keyTokens: tokens.slice(c0, c1),
+    factor,
+    dots: exact(r.dots.data),
+    weights: exact(r.weights.data),
+    allowed: r.allowed ? exact(r.allowed) : null,
+    entropy: exact(entropy.slice(r0, r1)),
+  };
 }
 
 /** Identity projections: the raw (Q = K = V = X) text model as one head, for long raw texts. */

@@ -32,7 +32,8 @@ import {
   shortText,
   tokenLabel,
 } from '../../host/modelSource';
-import { type HeadOptions, type InspectionSource, exact } from '../../host/source';
+import type { HeadOptions, InspectionSource } from '../../host/source';
+import { regionPayload, regionSpan } from '../longSequence';
 import { type LayerQK, type PooledModelHead, attendStreaming, modelRegion } from './longRun';
 import { matmulOnPool } from './run';
 import { sharedAttentionPool } from '../parallel';
@@ -175,7 +176,7 @@ export class LongModelSource implements InspectionSource {
       rescalable: false,
       hasVectors: false,
       hasRaw: false,
-      summaries: this.pooled.summaries().map((s, i) => ({ ...s, kvHead: this.layers[s.layer]?.kvHeadOf[s.head] ?? i })),
+      summaries: this.pooled.summaries().map((s) => ({ ...s, kvHead: this.layers[s.layer].kvHeadOf[s.head] })),
       warnings: this.warnings.slice(),
       pooled: this.pooled.info(this.fullResolutionTokens),
     };
@@ -206,26 +207,9 @@ export class LongModelSource implements InspectionSource {
     const n = this.labels.length;
     if (!l || !Number.isInteger(params.head) || params.head < 0 || params.head >= l.kvHeadOf.length)
       throw new InputError('head', `no head ${params.head} in layer ${params.layer}`);
-    const r0 = params.row0,
-      c0 = params.col0;
-    if (r0 >= n || c0 >= n) throw new InputError('region', `starts past the last token (${n - 1})`);
-    const r1 = Math.min(n, r0 + params.rows),
-      c1 = Math.min(n, c0 + params.cols);
+    const { rows, cols } = regionSpan(params, n);
     const mask = modelMask(n, this.baseMask === 'causal', l.window, undefined);
-    const r = modelRegion({ ...l, mask }, params.head, l.kvHeadOf[params.head], [r0, r1], [c0, c1]);
-    const entropy = this.pooled.find(params.layer, params.head).entropy;
-    return {
-      row0: r0,
-      rows: r1 - r0,
-      col0: c0,
-      cols: c1 - c0,
-      tokens: this.labels.slice(r0, r1),
-      keyTokens: this.labels.slice(c0, c1),
-      factor: l.factor,
-      dots: exact(r.dots.data),
-      weights: exact(r.weights.data),
-      allowed: r.allowed ? exact(r.allowed) : null,
-      entropy: exact(entropy.slice(r0, r1)),
-    };
+    const r = modelRegion({ ...l, mask }, params.head, l.kvHeadOf[params.head], rows, cols);
+    return regionPayload(r, this.labels, l.factor, this.pooled.find(params.layer, params.head).entropy);
   }
 }
