@@ -38,16 +38,7 @@ const BIG_MODEL = path.join(
   'gpt2-small',
 );
 const TEXT = 'the cat sat on the mat'; // sample.txt's first line
-const manifest = JSON.parse(fs.readFileSync(path.join(toolchain.ROOT, 'package.json'), 'utf8'));
-const nls = JSON.parse(fs.readFileSync(path.join(toolchain.ROOT, 'package.nls.json'), 'utf8'));
-
-/** A command's palette title ("Category: Title") and its menu title, from the manifest. */
-function titles(command) {
-  const text = (v) => (typeof v === 'string' ? v.replace(/^%(.+)%$/, (all, key) => nls[key] ?? all) : v);
-  const c = (manifest.contributes.commands || []).find((x) => x.command === command);
-  if (!c) throw new Error(`package.json does not contribute ${command}`);
-  return { palette: `${text(c.category)}: ${text(c.title)}`, menu: text(c.title) };
-}
+const titles = toolchain.commandTitles;
 const CHOOSE_MODEL = titles('attentionInspector.chooseModel').palette;
 const INSPECT_SELECTION = titles('attentionInspector.inspectSelection').palette;
 const SELECTION_MENU = titles('attentionInspector.inspectSelectionFromMenu').menu;

@@ -38,14 +38,7 @@ const STEP_MS = Number(process.env.E2E_STEP_TIMEOUT_MS || 60000);
 const manifest = toolchain.manifest();
 const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 
-/** A contributed command's titles as the palette ("Category: Title") and menus ("Title") show them. */
-function titles(command) {
-  const nls = JSON.parse(fs.readFileSync(path.join(toolchain.ROOT, 'package.nls.json'), 'utf8'));
-  const text = (s) => (typeof s === 'string' ? s.replace(/^%(.+)%$/, (all, key) => nls[key] ?? all) : s);
-  const c = (manifest.contributes.commands || []).find((x) => x.command === command);
-  if (!c) throw new Error(`package.json does not contribute ${command}`);
-  return { palette: `${text(c.category)}: ${text(c.title)}`, menu: text(c.title) };
-}
+const titles = toolchain.commandTitles;
 const INSPECT_SELECTION = titles('attentionInspector.inspectSelection').palette;
 const SELECTION_MENU = titles('attentionInspector.inspectSelectionFromMenu').menu;
 const FILE_MENU = titles('attentionInspector.inspectFileFromMenu').menu;

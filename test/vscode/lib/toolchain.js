@@ -87,6 +87,15 @@ function manifest() {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 }
 
+/** A contributed command's titles as the palette ("Category: Title") and menus ("Title") show them. */
+function commandTitles(command) {
+  const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8'));
+  const text = (s) => (typeof s === 'string' ? s.replace(/^%(.+)%$/, (all, key) => nls[key] ?? all) : s);
+  const c = (manifest().contributes.commands || []).find((x) => x.command === command);
+  if (!c) throw new Error(`package.json does not contribute ${command}`);
+  return { palette: `${text(c.category)}: ${text(c.title)}`, menu: text(c.title) };
+}
+
 /**
  * Packages the extension as `npm run package` does (same flags) into runDir. vsce packages from a
  * copy of the repository without the git-ignored heavy folders: vsce walks every folder before
@@ -138,5 +147,6 @@ module.exports = {
   ensureToolchain,
   ensureBuilt,
   manifest,
+  commandTitles,
   packageVsix,
 };
